@@ -1,0 +1,102 @@
+use super::parse_priority;
+use crate::beads::{self, Patch};
+use crate::cli::env::Ctx;
+use crate::cli::error::{CliError, CliResult};
+use crate::cli::ui;
+
+/// Change fields of a bead. Only the fields given change; a dependency
+/// that would close a cycle is rejected with the cycle named.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  gemba bead update gm-a1b2 --status in_progress --assignee alice\n  gemba bead update gm-a1b2 --add-dep gm-c3d4 --add-label backend\n  gemba bead update gm-a1b2 --defer-until 2026-12-01T00:00:00Z"
+)]
+pub struct BeadUpdateArgs {
+    id: String,
+    #[arg(long)]
+    title: Option<String>,
+    /// New description.
+    #[arg(long)]
+    body: Option<String>,
+    #[arg(long)]
+    design: Option<String>,
+    #[arg(long)]
+    acceptance: Option<String>,
+    #[arg(long)]
+    notes: Option<String>,
+    #[arg(long, short)]
+    status: Option<String>,
+    #[arg(long, short, value_parser = parse_priority)]
+    priority: Option<u8>,
+    #[arg(long = "type", short = 't', value_name = "TYPE")]
+    issue_type: Option<String>,
+    /// Set the assignee (`--assignee ''` clears it).
+    #[arg(long)]
+    assignee: Option<String>,
+    /// Set the parent (`--parent ''` clears it).
+    #[arg(long, value_name = "ID")]
+    parent: Option<String>,
+    /// RFC 3339 time before which the bead is not ready (`''` clears).
+    #[arg(long, value_name = "TIME")]
+    defer_until: Option<String>,
+    #[arg(long, value_name = "LABEL")]
+    add_label: Vec<String>,
+    #[arg(long, value_name = "LABEL")]
+    remove_label: Vec<String>,
+    #[arg(long, value_name = "ID[:TYPE]")]
+    add_dep: Vec<String>,
+    #[arg(long, value_name = "ID")]
+    remove_dep: Vec<String>,
+}
+
+fn clearable(v: Option<String>) -> Option<Option<String>> {
+    v.map(|s| if s.is_empty() { None } else { Some(s) })
+}
+
+pub fn run(ctx: &Ctx, args: BeadUpdateArgs) -> CliResult {
+    if let Some(s) = &args.status
+        && s.trim().is_empty()
+    {
+        return Err(CliError::usage("--status must not be empty"));
+    }
+    let add_deps = args
+        .add_dep
+        .iter()
+        .map(|d| beads::parse_dep(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let patch = Patch {
+        title: args.title,
+        description: args.body,
+        design: args.design,
+        acceptance_criteria: args.acceptance,
+        notes: args.notes,
+        status: args.status,
+        priority: args.priority,
+        issue_type: args.issue_type,
+        assignee: clearable(args.assignee),
+        parent: clearable(args.parent),
+        defer_until: clearable(args.defer_until),
+        add_labels: args.add_label,
+        remove_labels: args.remove_label,
+        add_deps,
+        remove_deps: args.remove_dep,
+    };
+    let store = ctx.store()?;
+    let mut tx = store.begin()?;
+    let (updated, event) = beads::update(&mut tx, &args.id, patch, &ctx.actor, ctx.now)?;
+    tx.finish(event.as_slice())?;
+    if ctx.json {
+        ui::json(&updated);
+    } else if updated.changed.is_empty() {
+        ui::status(ctx, &format!("{}: nothing changed", updated.bead.id));
+    } else {
+        ui::status(
+            ctx,
+            &format!(
+                "updated {} ({})",
+                updated.bead.id,
+                updated.changed.join(", ")
+            ),
+        );
+    }
+    Ok(())
+}

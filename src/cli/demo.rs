@@ -1,0 +1,161 @@
+//! `gemba demo`: a guided tour on a sample tracker compiled into the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::error::{CliError, CliResult};
+
+/// A small realistic tracker (derived from the flywheel_connectors bd
+/// export in ../shared/data): an epic, its tasks, blockers, a tombstone and
+/// an infrastructure event.
+pub const SAMPLE: &str = include_str!("../../examples/demo-tracker.jsonl");
+
+/// Walk through every capability on a built-in sample tracker: creates a
+/// throwaway git repository, then runs init → import → ready → show → create
+/// → close → ready → check → log, printing each command and its output.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  gemba demo\n  gemba demo /tmp/gemba-demo   # keep the repository to explore"
+)]
+pub struct DemoArgs {
+    /// Where to create the demo repository (must not exist or be empty)
+    /// [default: a temporary directory, removed afterwards].
+    dir: Option<PathBuf>,
+}
+
+pub fn run(args: &DemoArgs) -> CliResult {
+    let tmp;
+    let dir = match &args.dir {
+        Some(d) => {
+            if d.exists() && d.read_dir().map(|mut e| e.next().is_some()).unwrap_or(true) {
+                return Err(CliError::user(format!(
+                    "{} exists and is not empty",
+                    d.display()
+                )));
+            }
+            std::fs::create_dir_all(d)
+                .map_err(|e| CliError::user(format!("{}: {e}", d.display())))?;
+            d.clone()
+        }
+        None => {
+            tmp = tempfile::Builder::new()
+                .prefix("gemba-demo-")
+                .tempdir()
+                .map_err(CliError::user)?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let exe = std::env::current_exe().map_err(CliError::user)?;
+    let demo = Demo {
+        dir: &dir,
+        exe: &exe,
+    };
+    demo.say(&format!("gemba demo in {}", dir.display()));
+    demo.git(&["init", "-q", "-b", "main"])?;
+    demo.git(&["commit", "-q", "--allow-empty", "-m", "empty"])?;
+    std::fs::write(dir.join("tracker.jsonl"), SAMPLE).map_err(CliError::user)?;
+
+    demo.step(
+        "Create the .gemba/ state directory (config, vocabulary, .gitignore, merge=union log)",
+        &["init"],
+    )?;
+    demo.step(
+        "Import a bd tracker export (tombstones and infrastructure types are skipped)",
+        &["import", "beads", "tracker.jsonl"],
+    )?;
+    demo.step(
+        "Re-import: idempotent, nothing rewritten",
+        &["import", "beads", "tracker.jsonl"],
+    )?;
+    demo.step("What can start now (bd's ready rule)", &["ready"])?;
+    let first = demo.capture(&["ready", "--limit", "1", "--json"])?;
+    let first: serde_json::Value = serde_json::from_str(&first).map_err(CliError::user)?;
+    let first_id = first[0]["id"].as_str().unwrap_or("fc-1").to_string();
+    demo.step("Look at the top bead", &["bead", "show", &first_id])?;
+    demo.step(
+        "Create a native bead that depends on it",
+        &[
+            "bead",
+            "create",
+            "--title",
+            "Document the connector lifecycle",
+            "--type",
+            "task",
+            "--dep",
+            &first_id,
+            "--label",
+            "docs",
+        ],
+    )?;
+    demo.step(
+        "Close the top bead: the new bead becomes ready",
+        &["bead", "close", &first_id, "--reason", "done in the demo"],
+    )?;
+    demo.step("Ready again", &["ready", "--limit", "5"])?;
+    demo.step("Validate every file under .gemba/", &["check"])?;
+    demo.step("The event log", &["log"])?;
+    demo.say(
+        "done: every state change above is a plain file under .gemba/ (git status shows them).",
+    );
+    Ok(())
+}
+
+struct Demo<'a> {
+    dir: &'a Path,
+    exe: &'a Path,
+}
+
+impl Demo<'_> {
+    fn say(&self, text: &str) {
+        super::ui::out(&format!("{text}\n"));
+    }
+
+    fn git(&self, args: &[&str]) -> CliResult {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(self.dir)
+            .env("GIT_AUTHOR_NAME", "gemba demo")
+            .env("GIT_AUTHOR_EMAIL", "demo@example.invalid")
+            .env("GIT_COMMITTER_NAME", "gemba demo")
+            .env("GIT_COMMITTER_EMAIL", "demo@example.invalid")
+            .status()
+            .map_err(|e| CliError::user(format!("cannot run git: {e}")))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(CliError::user(format!("git {} failed", args.join(" "))))
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(self.exe);
+        cmd.args(args)
+            .current_dir(self.dir)
+            .env_remove("GEMBA_DIR")
+            .env("GEMBA_ACTOR", "demo")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    fn step(&self, title: &str, args: &[&str]) -> CliResult {
+        self.say(&format!("\n## {title}\n$ gemba {}", args.join(" ")));
+        let out = self.command(args).output().map_err(CliError::user)?;
+        super::ui::out(&String::from_utf8_lossy(&out.stdout));
+        let err = String::from_utf8_lossy(&out.stderr);
+        if !err.is_empty() {
+            super::ui::out(&err);
+        }
+        match out.status.code() {
+            Some(0) | Some(3) => Ok(()),
+            _ => Err(CliError::user(format!(
+                "`gemba {}` failed in the demo",
+                args.join(" ")
+            ))),
+        }
+    }
+
+    fn capture(&self, args: &[&str]) -> CliResult<String> {
+        let out = self.command(args).output().map_err(CliError::user)?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}

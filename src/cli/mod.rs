@@ -1,0 +1,144 @@
+//! The command line: clap types and one module per command. Thin: resolve
+//! the context, call the library, render the result as text or JSON.
+
+mod bead;
+mod check;
+mod config;
+mod demo;
+pub mod env;
+pub mod error;
+mod import;
+mod init;
+mod log;
+mod ready;
+pub mod ui;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use env::Ctx;
+use error::{CliError, CliResult};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the command failed (bad input, missing state, I/O); nothing was changed
+  2  usage error (unknown flag, bad argument)
+  3  nothing to do (e.g. `gemba ready` found no ready work)
+
+Examples:
+  gemba init
+  bd export | gemba import beads -
+  gemba ready --limit 5
+  gemba bead show bd-a1b2
+  gemba check
+  gemba log --kind import --json
+  gemba demo            # a guided tour on a built-in sample tracker";
+
+/// Keep a fleet of AI coding agents fed with the right work and out of each
+/// other's way, with plain files in git.
+#[derive(Debug, Parser)]
+#[command(name = "gemba", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Use this state directory instead of the main worktree's `.gemba/`.
+    #[arg(long, global = true, env = "GEMBA_DIR", value_name = "DIR")]
+    gemba_dir: Option<PathBuf>,
+    /// Print one JSON document on stdout (errors as JSON on stderr).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Who is acting, for the event log [default: $GEMBA_ACTOR, then $USER].
+    #[arg(long, global = true, value_name = "NAME")]
+    actor: Option<String>,
+    /// Silence status messages on stderr.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Init(init::InitArgs),
+    Import(import::ImportArgs),
+    Ready(ready::ReadyArgs),
+    #[command(subcommand)]
+    Bead(bead::BeadCommand),
+    Check(check::CheckArgs),
+    Log(log::LogArgs),
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    Demo(demo::DemoArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if !err.silent {
+                if json {
+                    eprintln!("{}", err.to_json());
+                } else {
+                    eprintln!("gemba: {}", err.message);
+                    if let Some(hint) = &err.hint {
+                        eprintln!("hint: {hint}");
+                    }
+                }
+            }
+            ExitCode::from(err.kind.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    // The demo makes its own repository; it needs no context here.
+    if let Command::Demo(args) = &cli.command {
+        return demo::run(args);
+    }
+    let ctx = Ctx::new(cli.gemba_dir, cli.actor, cli.json, cli.quiet)?;
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Ready(args) => ready::run(&ctx, args),
+        Command::Bead(cmd) => bead::run(&ctx, cmd),
+        Command::Check(args) => check::run(&ctx, args),
+        Command::Log(args) => log::run(&ctx, args),
+        Command::Config(cmd) => config::run(&ctx, cmd),
+        Command::Demo(_) => unreachable!("handled above"),
+    }
+}
+
+/// Read a file argument, `-` meaning stdin.
+fn read_input(ctx: &Ctx, arg: &std::path::Path) -> CliResult<(PathBuf, String)> {
+    use std::io::Read;
+    if arg.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::user(format!("<stdin>: {e}")))?;
+        Ok((PathBuf::from("<stdin>"), text))
+    } else {
+        let path = ctx.cwd.join(arg);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| CliError::user(format!("{}: {e}", arg.display())))?;
+        Ok((arg.to_path_buf(), text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verify_cli() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,73 @@
+//! Output: data on stdout (JSON with `--json`, aligned text otherwise),
+//! chatter on stderr. Nothing else in the crate prints.
+
+use std::io::Write;
+
+use comfy_table::{Table, presets};
+use serde::Serialize;
+
+use super::env::Ctx;
+
+/// Write to stdout; a closed pipe (`gemba ready | head`) ends quietly.
+pub fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+pub fn json<T: Serialize + ?Sized>(value: &T) {
+    let mut text = serde_json::to_string_pretty(value).expect("report serializes");
+    text.push('\n');
+    out(&text);
+}
+
+/// A progress or status line on stderr; `--quiet` silences it.
+pub fn status(ctx: &Ctx, text: &str) {
+    if !ctx.quiet {
+        eprintln!("{text}");
+    }
+}
+
+pub fn warn(ctx: &Ctx, text: &str) {
+    let label = paint(ctx, "warning:", anstyle::AnsiColor::Yellow);
+    eprintln!("{label} {text}");
+}
+
+pub fn paint(ctx: &Ctx, text: &str, color: anstyle::AnsiColor) -> String {
+    if ctx.color {
+        let style = anstyle::Style::new().fg_color(Some(color.into())).bold();
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Columns aligned, no borders.
+pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING);
+    t.set_header(header.iter().map(|h| h.to_uppercase()));
+    for row in rows {
+        t.add_row(row);
+    }
+    let mut s = t.trim_fmt();
+    s.push('\n');
+    s
+}
+
+/// Shorten to `max` characters for a table cell.
+pub fn clip(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() <= max {
+        line.to_string()
+    } else {
+        let cut: String = line.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}

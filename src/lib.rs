@@ -1,0 +1,19 @@
+//! gemba: keep a fleet of AI coding agents fed with the right work and out of
+//! each other's way, using plain files in git.
+//!
+//! Layers (see DESIGN.md): `model` (file types), `format` (bytes ↔ types),
+//! `store` (the `.gemba/` directory), `git`, `import`, `beads` (native bead
+//! operations), `plan` (pure: ready work, dependency graph), `check`, and
+//! `cli`, the only module that knows clap.
+
+pub mod beads;
+pub mod check;
+pub mod cli;
+pub mod enrich;
+pub mod format;
+pub mod git;
+pub mod import;
+pub mod model;
+pub mod plan;
+pub mod schema;
+pub mod store;

@@ -1,0 +1,45 @@
+//! JSON Schemas (draft 2020-12) for every file kind, generated from the
+//! Rust types. `schema/` holds the committed copies; a test fails when they
+//! drift (regenerate with `GEMBA_BLESS=1 cargo test schema`).
+
+use schemars::schema_for;
+use serde_json::Value;
+
+use crate::model::{Bead, Config, Event, Vocabulary};
+
+/// `(file kind, schema)` for each kind that exists so far.
+pub fn all() -> Vec<(&'static str, Value)> {
+    let v = |s: schemars::Schema| s.to_value();
+    vec![
+        ("bead", v(schema_for!(Bead))),
+        ("config", v(schema_for!(Config))),
+        ("event", v(schema_for!(Event))),
+        ("vocabulary", v(schema_for!(Vocabulary))),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn committed_schemas_match_the_types() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+        let bless = std::env::var_os("GEMBA_BLESS").is_some();
+        for (kind, schema) in super::all() {
+            let path = dir.join(format!("{kind}.schema.json"));
+            let text = crate::format::to_json_bytes(&schema);
+            if bless {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &text).unwrap();
+                continue;
+            }
+            let committed = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                committed == text,
+                "{} is out of date with the Rust types; run `GEMBA_BLESS=1 cargo test schema` and commit",
+                path.display()
+            );
+        }
+    }
+}
