@@ -1,0 +1,182 @@
+//! The test environment: a temp dir holding a fresh git repository, a
+//! hermetic environment (no global git config, fixed identities and dates,
+//! a pinned clock) and helpers to run the real binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+/// The real data sets (read-only).
+pub fn shared_data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/beads").join(name)
+}
+
+pub const FLYWHEEL: &str = "Dicklesworthstone__flywheel_connectors__issues.jsonl";
+pub const BEADS: &str = "steveyegge__beads__issues.jsonl";
+
+/// The clock every command sees unless a test sets another.
+pub const NOW: &str = "2026-11-23T12:00:00Z";
+
+pub struct TestEnv {
+    pub tmp: tempfile::TempDir,
+    /// The main worktree.
+    pub root: PathBuf,
+}
+
+impl TestEnv {
+    /// A fresh git repo with one commit, not yet `gemba init`ed.
+    pub fn new() -> TestEnv {
+        let tmp = tempfile::Builder::new().prefix("gemba-test-").tempdir().unwrap();
+        let root = tmp.path().join("repo");
+        std::fs::create_dir(&root).unwrap();
+        let env = TestEnv { tmp, root };
+        env.git(&["init", "-q", "-b", "main"]);
+        env.write("README.md", "test repo\n");
+        env.git(&["add", "README.md"]);
+        env.git(&["commit", "-q", "-m", "initial"]);
+        env
+    }
+
+    /// A fresh repo with `gemba init` done and committed.
+    pub fn init() -> TestEnv {
+        let env = TestEnv::new();
+        env.ok(&["init"]);
+        env.git(&["add", "-A"]);
+        env.git(&["commit", "-q", "-m", "gemba init"]);
+        env
+    }
+
+    pub fn gemba_dir(&self) -> PathBuf {
+        self.root.join(".gemba")
+    }
+
+    fn hermetic(&self, cmd: &mut Command) {
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.tmp.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+            .env("GIT_AUTHOR_DATE", "2026-11-23T12:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-11-23T12:00:00Z")
+            .env("GEMBA_NOW", NOW)
+            .env("GEMBA_ACTOR", "tester")
+            .env("NO_COLOR", "1");
+    }
+
+    /// `gemba ARGS` in the main worktree.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        self.cmd_in(&self.root, args)
+    }
+
+    /// `gemba ARGS` in `dir`.
+    pub fn cmd_in(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("gemba").unwrap();
+        self.hermetic(&mut cmd);
+        cmd.current_dir(dir).args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// Run and assert exit 0; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "gemba {args:?} failed:\n{}", render(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Run with `--json` and parse stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(&all);
+        assert!(
+            out.status.success() || out.status.code() == Some(3),
+            "gemba {all:?} failed:\n{}",
+            render(&out)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bad JSON from {all:?}: {e}\n{}", render(&out)))
+    }
+
+    /// Run and assert the exit code; returns the output.
+    pub fn fails(&self, code: i32, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(code), "gemba {args:?}:\n{}", render(&out));
+        out
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_in(&self.root, args)
+    }
+
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        self.hermetic(&mut cmd);
+        let out = cmd.current_dir(dir).args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?} failed:\n{}", render(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.root.join(rel)).unwrap()
+    }
+
+    /// Every file under `.gemba/` (except locks) with its bytes, for
+    /// "nothing changed" assertions.
+    pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.gemba_dir()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_none_or(|x| x != "lock") {
+                    out.push((p.clone(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Import a JSONL text written to a file in the repo.
+    pub fn import_text(&self, text: &str) -> Output {
+        self.write("import.jsonl", text);
+        self.run(&["import", "beads", "import.jsonl"])
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// stdout, stderr and exit status, for failure messages.
+pub fn render(out: &Output) -> String {
+    format!(
+        "{}------- stderr -------\n{}[exit status: {:?}]",
+        stdout(out),
+        stderr(out),
+        out.status.code()
+    )
+}

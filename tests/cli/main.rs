@@ -1,0 +1,25 @@
+//! All CLI tests in one binary: the real `gemba` on temporary git repos.
+
+mod common;
+
+mod test_bad_input;
+mod test_basics;
+mod test_bead;
+mod test_check;
+mod test_concurrency;
+mod test_import;
+mod test_init;
+mod test_log;
+mod test_ready;
+
+#[test]
+fn no_forgotten_test_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some(stem) = name.strip_suffix(".rs").filter(|s| s.starts_with("test_")) {
+            assert!(main.contains(&format!("mod {stem};")), "tests/cli/{name} is not listed in main.rs");
+        }
+    }
+}
