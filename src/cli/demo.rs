@@ -138,7 +138,8 @@ impl Demo<'_> {
     }
 
     fn step(&self, title: &str, args: &[&str]) -> CliResult {
-        self.say(&format!("\n## {title}\n$ gemba {}", args.join(" ")));
+        let shown: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
+        self.say(&format!("\n## {title}\n$ gemba {}", shown.join(" ")));
         let out = self.command(args).output().map_err(CliError::user)?;
         super::ui::out(&String::from_utf8_lossy(&out.stdout));
         let err = String::from_utf8_lossy(&out.stderr);
@@ -157,5 +158,14 @@ impl Demo<'_> {
     fn capture(&self, args: &[&str]) -> CliResult<String> {
         let out = self.command(args).output().map_err(CliError::user)?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// Quote an argument the way a reader would type it.
+fn shell_quote(arg: &str) -> String {
+    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c)) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
     }
 }

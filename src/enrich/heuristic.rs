@@ -1035,6 +1035,16 @@ mod tmp_timing {
             nt += e.targets.len();
             nc += e.concepts.len();
         }
+        let t2 = std::time::Instant::now();
+        for (title, body, spec) in &beads { std::hint::black_box(super::super::targets::extract(&[title, body, spec], &tracked, 8)); }
+        let tt = t2.elapsed(); let t2 = std::time::Instant::now();
+        for (title, body, spec) in &beads { std::hint::black_box(super::super::concepts::extract(&[title, body, spec], &vocab, 8)); }
+        let tc = t2.elapsed(); let t2 = std::time::Instant::now();
+        for (_title, body, spec) in &beads { std::hint::black_box(super::super::size::estimate(body, spec, &limits)); }
+        let t3 = std::time::Instant::now();
+        for _ in &beads { std::hint::black_box(super::super::concepts::extract(&["", "", ""], &vocab, 8)); }
+        eprintln!("compile only {:?}", t3.elapsed());
+        eprintln!("targets {tt:?} concepts {tc:?} size {:?}", t2.elapsed());
         eprintln!(
             "{} beads: build {:?}, extract {:?}; sizes {:?}; targets {nt} concepts {nc}",
             beads.len(),
