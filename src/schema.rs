@@ -5,7 +5,7 @@
 use schemars::schema_for;
 use serde_json::Value;
 
-use crate::model::{Bead, Config, Event, Vocabulary};
+use crate::model::{Bead, Config, Enrichment, Event, Vocabulary};
 
 /// `(file kind, schema)` for each kind that exists so far.
 pub fn all() -> Vec<(&'static str, Value)> {
@@ -13,6 +13,7 @@ pub fn all() -> Vec<(&'static str, Value)> {
     vec![
         ("bead", v(schema_for!(Bead))),
         ("config", v(schema_for!(Config))),
+        ("enrichment", v(schema_for!(Enrichment))),
         ("event", v(schema_for!(Event))),
         ("vocabulary", v(schema_for!(Vocabulary))),
     ]

@@ -101,6 +101,7 @@ from_lib_error!(
     crate::git::Error,
     crate::import::Error,
     crate::beads::Error,
+    crate::enrich::ops::Error,
     crate::store::id::InvalidId
 );
 

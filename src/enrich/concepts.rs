@@ -22,21 +22,30 @@ pub(super) fn extract(sections: &[&str], vocabulary: &[VocabTerm], max: usize) -
         return Vec::new();
     }
 
-    // (term index, normalised words) for every name and alias.
-    let phrases: Vec<(usize, Vec<String>)> = vocabulary
-        .iter()
-        .enumerate()
-        .flat_map(|(term, v)| {
-            std::iter::once(&v.name)
-                .chain(&v.aliases)
-                .map(move |p| (term, p))
-        })
-        .map(|(term, phrase)| (term, normalize_phrase(phrase)))
-        .filter(|(_, words)| !words.is_empty())
-        .collect();
-    let mut by_first_word: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, (_, words)) in phrases.iter().enumerate() {
-        by_first_word.entry(words[0].as_str()).or_default().push(i);
+    // Every name and alias, normalised into one buffer (one allocation, not
+    // one per phrase: this runs once per bead). `phrases` holds
+    // (term index, range into `pwords`).
+    let mut pbuf = String::new();
+    let mut pranges = Vec::new();
+    let mut phrases: Vec<(usize, Range<usize>)> = Vec::new();
+    for (term, v) in vocabulary.iter().enumerate() {
+        for phrase in std::iter::once(&v.name).chain(&v.aliases) {
+            let start = pranges.len();
+            normalize_into(phrase, &mut pbuf, &mut pranges);
+            if pranges.len() > start {
+                phrases.push((term, start..pranges.len()));
+            }
+        }
+    }
+    let pwords: Vec<&str> = pranges.iter().map(|r| &pbuf[r.clone()]).collect();
+    // Group phrases by first word; the map points at each group.
+    phrases.sort_unstable_by(|a, b| pwords[a.1.start].cmp(pwords[b.1.start]).then(a.0.cmp(&b.0)));
+    let mut by_first_word: HashMap<&str, Range<usize>> = HashMap::with_capacity(phrases.len());
+    for (i, (_, r)) in phrases.iter().enumerate() {
+        by_first_word
+            .entry(pwords[r.start])
+            .and_modify(|group| group.end = i + 1)
+            .or_insert(i..i + 1);
     }
 
     let mut buf = String::new();
@@ -50,15 +59,11 @@ pub(super) fn extract(sections: &[&str], vocabulary: &[VocabTerm], max: usize) -
 
     let mut first_at: Vec<Option<usize>> = vec![None; vocabulary.len()];
     for (at, word) in words.iter().enumerate() {
-        let Some(candidates) = by_first_word.get(word) else {
+        let Some(group) = by_first_word.get(word) else {
             continue;
         };
-        for &p in candidates {
-            let (term, phrase) = &phrases[p];
-            let rest = &words[at..];
-            let matches =
-                rest.len() >= phrase.len() && phrase.iter().zip(rest).all(|(a, b)| a == b);
-            if matches && first_at[*term].is_none() {
+        for (term, range) in &phrases[group.clone()] {
+            if first_at[*term].is_none() && words[at..].starts_with(&pwords[range.clone()]) {
                 first_at[*term] = Some(at);
             }
         }
@@ -85,7 +90,11 @@ fn normalize_into(text: &str, buf: &mut String, ranges: &mut Vec<Range<usize>>) 
     for c in text.chars() {
         if c.is_alphanumeric() {
             start.get_or_insert(buf.len());
-            buf.extend(c.to_lowercase());
+            if c.is_ascii() {
+                buf.push(c.to_ascii_lowercase());
+            } else {
+                buf.extend(c.to_lowercase());
+            }
         } else if let Some(s) = start.take() {
             ranges.push(s..buf.len());
         }
@@ -93,13 +102,6 @@ fn normalize_into(text: &str, buf: &mut String, ranges: &mut Vec<Range<usize>>) 
     if let Some(s) = start {
         ranges.push(s..buf.len());
     }
-}
-
-fn normalize_phrase(phrase: &str) -> Vec<String> {
-    let mut buf = String::new();
-    let mut ranges = Vec::new();
-    normalize_into(phrase, &mut buf, &mut ranges);
-    ranges.into_iter().map(|r| buf[r].to_string()).collect()
 }
 
 #[cfg(test)]

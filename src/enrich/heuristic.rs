@@ -1035,16 +1035,13 @@ mod tmp_timing {
             nt += e.targets.len();
             nc += e.concepts.len();
         }
-        let t2 = std::time::Instant::now();
-        for (title, body, spec) in &beads { std::hint::black_box(super::super::targets::extract(&[title, body, spec], &tracked, 8)); }
-        let tt = t2.elapsed(); let t2 = std::time::Instant::now();
-        for (title, body, spec) in &beads { std::hint::black_box(super::super::concepts::extract(&[title, body, spec], &vocab, 8)); }
-        let tc = t2.elapsed(); let t2 = std::time::Instant::now();
-        for (_title, body, spec) in &beads { std::hint::black_box(super::super::size::estimate(body, spec, &limits)); }
-        let t3 = std::time::Instant::now();
-        for _ in &beads { std::hint::black_box(super::super::concepts::extract(&["", "", ""], &vocab, 8)); }
-        eprintln!("compile only {:?}", t3.elapsed());
-        eprintln!("targets {tt:?} concepts {tc:?} size {:?}", t2.elapsed());
+        fn min5(f: &dyn Fn()) -> std::time::Duration { (0..7).map(|_| { let t = std::time::Instant::now(); f(); t.elapsed() }).min().unwrap() }
+        let tt = min5(&|| for (title, body, spec) in &beads { std::hint::black_box(super::super::targets::extract(&[title, body, spec], &tracked, 8)); });
+        let tc = min5(&|| for (title, body, spec) in &beads { std::hint::black_box(super::super::concepts::extract(&[title, body, spec], &vocab, 8)); });
+        let tk = min5(&|| for _ in &beads { std::hint::black_box(super::super::concepts::extract(&["", "", ""], &vocab, 8)); });
+        let ts = min5(&|| for (_title, body, spec) in &beads { std::hint::black_box(super::super::size::estimate(body, spec, &limits)); });
+        let te = min5(&|| for (title, body, spec) in &beads { std::hint::black_box(Heuristic.extract(&ExtractInput { title, body, spec, tracked: &tracked, vocabulary: &vocab, limits: &limits })); });
+        eprintln!("min of 7: targets {tt:?} concepts {tc:?} (compile {tk:?}) size {ts:?} all {te:?}");
         eprintln!(
             "{} beads: build {:?}, extract {:?}; sizes {:?}; targets {nt} concepts {nc}",
             beads.len(),

@@ -9,6 +9,8 @@
 //!
 //! An LLM-backed extractor can be added later behind the same trait.
 
+mod apply;
+pub mod ops;
 mod concepts;
 mod heuristic;
 mod size;
@@ -18,6 +20,7 @@ mod tracked;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use apply::apply;
 pub use heuristic::Heuristic;
 pub use tracked::TrackedFiles;
 

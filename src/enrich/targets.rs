@@ -5,12 +5,13 @@
 //!   brackets, parentheses and `,;|=`. Markdown emphasis (`**x**`), a
 //!   leading `<`, trailing `.,:;!?>`, a `:line`, `:line-line` or `#anchor`
 //!   suffix and a leading `./` are stripped.
-//! - Not paths: anything with `://`, `www.` or `@` (URLs, e-mail, `mod@v1.2`),
-//!   absolute or home paths (`/…`, `~/…`, `$VAR/…`), flags (`-…`), tokens
-//!   with characters outside letters, digits and `/._-*+` (templates like
-//!   `connectors/<name>/`), `.`/`..` components, numbers, fractions and
-//!   dates (`1/2`, `2025/01/02`), versions (`v1.2.3`), `and/or`, acronym
-//!   pairs (`I/O`, `TCP/IP`) and `github.com/…`.
+//! - Not paths: URLs (`://`, `www.`, `github.com/…`); an `@` anywhere but
+//!   at the start of a directory (e-mail, `mod@v1.2`, `@org/pkg`; while
+//!   `packages/@org/pkg/` is fine); absolute or home paths (`/…`, `~/…`,
+//!   `$VAR/…`); flags (`-…`); characters other than letters, digits and
+//!   `/._-*+@` (templates like `connectors/<name>/`); `.`/`..` components;
+//!   numbers, fractions and dates (`1/2`, `2025/01/02`); versions
+//!   (`v1.2.3`); `and/or`; acronym pairs (`I/O`, `TCP/IP`).
 //! - A token with a `/`: a tracked file is kept as written; a tracked
 //!   directory (`src/auth`, `src/auth/`, Go's `./src/auth/...`) becomes
 //!   `src/auth/**`; an unknown path is kept only when its parent directory
@@ -146,7 +147,11 @@ enum Candidate<'a> {
 
 fn parse(raw: &str, code: bool) -> Option<Candidate<'_>> {
     let starts_www = raw.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("www."));
-    if starts_www || raw.contains("://") || raw.contains('@') {
+    // `@` only as an npm scope directory: `packages/@scope/pkg`.
+    let stray_at = raw
+        .match_indices('@')
+        .any(|(i, _)| !raw[..i].ends_with('/'));
+    if starts_www || stray_at || raw.contains("://") {
         return None;
     }
     let s = strip_decoration(raw);
@@ -158,8 +163,12 @@ fn parse(raw: &str, code: bool) -> Option<Candidate<'_>> {
     if s.starts_with(['/', '~', '-'])
         || !s
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '*' | '+'))
+            .all(|c| c.is_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '*' | '+' | '@'))
     {
+        return None;
+    }
+    // Most words: neither a path nor a file name.
+    if !code && !s.contains(['/', '.']) {
         return None;
     }
     let dir = s.ends_with('/');
@@ -189,7 +198,7 @@ fn parse(raw: &str, code: bool) -> Option<Candidate<'_>> {
         return Some(Candidate::Path { path: s, dir });
     }
     let known = extension(s)
-        .is_some_and(|ext| KNOWN_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()));
+        .is_some_and(|ext| KNOWN_EXTENSIONS.iter().any(|k| k.eq_ignore_ascii_case(ext)));
     (code || known).then_some(Candidate::Name(s))
 }
 
@@ -394,6 +403,15 @@ mod tests {
             ("github.com/steveyegge/beads", false, None),
             ("steve.yegge@gmail.com", false, None),
             ("github.com/anthropics/mol-code-review@v1.2.0", false, None),
+            ("@beads/bd", false, None),
+            (
+                "packages/@beads/bd/package.json",
+                false,
+                Some(Path {
+                    path: "packages/@beads/bd/package.json",
+                    dir: false,
+                }),
+            ),
             ("and/or", false, None),
             ("I/O", false, None),
             ("TCP/IP", false, None),

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     pub ids: IdsConfig,
     pub git: GitConfig,
+    /// Caps and size thresholds of the heuristic extractor.
+    pub enrich: crate::enrich::Limits,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -31,10 +33,7 @@ pub struct GitConfig {
 
 impl Default for Config {
     fn default() -> Config {
-        Config {
-            ids: IdsConfig::default(),
-            git: GitConfig::default(),
-        }
+        Config { ids: IdsConfig::default(), git: GitConfig::default(), enrich: crate::enrich::Limits::default() }
     }
 }
 
@@ -69,6 +68,21 @@ git:
   # Commit the files each mutating command changed (and only those), with
   # a message that says what happened: `git log -- .gemba` is the audit trail.
   auto_commit: false
+
+enrich:
+  # Most targets and concepts the extractor keeps per bead.
+  max_targets: 8
+  max_concepts: 8
+  # Size estimate from the description (body + design + acceptance + notes)
+  # and its definition-of-done lines (checklists, items under an
+  # "Acceptance" / "Definition of done" heading):
+  #   large  if chars >= size_large_min_chars or dod >= size_large_min_dod
+  #   small  if chars <= size_small_max_chars and dod <= size_small_max_dod
+  #   medium otherwise
+  size_small_max_chars: 400
+  size_large_min_chars: 2000
+  size_small_max_dod: 2
+  size_large_min_dod: 8
 "#;
 
 impl Config {

@@ -9,3 +9,5 @@ pub use bead::{Bead, Comment, Dependency};
 pub use config::Config;
 pub use event::Event;
 pub use vocabulary::{Term, Vocabulary};
+pub mod enrichment;
+pub use enrichment::Enrichment;

@@ -52,6 +52,63 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     sync_dir(dir)
 }
 
+/// Replace several files as one change: every new file is written and
+/// fsynced beside its target first; only then are they renamed into place.
+/// If preparing fails, nothing has changed. If a rename fails (which needs
+/// the disk to fail between two renames), the files already swapped get
+/// their old bytes back. `None` as new bytes deletes the file.
+pub fn replace_all(changes: &[(&Path, Option<&[u8]>)]) -> io::Result<()> {
+    let mut prepared = Vec::with_capacity(changes.len());
+    for (path, bytes) in changes {
+        let tmp = match bytes {
+            Some(bytes) => {
+                let mut tmp = temp_in(parent(path)?)?;
+                tmp.write_all(bytes)?;
+                tmp.as_file().sync_all()?;
+                Some(tmp)
+            }
+            None => None,
+        };
+        let old = match std::fs::read(path) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        prepared.push((*path, tmp, old));
+    }
+    let mut done: Vec<(&Path, Option<Vec<u8>>)> = Vec::new();
+    let mut failure = None;
+    for (path, tmp, old) in prepared {
+        let result = match tmp {
+            Some(tmp) => tmp.persist(path).map(|_| ()).map_err(|e| e.error),
+            None => std::fs::remove_file(path).or_else(|e| if e.kind() == io::ErrorKind::NotFound { Ok(()) } else { Err(e) }),
+        };
+        match result {
+            Ok(()) => done.push((path, old)),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = failure {
+        for (path, old) in done {
+            let _ = match old {
+                Some(bytes) => write(path, &bytes),
+                None => std::fs::remove_file(path),
+            };
+        }
+        return Err(e);
+    }
+    let mut dirs: Vec<&Path> = changes.iter().filter_map(|(p, _)| p.parent()).collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
 /// Whether a directory entry is one of our (possibly abandoned) temp files.
 pub fn is_temp_name(name: &str) -> bool {
     name.starts_with(TMP_PREFIX)
@@ -69,6 +126,25 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replace_all_is_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        std::fs::write(&a, b"a1").unwrap();
+        std::fs::write(&b, b"b1").unwrap();
+        replace_all(&[(&a, Some(b"a2")), (&b, None)]).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"a2");
+        assert!(!b.exists());
+        // A target whose directory is missing fails while preparing:
+        // nothing else changes.
+        let missing = dir.path().join("nope/c");
+        assert!(replace_all(&[(&a, Some(b"a3")), (&missing, Some(b"c"))]).is_err());
+        assert_eq!(std::fs::read(&a).unwrap(), b"a2");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "no temp files left: {names:?}");
+    }
 
     #[test]
     fn write_replaces_and_create_new_refuses() {

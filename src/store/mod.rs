@@ -15,12 +15,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::format::{self, ParseError};
-use crate::model::{Bead, Config, Event, Vocabulary};
+use crate::model::{Bead, Config, Enrichment, Event, Vocabulary};
 
 pub const DIR_NAME: &str = ".gemba";
 pub const CONFIG_FILE: &str = "config.yaml";
 pub const VOCABULARY_FILE: &str = "vocabulary.yaml";
 pub const BEADS_DIR: &str = "beads";
+pub const ENRICHMENT_DIR: &str = "enrichment";
+pub const SUGGESTIONS_DIR: &str = "suggestions";
 pub const LOG_DIR: &str = "log";
 const STORE_LOCK: &str = "store.lock";
 
@@ -126,6 +128,40 @@ impl Store {
         self.root.join(LOG_DIR)
     }
 
+    pub fn enrichment_dir(&self) -> PathBuf {
+        self.root.join(ENRICHMENT_DIR)
+    }
+
+    /// `.gemba/enrichment/<escaped id>.yaml`; rejects hostile ids.
+    pub fn enrichment_path(&self, bead_id: &str) -> Result<PathBuf> {
+        id::validate(bead_id)?;
+        Ok(self.enrichment_dir().join(format!("{}.yaml", id::escape(bead_id))))
+    }
+
+    /// A bead's enrichment; empty when it has no file yet.
+    pub fn read_enrichment(&self, bead_id: &str) -> Result<Enrichment> {
+        let path = self.enrichment_path(bead_id)?;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(format::from_yaml(&path, &text)?),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Enrichment::default()),
+            Err(e) => Err(e).at(&path),
+        }
+    }
+
+    /// Every enrichment file, by bead id. Fails on the first malformed
+    /// file, naming it with line and column.
+    pub fn load_enrichments(&self) -> Result<std::collections::BTreeMap<String, Enrichment>> {
+        let files = list_dir(&self.enrichment_dir(), ".yaml")?;
+        let parsed = parallel(&files, |path| {
+            let text = std::fs::read_to_string(path).at(path)?;
+            let id = expected_id(path).ok_or_else(|| {
+                ParseError::new(path, 0, 0, "file name is not an escaped bead id (see `gemba check`)")
+            })?;
+            Ok((id, format::from_yaml::<Enrichment>(path, &text)?))
+        })?;
+        Ok(parsed.into_iter().collect())
+    }
+
     /// `.gemba/beads/<escaped id>.json`; rejects hostile ids.
     pub fn bead_path(&self, bead_id: &str) -> Result<PathBuf> {
         id::validate(bead_id)?;
@@ -170,23 +206,7 @@ impl Store {
     /// The paths of every bead file, sorted by name (temp files and other
     /// stray entries are left to `gemba check`).
     pub fn bead_files(&self) -> Result<Vec<PathBuf>> {
-        let dir = self.beads_dir();
-        let mut out = Vec::new();
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(e).at(&dir),
-        };
-        for entry in entries {
-            let entry = entry.at(&dir)?;
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if name.ends_with(".json") && !atomic::is_temp_name(name) {
-                out.push(entry.path());
-            }
-        }
-        out.sort();
-        Ok(out)
+        list_dir(&self.beads_dir(), ".json")
     }
 
     /// Every bead, sorted by id. Fails on the first malformed file, naming it.
@@ -213,6 +233,27 @@ impl Store {
             unsynced_dirs: Vec::new(),
         })
     }
+}
+
+/// The files in `dir` ending in `suffix`, sorted (temp files excluded;
+/// a missing directory is empty).
+fn list_dir(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e).at(dir),
+    };
+    for entry in entries {
+        let entry = entry.at(dir)?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.ends_with(suffix) && !atomic::is_temp_name(name) {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// The file stem's id, when the name is one `id::escape` produced.
@@ -311,15 +352,28 @@ impl Tx<'_> {
         Ok(self.write_beads(std::slice::from_ref(bead))?[0])
     }
 
-    /// Write many beads at once: files are written (and fsynced) on a few
-    /// threads, since fsync latency dominates and overlaps well.
+    /// Write many beads at once (see [`Tx::write_files`]).
     pub fn write_beads(&mut self, beads: &[Bead]) -> Result<Vec<Written>> {
-        let dir = self.store.beads_dir();
-        std::fs::create_dir_all(&dir).at(&dir)?;
-        let jobs: Vec<(PathBuf, Vec<u8>)> = beads
+        let jobs = beads
             .iter()
             .map(|b| Ok((self.store.bead_path(&b.id)?, format::to_json_bytes(b))))
             .collect::<Result<_>>()?;
+        self.write_files(jobs)
+    }
+
+    /// Write many enrichment files at once (see [`Tx::write_files`]).
+    pub fn write_enrichments(&mut self, items: &[(String, Enrichment)]) -> Result<Vec<Written>> {
+        let jobs = items
+            .iter()
+            .map(|(id, e)| Ok((self.store.enrichment_path(id)?, format::to_yaml_string(e).into_bytes())))
+            .collect::<Result<_>>()?;
+        self.write_files(jobs)
+    }
+
+    /// Write many files at once, each only if its bytes changed. Files are
+    /// written (and fsynced) on several threads, since fsync latency
+    /// dominates and overlaps well; each directory is fsynced once.
+    pub fn write_files(&mut self, jobs: Vec<(PathBuf, Vec<u8>)>) -> Result<Vec<Written>> {
         let results = parallel(&jobs, |(path, bytes)| write_if_changed(path, bytes))?;
         for ((path, _), written) in jobs.iter().zip(&results) {
             self.record(path, *written);
@@ -353,6 +407,38 @@ impl Tx<'_> {
 
     pub fn write_yaml<T: Serialize>(&mut self, path: &Path, value: &T) -> Result<Written> {
         self.write_file(path, format::to_yaml_string(value).as_bytes())
+    }
+
+    /// Replace several files as one all-or-nothing change (see
+    /// [`atomic::replace_all`]); `None` deletes. Unchanged files are skipped.
+    pub fn replace_all(&mut self, changes: Vec<(PathBuf, Option<Vec<u8>>)>) -> Result<usize> {
+        let changes: Vec<(PathBuf, Option<Vec<u8>>)> = changes
+            .into_iter()
+            .filter(|(path, new)| std::fs::read(path).ok() != *new)
+            .collect();
+        let refs: Vec<(&Path, Option<&[u8]>)> = changes.iter().map(|(p, b)| (p.as_path(), b.as_deref())).collect();
+        let first = refs.first().map(|(p, _)| p.to_path_buf()).unwrap_or_else(|| self.store.root.clone());
+        atomic::replace_all(&refs).at(&first)?;
+        for (path, _) in &changes {
+            self.changed.push(path.clone());
+        }
+        Ok(changes.len())
+    }
+
+    /// Write a bead's enrichment; an empty one removes the file.
+    pub fn write_enrichment(&mut self, bead_id: &str, enrichment: &Enrichment) -> Result<Written> {
+        let path = self.store.enrichment_path(bead_id)?;
+        if enrichment.is_empty() {
+            return match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    self.record(&path, Written::Updated);
+                    Ok(Written::Updated)
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Written::Unchanged),
+                Err(e) => Err(e).at(&path),
+            };
+        }
+        self.write_file(&path, format::to_yaml_string(enrichment).as_bytes())
     }
 
     pub fn changed(&self) -> &[PathBuf] {

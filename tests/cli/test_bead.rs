@@ -1,1 +1,418 @@
+//! `gemba bead create|show|list|update|close`: ids, parents, filters,
+//! field-exact updates, cycle rejection.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
 use crate::common::*;
+
+/// `bead create ARGS` → the new id (stdout's only line).
+fn create(env: &TestEnv, args: &[&str]) -> String {
+    let mut all = vec!["bead", "create"];
+    all.extend_from_slice(args);
+    let out = env.ok(&all);
+    let id = out.trim_end_matches('\n');
+    assert!(!id.is_empty() && !id.contains('\n'), "{out:?}");
+    id.to_string()
+}
+
+fn is_hash_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('-'))
+        .is_some_and(|h| {
+            h.len() >= 4
+                && h.chars()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+        })
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn bead_file(env: &TestEnv, id: &str) -> Vec<u8> {
+    std::fs::read(env.gemba_dir().join("beads").join(format!("{id}.json"))).unwrap()
+}
+
+#[test]
+fn create_uses_the_configured_prefix() {
+    let env = TestEnv::init();
+    let id = create(&env, &["--title", "Default prefix"]);
+    assert!(is_hash_id(&id, "gm"), "{id}");
+
+    let config = env
+        .read(".gemba/config.yaml")
+        .replace("  prefix: gm", "  prefix: xy");
+    env.write(".gemba/config.yaml", &config);
+    let id = create(&env, &["--title", "Custom prefix"]);
+    assert!(is_hash_id(&id, "xy"), "{id}");
+    let bead = env.json(&["bead", "show", &id]);
+    assert_eq!(
+        bead,
+        json!({
+            "id": id, "title": "Custom prefix", "status": "open", "priority": 2,
+            "issue_type": "task", "created_by": "tester",
+            "created_at": "2026-11-23T12:00:00Z", "updated_at": "2026-11-23T12:00:00Z"
+        })
+    );
+}
+
+#[test]
+fn fifty_creates_give_fifty_distinct_ids() {
+    let env = TestEnv::init();
+    env.write(".gemba/config.yaml", "ids:\n  prefix: xy\n");
+    // Same title, same clock, same actor: every create starts from the same
+    // hash and must step past the earlier ones.
+    let mut seen = BTreeSet::new();
+    for _ in 0..50 {
+        let id = create(&env, &["--title", "Same title"]);
+        assert!(is_hash_id(&id, "xy"), "{id}");
+        assert!(seen.insert(id.clone()), "duplicate id {id}");
+    }
+    let listed: BTreeSet<String> = ids(&env.json(&["bead", "list"])).into_iter().collect();
+    assert_eq!(listed, seen);
+    assert_eq!(
+        std::fs::read_dir(env.gemba_dir().join("beads"))
+            .unwrap()
+            .count(),
+        50
+    );
+}
+
+#[test]
+fn children_get_dotted_ids() {
+    let env = TestEnv::init();
+    let p = create(&env, &["--title", "Parent", "--type", "epic"]);
+    let c1 = create(&env, &["--title", "Child one", "--parent", &p]);
+    let c2 = create(&env, &["--title", "Child two", "--parent", &p]);
+    assert_eq!(c1, format!("{p}.1"));
+    assert_eq!(c2, format!("{p}.2"));
+    let gc = create(&env, &["--title", "Grandchild", "--parent", &c1]);
+    assert_eq!(gc, format!("{p}.1.1"));
+    let child = env.json(&["bead", "show", &c2]);
+    assert_eq!(child["parent"], p.as_str());
+    assert_eq!(
+        child["dependencies"],
+        json!([{"depends_on_id": p, "type": "parent-child",
+                "created_at": "2026-11-23T12:00:00Z", "created_by": "tester"}])
+    );
+    // A missing parent is rejected and nothing is written.
+    let before = env.snapshot();
+    let out = env.fails(
+        1,
+        &["bead", "create", "--title", "Orphan", "--parent", "gm-nope"],
+    );
+    assert!(stderr(&out).contains("gm-nope"), "{}", render(&out));
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn create_with_all_fields_and_show_text() {
+    let env = TestEnv::init();
+    let dep = create(&env, &["--title", "Blocker"]);
+    let id = create(
+        &env,
+        &[
+            "--title",
+            "Fix login",
+            "--body",
+            "Line one\nLine two",
+            "--priority",
+            "1",
+            "--type",
+            "bug",
+            "--label",
+            "auth",
+            "--label",
+            "web",
+            "--dep",
+            &dep,
+            "--assignee",
+            "alice",
+        ],
+    );
+    let bead = env.json(&["bead", "show", &id]);
+    assert_eq!(
+        bead,
+        json!({
+            "id": id, "title": "Fix login", "description": "Line one\nLine two", "status": "open",
+            "priority": 1, "issue_type": "bug", "assignee": "alice", "created_by": "tester",
+            "labels": ["auth", "web"],
+            "dependencies": [{"depends_on_id": dep, "type": "blocks",
+                              "created_at": "2026-11-23T12:00:00Z", "created_by": "tester"}],
+            "created_at": "2026-11-23T12:00:00Z", "updated_at": "2026-11-23T12:00:00Z"
+        })
+    );
+    // The file on disk is what show --json prints.
+    assert_eq!(
+        serde_json::from_slice::<Value>(&bead_file(&env, &id)).unwrap(),
+        bead
+    );
+
+    let text = env.ok(&["bead", "show", &id]);
+    let expected = format!(
+        "{id}  Fix login\n  status       open\n  priority     P1\n  type         bug\n  assignee     alice\n  \
+         created      2026-11-23T12:00:00Z\n  updated      2026-11-23T12:00:00Z\n  labels       auth, web\n  \
+         depends on\n    blocks             {dep}\n\ndescription:\n  Line one\n  Line two\n"
+    );
+    assert_eq!(text, expected);
+}
+
+#[test]
+fn show_of_a_missing_id_fails() {
+    let env = TestEnv::init();
+    let out = env.fails(1, &["bead", "show", "gm-nope"]);
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("no bead \"gm-nope\""),
+        "{}",
+        render(&out)
+    );
+    let out = env.fails(1, &["bead", "show", "gm-nope", "--json"]);
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], "error");
+    assert_eq!(err["message"], "no bead \"gm-nope\"");
+    // Update and close of a missing id fail the same way and write nothing.
+    let before = env.snapshot();
+    env.fails(1, &["bead", "update", "gm-nope", "--title", "x"]);
+    env.fails(1, &["bead", "close", "gm-nope"]);
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn list_filters() {
+    let env = TestEnv::init();
+    let out = env.import_text(concat!(
+        r#"{"id":"l-1","title":"a","status":"open","issue_type":"bug","labels":["web","auth"]}"#,
+        "\n",
+        r#"{"id":"l-2","title":"b","status":"in_progress","issue_type":"task","labels":["web"]}"#,
+        "\n",
+        r#"{"id":"l-3","title":"c","status":"closed","issue_type":"bug","labels":["auth"]}"#,
+        "\n",
+        r#"{"id":"l-4","title":"d","status":"blocked","issue_type":"feature"}"#,
+        "\n",
+    ));
+    assert!(out.status.success(), "{}", render(&out));
+    let list = |args: &[&str]| {
+        let mut all = vec!["bead", "list"];
+        all.extend_from_slice(args);
+        ids(&env.json(&all))
+    };
+    assert_eq!(list(&[]), vec!["l-1", "l-2", "l-4"]);
+    assert_eq!(list(&["--all"]), vec!["l-1", "l-2", "l-3", "l-4"]);
+    assert_eq!(list(&["--status", "closed"]), vec!["l-3"]);
+    assert_eq!(
+        list(&["--status", "open", "--status", "blocked"]),
+        vec!["l-1", "l-4"]
+    );
+    assert_eq!(list(&["--label", "web"]), vec!["l-1", "l-2"]);
+    assert_eq!(list(&["--label", "auth"]), vec!["l-1"]);
+    assert_eq!(list(&["--label", "auth", "--all"]), vec!["l-1", "l-3"]);
+    assert_eq!(list(&["--label", "web", "--label", "auth"]), vec!["l-1"]);
+    assert_eq!(list(&["--type", "bug"]), vec!["l-1"]);
+    assert_eq!(list(&["--type", "bug", "--all"]), vec!["l-1", "l-3"]);
+    assert_eq!(
+        list(&["--type", "feature", "--type", "task"]),
+        vec!["l-2", "l-4"]
+    );
+    assert_eq!(list(&["--label", "nope"]), Vec::<String>::new());
+
+    let text = env.ok(&["bead", "list", "--type", "bug"]);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            vec!["ID", "STATUS", "PRI", "TYPE", "TITLE"],
+            vec!["l-1", "open", "P2", "bug", "a"]
+        ]
+    );
+}
+
+#[test]
+fn update_changes_only_named_fields_and_bumps_updated_at() {
+    let env = TestEnv::init();
+    let id = create(
+        &env,
+        &["--title", "Original", "--label", "keep", "--body", "Body"],
+    );
+    let before = env.json(&["bead", "show", &id]);
+
+    let later = "2026-11-24T08:30:00Z";
+    let out = env
+        .cmd(&[
+            "bead",
+            "update",
+            &id,
+            "--priority",
+            "0",
+            "--status",
+            "in_progress",
+            "--add-label",
+            "new",
+            "--json",
+        ])
+        .env("GEMBA_NOW", later)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", render(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["changed"], json!(["status", "priority", "labels"]));
+
+    let after = env.json(&["bead", "show", &id]);
+    let mut expected = before.clone();
+    expected["priority"] = json!(0);
+    expected["status"] = json!("in_progress");
+    expected["labels"] = json!(["keep", "new"]);
+    expected["updated_at"] = json!(later);
+    assert_eq!(after, expected);
+    assert_eq!(report["bead"], after);
+
+    // An update that changes nothing writes nothing (updated_at stays).
+    let file = bead_file(&env, &id);
+    let out = env
+        .cmd(&["bead", "update", &id, "--priority", "0"])
+        .env("GEMBA_NOW", "2026-11-25T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", render(&out));
+    assert!(stderr(&out).contains("nothing changed"), "{}", render(&out));
+    assert_eq!(bead_file(&env, &id), file);
+
+    // Remove a label, set the title.
+    env.ok(&[
+        "bead",
+        "update",
+        &id,
+        "--remove-label",
+        "keep",
+        "--title",
+        "Renamed",
+    ]);
+    let after = env.json(&["bead", "show", &id]);
+    assert_eq!(after["labels"], json!(["new"]));
+    assert_eq!(after["title"], "Renamed");
+    assert_eq!(after["description"], "Body");
+    assert_eq!(after["updated_at"], "2026-11-23T12:00:00Z");
+}
+
+#[test]
+fn close_sets_status_closed_at_and_reason() {
+    let env = TestEnv::init();
+    let id = create(&env, &["--title", "To close"]);
+    let before = env.json(&["bead", "show", &id]);
+    let later = "2026-11-23T15:45:00Z";
+    let out = env
+        .cmd(&["bead", "close", &id, "--reason", "fixed in 3f2c1a"])
+        .env("GEMBA_NOW", later)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", render(&out));
+    let after = env.json(&["bead", "show", &id]);
+    let mut expected = before;
+    expected["status"] = json!("closed");
+    expected["closed_at"] = json!(later);
+    expected["updated_at"] = json!(later);
+    expected["close_reason"] = json!("fixed in 3f2c1a");
+    assert_eq!(after, expected);
+    // Closed beads leave the default list and are not ready.
+    assert_eq!(ids(&env.json(&["bead", "list"])), Vec::<String>::new());
+    assert_eq!(ids(&env.json(&["bead", "list", "--all"])), vec![id.clone()]);
+    env.fails(3, &["ready"]);
+    // Closing again changes nothing.
+    let file = bead_file(&env, &id);
+    env.ok(&["bead", "close", &id]);
+    assert_eq!(bead_file(&env, &id), file);
+}
+
+#[test]
+fn closing_a_blocker_makes_the_dependent_ready() {
+    let env = TestEnv::init();
+    let a = create(&env, &["--title", "Blocker"]);
+    let b = create(&env, &["--title", "Dependent", "--dep", &a]);
+    assert_eq!(ids(&env.json(&["ready"])), vec![a.clone()]);
+    env.ok(&["bead", "close", &a]);
+    assert_eq!(ids(&env.json(&["ready"])), vec![b]);
+}
+
+#[test]
+fn dependency_cycles_are_rejected_with_the_cycle_named() {
+    let env = TestEnv::init();
+    let out = env.import_text(concat!(
+        r#"{"id":"c-a","title":"a","status":"open"}"#,
+        "\n",
+        r#"{"id":"c-b","title":"b","status":"open","dependencies":[{"depends_on_id":"c-a","type":"blocks"}]}"#,
+        "\n",
+        r#"{"id":"c-c","title":"c","status":"open","dependencies":[{"depends_on_id":"c-b","type":"blocks"}]}"#,
+        "\n",
+    ));
+    assert!(out.status.success(), "{}", render(&out));
+    let before = env.snapshot();
+
+    let out = env.fails(1, &["bead", "update", "c-a", "--add-dep", "c-b"]);
+    assert!(
+        stderr(&out).contains("c-a -> c-b -> c-a"),
+        "{}",
+        render(&out)
+    );
+    assert_eq!(env.snapshot(), before);
+
+    let out = env.fails(1, &["bead", "update", "c-a", "--add-dep", "c-c"]);
+    assert!(
+        stderr(&out).contains("c-a -> c-c -> c-b -> c-a"),
+        "{}",
+        render(&out)
+    );
+    assert_eq!(env.snapshot(), before);
+
+    // Through a parent-child edge, too.
+    let out = env.fails(1, &["bead", "update", "c-a", "--parent", "c-c"]);
+    assert!(
+        stderr(&out).contains("c-a -> c-c -> c-b -> c-a"),
+        "{}",
+        render(&out)
+    );
+    assert_eq!(env.snapshot(), before);
+
+    // A self-dependency.
+    let out = env.fails(1, &["bead", "update", "c-a", "--add-dep", "c-a"]);
+    assert!(stderr(&out).contains("c-a -> c-a"), "{}", render(&out));
+    assert_eq!(env.snapshot(), before);
+
+    // A link type is not ordering: no cycle.
+    env.ok(&["bead", "update", "c-a", "--add-dep", "c-c:related"]);
+    let a = env.json(&["bead", "show", "c-a"]);
+    assert_eq!(a["dependencies"][0]["depends_on_id"], "c-c");
+    assert_eq!(a["dependencies"][0]["type"], "related");
+}
+
+#[test]
+fn dep_to_a_missing_bead_is_rejected() {
+    let env = TestEnv::init();
+    let a = create(&env, &["--title", "a"]);
+    let before = env.snapshot();
+    let out = env.fails(
+        1,
+        &["bead", "create", "--title", "x", "--dep", "gm-missing"],
+    );
+    assert!(
+        stderr(&out).contains("\"gm-missing\" does not exist"),
+        "{}",
+        render(&out)
+    );
+    assert_eq!(env.snapshot(), before);
+    let out = env.fails(1, &["bead", "update", &a, "--add-dep", "gm-missing"]);
+    assert!(
+        stderr(&out).contains("\"gm-missing\" does not exist"),
+        "{}",
+        render(&out)
+    );
+    assert_eq!(env.snapshot(), before);
+}

@@ -1,1 +1,383 @@
+//! Concurrency and crashes: racing processes never lose an update, racing
+//! creators get distinct ids, and a process killed with SIGKILL mid-write
+//! leaves every file either old or new, never partial.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
 use crate::common::*;
+
+const N: usize = 8;
+
+/// Spawn every command before waiting for any, so they really race.
+fn race(env: &TestEnv, argv: &[Vec<String>]) -> Vec<Output> {
+    let children: Vec<Child> = argv
+        .iter()
+        .map(|args| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            env.cmd(&args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect()
+}
+
+/// Every event in the log; panics on a line that is not JSON.
+fn events(env: &TestEnv) -> Vec<Value> {
+    let mut out = Vec::new();
+    let dir = env.gemba_dir().join("log");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(
+            text.is_empty() || text.ends_with('\n'),
+            "{}: torn last line",
+            f.display()
+        );
+        for (i, line) in text.lines().enumerate() {
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: {e}: {line:?}", f.display(), i + 1));
+            out.push(v);
+        }
+    }
+    out
+}
+
+fn events_of(env: &TestEnv, kind: &str) -> Vec<Value> {
+    events(env)
+        .into_iter()
+        .filter(|e| e["kind"] == kind)
+        .collect()
+}
+
+fn assert_check_clean(env: &TestEnv) {
+    let (code, report) = check_report(env);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["errors"], json!([]));
+    assert_eq!(report["warnings"], json!([]));
+}
+
+#[test]
+fn concurrent_updates_of_one_bead_lose_nothing() {
+    let env = TestEnv::init();
+    let out = env.import_text("{\"id\":\"c-1\",\"title\":\"contended\",\"labels\":[\"base\"]}\n");
+    assert!(out.status.success(), "{}", render(&out));
+    let argv: Vec<Vec<String>> = (0..N)
+        .map(|n| {
+            ["bead", "update", "c-1", "--add-label", &format!("l{n}")]
+                .map(String::from)
+                .to_vec()
+        })
+        .collect();
+    for (n, out) in race(&env, &argv).iter().enumerate() {
+        assert_eq!(out.status.code(), Some(0), "update l{n}:\n{}", render(out));
+    }
+
+    let text = env.read(".gemba/beads/c-1.json");
+    let bead: Value = serde_json::from_str(&text).unwrap();
+    let mut labels: Vec<&str> = bead["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(labels[0], "base", "{text}");
+    labels.sort();
+    let mut want: Vec<String> = (0..N).map(|n| format!("l{n}")).collect();
+    want.push("base".into());
+    want.sort();
+    assert_eq!(labels, want, "a lost update: {text}");
+    assert_eq!(bead["title"], json!("contended"));
+    assert_eq!(env.json(&["bead", "show", "c-1"]), bead);
+
+    let updates = events_of(&env, "bead.update");
+    assert_eq!(updates.len(), N, "{updates:#?}");
+    for e in &updates {
+        assert_eq!(e["bead"], json!("c-1"), "{e}");
+        assert_eq!(e["data"]["fields"], json!(["labels"]), "{e}");
+    }
+    let mut messages: Vec<&str> = updates
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    messages.dedup();
+    assert_eq!(messages, ["update c-1 (labels)"]);
+    assert_check_clean(&env);
+}
+
+#[test]
+fn concurrent_creates_get_distinct_ids() {
+    let env = TestEnv::init();
+    // Same title, same actor, same pinned clock: every process starts from
+    // the same candidate id, so all but one must move on to another.
+    let argv: Vec<Vec<String>> = (0..N)
+        .map(|_| {
+            ["bead", "create", "--title", "same title", "--json"]
+                .map(String::from)
+                .to_vec()
+        })
+        .collect();
+    let mut ids = BTreeSet::new();
+    for out in race(&env, &argv) {
+        assert_eq!(out.status.code(), Some(0), "{}", render(&out));
+        let bead: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(bead["title"], json!("same title"));
+        let id = bead["id"].as_str().unwrap().to_string();
+        assert!(id.starts_with("gm-"), "{id}");
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), N, "{ids:?}");
+    let names: BTreeSet<String> = std::fs::read_dir(env.gemba_dir().join("beads"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let want: BTreeSet<String> = ids.iter().map(|id| format!("{id}.json")).collect();
+    assert_eq!(names, want);
+    let logged: BTreeSet<String> = events_of(&env, "bead.create")
+        .iter()
+        .map(|e| e["bead"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(logged, ids);
+    assert_eq!(events_of(&env, "bead.create").len(), N);
+    assert_check_clean(&env);
+
+    // Children of one parent, created concurrently: exactly .1 to .8.
+    let parent = ids.iter().next().unwrap().clone();
+    let argv: Vec<Vec<String>> = (0..N)
+        .map(|n| {
+            [
+                "bead",
+                "create",
+                "--title",
+                &format!("child {n}"),
+                "--parent",
+                &parent,
+                "--json",
+            ]
+            .map(String::from)
+            .to_vec()
+        })
+        .collect();
+    let mut children = BTreeSet::new();
+    for out in race(&env, &argv) {
+        assert_eq!(out.status.code(), Some(0), "{}", render(&out));
+        let bead: Value = serde_json::from_slice(&out.stdout).unwrap();
+        children.insert(bead["id"].as_str().unwrap().to_string());
+    }
+    let want: BTreeSet<String> = (1..=N).map(|n| format!("{parent}.{n}")).collect();
+    assert_eq!(children, want);
+    assert_check_clean(&env);
+}
+
+/// The bytes of every bead file, by file name.
+fn bead_files(env: &TestEnv) -> BTreeMap<String, Vec<u8>> {
+    let dir = env.gemba_dir().join("beads");
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().into_string().unwrap();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Run an import to completion; returns how long it took.
+fn full_import(env: &TestEnv, input: &Path) -> Duration {
+    let start = Instant::now();
+    let out = env.run(&["import", "beads", input.to_str().unwrap(), "--json"]);
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", render(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"], json!([]));
+    took
+}
+
+const TEMP_WARNING: &str = "leftover temporary file from an interrupted write; safe to delete";
+
+#[test]
+fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
+    let env = TestEnv::init();
+    let v1 = shared_data(FLYWHEEL);
+    // v2: the same export with every title changed.
+    let v2 = env.tmp.path().join("v2.jsonl");
+    let text = std::fs::read_to_string(&v1).unwrap();
+    let mut changed = 0;
+    let v2_text: String = text
+        .lines()
+        .map(|l| {
+            if l.trim().is_empty() {
+                return "\n".to_string();
+            }
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            let title = v["title"].as_str().unwrap().to_string();
+            v["title"] = json!(format!("{title} (v2)"));
+            changed += 1;
+            format!("{v}\n")
+        })
+        .collect();
+    std::fs::write(&v2, v2_text).unwrap();
+
+    let t1 = full_import(&env, &v1);
+    let old = bead_files(&env);
+    assert_eq!(old.len(), 1201);
+    assert_eq!(changed, 1201);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "import v1"]);
+    let t2 = full_import(&env, &v2);
+    let new = bead_files(&env);
+    assert_eq!(
+        old.keys().collect::<Vec<_>>(),
+        new.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &old {
+        assert_ne!(&new[name], bytes, "{name}: v2 must differ from v1");
+    }
+    let (code, baseline) = check_report(&env);
+    assert_eq!(code, Some(0), "{baseline}");
+    assert_eq!(baseline["errors"], json!([]));
+    let baseline_warnings = baseline["warnings"].clone();
+
+    // Kill times: a few short ones, then spread from 35% to 95% of a full
+    // run (the writes happen in its second half, after parsing and loading).
+    let full = t1.max(t2);
+    let mut delays: Vec<Duration> = [2, 40, 150].map(Duration::from_millis).to_vec();
+    let spread = 12;
+    for i in 0..spread {
+        let frac = 0.35 + 0.6 * i as f64 / (spread - 1) as f64;
+        delays.push(full.mul_f64(frac));
+    }
+
+    let inputs = [&v1, &v2];
+    let mut caught_mid_write = 0;
+    let mut killed_running = 0;
+    let mut temps_before = 0;
+    for (round, delay) in delays.iter().enumerate() {
+        // Import whichever version fewer files have, so most files change.
+        let on_disk = bead_files(&env);
+        let n_old = on_disk
+            .iter()
+            .filter(|(k, v)| old.get(*k) == Some(v))
+            .count();
+        let target = usize::from(2 * n_old >= old.len());
+        let mut child = env
+            .cmd(&[
+                "import",
+                "beads",
+                inputs[target].to_str().unwrap(),
+                "--quiet",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(*delay);
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill(); // SIGKILL
+        child.wait().unwrap();
+
+        let files = bead_files(&env);
+        let (mut n1, mut n2, mut temps) = (0usize, 0usize, 0usize);
+        for (name, bytes) in &files {
+            if name.starts_with(".gemba-tmp-") {
+                temps += 1;
+                continue;
+            }
+            assert!(
+                old.contains_key(name),
+                "round {round}: unexpected file {name}"
+            );
+            serde_json::from_slice::<Value>(bytes).unwrap_or_else(|e| {
+                panic!(
+                    "round {round}: {name} is not JSON ({e}): {:?}",
+                    String::from_utf8_lossy(bytes)
+                )
+            });
+            if bytes == &old[name] {
+                n1 += 1;
+            } else if bytes == &new[name] {
+                n2 += 1;
+            } else {
+                panic!(
+                    "round {round}: {name} is neither v1 nor v2 ({} bytes): {:?}",
+                    bytes.len(),
+                    String::from_utf8_lossy(bytes)
+                );
+            }
+        }
+        assert_eq!(n1 + n2, old.len(), "round {round}: a bead file is missing");
+        // The log never holds a torn line either.
+        events(&env);
+        let new_temps = temps.saturating_sub(temps_before);
+        temps_before = temps;
+        let mid_write = (n1 > 0 && n2 > 0) || new_temps > 0;
+        caught_mid_write += usize::from(mid_write);
+        killed_running += usize::from(!finished);
+        eprintln!(
+            "kill round {round:2}: after {:>5} ms, importing v{}: {}; {n1} v1 + {n2} v2 files, {new_temps} new temp file(s){}",
+            delay.as_millis(),
+            target + 1,
+            if finished {
+                "had finished"
+            } else {
+                "killed while running"
+            },
+            if mid_write { " (caught mid-write)" } else { "" }
+        );
+    }
+    eprintln!(
+        "SIGKILL: {caught_mid_write} of {} rounds caught mid-write, {killed_running} killed while running",
+        delays.len()
+    );
+    if caught_mid_write == 0 {
+        eprintln!(
+            "note: no round was caught mid-write; the import may have been too fast or too slow here"
+        );
+    }
+
+    // Leftover temp files are warnings, not errors; nothing else is wrong.
+    let temps: BTreeSet<PathBuf> = bead_files(&env)
+        .keys()
+        .filter(|n| n.starts_with(".gemba-tmp-"))
+        .map(|n| canonical(&env.gemba_dir().join("beads").join(n)))
+        .collect();
+    let (code, report) = check_report(&env);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["errors"], json!([]), "{report}");
+    let (temp_warnings, other): (Vec<&Value>, Vec<&Value>) = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .partition(|w| w["message"] == TEMP_WARNING);
+    let warned: BTreeSet<PathBuf> = temp_warnings
+        .iter()
+        .map(|w| PathBuf::from(w["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(warned, temps);
+    assert_eq!(temp_warnings.len(), temps.len());
+    assert_eq!(json!(other), baseline_warnings);
+
+    // A complete run afterwards converges on v2 everywhere.
+    full_import(&env, &v2);
+    let files = bead_files(&env);
+    for (name, bytes) in &new {
+        assert_eq!(&files[name], bytes, "{name}");
+    }
+    assert_eq!(files.len(), new.len() + temps.len());
+}

@@ -1,13 +1,22 @@
 //! `gemba bead …`: create, show, list, update and close beads.
 
+mod backfill;
 mod close;
+mod concepts;
 mod create;
+mod extract;
 mod list;
 mod show;
+mod size;
+mod status;
+mod targets;
 mod update;
 
 use super::env::Ctx;
 use super::error::CliResult;
+use super::ui;
+use crate::enrich::ops::Edited;
+use crate::model::Enrichment;
 
 /// Create, inspect and edit beads (work items).
 #[derive(Debug, clap::Subcommand)]
@@ -17,6 +26,12 @@ pub enum BeadCommand {
     List(list::BeadListArgs),
     Update(update::BeadUpdateArgs),
     Close(close::BeadCloseArgs),
+    Targets(targets::BeadTargetsArgs),
+    Concepts(concepts::BeadConceptsArgs),
+    Status(status::BeadStatusArgs),
+    Size(size::BeadSizeArgs),
+    Extract(extract::BeadExtractArgs),
+    Backfill(backfill::BeadBackfillArgs),
 }
 
 pub fn run(ctx: &Ctx, cmd: BeadCommand) -> CliResult {
@@ -26,6 +41,12 @@ pub fn run(ctx: &Ctx, cmd: BeadCommand) -> CliResult {
         BeadCommand::List(args) => list::run(ctx, args),
         BeadCommand::Update(args) => update::run(ctx, args),
         BeadCommand::Close(args) => close::run(ctx, args),
+        BeadCommand::Targets(args) => targets::run(ctx, args),
+        BeadCommand::Concepts(args) => concepts::run(ctx, args),
+        BeadCommand::Status(args) => status::run(ctx, args),
+        BeadCommand::Size(args) => size::run(ctx, args),
+        BeadCommand::Extract(args) => extract::run(ctx, args),
+        BeadCommand::Backfill(args) => backfill::run(ctx, args),
     }
 }
 
@@ -35,5 +56,51 @@ fn parse_priority(s: &str) -> Result<u8, String> {
     match digits.parse::<u8>() {
         Ok(p) if p <= 4 => Ok(p),
         _ => Err(format!("expected a priority 0-4 (or P0-P4), got {s:?}")),
+    }
+}
+
+/// The serde name of an enum value (`awaiting-design`, `small`).
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// Enrichment fields, one per line, each with its source.
+fn render_enrichment(e: &Enrichment) -> String {
+    fn line(name: &str, value: String, source: crate::model::enrichment::Source, at: &Option<String>) -> String {
+        let at = at.as_deref().map(|a| format!(", {a}")).unwrap_or_default();
+        format!("  {name:<16} {value}  ({source}{at})\n")
+    }
+    let mut s = String::new();
+    let list = |v: Vec<String>| if v.is_empty() { "(none)".to_string() } else { v.join(", ") };
+    if let Some(t) = &e.targets {
+        s.push_str(&line("targets", list(t.value.iter().map(|g| g.to_string()).collect()), t.source, &t.updated_at));
+    }
+    if let Some(c) = &e.concepts {
+        s.push_str(&line("concepts", list(c.value.clone()), c.source, &c.updated_at));
+    }
+    if let Some(d) = &e.dispatch_status {
+        s.push_str(&line("dispatch status", name_of(&d.value), d.source, &d.updated_at));
+    }
+    if let Some(z) = &e.estimated_size {
+        s.push_str(&line("size", name_of(&z.value), z.source, &z.updated_at));
+    }
+    if s.is_empty() {
+        s.push_str("  (not enriched)\n");
+    }
+    s
+}
+
+/// Print an enrichment edit's result.
+fn report_edit(ctx: &Ctx, edited: &Edited) {
+    if ctx.json {
+        ui::json(edited);
+    } else {
+        ui::out(&format!("{}\n{}", edited.id, render_enrichment(&edited.enrichment)));
+        if !edited.changed {
+            ui::status(ctx, "nothing changed");
+        }
     }
 }

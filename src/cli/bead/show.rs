@@ -3,7 +3,8 @@ use crate::cli::error::CliResult;
 use crate::cli::ui;
 use crate::model::Bead;
 
-/// Show one bead: fields, dependencies, labels, text.
+/// Show one bead: fields, dependencies, labels, text, and its enrichment
+/// with the source of each field.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba bead show bd-a1b2\n  gemba bead show bd-a1b2 --json | jq .dependencies"
@@ -15,10 +16,17 @@ pub struct BeadShowArgs {
 pub fn run(ctx: &Ctx, args: BeadShowArgs) -> CliResult {
     let store = ctx.store()?;
     let bead = store.read_bead(&args.id)?;
+    let enrichment = store.read_enrichment(&args.id)?;
     if ctx.json {
-        ui::json(&bead);
+        // The bead's own fields, plus its enrichment under one key.
+        let mut value = serde_json::to_value(&bead).map_err(crate::cli::error::CliError::user)?;
+        value["enrichment"] = serde_json::to_value(&enrichment).map_err(crate::cli::error::CliError::user)?;
+        ui::json(&value);
     } else {
-        ui::out(&render(&bead));
+        let mut text = render(&bead);
+        text.push_str("\nenrichment:\n");
+        text.push_str(&super::render_enrichment(&enrichment));
+        ui::out(&text);
     }
     Ok(())
 }

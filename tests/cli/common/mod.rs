@@ -180,3 +180,65 @@ pub fn render(out: &Output) -> String {
         out.status.code()
     )
 }
+
+/// Every path under `dir` (files and directories; symlinks are not
+/// followed), relative to `dir`, sorted: for "nothing was created
+/// elsewhere" assertions.
+pub fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            out.push(p.strip_prefix(dir).unwrap().to_path_buf());
+            if e.file_type().unwrap().is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `path` as gemba prints it in errors: gemba resolves the repository
+/// through `canonicalize`, so absolute paths in its messages are canonical.
+pub fn canonical(path: &Path) -> PathBuf {
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) if !path.exists() => canonical(parent).join(name),
+        _ => std::fs::canonicalize(path).unwrap(),
+    }
+}
+
+/// `gemba check --json` (which exits 1 when there are errors): the exit
+/// code and the parsed report.
+pub fn check_report(env: &TestEnv) -> (Option<i32>, serde_json::Value) {
+    let out = env.run(&["check", "--json"]);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON from gemba check: {e}\n{}", render(&out)));
+    (out.status.code(), report)
+}
+
+/// A bead file in gemba's canonical form: what gemba writes for an open
+/// P2 task with these `blocks` dependencies.
+pub fn bead_file(id: &str, title: &str, blocks: &[&str]) -> String {
+    let mut s = format!(
+        "{{\n  \"id\": {},\n  \"title\": {},\n  \"status\": \"open\",\n  \"priority\": 2,\n  \"issue_type\": \"task\"",
+        serde_json::to_string(id).unwrap(),
+        serde_json::to_string(title).unwrap()
+    );
+    if !blocks.is_empty() {
+        let deps: Vec<String> = blocks
+            .iter()
+            .map(|to| {
+                format!(
+                    "    {{\n      \"depends_on_id\": {},\n      \"type\": \"blocks\"\n    }}",
+                    serde_json::to_string(to).unwrap()
+                )
+            })
+            .collect();
+        s.push_str(&format!(",\n  \"dependencies\": [\n{}\n  ]", deps.join(",\n")));
+    }
+    s.push_str("\n}\n");
+    s
+}

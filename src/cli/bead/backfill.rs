@@ -1,0 +1,76 @@
+use crate::cli::env::Ctx;
+use crate::cli::error::{CliError, CliResult, Kind};
+use crate::cli::ui;
+use crate::enrich::ops::{self, BackfillOptions};
+
+/// Run the extractor over many beads (those not closed, unless --all) and
+/// store what it finds, stamped `backfill`. Operator values always survive.
+/// A failing bead (e.g. a malformed enrichment file) is reported and the
+/// loop goes on.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  gemba bead backfill --dry-run\n  gemba bead backfill --all --skip-existing=false\n  gemba bead backfill --filter '^bd-' --limit 100 --json")]
+pub struct BeadBackfillArgs {
+    /// Closed beads too.
+    #[arg(long)]
+    all: bool,
+    /// Leave beads that already have enrichment alone.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    skip_existing: bool,
+    /// Only beads whose id or title matches this regular expression (applied before --limit).
+    #[arg(long, value_name = "REGEX")]
+    filter: Option<String>,
+    /// At most N beads.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// Report what would change; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
+    let filter = args
+        .filter
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--filter: {e}")))?;
+    let options = BackfillOptions { all: args.all, skip_existing: args.skip_existing, filter, limit: args.limit, dry_run: args.dry_run };
+    let store = ctx.store()?;
+    let mut tx = store.begin()?;
+    let bar = ui::progress(ctx, "backfill");
+    let progress = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let report = ops::backfill(&mut tx, &options, &progress, ctx.now)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let ev = crate::beads::event(
+        ctx.now,
+        &ctx.actor,
+        "enrich.backfill",
+        None,
+        format!("backfill enrichment: {} enriched, {} skipped, {} failed", report.enriched, report.skipped, report.failed.len()),
+    )
+    .with("beads", &report.written);
+    tx.finish(&[ev])?;
+    if ctx.json {
+        ui::json(&report);
+    } else {
+        ui::out(&format!(
+            "{}{} beads: {} enriched, {} skipped, {} failed\n",
+            if report.dry_run { "dry run: " } else { "" },
+            report.considered,
+            report.enriched,
+            report.skipped,
+            report.failed.len()
+        ));
+        for f in &report.failed {
+            ui::warn(ctx, &format!("{}: {}", f.id, f.error));
+        }
+    }
+    if report.failed.is_empty() { Ok(()) } else { Err(CliError::exit(Kind::User)) }
+}

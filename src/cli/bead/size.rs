@@ -1,0 +1,54 @@
+use crate::cli::env::Ctx;
+use crate::cli::error::{CliError, CliResult};
+use crate::enrich::Size;
+use crate::enrich::ops::{self, Texts};
+use crate::model::enrichment::Source;
+
+/// Set, clear or estimate a bead's size (small, medium, large).
+///
+/// `estimate` runs the size heuristic on the bead's text (thresholds in
+/// `enrich:` of config.yaml) and stamps the value `heuristic`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  gemba bead size set gm-a1b2 large\n  gemba bead size estimate gm-a1b2\n  gemba bead size clear gm-a1b2")]
+pub struct BeadSizeArgs {
+    #[command(subcommand)]
+    op: SizeOp,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SizeOp {
+    /// Set the size (stamped `operator`).
+    Set {
+        id: String,
+        /// small | medium | large
+        size: String,
+    },
+    /// Remove the size.
+    Clear { id: String },
+    /// Estimate the size from the bead's text.
+    Estimate { id: String },
+}
+
+pub fn run(ctx: &Ctx, args: BeadSizeArgs) -> CliResult {
+    let store = ctx.store()?;
+    let (id, size) = match args.op {
+        SizeOp::Set { id, size } => (id, Some((parse_size(&size)?, Source::Operator))),
+        SizeOp::Clear { id } => (id, None),
+        SizeOp::Estimate { id } => {
+            let bead = store.read_bead(&id)?;
+            let context = ops::Context::new(Vec::new(), &Default::default(), store.config().enrich.clone());
+            let size = ops::extract(&bead, &Texts::default(), &context).estimated_size;
+            (id, Some((size, Source::Heuristic)))
+        }
+    };
+    let mut tx = store.begin()?;
+    let (edited, ev) = ops::set_size(&mut tx, &id, size, &ctx.actor, ctx.now)?;
+    tx.finish(ev.as_slice())?;
+    super::report_edit(ctx, &edited);
+    Ok(())
+}
+
+fn parse_size(text: &str) -> CliResult<Size> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|_| CliError::usage(format!("unknown size {text:?}; expected small, medium or large")))
+}

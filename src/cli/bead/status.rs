@@ -1,0 +1,47 @@
+use crate::cli::env::Ctx;
+use crate::cli::error::{CliError, CliResult};
+use crate::enrich::ops;
+use crate::model::enrichment::DispatchStatus;
+
+/// Set or clear a bead's dispatch status, a soft block on handing it out:
+/// ready (the default), awaiting-design, awaiting-vendor, awaiting-review,
+/// not-now.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  gemba bead status set gm-a1b2 awaiting-design\n  gemba bead status clear gm-a1b2")]
+pub struct BeadStatusArgs {
+    #[command(subcommand)]
+    op: StatusOp,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum StatusOp {
+    /// Set the dispatch status.
+    Set {
+        id: String,
+        /// ready | awaiting-design | awaiting-vendor | awaiting-review | not-now
+        status: String,
+    },
+    /// Remove the dispatch status (back to `ready`).
+    Clear { id: String },
+}
+
+pub fn run(ctx: &Ctx, args: BeadStatusArgs) -> CliResult {
+    let (id, status) = match args.op {
+        StatusOp::Set { id, status } => (id, Some(parse_status(&status)?)),
+        StatusOp::Clear { id } => (id, None),
+    };
+    let store = ctx.store()?;
+    let mut tx = store.begin()?;
+    let (edited, ev) = ops::set_status(&mut tx, &id, status, &ctx.actor, ctx.now)?;
+    tx.finish(ev.as_slice())?;
+    super::report_edit(ctx, &edited);
+    Ok(())
+}
+
+fn parse_status(text: &str) -> CliResult<DispatchStatus> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| {
+        CliError::usage(format!(
+            "unknown dispatch status {text:?}; expected ready, awaiting-design, awaiting-vendor, awaiting-review or not-now"
+        ))
+    })
+}

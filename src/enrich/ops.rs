@@ -1,0 +1,328 @@
+//! Enrichment edits, extraction and backfill through a store transaction:
+//! the I/O edge of this module (everything else in `enrich/` is pure).
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{ExtractInput, Extraction, Extractor, Heuristic, Limits, Size, TrackedFiles, VocabTerm, apply};
+use crate::beads::{event, timestamp};
+use crate::model::enrichment::{DispatchStatus, Enrichment, Glob, Source, Stamped};
+use crate::model::{Bead, Event, Vocabulary};
+use crate::store::{self, Store, Tx};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error(transparent)]
+    Git(#[from] crate::git::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `set`, `add` or `rm` on a list field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOp {
+    Set,
+    Add,
+    Rm,
+}
+
+fn edit_list<T: Clone + PartialEq>(old: Option<&Stamped<Vec<T>>>, op: ListOp, items: Vec<T>, now: &str) -> Option<Stamped<Vec<T>>> {
+    let mut value: Vec<T> = match op {
+        ListOp::Set => Vec::new(),
+        _ => old.map(|s| s.value.clone()).unwrap_or_default(),
+    };
+    match op {
+        ListOp::Set | ListOp::Add => {
+            for item in items {
+                if !value.contains(&item) {
+                    value.push(item);
+                }
+            }
+        }
+        ListOp::Rm => value.retain(|v| !items.contains(v)),
+    }
+    if old.is_some_and(|o| o.value == value && o.source.is_operator()) {
+        return old.cloned();
+    }
+    // An operator's empty list pins "no targets": extraction won't refill it.
+    Some(Stamped { value, source: Source::Operator, updated_at: Some(now.to_string()) })
+}
+
+/// The outcome of an edit: the new enrichment and the event, if anything
+/// changed.
+#[derive(Debug, Serialize)]
+pub struct Edited {
+    pub id: String,
+    pub enrichment: Enrichment,
+    pub changed: bool,
+    /// Concepts not in the vocabulary (a warning, not an error).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_concepts: Vec<String>,
+}
+
+fn save(tx: &mut Tx<'_>, id: &str, old: &Enrichment, new: Enrichment, what: &str, actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
+    let changed = *old != new;
+    let ev = if changed {
+        tx.write_enrichment(id, &new)?;
+        Some(event(now, actor, "enrich.edit", Some(id), format!("{what} of {id}")))
+    } else {
+        None
+    };
+    Ok((Edited { id: id.to_string(), enrichment: new, changed, unknown_concepts: Vec::new() }, ev))
+}
+
+/// `gemba bead targets set|add|rm`.
+pub fn edit_targets(tx: &mut Tx<'_>, id: &str, op: ListOp, globs: &[String], actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
+    let globs = globs.iter().map(|g| Glob::new(g).map_err(Error::Invalid)).collect::<Result<Vec<_>>>()?;
+    tx.store().read_bead(id)?;
+    let old = tx.store().read_enrichment(id)?;
+    let mut new = old.clone();
+    new.targets = edit_list(old.targets.as_ref(), op, globs, &timestamp(now));
+    save(tx, id, &old, new, "set targets", actor, now)
+}
+
+/// Lower-case kebab form of a tag as typed (`React Query` → `react-query`).
+pub fn normalize_tag(tag: &str) -> String {
+    tag.trim()
+        .to_lowercase()
+        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Map tags to canonical vocabulary names (aliases resolve to their term);
+/// returns the names and the tags the vocabulary does not know.
+pub fn resolve_concepts(vocabulary: &Vocabulary, tags: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut names = Vec::new();
+    let mut unknown = Vec::new();
+    for tag in tags {
+        let t = normalize_tag(tag);
+        let term = vocabulary.terms.iter().filter(|term| !term.retired).find(|term| {
+            normalize_tag(&term.name) == t || term.aliases.iter().any(|a| normalize_tag(a) == t)
+        });
+        match term {
+            Some(term) => names.push(term.name.clone()),
+            None => {
+                unknown.push(t.clone());
+                names.push(t);
+            }
+        }
+    }
+    (names, unknown)
+}
+
+/// `gemba bead concepts set|add|rm`.
+pub fn edit_concepts(tx: &mut Tx<'_>, id: &str, op: ListOp, tags: &[String], actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
+    if tags.iter().any(|t| normalize_tag(t).is_empty()) {
+        return Err(Error::Invalid("empty concept tag".into()));
+    }
+    tx.store().read_bead(id)?;
+    let vocabulary = tx.store().read_vocabulary()?;
+    let (names, unknown) = resolve_concepts(&vocabulary, tags);
+    let old = tx.store().read_enrichment(id)?;
+    let mut new = old.clone();
+    new.concepts = edit_list(old.concepts.as_ref(), op, names, &timestamp(now));
+    let (mut edited, ev) = save(tx, id, &old, new, "set concepts", actor, now)?;
+    if op != ListOp::Rm {
+        edited.unknown_concepts = unknown;
+    }
+    Ok((edited, ev))
+}
+
+/// `gemba bead status set|clear`.
+pub fn set_status(tx: &mut Tx<'_>, id: &str, status: Option<DispatchStatus>, actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
+    tx.store().read_bead(id)?;
+    let old = tx.store().read_enrichment(id)?;
+    let mut new = old.clone();
+    new.dispatch_status = match status {
+        Some(s) if old.dispatch_status.as_ref().is_some_and(|o| o.value == s && o.source.is_operator()) => old.dispatch_status.clone(),
+        Some(value) => Some(Stamped { value, source: Source::Operator, updated_at: Some(timestamp(now)) }),
+        None => None,
+    };
+    save(tx, id, &old, new, "set dispatch status", actor, now)
+}
+
+/// `gemba bead size set|clear|estimate`: `Some(size)` is an operator
+/// value; `estimate` passes the heuristic's value with `Source::Heuristic`.
+pub fn set_size(tx: &mut Tx<'_>, id: &str, size: Option<(Size, Source)>, actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
+    tx.store().read_bead(id)?;
+    let old = tx.store().read_enrichment(id)?;
+    let mut new = old.clone();
+    new.estimated_size = match size {
+        Some((value, source)) if old.estimated_size.as_ref().is_some_and(|o| o.value == value && o.source == source) => old.estimated_size.clone(),
+        Some((value, source)) => Some(Stamped { value, source, updated_at: Some(timestamp(now)) }),
+        None => None,
+    };
+    save(tx, id, &old, new, "set size", actor, now)
+}
+
+/// What the extractor reads besides the bead: built once per command.
+pub struct Context {
+    pub tracked: TrackedFiles,
+    pub vocabulary: Vec<VocabTerm>,
+    pub limits: Limits,
+}
+
+impl Context {
+    /// Tracked files from the store's git worktree (none outside git),
+    /// live vocabulary terms, limits from config.
+    pub fn load(store: &Store) -> Result<Context> {
+        let tracked = match store.worktree() {
+            Some(wt) => crate::git::tracked_files(wt)?,
+            None => Vec::new(),
+        };
+        Ok(Context::new(tracked, &store.read_vocabulary()?, store.config().enrich.clone()))
+    }
+
+    pub fn new(tracked: Vec<String>, vocabulary: &Vocabulary, limits: Limits) -> Context {
+        let vocabulary = vocabulary
+            .terms
+            .iter()
+            .filter(|t| !t.retired)
+            .map(|t| VocabTerm::new(t.name.clone(), t.aliases.clone()))
+            .collect();
+        Context { tracked: TrackedFiles::new(tracked), vocabulary, limits }
+    }
+}
+
+/// Text to extract from; each part defaults to the bead's own.
+#[derive(Debug, Clone, Default)]
+pub struct Texts {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub spec: Option<String>,
+}
+
+/// The bead's spec: design, acceptance criteria and notes.
+pub fn spec_of(bead: &Bead) -> String {
+    [bead.design.as_str(), bead.acceptance_criteria.as_str(), bead.notes.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Run the heuristic extractor on a bead (pure given `ctx`).
+pub fn extract(bead: &Bead, texts: &Texts, ctx: &Context) -> Extraction {
+    let spec = texts.spec.clone().unwrap_or_else(|| spec_of(bead));
+    let input = ExtractInput {
+        title: texts.title.as_deref().unwrap_or(&bead.title),
+        body: texts.body.as_deref().unwrap_or(&bead.description),
+        spec: &spec,
+        tracked: &ctx.tracked,
+        vocabulary: &ctx.vocabulary,
+        limits: &ctx.limits,
+    };
+    Heuristic.extract(&input)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Extracted {
+    pub id: String,
+    pub found: Extraction,
+    pub before: Enrichment,
+    pub after: Enrichment,
+    pub changed: bool,
+    pub dry_run: bool,
+}
+
+/// `gemba bead extract`.
+pub fn extract_one(
+    tx: &mut Tx<'_>,
+    id: &str,
+    texts: &Texts,
+    merge: bool,
+    dry_run: bool,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Extracted, Option<Event>)> {
+    let bead = tx.store().read_bead(id)?;
+    let ctx = Context::load(tx.store())?;
+    let before = tx.store().read_enrichment(id)?;
+    let found = extract(&bead, texts, &ctx);
+    let after = apply(&before, &found, Source::Heuristic, merge, &timestamp(now));
+    let changed = after != before;
+    let mut ev = None;
+    if changed && !dry_run {
+        tx.write_enrichment(id, &after)?;
+        ev = Some(event(now, actor, "enrich.extract", Some(id), format!("extract enrichment of {id}")));
+    }
+    Ok((Extracted { id: id.to_string(), found, before, after, changed, dry_run }, ev))
+}
+
+#[derive(Debug, Clone)]
+pub struct BackfillOptions {
+    /// Closed beads too (default: only beads that are not closed).
+    pub all: bool,
+    /// Leave beads that already have enrichment alone.
+    pub skip_existing: bool,
+    /// Only beads whose id or title matches; applied before `limit`.
+    pub filter: Option<regex::Regex>,
+    pub limit: Option<usize>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct BackfillReport {
+    /// Beads considered (after --all, --filter and --limit).
+    pub considered: usize,
+    /// Beads whose enrichment changed (or would, with --dry-run).
+    pub enriched: usize,
+    /// Already enriched (--skip-existing) or nothing new found.
+    pub skipped: usize,
+    pub failed: Vec<Failure>,
+    pub dry_run: bool,
+    #[serde(skip)]
+    pub written: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Failure {
+    pub id: String,
+    pub error: String,
+}
+
+/// `gemba bead backfill`: extract for every selected bead; a failing bead
+/// is reported and the loop goes on. `progress(done, total)` is called
+/// after each bead.
+pub fn backfill(tx: &mut Tx<'_>, options: &BackfillOptions, progress: &dyn Fn(usize, usize), now: Timestamp) -> Result<BackfillReport> {
+    let beads = tx.store().load_beads()?;
+    let ctx = Context::load(tx.store())?;
+    let stamp = timestamp(now);
+    let mut selected: Vec<&Bead> = beads
+        .iter()
+        .filter(|b| options.all || b.status != "closed")
+        .filter(|b| options.filter.as_ref().is_none_or(|f| f.is_match(&b.id) || f.is_match(&b.title)))
+        .collect();
+    if let Some(n) = options.limit {
+        selected.truncate(n);
+    }
+    let mut report = BackfillReport { considered: selected.len(), dry_run: options.dry_run, ..Default::default() };
+    let mut writes: Vec<(String, Enrichment)> = Vec::new();
+    for (i, bead) in selected.iter().enumerate() {
+        match tx.store().read_enrichment(&bead.id) {
+            Err(e) => report.failed.push(Failure { id: bead.id.clone(), error: e.to_string() }),
+            Ok(before) if options.skip_existing && !before.is_empty() => report.skipped += 1,
+            Ok(before) => {
+                let after = apply(&before, &extract(bead, &Texts::default(), &ctx), Source::Backfill, false, &stamp);
+                if after == before {
+                    report.skipped += 1;
+                } else {
+                    report.enriched += 1;
+                    writes.push((bead.id.clone(), after));
+                }
+            }
+        }
+        progress(i + 1, selected.len());
+    }
+    if !options.dry_run {
+        tx.write_enrichments(&writes)?;
+        report.written = writes.into_iter().map(|(id, _)| id).collect();
+    }
+    Ok(report)
+}

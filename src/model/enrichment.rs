@@ -1,0 +1,229 @@
+//! `.gemba/enrichment/<id>.yaml`: what a bead is about, kept apart from the
+//! bead so re-importing never clobbers it. Humans edit these files; every
+//! field carries the source that set it, so an operator's value is never
+//! replaced by a heuristic one.
+//!
+//! ```yaml
+//! targets:
+//!   value: [src/auth/**, docs/*.md]
+//!   source: operator
+//!   updated_at: 2026-11-23T12:00:00Z
+//! dispatch_status:
+//!   value: awaiting-design
+//!   source: operator
+//! ```
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub use crate::enrich::Size;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Enrichment {
+    /// Path globs the work is expected to touch (`*` stays within one
+    /// directory, `**` crosses any number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Stamped<Vec<Glob>>>,
+    /// Tags from the controlled vocabulary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concepts: Option<Stamped<Vec<String>>>,
+    /// Soft block: whether the bead may be handed out (absent: `ready`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch_status: Option<Stamped<DispatchStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_size: Option<Stamped<Size>>,
+}
+
+/// A value and who set it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stamped<T> {
+    pub value: T,
+    pub source: Source,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A person (a command or a hand edit): always wins.
+    Operator,
+    /// `gemba bead extract`.
+    Heuristic,
+    /// `gemba bead backfill`.
+    Backfill,
+    /// Learned from a merge retrospective.
+    Retro,
+}
+
+impl Source {
+    /// Machine-set values may be replaced by other machine-set values;
+    /// operator values only by an operator.
+    pub fn is_operator(self) -> bool {
+        self == Source::Operator
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Operator => "operator",
+            Source::Heuristic => "heuristic",
+            Source::Backfill => "backfill",
+            Source::Retro => "retro",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DispatchStatus {
+    #[default]
+    Ready,
+    AwaitingDesign,
+    AwaitingVendor,
+    AwaitingReview,
+    NotNow,
+}
+
+impl fmt::Display for DispatchStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DispatchStatus::Ready => "ready",
+            DispatchStatus::AwaitingDesign => "awaiting-design",
+            DispatchStatus::AwaitingVendor => "awaiting-vendor",
+            DispatchStatus::AwaitingReview => "awaiting-review",
+            DispatchStatus::NotNow => "not-now",
+        })
+    }
+}
+
+/// A validated, repository-relative path glob. Checked when parsed, so a
+/// bad glob in a hand-edited file is an error at its line and column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Glob(String);
+
+impl Glob {
+    pub fn new(text: &str) -> Result<Glob, String> {
+        let text = text.trim();
+        let t = text.strip_prefix("./").unwrap_or(text);
+        if t.is_empty() {
+            return Err("empty glob".into());
+        }
+        if t.starts_with('/') {
+            return Err(format!("glob {t:?} must be relative to the repository root"));
+        }
+        if t.split('/').any(|s| s == ".." || s == ".") {
+            return Err(format!("glob {t:?} must not contain `.` or `..` segments"));
+        }
+        if t.contains('\\') {
+            return Err(format!("glob {t:?}: use `/` as the separator"));
+        }
+        globset::GlobBuilder::new(t)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("invalid glob {t:?}: {}", e.kind()))?;
+        Ok(Glob(t.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A matcher where `*` never crosses `/`.
+    pub fn matcher(&self) -> globset::GlobMatcher {
+        globset::GlobBuilder::new(&self.0)
+            .literal_separator(true)
+            .build()
+            .expect("validated when constructed")
+            .compile_matcher()
+    }
+}
+
+impl fmt::Display for Glob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Glob {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Glob, D::Error> {
+        let text = String::deserialize(d)?;
+        Glob::new(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Enrichment {
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_none() && self.concepts.is_none() && self.dispatch_status.is_none() && self.estimated_size.is_none()
+    }
+
+    pub fn target_globs(&self) -> &[Glob] {
+        self.targets.as_ref().map(|s| s.value.as_slice()).unwrap_or_default()
+    }
+
+    pub fn concept_names(&self) -> &[String] {
+        self.concepts.as_ref().map(|s| s.value.as_slice()).unwrap_or_default()
+    }
+
+    pub fn status(&self) -> DispatchStatus {
+        self.dispatch_status.as_ref().map(|s| s.value).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn globs() {
+        for ok in ["src/auth/**", "docs/*.md", "./Cargo.toml", "src/{a,b}/*.rs"] {
+            Glob::new(ok).unwrap();
+        }
+        for bad in ["", "/etc/*", "../x", "src/[", "a\\b", "src/./x"] {
+            assert!(Glob::new(bad).is_err(), "{bad:?}");
+        }
+        let m = Glob::new("src/*.rs").unwrap().matcher();
+        assert!(m.is_match("src/main.rs"));
+        assert!(!m.is_match("src/cli/mod.rs"), "`*` must not cross `/`");
+    }
+
+    #[test]
+    fn bad_glob_in_yaml_has_position() {
+        let text = "targets:\n  value:\n    - src/ok/**\n    - src/[bad\n  source: operator\n";
+        let err = crate::format::from_yaml::<Enrichment>(Path::new("e.yaml"), text).unwrap_err();
+        assert_eq!(err.line, 4, "{err}");
+        assert!(err.message.contains("invalid glob"), "{err}");
+    }
+
+    #[test]
+    fn unknown_enum_and_typo_keys_fail() {
+        for text in [
+            "dispatch_status:\n  value: someday\n  source: operator\n",
+            "targets:\n  value: []\n  source: robot\n",
+            "concept:\n  value: [a]\n  source: operator\n",
+            "estimated_size:\n  value: huge\n  source: heuristic\n",
+        ] {
+            assert!(crate::format::from_yaml::<Enrichment>(Path::new("e"), text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let e = Enrichment {
+            targets: Some(Stamped { value: vec![Glob::new("src/**").unwrap()], source: Source::Operator, updated_at: None }),
+            dispatch_status: Some(Stamped { value: DispatchStatus::AwaitingDesign, source: Source::Operator, updated_at: Some("2026-01-01T00:00:00Z".into()) }),
+            ..Default::default()
+        };
+        let text = crate::format::to_yaml_string(&e);
+        let back: Enrichment = crate::format::from_yaml(Path::new("e"), &text).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(crate::format::to_yaml_string(&back), text, "stable bytes");
+    }
+}
