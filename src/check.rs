@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::format::{self, ParseError};
-use crate::model::{Bead, Config, Vocabulary};
+use crate::model::{Bead, Config, Enrichment, Vocabulary};
 use crate::plan::deps;
 use crate::store::{self, atomic, id};
 
@@ -81,7 +81,7 @@ pub fn run(root: &Path) -> Report {
     check_yaml::<Config>(&mut report, &root.join(store::CONFIG_FILE), true, |c| {
         c.validate().err()
     });
-    check_yaml::<Vocabulary>(
+    let vocabulary = check_yaml::<Vocabulary>(
         &mut report,
         &root.join(store::VOCABULARY_FILE),
         false,
@@ -90,6 +90,8 @@ pub fn run(root: &Path) -> Report {
     let beads = check_beads(&mut report, &root.join(store::BEADS_DIR));
     report.beads = beads.len();
     check_graph(&mut report, root, &beads);
+    let vocabulary = vocabulary.unwrap_or_default();
+    check_enrichment(&mut report, &root.join(store::ENRICHMENT_DIR), &beads, &vocabulary);
     check_log(&mut report, &root.join(store::LOG_DIR));
     report
 }
@@ -110,24 +112,26 @@ fn check_yaml<T: serde::de::DeserializeOwned>(
     path: &Path,
     required: bool,
     validate: impl Fn(&T) -> Option<String>,
-) {
+) -> Option<T> {
     if !path.exists() {
         if required {
             report.error(path, "missing (run `gemba init`)");
         }
-        return;
+        return None;
     }
-    let Some(bytes) = read(report, path) else {
-        return;
-    };
+    let bytes = read(report, path)?;
     let text = String::from_utf8_lossy(&bytes);
     match format::from_yaml::<T>(path, &text) {
         Ok(value) => {
             if let Some(message) = validate(&value) {
                 report.error(path, message);
             }
+            Some(value)
         }
-        Err(e) => report.errors.push(e.into()),
+        Err(e) => {
+            report.errors.push(e.into());
+            None
+        }
     }
 }
 
@@ -188,6 +192,45 @@ fn check_beads(report: &mut Report, dir: &Path) -> Vec<Bead> {
         }
     }
     beads
+}
+
+fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary: &Vocabulary) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    let ids: HashSet<&str> = beads.iter().map(|b| b.id.as_str()).collect();
+    let known: HashSet<String> = vocabulary
+        .terms
+        .iter()
+        .filter(|t| !t.retired)
+        .flat_map(|t| std::iter::once(&t.name).chain(&t.aliases))
+        .map(|n| crate::enrich::ops::normalize_tag(n))
+        .collect();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        if atomic::is_temp_name(&name) {
+            report.warn(&path, "leftover temporary file from an interrupted write; safe to delete");
+            continue;
+        }
+        let Some(id) = name.strip_suffix(".yaml").and_then(id::unescape) else {
+            report.warn(&path, "not an enrichment file (expected <id>.yaml); ignored");
+            continue;
+        };
+        let Some(bytes) = read(report, &path) else { continue };
+        match format::from_yaml::<Enrichment>(&path, &String::from_utf8_lossy(&bytes)) {
+            Ok(e) => {
+                if !ids.contains(id.as_str()) {
+                    report.warn(&path, format!("enrichment for {id:?}, which is not in the store"));
+                }
+                for c in e.concept_names() {
+                    if !known.contains(&crate::enrich::ops::normalize_tag(c)) {
+                        report.warn(&path, format!("concept {c:?} is not in the vocabulary"));
+                    }
+                }
+            }
+            Err(e) => report.errors.push(e.into()),
+        }
+    }
 }
 
 fn check_graph(report: &mut Report, root: &Path, beads: &[Bead]) {

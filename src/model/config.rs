@@ -11,6 +11,8 @@ pub struct Config {
     pub git: GitConfig,
     /// Caps and size thresholds of the heuristic extractor.
     pub enrich: crate::enrich::Limits,
+    /// Thresholds of `gemba concepts bootstrap` and `gemba concepts drift`.
+    pub vocab: VocabConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -33,7 +35,7 @@ pub struct GitConfig {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { ids: IdsConfig::default(), git: GitConfig::default(), enrich: crate::enrich::Limits::default() }
+        Config { ids: IdsConfig::default(), git: GitConfig::default(), enrich: crate::enrich::Limits::default(), vocab: VocabConfig::default() }
     }
 }
 
@@ -49,6 +51,53 @@ impl Default for IdsConfig {
 impl Default for GitConfig {
     fn default() -> GitConfig {
         GitConfig { auto_commit: false }
+    }
+}
+
+/// The concept vocabulary: bootstrap cap and drift thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct VocabConfig {
+    /// Most new terms one `gemba concepts bootstrap` adds (`--max` overrides).
+    pub bootstrap_max: usize,
+    /// Near-duplicates: Jaccard similarity of the sets of beads using two
+    /// terms (shared / either), at least this...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub merge_min_jaccard: f64,
+    /// ...and usage of the less-used term / usage of the more-used one, at
+    /// least this.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub merge_min_usage_ratio: f64,
+    /// Singletons: used by fewer than this many beads...
+    pub singleton_usage_below: usize,
+    /// ...and not used for at least this many days.
+    pub singleton_unused_days: u32,
+    /// A rejected suggestion is not proposed again until this many days
+    /// after its rejection.
+    pub repropose_after_days: u32,
+}
+
+impl Default for VocabConfig {
+    fn default() -> VocabConfig {
+        VocabConfig {
+            bootstrap_max: 60,
+            merge_min_jaccard: 0.7,
+            merge_min_usage_ratio: 0.5,
+            singleton_usage_below: 3,
+            singleton_unused_days: 90,
+            repropose_after_days: 30,
+        }
+    }
+}
+
+impl VocabConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, value) in [("merge_min_jaccard", self.merge_min_jaccard), ("merge_min_usage_ratio", self.merge_min_usage_ratio)] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(format!("vocab.{name}: must be between 0 and 1"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -83,6 +132,22 @@ enrich:
   size_large_min_chars: 2000
   size_small_max_dod: 2
   size_large_min_dod: 8
+
+vocab:
+  # Most new terms one `gemba concepts bootstrap` adds (--max overrides).
+  bootstrap_max: 60
+  # `gemba concepts drift` suggests merging two terms when the sets of beads
+  # using them overlap (Jaccard: shared / either) at least this much...
+  merge_min_jaccard: 0.7
+  # ...and the less-used term has at least this share of the other's usage.
+  merge_min_usage_ratio: 0.5
+  # It suggests deleting a term used by fewer than this many beads...
+  singleton_usage_below: 3
+  # ...when it has not been used for this many days.
+  singleton_unused_days: 90
+  # A rejected suggestion may be proposed again this many days after its
+  # rejection (if the evidence still holds).
+  repropose_after_days: 30
 "#;
 
 impl Config {
@@ -95,6 +160,7 @@ impl Config {
         if !(3..=12).contains(&self.ids.min_hash_len) {
             return Err("ids.min_hash_len: must be between 3 and 12".into());
         }
+        self.vocab.validate()?;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 pub mod bead;
 pub mod config;
 pub mod event;
+pub mod suggestion;
 pub mod vocabulary;
 
 pub use bead::{Bead, Comment, Dependency};

@@ -39,6 +39,21 @@ fn bead_file(env: &TestEnv, id: &str) -> Vec<u8> {
     std::fs::read(env.gemba_dir().join("beads").join(format!("{id}.json"))).unwrap()
 }
 
+/// Views `bead show --json` may add next to the stored fields.
+const DERIVED_VIEWS: [&str; 1] = ["enrichment"];
+
+/// `bead show ID --json`: asserts it prints exactly the stored bead (plus
+/// derived views) and returns the stored bead.
+fn shown(env: &TestEnv, id: &str) -> Value {
+    let file: Value = serde_json::from_slice(&bead_file(env, id)).unwrap();
+    let mut show = env.json(&["bead", "show", id]);
+    for view in DERIVED_VIEWS {
+        show.as_object_mut().unwrap().remove(view);
+    }
+    assert_eq!(show, file, "bead show --json vs the stored file");
+    file
+}
+
 #[test]
 fn create_uses_the_configured_prefix() {
     let env = TestEnv::init();
@@ -51,7 +66,7 @@ fn create_uses_the_configured_prefix() {
     env.write(".gemba/config.yaml", &config);
     let id = create(&env, &["--title", "Custom prefix"]);
     assert!(is_hash_id(&id, "xy"), "{id}");
-    let bead = env.json(&["bead", "show", &id]);
+    let bead = shown(&env, &id);
     assert_eq!(
         bead,
         json!({
@@ -94,7 +109,7 @@ fn children_get_dotted_ids() {
     assert_eq!(c2, format!("{p}.2"));
     let gc = create(&env, &["--title", "Grandchild", "--parent", &c1]);
     assert_eq!(gc, format!("{p}.1.1"));
-    let child = env.json(&["bead", "show", &c2]);
+    let child = shown(&env, &c2);
     assert_eq!(child["parent"], p.as_str());
     assert_eq!(
         child["dependencies"],
@@ -136,7 +151,7 @@ fn create_with_all_fields_and_show_text() {
             "alice",
         ],
     );
-    let bead = env.json(&["bead", "show", &id]);
+    let bead = shown(&env, &id);
     assert_eq!(
         bead,
         json!({
@@ -243,7 +258,7 @@ fn update_changes_only_named_fields_and_bumps_updated_at() {
         &env,
         &["--title", "Original", "--label", "keep", "--body", "Body"],
     );
-    let before = env.json(&["bead", "show", &id]);
+    let before = shown(&env, &id);
 
     let later = "2026-11-24T08:30:00Z";
     let out = env
@@ -266,7 +281,7 @@ fn update_changes_only_named_fields_and_bumps_updated_at() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["changed"], json!(["status", "priority", "labels"]));
 
-    let after = env.json(&["bead", "show", &id]);
+    let after = shown(&env, &id);
     let mut expected = before.clone();
     expected["priority"] = json!(0);
     expected["status"] = json!("in_progress");
@@ -296,7 +311,7 @@ fn update_changes_only_named_fields_and_bumps_updated_at() {
         "--title",
         "Renamed",
     ]);
-    let after = env.json(&["bead", "show", &id]);
+    let after = shown(&env, &id);
     assert_eq!(after["labels"], json!(["new"]));
     assert_eq!(after["title"], "Renamed");
     assert_eq!(after["description"], "Body");
@@ -307,7 +322,7 @@ fn update_changes_only_named_fields_and_bumps_updated_at() {
 fn close_sets_status_closed_at_and_reason() {
     let env = TestEnv::init();
     let id = create(&env, &["--title", "To close"]);
-    let before = env.json(&["bead", "show", &id]);
+    let before = shown(&env, &id);
     let later = "2026-11-23T15:45:00Z";
     let out = env
         .cmd(&["bead", "close", &id, "--reason", "fixed in 3f2c1a"])
@@ -315,7 +330,7 @@ fn close_sets_status_closed_at_and_reason() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", render(&out));
-    let after = env.json(&["bead", "show", &id]);
+    let after = shown(&env, &id);
     let mut expected = before;
     expected["status"] = json!("closed");
     expected["closed_at"] = json!(later);
@@ -388,7 +403,7 @@ fn dependency_cycles_are_rejected_with_the_cycle_named() {
 
     // A link type is not ordering: no cycle.
     env.ok(&["bead", "update", "c-a", "--add-dep", "c-c:related"]);
-    let a = env.json(&["bead", "show", "c-a"]);
+    let a = shown(&env, "c-a");
     assert_eq!(a["dependencies"][0]["depends_on_id"], "c-c");
     assert_eq!(a["dependencies"][0]["type"], "related");
 }

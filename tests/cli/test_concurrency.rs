@@ -197,15 +197,57 @@ fn bead_files(env: &TestEnv) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// Run an import to completion; returns how long it took.
-fn full_import(env: &TestEnv, input: &Path) -> Duration {
+fn spawn_import(env: &TestEnv, input: &Path) -> Child {
+    env.cmd(&["import", "beads", input.to_str().unwrap(), "--quiet"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn mtime(dir: &Path) -> std::time::SystemTime {
+    std::fs::metadata(dir).unwrap().modified().unwrap()
+}
+
+/// Wait until the import starts writing: the first temp file created in
+/// `beads/` changes the directory's mtime. Returns false when the process
+/// exited (or `limit` passed) first.
+fn wait_for_writes(
+    child: &mut Child,
+    dir: &Path,
+    before: std::time::SystemTime,
+    limit: Duration,
+) -> bool {
     let start = Instant::now();
-    let out = env.run(&["import", "beads", input.to_str().unwrap(), "--json"]);
-    let took = start.elapsed();
+    while start.elapsed() < limit {
+        if mtime(dir) != before {
+            return true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    false
+}
+
+/// Run an import to completion, timing when its writes start and end.
+fn timed_import(env: &TestEnv, input: &Path) -> (Duration, Duration) {
+    let dir = env.gemba_dir().join("beads");
+    let before = mtime(&dir);
+    let start = Instant::now();
+    let mut child = spawn_import(env, input);
+    assert!(wait_for_writes(
+        &mut child,
+        &dir,
+        before,
+        Duration::from_secs(60)
+    ));
+    let writes_start = start.elapsed();
+    let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", render(&out));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["errors"], json!([]));
-    took
+    (writes_start, start.elapsed())
 }
 
 const TEMP_WARNING: &str = "leftover temporary file from an interrupted write; safe to delete";
@@ -233,13 +275,13 @@ fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
         .collect();
     std::fs::write(&v2, v2_text).unwrap();
 
-    let t1 = full_import(&env, &v1);
+    timed_import(&env, &v1);
     let old = bead_files(&env);
     assert_eq!(old.len(), 1201);
     assert_eq!(changed, 1201);
     env.git(&["add", "-A"]);
     env.git(&["commit", "-q", "-m", "import v1"]);
-    let t2 = full_import(&env, &v2);
+    let (writes_start, full) = timed_import(&env, &v2);
     let new = bead_files(&env);
     assert_eq!(
         old.keys().collect::<Vec<_>>(),
@@ -253,48 +295,47 @@ fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
     assert_eq!(baseline["errors"], json!([]));
     let baseline_warnings = baseline["warnings"].clone();
 
-    // Kill times: a few short ones, then spread from 35% to 95% of a full
-    // run (the writes happen in its second half, after parsing and loading).
-    let full = t1.max(t2);
-    let mut delays: Vec<Duration> = [2, 40, 150].map(Duration::from_millis).to_vec();
+    // Kill times: a few fixed ones from the start of the process (these
+    // mostly land while it parses), then, so that most rounds land in the
+    // write phase whatever the machine's speed, delays counted from the
+    // moment the first file is written, spread over 0-35% of the time the
+    // writes took in the full run above.
+    let window = full.saturating_sub(writes_start);
+    let mut plan: Vec<(bool, Duration)> = [2, 40, 150]
+        .map(|ms| (false, Duration::from_millis(ms)))
+        .to_vec();
     let spread = 12;
     for i in 0..spread {
-        let frac = 0.35 + 0.6 * i as f64 / (spread - 1) as f64;
-        delays.push(full.mul_f64(frac));
+        plan.push((true, window.mul_f64(0.35 * i as f64 / (spread - 1) as f64)));
     }
 
+    let dir = env.gemba_dir().join("beads");
     let inputs = [&v1, &v2];
     let mut caught_mid_write = 0;
     let mut killed_running = 0;
     let mut temps_before = 0;
-    for (round, delay) in delays.iter().enumerate() {
+    let mut on_disk = bead_files(&env);
+    for (round, (after_first_write, delay)) in plan.iter().enumerate() {
         // Import whichever version fewer files have, so most files change.
-        let on_disk = bead_files(&env);
         let n_old = on_disk
             .iter()
             .filter(|(k, v)| old.get(*k) == Some(v))
             .count();
         let target = usize::from(2 * n_old >= old.len());
-        let mut child = env
-            .cmd(&[
-                "import",
-                "beads",
-                inputs[target].to_str().unwrap(),
-                "--quiet",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let before = mtime(&dir);
+        let mut child = spawn_import(&env, inputs[target]);
+        if *after_first_write {
+            wait_for_writes(&mut child, &dir, before, full * 3);
+        }
         std::thread::sleep(*delay);
         let finished = child.try_wait().unwrap().is_some();
         let _ = child.kill(); // SIGKILL
         child.wait().unwrap();
 
-        let files = bead_files(&env);
+        on_disk = bead_files(&env);
+        let files = &on_disk;
         let (mut n1, mut n2, mut temps) = (0usize, 0usize, 0usize);
-        for (name, bytes) in &files {
+        for (name, bytes) in files {
             if name.starts_with(".gemba-tmp-") {
                 temps += 1;
                 continue;
@@ -330,8 +371,13 @@ fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
         caught_mid_write += usize::from(mid_write);
         killed_running += usize::from(!finished);
         eprintln!(
-            "kill round {round:2}: after {:>5} ms, importing v{}: {}; {n1} v1 + {n2} v2 files, {new_temps} new temp file(s){}",
+            "kill round {round:2}: {:>4} ms after {}, importing v{}: {}; {n1} v1 + {n2} v2 files, {new_temps} new temp file(s){}",
             delay.as_millis(),
+            if *after_first_write {
+                "first write"
+            } else {
+                "spawn"
+            },
             target + 1,
             if finished {
                 "had finished"
@@ -343,7 +389,7 @@ fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
     }
     eprintln!(
         "SIGKILL: {caught_mid_write} of {} rounds caught mid-write, {killed_running} killed while running",
-        delays.len()
+        plan.len()
     );
     if caught_mid_write == 0 {
         eprintln!(
@@ -374,7 +420,7 @@ fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
     assert_eq!(json!(other), baseline_warnings);
 
     // A complete run afterwards converges on v2 everywhere.
-    full_import(&env, &v2);
+    timed_import(&env, &v2);
     let files = bead_files(&env);
     for (name, bytes) in &new {
         assert_eq!(&files[name], bytes, "{name}");

@@ -1,1 +1,333 @@
+//! Enrichment commands: targets, concepts, status, size, extract, backfill,
+//! and the list filters that read enrichment.
+
 use crate::common::*;
+
+/// A repo with a few tracked files and one bead whose text names them.
+fn setup() -> (TestEnv, String) {
+    let env = TestEnv::init();
+    for f in [
+        "src/auth/login.rs",
+        "src/auth/mod.rs",
+        "src/main.rs",
+        "docs/auth.md",
+        "cmd/bd/sync.go",
+    ] {
+        env.write(f, "x\n");
+    }
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "files"]);
+    let bead = env.json(&[
+        "bead",
+        "create",
+        "--title",
+        "Fix login redirect in `src/auth/login.rs`",
+        "--body",
+        "See docs/auth.md and src/auth/session.rs:42-50; sync.go too. Not paths: v1.2.3, a@b.com, https://x.y/z.",
+    ]);
+    (env, bead["id"].as_str().unwrap().to_string())
+}
+
+fn enrichment(env: &TestEnv, id: &str) -> serde_json::Value {
+    env.json(&["bead", "show", id])["enrichment"].clone()
+}
+
+#[test]
+fn extract_finds_targets_and_stamps_heuristic() {
+    let (env, id) = setup();
+    let dry = env.json(&["bead", "extract", &id, "--dry-run"]);
+    assert_eq!(
+        dry["found"]["targets"],
+        serde_json::json!([
+            "src/auth/login.rs",
+            "docs/auth.md",
+            "src/auth/session.rs",
+            "cmd/bd/sync.go"
+        ])
+    );
+    assert!(
+        !env.root
+            .join(format!(".gemba/enrichment/{id}.yaml"))
+            .exists(),
+        "--dry-run wrote a file"
+    );
+
+    env.ok(&["bead", "extract", &id]);
+    let e = enrichment(&env, &id);
+    assert_eq!(e["targets"]["source"], "heuristic");
+    assert_eq!(e["targets"]["updated_at"], NOW);
+    assert_eq!(e["estimated_size"]["value"], "small");
+
+    // Same text again: nothing changes, not even the timestamp.
+    let before = env.read(&format!(".gemba/enrichment/{id}.yaml"));
+    let again = env.json(&["bead", "extract", &id]);
+    assert_eq!(again["changed"], false);
+    assert_eq!(env.read(&format!(".gemba/enrichment/{id}.yaml")), before);
+}
+
+#[test]
+fn operator_values_survive_extraction_and_merge_unions() {
+    let (env, id) = setup();
+    env.ok(&["bead", "targets", "set", &id, "src/auth/**"]);
+    env.ok(&["bead", "extract", &id, "--body", "touches src/main.rs"]);
+    let e = enrichment(&env, &id);
+    assert_eq!(
+        e["targets"]["value"],
+        serde_json::json!(["src/auth/**"]),
+        "operator targets replaced"
+    );
+    assert_eq!(e["targets"]["source"], "operator");
+
+    env.ok(&[
+        "bead",
+        "extract",
+        &id,
+        "--body",
+        "touches src/main.rs",
+        "--merge",
+    ]);
+    let e = enrichment(&env, &id);
+    assert_eq!(
+        e["targets"]["value"],
+        serde_json::json!(["src/auth/**", "src/auth/login.rs", "src/main.rs"])
+    );
+    assert_eq!(
+        e["targets"]["source"], "operator",
+        "merge must keep the operator stamp"
+    );
+}
+
+#[test]
+fn list_edits_and_filters() {
+    let (env, id) = setup();
+    let other = env.json(&["bead", "create", "--title", "Unrelated"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.ok(&["bead", "targets", "set", &id, "src/auth/**", "docs/*.md"]);
+    env.ok(&["bead", "targets", "add", &id, "src/main.rs", "docs/*.md"]);
+    env.ok(&["bead", "targets", "rm", &id, "docs/*.md"]);
+    assert_eq!(
+        enrichment(&env, &id)["targets"]["value"],
+        serde_json::json!(["src/auth/**", "src/main.rs"])
+    );
+
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["bead", "list"];
+        all.extend_from_slice(args);
+        env.json(&all)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&["--target", "src/auth/login.rs"]), vec![id.clone()]);
+    assert_eq!(
+        ids(&["--target", "src/auth/deep/x.rs"]),
+        vec![id.clone()],
+        "** crosses directories"
+    );
+    assert!(ids(&["--target", "src/lib.rs"]).is_empty());
+    assert_eq!(ids(&["--unenriched"]), vec![other.clone()]);
+
+    env.ok(&["bead", "status", "set", &id, "awaiting-design"]);
+    assert_eq!(
+        ids(&["--dispatch-status", "awaiting-design"]),
+        vec![id.clone()]
+    );
+    assert_eq!(
+        ids(&["--dispatch-status", "ready"]),
+        vec![other.clone()],
+        "absent status counts as ready"
+    );
+    env.ok(&["bead", "status", "clear", &id]);
+    assert!(ids(&["--dispatch-status", "awaiting-design"]).is_empty());
+    env.fails(2, &["bead", "status", "set", &id, "someday"]);
+    env.fails(2, &["bead", "list", "--dispatch-status", "someday"]);
+
+    env.ok(&["bead", "size", "set", &id, "large"]);
+    assert_eq!(
+        enrichment(&env, &id)["estimated_size"],
+        serde_json::json!({"value": "large", "source": "operator", "updated_at": NOW})
+    );
+    env.ok(&["bead", "size", "estimate", &id]);
+    assert_eq!(
+        enrichment(&env, &id)["estimated_size"]["source"],
+        "heuristic"
+    );
+    env.ok(&["bead", "size", "clear", &id]);
+    assert!(enrichment(&env, &id).get("estimated_size").is_none());
+}
+
+#[test]
+fn concepts_resolve_aliases_and_warn_on_unknown() {
+    let (env, id) = setup();
+    env.write(
+        ".gemba/vocabulary.yaml",
+        "terms:\n  - name: react-query\n    aliases: [tanstack query]\n  - name: auth\n",
+    );
+    let out = env.run(&[
+        "bead",
+        "concepts",
+        "set",
+        &id,
+        "React Query",
+        "Tanstack_Query",
+        "AUTH",
+        "billing",
+    ]);
+    assert!(out.status.success(), "{}", render(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"billing\" is not in the vocabulary"),
+        "{err}"
+    );
+    assert!(!err.contains("auth\" is not"), "{err}");
+    assert_eq!(
+        enrichment(&env, &id)["concepts"]["value"],
+        serde_json::json!(["react-query", "auth", "billing"])
+    );
+
+    let out = env.run(&["bead", "concepts", "add", &id, "payments", "--force"]);
+    assert!(out.status.success());
+    assert!(
+        !stderr(&out).contains("warning"),
+        "--force must silence the warning"
+    );
+    env.ok(&["bead", "concepts", "rm", &id, "billing", "payments"]);
+    let listed: Vec<String> = env
+        .json(&["bead", "list", "--concept", "React Query"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, vec![id]);
+}
+
+#[test]
+fn bad_globs_and_hand_edit_typos_are_errors_with_positions() {
+    let (env, id) = setup();
+    let before = env.snapshot();
+    for glob in ["/etc/*", "../x/**", "src/[oops"] {
+        let out = env.fails(1, &["bead", "targets", "set", &id, glob]);
+        assert!(stderr(&out).contains("glob"), "{}", render(&out));
+    }
+    assert_eq!(env.snapshot(), before, "a rejected edit changed files");
+
+    let path = format!(".gemba/enrichment/{id}.yaml");
+    env.write(&path, "targets:\n  value: [src/**]\n  source: operator\nconcept:\n  value: [auth]\n  source: operator\n");
+    let out = env.fails(1, &["bead", "show", &id]);
+    assert!(
+        stderr(&out).contains(&format!("{path}:4:1")),
+        "{}",
+        render(&out)
+    );
+    assert!(stderr(&out).contains("concept"), "{}", render(&out));
+
+    env.write(
+        &path,
+        "targets:\n  value:\n    - src/ok/**\n    - src/[bad\n  source: operator\n",
+    );
+    let out = env.fails(1, &["bead", "targets", "add", &id, "x/**"]);
+    assert!(
+        stderr(&out).contains(&format!("{path}:4:")),
+        "{}",
+        render(&out)
+    );
+
+    env.write(
+        &path,
+        "dispatch_status:\n  value: someday\n  source: operator\n",
+    );
+    let out = env.fails(1, &["check"]);
+    assert!(
+        stderr(&out).contains(&format!("{path}:2:")),
+        "{}",
+        render(&out)
+    );
+}
+
+#[test]
+fn backfill_enriches_open_beads_and_reports_failures() {
+    let (env, id) = setup();
+    let closed = env.json(&["bead", "create", "--title", "Old work in src/main.rs"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.ok(&["bead", "close", &closed]);
+    let broken = env.json(&["bead", "create", "--title", "Touch docs/auth.md"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.write(&format!(".gemba/enrichment/{broken}.yaml"), "targets: [\n");
+
+    let out = env.run(&["bead", "backfill", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed bead makes the exit non-zero: {}",
+        render(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["considered"], 2);
+    assert_eq!(report["enriched"], 1);
+    assert_eq!(report["failed"][0]["id"], broken.as_str());
+    assert_eq!(enrichment(&env, &id)["targets"]["source"], "backfill");
+    assert!(
+        !env.root
+            .join(format!(".gemba/enrichment/{closed}.yaml"))
+            .exists(),
+        "closed bead enriched without --all"
+    );
+
+    // --all, --filter before --limit, --skip-existing.
+    env.write(&format!(".gemba/enrichment/{broken}.yaml"), "{}\n");
+    let report = env.json(&[
+        "bead",
+        "backfill",
+        "--all",
+        "--filter",
+        "Old work",
+        "--limit",
+        "1",
+        "--dry-run",
+    ]);
+    assert_eq!(
+        (report["considered"].as_u64(), report["enriched"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(
+        !env.root
+            .join(format!(".gemba/enrichment/{closed}.yaml"))
+            .exists(),
+        "--dry-run wrote"
+    );
+    let report = env.json(&["bead", "backfill", "--all"]);
+    assert_eq!(
+        report["skipped"], 1,
+        "the already-enriched bead is skipped: {report}"
+    );
+    let report = env.json(&["bead", "backfill", "--all", "--skip-existing=false"]);
+    assert_eq!(report["enriched"], 0, "nothing new to find: {report}");
+
+    let log = env.json(&["log", "--kind", "enrich"]);
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "enrich.backfill")
+    );
+}
+
+#[test]
+fn reimport_never_touches_enrichment() {
+    let env = TestEnv::init();
+    env.import_text("{\"id\":\"t-1\",\"title\":\"Edit src/main.rs\"}\n");
+    env.ok(&["bead", "targets", "set", "t-1", "src/**"]);
+    let before = env.read(".gemba/enrichment/t-1.yaml");
+    let out = env.import_text("{\"id\":\"t-1\",\"title\":\"Edit src/lib.rs instead\"}\n");
+    assert!(out.status.success());
+    assert_eq!(env.read(".gemba/enrichment/t-1.yaml"), before);
+}

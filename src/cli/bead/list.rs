@@ -38,6 +38,7 @@ pub struct BeadListArgs {
 pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
     let store = ctx.store()?;
     let beads = store.load_beads()?;
+    let dispatch_status = args.dispatch_status.as_deref().map(super::status::parse_status).transpose()?;
     let by_enrichment = args.target.is_some() || !args.concept.is_empty() || args.dispatch_status.is_some() || args.unenriched;
     let enrichments = if by_enrichment { store.load_enrichments()? } else { Default::default() };
     let none = Enrichment::default();
@@ -58,7 +59,7 @@ pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
         .filter(|b| !args.unenriched || enrichment_of(&b.id).is_empty())
         .filter(|b| concepts.iter().all(|c| enrichment_of(&b.id).concept_names().contains(c)))
         .filter(|b| target.is_none_or(|t| enrichment_of(&b.id).target_globs().iter().any(|g| g.matcher().is_match(t))))
-        .filter(|b| args.dispatch_status.as_deref().is_none_or(|s| super::name_of(&enrichment_of(&b.id).status()) == s))
+        .filter(|b| dispatch_status.is_none_or(|s| enrichment_of(&b.id).status() == s))
         .collect();
     if ctx.json {
         ui::json(&shown);

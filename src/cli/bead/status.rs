@@ -38,7 +38,7 @@ pub fn run(ctx: &Ctx, args: BeadStatusArgs) -> CliResult {
     Ok(())
 }
 
-fn parse_status(text: &str) -> CliResult<DispatchStatus> {
+pub(super) fn parse_status(text: &str) -> CliResult<DispatchStatus> {
     serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| {
         CliError::usage(format!(
             "unknown dispatch status {text:?}; expected ready, awaiting-design, awaiting-vendor, awaiting-review or not-now"
