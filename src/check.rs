@@ -91,7 +91,12 @@ pub fn run(root: &Path) -> Report {
     report.beads = beads.len();
     check_graph(&mut report, root, &beads);
     let vocabulary = vocabulary.unwrap_or_default();
-    check_enrichment(&mut report, &root.join(store::ENRICHMENT_DIR), &beads, &vocabulary);
+    check_enrichment(
+        &mut report,
+        &root.join(store::ENRICHMENT_DIR),
+        &beads,
+        &vocabulary,
+    );
     check_log(&mut report, &root.join(store::LOG_DIR));
     report
 }
@@ -195,7 +200,9 @@ fn check_beads(report: &mut Report, dir: &Path) -> Vec<Bead> {
 }
 
 fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary: &Vocabulary) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     let ids: HashSet<&str> = beads.iter().map(|b| b.id.as_str()).collect();
@@ -207,20 +214,35 @@ fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary:
         .map(|n| crate::enrich::ops::normalize_tag(n))
         .collect();
     for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
         if atomic::is_temp_name(&name) {
-            report.warn(&path, "leftover temporary file from an interrupted write; safe to delete");
+            report.warn(
+                &path,
+                "leftover temporary file from an interrupted write; safe to delete",
+            );
             continue;
         }
         let Some(id) = name.strip_suffix(".yaml").and_then(id::unescape) else {
-            report.warn(&path, "not an enrichment file (expected <id>.yaml); ignored");
+            report.warn(
+                &path,
+                "not an enrichment file (expected <id>.yaml); ignored",
+            );
             continue;
         };
-        let Some(bytes) = read(report, &path) else { continue };
+        let Some(bytes) = read(report, &path) else {
+            continue;
+        };
         match format::from_yaml::<Enrichment>(&path, &String::from_utf8_lossy(&bytes)) {
             Ok(e) => {
                 if !ids.contains(id.as_str()) {
-                    report.warn(&path, format!("enrichment for {id:?}, which is not in the store"));
+                    report.warn(
+                        &path,
+                        format!("enrichment for {id:?}, which is not in the store"),
+                    );
                 }
                 for c in e.concept_names() {
                     if !known.contains(&crate::enrich::ops::normalize_tag(c)) {

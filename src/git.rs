@@ -86,10 +86,17 @@ pub fn toplevel_of(dir: &Path) -> Option<PathBuf> {
 /// Paths of the files tracked in `worktree`'s index, repository-relative
 /// with `/` separators.
 pub fn tracked_files(worktree: &Path) -> Result<Vec<String>, Error> {
-    let open_err = |e: &dyn std::fmt::Display| Error::Open { path: worktree.to_path_buf(), message: e.to_string() };
+    let open_err = |e: &dyn std::fmt::Display| Error::Open {
+        path: worktree.to_path_buf(),
+        message: e.to_string(),
+    };
     let repo = gix::open(worktree).map_err(|e| open_err(&e))?;
     let index = repo.index_or_empty().map_err(|e| open_err(&e))?;
-    Ok(index.entries().iter().map(|e| e.path(&index).to_string()).collect())
+    Ok(index
+        .entries()
+        .iter()
+        .map(|e| e.path(&index).to_string())
+        .collect())
 }
 
 /// Commit exactly `paths` (relative to `worktree`) with `message`, leaving
@@ -101,7 +108,8 @@ pub fn commit_paths(worktree: &Path, paths: &[PathBuf], message: &str) -> Result
     }
     // Deleted files are staged with `rm --cached` (`add` fails on a path
     // that is neither on disk nor in the index).
-    let (present, gone): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| worktree.join(p).exists());
+    let (present, gone): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        paths.iter().partition(|p| worktree.join(p).exists());
     if !present.is_empty() {
         let mut add = git(worktree);
         add.args(["add", "--"]).args(&present);
@@ -109,7 +117,8 @@ pub fn commit_paths(worktree: &Path, paths: &[PathBuf], message: &str) -> Result
     }
     if !gone.is_empty() {
         let mut rm = git(worktree);
-        rm.args(["rm", "-q", "--cached", "--ignore-unmatch", "--"]).args(&gone);
+        rm.args(["rm", "-q", "--cached", "--ignore-unmatch", "--"])
+            .args(&gone);
         run(rm, "rm")?;
     }
     let mut diff = git(worktree);

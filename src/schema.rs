@@ -15,7 +15,10 @@ pub fn all() -> Vec<(&'static str, Value)> {
         ("config", v(schema_for!(Config))),
         ("enrichment", v(schema_for!(Enrichment))),
         ("event", v(schema_for!(Event))),
-        ("suggestion", v(schema_for!(crate::model::suggestion::Suggestion))),
+        (
+            "suggestion",
+            v(schema_for!(crate::model::suggestion::Suggestion)),
+        ),
         ("vocabulary", v(schema_for!(Vocabulary))),
     ]
 }

@@ -3,6 +3,7 @@
 
 mod bead;
 mod check;
+mod concepts;
 mod config;
 mod demo;
 pub mod env;
@@ -59,12 +60,15 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 enum Command {
     Init(init::InitArgs),
     Import(import::ImportArgs),
     Ready(ready::ReadyArgs),
     #[command(subcommand)]
     Bead(bead::BeadCommand),
+    #[command(subcommand)]
+    Concepts(concepts::ConceptsCommand),
     Check(check::CheckArgs),
     Log(log::LogArgs),
     #[command(subcommand)]
@@ -110,6 +114,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Import(args) => import::run(&ctx, args),
         Command::Ready(args) => ready::run(&ctx, args),
         Command::Bead(cmd) => bead::run(&ctx, cmd),
+        Command::Concepts(cmd) => concepts::run(&ctx, cmd),
         Command::Check(args) => check::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Config(cmd) => config::run(&ctx, cmd),

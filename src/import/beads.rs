@@ -372,7 +372,7 @@ pub fn run(tx: &mut Tx<'_>, path: &Path, text: &str, options: &Options) -> Resul
     let (beads, mut report) = convert_all(items, &existing);
     report.dry_run = options.dry_run;
     if options.strict && !report.errors.is_empty() {
-        return Err(Error::Strict(report.errors.len()));
+        return Err(Error::Strict(path.to_path_buf(), report.errors));
     }
     let outcomes = if options.dry_run {
         let current: HashMap<&str, &Bead> = existing.iter().map(|b| (b.id.as_str(), b)).collect();

@@ -10,6 +10,7 @@ pub enum Error {
     Parse(#[from] crate::format::ParseError),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
-    #[error("{0} input line(s) are invalid; nothing was written (--strict)")]
-    Strict(usize),
+    /// `--strict` and some items are invalid: nothing was written.
+    #[error("{} invalid item(s); nothing was written (--strict):{}", .1.len(), .1.iter().map(|e| format!("\n  {}:{}: {}", .0.display(), e.line, e.message)).collect::<String>())]
+    Strict(std::path::PathBuf, Vec<beads::ItemError>),
 }

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub ids: IdsConfig,
@@ -25,18 +25,12 @@ pub struct IdsConfig {
     pub min_hash_len: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct GitConfig {
     /// Commit the files each mutating command changed, with a message that
     /// says what happened.
     pub auto_commit: bool,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config { ids: IdsConfig::default(), git: GitConfig::default(), enrich: crate::enrich::Limits::default(), vocab: VocabConfig::default() }
-    }
 }
 
 impl Default for IdsConfig {
@@ -45,12 +39,6 @@ impl Default for IdsConfig {
             prefix: "gm".into(),
             min_hash_len: 4,
         }
-    }
-}
-
-impl Default for GitConfig {
-    fn default() -> GitConfig {
-        GitConfig { auto_commit: false }
     }
 }
 
@@ -92,7 +80,10 @@ impl Default for VocabConfig {
 
 impl VocabConfig {
     pub fn validate(&self) -> Result<(), String> {
-        for (name, value) in [("merge_min_jaccard", self.merge_min_jaccard), ("merge_min_usage_ratio", self.merge_min_usage_ratio)] {
+        for (name, value) in [
+            ("merge_min_jaccard", self.merge_min_jaccard),
+            ("merge_min_usage_ratio", self.merge_min_usage_ratio),
+        ] {
             if !(0.0..=1.0).contains(&value) {
                 return Err(format!("vocab.{name}: must be between 0 and 1"));
             }

@@ -47,7 +47,9 @@ pub struct Stamped<T> {
     pub updated_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// A person (a command or a hand edit): always wins.
@@ -116,7 +118,9 @@ impl Glob {
             return Err("empty glob".into());
         }
         if t.starts_with('/') {
-            return Err(format!("glob {t:?} must be relative to the repository root"));
+            return Err(format!(
+                "glob {t:?} must be relative to the repository root"
+            ));
         }
         if t.split('/').any(|s| s == ".." || s == ".") {
             return Err(format!("glob {t:?} must not contain `.` or `..` segments"));
@@ -160,19 +164,31 @@ impl<'de> Deserialize<'de> for Glob {
 
 impl Enrichment {
     pub fn is_empty(&self) -> bool {
-        self.targets.is_none() && self.concepts.is_none() && self.dispatch_status.is_none() && self.estimated_size.is_none()
+        self.targets.is_none()
+            && self.concepts.is_none()
+            && self.dispatch_status.is_none()
+            && self.estimated_size.is_none()
     }
 
     pub fn target_globs(&self) -> &[Glob] {
-        self.targets.as_ref().map(|s| s.value.as_slice()).unwrap_or_default()
+        self.targets
+            .as_ref()
+            .map(|s| s.value.as_slice())
+            .unwrap_or_default()
     }
 
     pub fn concept_names(&self) -> &[String] {
-        self.concepts.as_ref().map(|s| s.value.as_slice()).unwrap_or_default()
+        self.concepts
+            .as_ref()
+            .map(|s| s.value.as_slice())
+            .unwrap_or_default()
     }
 
     pub fn status(&self) -> DispatchStatus {
-        self.dispatch_status.as_ref().map(|s| s.value).unwrap_or_default()
+        self.dispatch_status
+            .as_ref()
+            .map(|s| s.value)
+            .unwrap_or_default()
     }
 }
 
@@ -210,15 +226,26 @@ mod tests {
             "concept:\n  value: [a]\n  source: operator\n",
             "estimated_size:\n  value: huge\n  source: heuristic\n",
         ] {
-            assert!(crate::format::from_yaml::<Enrichment>(Path::new("e"), text).is_err(), "{text}");
+            assert!(
+                crate::format::from_yaml::<Enrichment>(Path::new("e"), text).is_err(),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn round_trips() {
         let e = Enrichment {
-            targets: Some(Stamped { value: vec![Glob::new("src/**").unwrap()], source: Source::Operator, updated_at: None }),
-            dispatch_status: Some(Stamped { value: DispatchStatus::AwaitingDesign, source: Source::Operator, updated_at: Some("2026-01-01T00:00:00Z".into()) }),
+            targets: Some(Stamped {
+                value: vec![Glob::new("src/**").unwrap()],
+                source: Source::Operator,
+                updated_at: None,
+            }),
+            dispatch_status: Some(Stamped {
+                value: DispatchStatus::AwaitingDesign,
+                source: Source::Operator,
+                updated_at: Some("2026-01-01T00:00:00Z".into()),
+            }),
             ..Default::default()
         };
         let text = crate::format::to_yaml_string(&e);

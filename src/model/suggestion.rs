@@ -54,7 +54,9 @@ pub struct Suggestion {
     pub decision_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SuggestionKind {
     /// Fold `terms` into `target`: their names become aliases of `target`
@@ -113,7 +115,9 @@ impl Suggestion {
             (SuggestionKind::Rename, Some(_)) if self.terms.len() != 1 => {
                 Err("a rename suggestion renames exactly one term".into())
             }
-            (_, Some(target)) if target.trim().is_empty() => Err("`target` must not be empty".into()),
+            (_, Some(target)) if target.trim().is_empty() => {
+                Err("`target` must not be empty".into())
+            }
             (_, Some(target)) if self.terms.contains(target) => {
                 Err(format!("`target` {target:?} is also in `terms`"))
             }
@@ -149,7 +153,11 @@ mod tests {
             terms: vec!["authn".into()],
             target: Some("auth".into()),
             reason: "jaccard 0.82, usage 9/11".into(),
-            evidence: [("jaccard".to_string(), 0.82), ("usage_from".to_string(), 9.0)].into(),
+            evidence: [
+                ("jaccard".to_string(), 0.82),
+                ("usage_from".to_string(), 9.0),
+            ]
+            .into(),
             status: SuggestionStatus::Pending,
             created_at: "2026-11-23T12:00:00Z".into(),
             decided_at: None,
@@ -164,7 +172,9 @@ mod tests {
 
     #[test]
     fn typos_and_bad_values_have_positions() {
-        let err = parse("id: x\nkind: merge\nterms: [a]\ntarget: b\nstatuss: pending\ncreated_at: t\n").unwrap_err();
+        let err =
+            parse("id: x\nkind: merge\nterms: [a]\ntarget: b\nstatuss: pending\ncreated_at: t\n")
+                .unwrap_err();
         assert_eq!(err.line, 5, "{err}");
         let err = parse("id: x\nkind: smash\nterms: [a]\ncreated_at: t\n").unwrap_err();
         assert_eq!(err.line, 2, "{err}");

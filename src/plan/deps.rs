@@ -149,8 +149,8 @@ mod tests {
                 }
             }
             prop_assert!(cycles(&beads).is_empty());
-            for i in 1..n {
-                beads[i].dependencies.push(Dependency::new(format!("b{:02}", i - 1), "blocks"));
+            for (i, bead) in beads.iter_mut().enumerate().skip(1) {
+                bead.dependencies.push(Dependency::new(format!("b{:02}", i - 1), "blocks"));
             }
             beads[0].dependencies.push(Dependency::new(format!("b{:02}", n - 1), "blocks"));
             let found = cycles(&beads);

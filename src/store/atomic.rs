@@ -81,7 +81,13 @@ pub fn replace_all(changes: &[(&Path, Option<&[u8]>)]) -> io::Result<()> {
     for (path, tmp, old) in prepared {
         let result = match tmp {
             Some(tmp) => tmp.persist(path).map(|_| ()).map_err(|e| e.error),
-            None => std::fs::remove_file(path).or_else(|e| if e.kind() == io::ErrorKind::NotFound { Ok(()) } else { Err(e) }),
+            None => std::fs::remove_file(path).or_else(|e| {
+                if e.kind() == io::ErrorKind::NotFound {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }),
         };
         match result {
             Ok(()) => done.push((path, old)),
@@ -142,7 +148,10 @@ mod tests {
         let missing = dir.path().join("nope/c");
         assert!(replace_all(&[(&a, Some(b"a3")), (&missing, Some(b"c"))]).is_err());
         assert_eq!(std::fs::read(&a).unwrap(), b"a2");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "no temp files left: {names:?}");
     }
 

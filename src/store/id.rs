@@ -7,9 +7,9 @@
 
 use std::fmt;
 
-/// The longest id we accept, in bytes: the escaped name plus `.json` must
-/// stay under the usual 255-byte file-name limit.
-pub const MAX_ID_LEN: usize = 160;
+/// The longest escaped file stem we accept, in bytes: with `.json` or
+/// `.yaml` it stays well under the usual 255-byte file-name limit.
+pub const MAX_NAME_LEN: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct InvalidId {
@@ -35,8 +35,8 @@ pub fn validate(id: &str) -> Result<(), InvalidId> {
     if id.is_empty() {
         return bad("empty");
     }
-    if id.len() > MAX_ID_LEN {
-        return bad("longer than 160 bytes");
+    if escape(id).len() > MAX_NAME_LEN {
+        return bad("too long for a file name (over 200 bytes once escaped)");
     }
     if id.chars().any(char::is_control) {
         return bad("contains a control character");
@@ -139,7 +139,12 @@ mod tests {
         ] {
             assert!(validate(id).is_err(), "{id:?} accepted");
         }
-        assert!(validate(&"x".repeat(MAX_ID_LEN + 1)).is_err());
+        assert!(validate(&"x".repeat(MAX_NAME_LEN + 1)).is_err());
+        assert!(
+            validate(&"é".repeat(MAX_NAME_LEN / 6 + 1)).is_err(),
+            "escaping triples non-ASCII bytes"
+        );
+        validate(&"x".repeat(MAX_NAME_LEN)).unwrap();
     }
 
     #[test]

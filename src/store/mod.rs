@@ -135,7 +135,9 @@ impl Store {
     /// `.gemba/enrichment/<escaped id>.yaml`; rejects hostile ids.
     pub fn enrichment_path(&self, bead_id: &str) -> Result<PathBuf> {
         id::validate(bead_id)?;
-        Ok(self.enrichment_dir().join(format!("{}.yaml", id::escape(bead_id))))
+        Ok(self
+            .enrichment_dir()
+            .join(format!("{}.yaml", id::escape(bead_id))))
     }
 
     /// A bead's enrichment; empty when it has no file yet.
@@ -155,7 +157,12 @@ impl Store {
         let parsed = parallel(&files, |path| {
             let text = std::fs::read_to_string(path).at(path)?;
             let id = expected_id(path).ok_or_else(|| {
-                ParseError::new(path, 0, 0, "file name is not an escaped bead id (see `gemba check`)")
+                ParseError::new(
+                    path,
+                    0,
+                    0,
+                    "file name is not an escaped bead id (see `gemba check`)",
+                )
             })?;
             Ok((id, format::from_yaml::<Enrichment>(path, &text)?))
         })?;
@@ -365,7 +372,12 @@ impl Tx<'_> {
     pub fn write_enrichments(&mut self, items: &[(String, Enrichment)]) -> Result<Vec<Written>> {
         let jobs = items
             .iter()
-            .map(|(id, e)| Ok((self.store.enrichment_path(id)?, format::to_yaml_string(e).into_bytes())))
+            .map(|(id, e)| {
+                Ok((
+                    self.store.enrichment_path(id)?,
+                    format::to_yaml_string(e).into_bytes(),
+                ))
+            })
             .collect::<Result<_>>()?;
         self.write_files(jobs)
     }
@@ -416,8 +428,14 @@ impl Tx<'_> {
             .into_iter()
             .filter(|(path, new)| std::fs::read(path).ok() != *new)
             .collect();
-        let refs: Vec<(&Path, Option<&[u8]>)> = changes.iter().map(|(p, b)| (p.as_path(), b.as_deref())).collect();
-        let first = refs.first().map(|(p, _)| p.to_path_buf()).unwrap_or_else(|| self.store.root.clone());
+        let refs: Vec<(&Path, Option<&[u8]>)> = changes
+            .iter()
+            .map(|(p, b)| (p.as_path(), b.as_deref()))
+            .collect();
+        let first = refs
+            .first()
+            .map(|(p, _)| p.to_path_buf())
+            .unwrap_or_else(|| self.store.root.clone());
         atomic::replace_all(&refs).at(&first)?;
         for (path, _) in &changes {
             self.changed.push(path.clone());

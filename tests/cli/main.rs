@@ -21,7 +21,10 @@ fn no_forgotten_test_files() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if let Some(stem) = name.strip_suffix(".rs").filter(|s| s.starts_with("test_")) {
-            assert!(main.contains(&format!("mod {stem};")), "tests/cli/{name} is not listed in main.rs");
+            assert!(
+                main.contains(&format!("mod {stem};")),
+                "tests/cli/{name} is not listed in main.rs"
+            );
         }
     }
 }

@@ -10,6 +10,11 @@ fn init_import_ready_round_trip() {
     );
     assert!(out.status.success(), "{}", render(&out));
     let ready = env.json(&["ready"]);
-    let ids: Vec<&str> = ready.as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = ready
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec!["t-1"]);
 }

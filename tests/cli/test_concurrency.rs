@@ -3,6 +3,7 @@
 //! leaves every file either old or new, never partial.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -103,7 +104,10 @@ fn concurrent_updates_of_one_bead_lose_nothing() {
     want.sort();
     assert_eq!(labels, want, "a lost update: {text}");
     assert_eq!(bead["title"], json!("contended"));
-    assert_eq!(env.json(&["bead", "show", "c-1"]), bead);
+    let mut shown = env.json(&["bead", "show", "c-1"]);
+    // `show` joins in the enrichment, which is not part of the bead file.
+    shown.as_object_mut().unwrap().remove("enrichment");
+    assert_eq!(shown, bead);
 
     let updates = events_of(&env, "bead.update");
     assert_eq!(updates.len(), N, "{updates:#?}");
@@ -315,7 +319,17 @@ fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
     let mut killed_running = 0;
     let mut temps_before = 0;
     let mut on_disk = bead_files(&env);
+    // On a loaded machine each round takes seconds (the import parses and
+    // loads everything before it writes): stop early once the point is made.
+    let budget = Duration::from_secs(15);
+    let started = Instant::now();
+    let mut rounds = 0;
     for (round, (after_first_write, delay)) in plan.iter().enumerate() {
+        if round >= 6 && caught_mid_write > 0 && started.elapsed() > budget {
+            eprintln!("kill rounds: time budget of {budget:?} used up after {round} rounds");
+            break;
+        }
+        rounds += 1;
         // Import whichever version fewer files have, so most files change.
         let n_old = on_disk
             .iter()
@@ -330,7 +344,12 @@ fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
         std::thread::sleep(*delay);
         let finished = child.try_wait().unwrap().is_some();
         let _ = child.kill(); // SIGKILL
-        child.wait().unwrap();
+        let status = child.wait().unwrap();
+        if finished {
+            assert_eq!(status.code(), Some(0), "round {round}: the import failed");
+        } else {
+            assert_eq!(status.signal(), Some(9), "round {round}: {status:?}");
+        }
 
         on_disk = bead_files(&env);
         let files = &on_disk;
@@ -389,7 +408,7 @@ fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
     }
     eprintln!(
         "SIGKILL: {caught_mid_write} of {} rounds caught mid-write, {killed_running} killed while running",
-        plan.len()
+        rounds
     );
     if caught_mid_write == 0 {
         eprintln!(

@@ -382,3 +382,22 @@ fn config_typo_is_an_error_with_line_and_column() {
     assert!(stderr(&out).contains("config.yaml:3:1"), "{}", render(&out));
     assert!(stderr(&out).contains("gti"), "{}", render(&out));
 }
+
+#[test]
+fn from_a_subdirectory_the_repository_root_is_used() {
+    let env = TestEnv::new();
+    let sub = env.root.join("a/b");
+    std::fs::create_dir_all(&sub).unwrap();
+    let out = env.cmd_in(&sub, &["init"]).output().unwrap();
+    assert!(out.status.success(), "{}", render(&out));
+    assert!(env.gemba_dir().join("config.yaml").is_file());
+    assert!(!sub.join(".gemba").exists());
+    assert_eq!(env.read(".gitattributes"), GITATTRIBUTES_LINE);
+    let out = env
+        .cmd_in(&sub, &["bead", "create", "--title", "x"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", render(&out));
+    let id = stdout(&out).trim().to_string();
+    assert_eq!(bead_files(&env.gemba_dir()), vec![format!("{id}.json")]);
+}

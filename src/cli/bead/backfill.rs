@@ -8,7 +8,9 @@ use crate::enrich::ops::{self, BackfillOptions};
 /// A failing bead (e.g. a malformed enrichment file) is reported and the
 /// loop goes on.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  gemba bead backfill --dry-run\n  gemba bead backfill --all --skip-existing=false\n  gemba bead backfill --filter '^bd-' --limit 100 --json")]
+#[command(
+    after_help = "Examples:\n  gemba bead backfill --dry-run\n  gemba bead backfill --all --skip-existing=false\n  gemba bead backfill --filter '^bd-' --limit 100 --json"
+)]
 pub struct BeadBackfillArgs {
     /// Closed beads too.
     #[arg(long)]
@@ -34,7 +36,13 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
         .map(regex::Regex::new)
         .transpose()
         .map_err(|e| CliError::usage(format!("--filter: {e}")))?;
-    let options = BackfillOptions { all: args.all, skip_existing: args.skip_existing, filter, limit: args.limit, dry_run: args.dry_run };
+    let options = BackfillOptions {
+        all: args.all,
+        skip_existing: args.skip_existing,
+        filter,
+        limit: args.limit,
+        dry_run: args.dry_run,
+    };
     let store = ctx.store()?;
     let mut tx = store.begin()?;
     let bar = ui::progress(ctx, "backfill");
@@ -53,7 +61,12 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
         &ctx.actor,
         "enrich.backfill",
         None,
-        format!("backfill enrichment: {} enriched, {} skipped, {} failed", report.enriched, report.skipped, report.failed.len()),
+        format!(
+            "backfill enrichment: {} enriched, {} skipped, {} failed",
+            report.enriched,
+            report.skipped,
+            report.failed.len()
+        ),
     )
     .with("beads", &report.written);
     tx.finish(&[ev])?;
@@ -72,5 +85,9 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
             ui::warn(ctx, &format!("{}: {}", f.id, f.error));
         }
     }
-    if report.failed.is_empty() { Ok(()) } else { Err(CliError::exit(Kind::User)) }
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::exit(Kind::User))
+    }
 }

@@ -10,7 +10,9 @@ use crate::enrich::ops;
 /// `-`/`_`/space insensitive) and stored by canonical name. An unknown tag
 /// is a warning, not an error: the edit still applies (--force silences it).
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  gemba bead concepts set gm-a1b2 auth react-query\n  gemba bead concepts add gm-a1b2 'React Query'\n  gemba bead concepts rm gm-a1b2 auth")]
+#[command(
+    after_help = "Examples:\n  gemba bead concepts set gm-a1b2 auth react-query\n  gemba bead concepts add gm-a1b2 'React Query'\n  gemba bead concepts rm gm-a1b2 auth"
+)]
 pub struct BeadConceptsArgs {
     #[arg(value_enum)]
     op: Op,
@@ -25,11 +27,23 @@ pub struct BeadConceptsArgs {
 pub fn run(ctx: &Ctx, args: BeadConceptsArgs) -> CliResult {
     let store = ctx.store()?;
     let mut tx = store.begin()?;
-    let (edited, ev) = ops::edit_concepts(&mut tx, &args.id, args.op.into(), &args.tags, &ctx.actor, ctx.now)?;
+    let (edited, ev) = ops::edit_concepts(
+        &mut tx,
+        &args.id,
+        args.op.into(),
+        &args.tags,
+        &ctx.actor,
+        ctx.now,
+    )?;
     tx.finish(ev.as_slice())?;
     if !args.force {
         for tag in &edited.unknown_concepts {
-            ui::warn(ctx, &format!("concept {tag:?} is not in the vocabulary (add it to .gemba/vocabulary.yaml, or --force)"));
+            ui::warn(
+                ctx,
+                &format!(
+                    "concept {tag:?} is not in the vocabulary (add it to .gemba/vocabulary.yaml, or --force)"
+                ),
+            );
         }
     }
     super::report_edit(ctx, &edited);

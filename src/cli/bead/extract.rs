@@ -12,7 +12,9 @@ use crate::enrich::ops::{self, Texts};
 /// operator values always survive. With --merge, lists are unioned with
 /// what is there and operator stamps are kept.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  gemba bead extract gm-a1b2 --dry-run\n  gemba bead extract gm-a1b2 --merge\n  gemba bead extract gm-a1b2 --spec-file design.md")]
+#[command(
+    after_help = "Examples:\n  gemba bead extract gm-a1b2 --dry-run\n  gemba bead extract gm-a1b2 --merge\n  gemba bead extract gm-a1b2 --spec-file design.md"
+)]
 pub struct BeadExtractArgs {
     id: String,
     /// Use this title instead of the bead's.
@@ -55,7 +57,15 @@ pub fn run(ctx: &Ctx, args: BeadExtractArgs) -> CliResult {
     };
     let store = ctx.store()?;
     let mut tx = store.begin()?;
-    let (result, ev) = ops::extract_one(&mut tx, &args.id, &texts, args.merge, args.dry_run, &ctx.actor, ctx.now)?;
+    let (result, ev) = ops::extract_one(
+        &mut tx,
+        &args.id,
+        &texts,
+        args.merge,
+        args.dry_run,
+        &ctx.actor,
+        ctx.now,
+    )?;
     tx.finish(ev.as_slice())?;
     if ctx.json {
         ui::json(&result);

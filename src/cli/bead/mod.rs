@@ -69,20 +69,46 @@ fn name_of<T: serde::Serialize>(value: &T) -> String {
 
 /// Enrichment fields, one per line, each with its source.
 fn render_enrichment(e: &Enrichment) -> String {
-    fn line(name: &str, value: String, source: crate::model::enrichment::Source, at: &Option<String>) -> String {
+    fn line(
+        name: &str,
+        value: String,
+        source: crate::model::enrichment::Source,
+        at: &Option<String>,
+    ) -> String {
         let at = at.as_deref().map(|a| format!(", {a}")).unwrap_or_default();
         format!("  {name:<16} {value}  ({source}{at})\n")
     }
     let mut s = String::new();
-    let list = |v: Vec<String>| if v.is_empty() { "(none)".to_string() } else { v.join(", ") };
+    let list = |v: Vec<String>| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     if let Some(t) = &e.targets {
-        s.push_str(&line("targets", list(t.value.iter().map(|g| g.to_string()).collect()), t.source, &t.updated_at));
+        s.push_str(&line(
+            "targets",
+            list(t.value.iter().map(|g| g.to_string()).collect()),
+            t.source,
+            &t.updated_at,
+        ));
     }
     if let Some(c) = &e.concepts {
-        s.push_str(&line("concepts", list(c.value.clone()), c.source, &c.updated_at));
+        s.push_str(&line(
+            "concepts",
+            list(c.value.clone()),
+            c.source,
+            &c.updated_at,
+        ));
     }
     if let Some(d) = &e.dispatch_status {
-        s.push_str(&line("dispatch status", name_of(&d.value), d.source, &d.updated_at));
+        s.push_str(&line(
+            "dispatch status",
+            name_of(&d.value),
+            d.source,
+            &d.updated_at,
+        ));
     }
     if let Some(z) = &e.estimated_size {
         s.push_str(&line("size", name_of(&z.value), z.source, &z.updated_at));
@@ -98,7 +124,11 @@ fn report_edit(ctx: &Ctx, edited: &Edited) {
     if ctx.json {
         ui::json(edited);
     } else {
-        ui::out(&format!("{}\n{}", edited.id, render_enrichment(&edited.enrichment)));
+        ui::out(&format!(
+            "{}\n{}",
+            edited.id,
+            render_enrichment(&edited.enrichment)
+        ));
         if !edited.changed {
             ui::status(ctx, "nothing changed");
         }

@@ -20,7 +20,8 @@ pub fn run(ctx: &Ctx, args: BeadShowArgs) -> CliResult {
     if ctx.json {
         // The bead's own fields, plus its enrichment under one key.
         let mut value = serde_json::to_value(&bead).map_err(crate::cli::error::CliError::user)?;
-        value["enrichment"] = serde_json::to_value(&enrichment).map_err(crate::cli::error::CliError::user)?;
+        value["enrichment"] =
+            serde_json::to_value(&enrichment).map_err(crate::cli::error::CliError::user)?;
         ui::json(&value);
     } else {
         let mut text = render(&bead);

@@ -9,7 +9,9 @@ use crate::model::enrichment::Source;
 /// `estimate` runs the size heuristic on the bead's text (thresholds in
 /// `enrich:` of config.yaml) and stamps the value `heuristic`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  gemba bead size set gm-a1b2 large\n  gemba bead size estimate gm-a1b2\n  gemba bead size clear gm-a1b2")]
+#[command(
+    after_help = "Examples:\n  gemba bead size set gm-a1b2 large\n  gemba bead size estimate gm-a1b2\n  gemba bead size clear gm-a1b2"
+)]
 pub struct BeadSizeArgs {
     #[command(subcommand)]
     op: SizeOp,
@@ -36,7 +38,11 @@ pub fn run(ctx: &Ctx, args: BeadSizeArgs) -> CliResult {
         SizeOp::Clear { id } => (id, None),
         SizeOp::Estimate { id } => {
             let bead = store.read_bead(&id)?;
-            let context = ops::Context::new(Vec::new(), &Default::default(), store.config().enrich.clone());
+            let context = ops::Context::new(
+                Vec::new(),
+                &Default::default(),
+                store.config().enrich.clone(),
+            );
             let size = ops::extract(&bead, &Texts::default(), &context).estimated_size;
             (id, Some((size, Source::Heuristic)))
         }
@@ -49,6 +55,9 @@ pub fn run(ctx: &Ctx, args: BeadSizeArgs) -> CliResult {
 }
 
 fn parse_size(text: &str) -> CliResult<Size> {
-    serde_json::from_value(serde_json::Value::String(text.to_string()))
-        .map_err(|_| CliError::usage(format!("unknown size {text:?}; expected small, medium or large")))
+    serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| {
+        CliError::usage(format!(
+            "unknown size {text:?}; expected small, medium or large"
+        ))
+    })
 }

@@ -7,7 +7,9 @@ use crate::model::enrichment::DispatchStatus;
 /// ready (the default), awaiting-design, awaiting-vendor, awaiting-review,
 /// not-now.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  gemba bead status set gm-a1b2 awaiting-design\n  gemba bead status clear gm-a1b2")]
+#[command(
+    after_help = "Examples:\n  gemba bead status set gm-a1b2 awaiting-design\n  gemba bead status clear gm-a1b2"
+)]
 pub struct BeadStatusArgs {
     #[command(subcommand)]
     op: StatusOp,

@@ -8,7 +8,9 @@ use crate::enrich::ops::{self, ListOp};
 /// matches any depth (`src/auth/**`, `docs/*.md`). Values set here are
 /// stamped `operator` and survive every later extraction.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  gemba bead targets set gm-a1b2 'src/auth/**' docs/auth.md\n  gemba bead targets add gm-a1b2 'tests/auth_*.rs'\n  gemba bead targets rm gm-a1b2 docs/auth.md")]
+#[command(
+    after_help = "Examples:\n  gemba bead targets set gm-a1b2 'src/auth/**' docs/auth.md\n  gemba bead targets add gm-a1b2 'tests/auth_*.rs'\n  gemba bead targets rm gm-a1b2 docs/auth.md"
+)]
 pub struct BeadTargetsArgs {
     #[arg(value_enum)]
     op: Op,
@@ -37,7 +39,14 @@ impl From<Op> for ListOp {
 pub fn run(ctx: &Ctx, args: BeadTargetsArgs) -> CliResult {
     let store = ctx.store()?;
     let mut tx = store.begin()?;
-    let (edited, ev) = ops::edit_targets(&mut tx, &args.id, args.op.into(), &args.globs, &ctx.actor, ctx.now)?;
+    let (edited, ev) = ops::edit_targets(
+        &mut tx,
+        &args.id,
+        args.op.into(),
+        &args.globs,
+        &ctx.actor,
+        ctx.now,
+    )?;
     tx.finish(ev.as_slice())?;
     super::report_edit(ctx, &edited);
     Ok(())

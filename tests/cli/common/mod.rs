@@ -11,7 +11,9 @@ use assert_cmd::cargo::CommandCargoExt;
 
 /// The real data sets (read-only).
 pub fn shared_data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/beads").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/beads")
+        .join(name)
 }
 
 pub const FLYWHEEL: &str = "Dicklesworthstone__flywheel_connectors__issues.jsonl";
@@ -29,7 +31,10 @@ pub struct TestEnv {
 impl TestEnv {
     /// A fresh git repo with one commit, not yet `gemba init`ed.
     pub fn new() -> TestEnv {
-        let tmp = tempfile::Builder::new().prefix("gemba-test-").tempdir().unwrap();
+        let tmp = tempfile::Builder::new()
+            .prefix("gemba-test-")
+            .tempdir()
+            .unwrap();
         let root = tmp.path().join("repo");
         std::fs::create_dir(&root).unwrap();
         let env = TestEnv { tmp, root };
@@ -90,7 +95,11 @@ impl TestEnv {
     /// Run and assert exit 0; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "gemba {args:?} failed:\n{}", render(&out));
+        assert!(
+            out.status.success(),
+            "gemba {args:?} failed:\n{}",
+            render(&out)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -104,13 +113,19 @@ impl TestEnv {
             "gemba {all:?} failed:\n{}",
             render(&out)
         );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bad JSON from {all:?}: {e}\n{}", render(&out)))
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON from {all:?}: {e}\n{}", render(&out)))
     }
 
     /// Run and assert the exit code; returns the output.
     pub fn fails(&self, code: i32, args: &[&str]) -> Output {
         let out = self.run(args);
-        assert_eq!(out.status.code(), Some(code), "gemba {args:?}:\n{}", render(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "gemba {args:?}:\n{}",
+            render(&out)
+        );
         out
     }
 
@@ -122,7 +137,11 @@ impl TestEnv {
         let mut cmd = Command::new("git");
         self.hermetic(&mut cmd);
         let out = cmd.current_dir(dir).args(args).output().unwrap();
-        assert!(out.status.success(), "git {args:?} failed:\n{}", render(&out));
+        assert!(
+            out.status.success(),
+            "git {args:?} failed:\n{}",
+            render(&out)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -142,7 +161,9 @@ impl TestEnv {
         let mut out = Vec::new();
         let mut stack = vec![self.gemba_dir()];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for e in entries {
                 let p = e.unwrap().path();
                 if p.is_dir() {
@@ -237,7 +258,10 @@ pub fn bead_file(id: &str, title: &str, blocks: &[&str]) -> String {
                 )
             })
             .collect();
-        s.push_str(&format!(",\n  \"dependencies\": [\n{}\n  ]", deps.join(",\n")));
+        s.push_str(&format!(
+            ",\n  \"dependencies\": [\n{}\n  ]",
+            deps.join(",\n")
+        ));
     }
     s.push_str("\n}\n");
     s
