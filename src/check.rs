@@ -97,6 +97,7 @@ pub fn run(root: &Path) -> Report {
         &beads,
         &vocabulary,
     );
+    check_suggestions(&mut report, &root.join(store::SUGGESTIONS_DIR));
     check_log(&mut report, &root.join(store::LOG_DIR));
     report
 }
@@ -251,6 +252,28 @@ fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary:
                 }
             }
             Err(e) => report.errors.push(e.into()),
+        }
+    }
+}
+
+fn check_suggestions(report: &mut Report, dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if atomic::is_temp_name(name) || !name.ends_with(".yaml") {
+            report.warn(&path, "not a suggestion file (expected <id>.yaml); ignored");
+            continue;
+        }
+        let Some(bytes) = read(report, &path) else {
+            continue;
+        };
+        if let Err(e) = crate::vocab::ops::parse_suggestion(&path, &String::from_utf8_lossy(&bytes))
+        {
+            report.errors.push(e.into());
         }
     }
 }

@@ -51,7 +51,8 @@ pub fn discover(dir: &Path) -> Result<RepoLocation, Error> {
     // A linked worktree's common dir is the main repository's `.git`; its
     // parent is the main worktree. A bare common dir has no worktree of its
     // own, so the state stays in the current one.
-    let common = absolute(&dir, repo.common_dir());
+    // gix gives a linked worktree's common dir as `<main>/.git/worktrees/<wt>/../..`.
+    let common = canonical(absolute(&dir, repo.common_dir()));
     let main = match common.file_name() {
         Some(name) if name == ".git" => common
             .parent()

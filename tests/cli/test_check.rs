@@ -311,3 +311,27 @@ fn missing_config_is_an_error() {
     );
     assert!(Path::new(&env.gemba_dir()).is_dir());
 }
+
+#[test]
+fn malformed_suggestion_is_an_error_with_its_position() {
+    let env = TestEnv::init();
+    env.write(
+        ".gemba/suggestions/merge-x.yaml",
+        "id: merge-x\nkind: merge\nstatuss: pending\n",
+    );
+    let (code, report) = check_report(&env);
+    assert_eq!(code, Some(1), "{report}");
+    let err = &report["errors"][0];
+    assert!(
+        err["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(".gemba/suggestions/merge-x.yaml"),
+        "{report}"
+    );
+    assert!(err["line"].as_u64().is_some(), "{report}");
+    assert!(
+        err["message"].as_str().unwrap().contains("statuss"),
+        "{report}"
+    );
+}

@@ -172,10 +172,6 @@ fn outside_a_git_repository_is_a_clear_error() {
 }
 
 #[test]
-#[ignore = "BUG: src/git.rs discover(): from a linked worktree gix's common_dir() is \
-            `<main>/.git/worktrees/<wt>/../..` (not normalized); Path::file_name() of it is \
-            None, so the main worktree falls back to the current one and every command \
-            uses <wt>/.gemba instead of <main>/.gemba"]
 fn linked_worktree_resolves_the_main_worktrees_state() {
     let env = TestEnv::new();
     let wt = env.tmp.path().join("wt");
