@@ -10,9 +10,43 @@ use super::error::{CliError, CliResult};
 /// an infrastructure event.
 pub const SAMPLE: &str = include_str!("../../examples/demo-tracker.jsonl");
 
+/// The tracked files of the sample project, so extraction has real paths
+/// to find (the sample beads name these).
+const SKELETON: &[(&str, &str)] = &[
+    (
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/fcp-core\", \"crates/fcp-sdk\", \"crates/fcp-cli\", \"crates/fcp-mesh\"]\n",
+    ),
+    (
+        "crates/fcp-core/Cargo.toml",
+        "[package]\nname = \"fcp-core\"\n",
+    ),
+    (
+        "crates/fcp-sdk/Cargo.toml",
+        "[package]\nname = \"fcp-sdk\"\n",
+    ),
+    (
+        "crates/fcp-cli/Cargo.toml",
+        "[package]\nname = \"fcp-cli\"\n",
+    ),
+    (
+        "crates/fcp-mesh/Cargo.toml",
+        "[package]\nname = \"fcp-mesh\"\n",
+    ),
+    ("crates/fcp-core/src/lib.rs", "//! Core types.\n"),
+    ("crates/fcp-sdk/src/lib.rs", "//! Connector SDK.\n"),
+    ("crates/fcp-cli/src/main.rs", "fn main() {}\n"),
+    ("crates/fcp-cli/src/policy/mod.rs", "//! Policy bundles.\n"),
+    ("crates/fcp-mesh/src/lib.rs", "//! Mesh networking.\n"),
+    ("docs/fcp_model_connectors_rust.md", "# Model connectors\n"),
+    ("scripts/e2e/connector_rollout_flow.sh", "#!/bin/sh\n"),
+    ("scripts/e2e/policy_bundle_flow.sh", "#!/bin/sh\n"),
+];
+
 /// Walk through every capability on a built-in sample tracker: creates a
-/// throwaway git repository, then runs init → import → ready → show → create
-/// → close → ready → check → log, printing each command and its output.
+/// throwaway git repository, then runs init → import → concepts bootstrap →
+/// backfill → ready → targets → show → list → create → close → ready →
+/// concepts → drift → check → log, printing each command and its output.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba demo\n  gemba demo /tmp/gemba-demo   # keep the repository to explore"
@@ -52,7 +86,15 @@ pub fn run(args: &DemoArgs) -> CliResult {
     };
     demo.say(&format!("gemba demo in {}", dir.display()));
     demo.git(&["init", "-q", "-b", "main"])?;
-    demo.git(&["commit", "-q", "--allow-empty", "-m", "empty"])?;
+    for (path, text) in SKELETON {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(CliError::user)?;
+        }
+        std::fs::write(path, text).map_err(CliError::user)?;
+    }
+    demo.git(&["add", "-A"])?;
+    demo.git(&["commit", "-q", "-m", "skeleton of the sample project"])?;
     std::fs::write(dir.join("tracker.jsonl"), SAMPLE).map_err(CliError::user)?;
 
     demo.step(
@@ -67,11 +109,30 @@ pub fn run(args: &DemoArgs) -> CliResult {
         "Re-import: idempotent, nothing rewritten",
         &["import", "beads", "tracker.jsonl"],
     )?;
+    demo.step(
+        "Propose concept tags from the repository's structure and the beads' labels",
+        &["concepts", "bootstrap", "--max", "20"],
+    )?;
+    demo.step(
+        "Enrich every open bead: target files, concepts, size (stamped `backfill`)",
+        &["bead", "backfill"],
+    )?;
     demo.step("What can start now (bd's ready rule)", &["ready"])?;
     let first = demo.capture(&["ready", "--limit", "1", "--json"])?;
     let first: serde_json::Value = serde_json::from_str(&first).map_err(CliError::user)?;
     let first_id = first[0]["id"].as_str().unwrap_or("fc-1").to_string();
-    demo.step("Look at the top bead", &["bead", "show", &first_id])?;
+    demo.step(
+        "Pin targets by hand: operator values survive every later extraction",
+        &["bead", "targets", "add", &first_id, "crates/fcp-sdk/src/**"],
+    )?;
+    demo.step(
+        "Look at the top bead, with each enrichment field's source",
+        &["bead", "show", &first_id],
+    )?;
+    demo.step(
+        "Which open beads are expected to touch the SDK?",
+        &["bead", "list", "--target", "crates/fcp-sdk/src/lib.rs"],
+    )?;
     demo.step(
         "Create a native bead that depends on it",
         &[
@@ -92,6 +153,11 @@ pub fn run(args: &DemoArgs) -> CliResult {
         &["bead", "close", &first_id, "--reason", "done in the demo"],
     )?;
     demo.step("Ready again", &["ready", "--limit", "5"])?;
+    demo.step("Concept usage", &["concepts", "list"])?;
+    demo.step(
+        "Vocabulary drift: near-duplicate and stale terms become suggestions (never applied silently)",
+        &["concepts", "drift"],
+    )?;
     demo.step("Validate every file under .gemba/", &["check"])?;
     demo.step("The event log", &["log"])?;
     demo.say(

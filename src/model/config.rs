@@ -56,6 +56,9 @@ pub struct VocabConfig {
     /// least this.
     #[schemars(range(min = 0.0, max = 1.0))]
     pub merge_min_usage_ratio: f64,
+    /// ...and both terms used by at least this many beads (two tags that
+    /// co-occur on a single bead are not evidence of a duplicate).
+    pub merge_min_beads: usize,
     /// Singletons: used by fewer than this many beads...
     pub singleton_usage_below: usize,
     /// ...and not used for at least this many days.
@@ -71,6 +74,7 @@ impl Default for VocabConfig {
             bootstrap_max: 60,
             merge_min_jaccard: 0.7,
             merge_min_usage_ratio: 0.5,
+            merge_min_beads: 2,
             singleton_usage_below: 3,
             singleton_unused_days: 90,
             repropose_after_days: 30,
@@ -132,6 +136,8 @@ vocab:
   merge_min_jaccard: 0.7
   # ...and the less-used term has at least this share of the other's usage.
   merge_min_usage_ratio: 0.5
+  # ...and both terms used by at least this many beads.
+  merge_min_beads: 2
   # It suggests deleting a term used by fewer than this many beads...
   singleton_usage_below: 3
   # ...when it has not been used for this many days.

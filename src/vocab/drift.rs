@@ -133,7 +133,10 @@ pub fn drift(
         let union = na + nb - both;
         let jaccard = both as f64 / union as f64;
         let ratio = na.min(nb) as f64 / na.max(nb) as f64;
-        if jaccard < config.merge_min_jaccard || ratio < config.merge_min_usage_ratio {
+        if jaccard < config.merge_min_jaccard
+            || ratio < config.merge_min_usage_ratio
+            || na.min(nb) < config.merge_min_beads
+        {
             continue;
         }
         // `a < b` by name: on a tie the later name goes.
@@ -383,9 +386,16 @@ mod tests {
             (
                 "merge wins over delete",
                 vec!["a", "b"],
-                vec![("a", &[1]), ("b", &[1])],
+                vec![("a", &[1, 2]), ("b", &[1, 2])],
                 old,
                 vec!["merge b a"],
+            ),
+            (
+                "two tags on one bead are no evidence of a duplicate",
+                vec!["a", "b"],
+                vec![("a", &[1]), ("b", &[1])],
+                old,
+                vec!["delete a -", "delete b -"],
             ),
             (
                 "retired terms are ignored",

@@ -18,3 +18,36 @@ fn init_import_ready_round_trip() {
         .collect();
     assert_eq!(ids, vec!["t-1"]);
 }
+
+/// The README's main command: the guided tour runs every step and ends
+/// with a clean `check`.
+#[test]
+fn demo_walks_through_every_step() {
+    let env = TestEnv::new();
+    let dir = env.tmp.path().join("demo");
+    let out = env.cmd(&["demo", dir.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", render(&out));
+    let text = stdout(&out);
+    for step in [
+        "$ gemba init",
+        "44 created, 0 updated, 0 unchanged; skipped 1 tombstone, 1 type:event",
+        "0 created, 0 updated, 44 unchanged",
+        "fcp-sdk       bootstrap:cargo-workspace",
+        "21 beads: 21 enriched, 0 skipped, 0 failed",
+        "crates/fcp-sdk/src/**  (operator",
+        "$ gemba concepts drift",
+        "0 error(s), 0 warning(s)",
+        "bead.close",
+    ] {
+        assert!(text.contains(step), "demo output lacks {step:?}:\n{text}");
+    }
+    // The new bead became ready once its blocker closed.
+    let ready = text.rsplit("## Ready again").next().unwrap();
+    assert!(
+        ready.contains("Document the connector lifecycle"),
+        "{ready}"
+    );
+    // A non-empty directory is refused.
+    let out = env.cmd(&["demo", dir.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", render(&out));
+}
