@@ -14,18 +14,52 @@
 //!   (`v1.2.3`); `and/or`; acronym pairs (`I/O`, `TCP/IP`).
 //! - A token with a `/`: a tracked file is kept as written; a tracked
 //!   directory (`src/auth`, `src/auth/`, Go's `./src/auth/...`) becomes
-//!   `src/auth/**`; an unknown path is kept only when its parent directory
-//!   has tracked files and it looks like a file (it has an extension) or a
-//!   directory (it ends in `/`, and becomes `dir/**`). `connectors/discover`
-//!   (an RPC method name next to a real `connectors/` directory) is dropped.
+//!   `src/auth/**`. When its first directory is tracked at the root, an
+//!   unknown path is kept only when its parent directory has tracked files
+//!   and it looks like a file (it has an extension) or a directory (it ends
+//!   in `/`, and becomes `dir/**`); `connectors/discover` (an RPC method
+//!   name next to a real `connectors/` directory) is dropped.
+//! - Otherwise the path is relative to some directory (`e2e/flow.sh`,
+//!   `fcp-sdk/retry.rs`): it is the tracked file or directory whose path
+//!   ends in it, also with `src/` after its first component
+//!   (`crates/fcp-sdk/src/retry.rs`) and, written without an extension, as
+//!   a module (`fcp-mesh/symbol_request` is
+//!   `crates/fcp-mesh/src/symbol_request.rs`). Several matches are settled
+//!   like bare names (below). No match: it is a list of names
+//!   (`fcp-store/fcp-audit`, "Twitter/X connector", `fcp-mesh/new.rs`),
+//!   each a package name or not by the rule below.
 //! - A glob (`docs/*.md`, `src/auth/**`) is kept when its literal directory
 //!   prefix has tracked files; `*.md` and `**/x` have no prefix and are dropped.
-//! - A bare name (`main.go`; any name inside backticks) is a tracked
+//! - A bare file name (`main.go`; any name inside backticks) is a tracked
 //!   root-level file, or the single tracked file with that name, or, when
 //!   several share it, the single one in a directory that the bead names
-//!   elsewhere (`cmd/bd files: doctor.go`). Unknown bare names are dropped:
-//!   without a directory we can't tell where a new file would go.
-//! - Deduplicated in order of first mention (title, body, spec), then capped.
+//!   elsewhere by a path or package name (`cmd/bd files: doctor.go`), else
+//!   the single one somewhere under such a directory (`lib.rs` of the
+//!   `fcp-mesh` crate). Unknown bare names are dropped: without a directory
+//!   we can't tell where a new file would go.
+//! - Package names: a tracked directory at depth 1 or 2 that no other
+//!   directory there shares its name with (`crates/fcp-mesh`,
+//!   `connectors/plaid`) becomes `dir/**` when a word names it
+//!   unmistakably: as written, when the name has an inner `-`, `_` or `.`
+//!   (`fcp-mesh`, `beads-mcp`); qualified by a namespace (`fcp.plaid` for
+//!   `connectors/plaid`); or, weakest, a plain word (any case) next to its
+//!   kind, the singular or plural of the top-level directory it is in when
+//!   that one is named by a plural ("Plaid connector", "connectors: plaid",
+//!   "mesh docs"; never under `internal/`, `cmd/` or `src/`). Plain words
+//!   alone (`daemon`, `config`, `linear`) never count.
+//! - Subcommands, in the title only (bodies quote commands in reproduction
+//!   steps): `<program> <sub>`, where `<program>` names a package directory
+//!   holding a `main.*` file and `<sub>.*` is a single tracked file in it
+//!   (`bd list` is `cmd/bd/list.go`; `bd export/import` names two).
+//! - The tracker's own data (`.beads/`, `.gemba/`) is never a target: bug
+//!   reports quote it, work doesn't change it.
+//! - A package glob is dropped when the text names a path inside it: the
+//!   path says where in the package.
+//! - Deduplicated; targets the text names (paths, globs, file names) come
+//!   first, in order of first mention (title, body, spec), then those
+//!   inferred from package and subcommand names, in the same order; a plain
+//!   word next to its kind counts only when nothing else is found. Then
+//!   capped.
 
 use std::collections::HashSet;
 
@@ -45,56 +79,127 @@ const DOMAINS: &[&str] = &[".com", ".org", ".net", ".io", ".dev", ".ai", ".app",
 /// Trailing punctuation that ends a sentence rather than a path.
 const TRAILING: &[char] = &['.', ',', ':', ';', '!', '?', '>'];
 
-/// Targets in `sections` (title, body, spec), validated against `tracked`.
-pub(super) fn extract(sections: &[&str], tracked: &TrackedFiles, max: usize) -> Vec<String> {
-    let mut tokens = Vec::new();
-    for section in sections {
-        tokenize(section, &mut tokens);
-    }
-    let candidates: Vec<Candidate<'_>> = tokens
-        .iter()
-        .filter_map(|t| parse(t.text, t.code))
-        .collect();
+/// Directories where trackers keep their own data (beads, gemba).
+const TRACKER_DIRS: &[&str] = &[".beads", ".gemba"];
 
-    // Paths and globs first: the directories they name help place bare names.
-    let mut context_dirs = HashSet::new();
-    let mut resolved: Vec<Option<String>> = candidates
+/// Targets in `sections` (title, body, spec), validated against `tracked`.
+pub(super) fn extract<'a>(
+    sections: &[&'a str],
+    tracked: &'a TrackedFiles,
+    max: usize,
+) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for (section, text) in sections.iter().enumerate() {
+        tokenize(text, section, &mut tokens);
+    }
+    let neighbor = |i: usize, j: Option<usize>| {
+        let t: &Token<'a> = tokens.get(j?)?;
+        (t.section == tokens[i].section).then_some(t.text)
+    };
+
+    // Paths, globs, package and command names first: the directories they
+    // name help place bare names and ambiguous relative paths.
+    let mut context = HashSet::new();
+    let mut found: Vec<Found<'a>> = Vec::with_capacity(tokens.len());
+    for (i, token) in tokens.iter().enumerate() {
+        let start = found.len();
+        let near = Neighbors {
+            prev: neighbor(i, i.checked_sub(1)),
+            next: neighbor(i, Some(i + 1)),
+        };
+        match parse(token.text, token.code) {
+            Some(Candidate::Path { path, dir }) => {
+                resolve_path(path, dir, near, tracked, &mut found);
+            }
+            Some(Candidate::Glob { glob, prefix }) if tracked.dir_exists(prefix) => {
+                found.push(Found::named(glob.to_string(), prefix));
+            }
+            Some(Candidate::Word { word, code }) => {
+                let in_title = token.section == 0;
+                resolve_word(word, code, in_title, near, tracked, &mut found);
+            }
+            Some(Candidate::Glob { .. }) | None => {}
+        }
+        for f in &found[start..] {
+            if let Found::Target { dir, .. } = f
+                && !dir.is_empty()
+            {
+                context.insert(*dir);
+            }
+        }
+    }
+    for f in &mut found {
+        if let Found::Choose(choices) = f {
+            *f = pick(choices, &context);
+        }
+    }
+
+    let found: Vec<(&str, Evidence)> = found
         .iter()
-        .map(|candidate| {
-            let (target, dir) = match *candidate {
-                Candidate::Path { path, dir } => resolve_path(path, dir, tracked)?,
-                Candidate::Glob { glob, prefix } => tracked
-                    .dir_exists(prefix)
-                    .then(|| (glob.to_string(), prefix))?,
-                Candidate::Name(_) => return None,
-            };
-            context_dirs.insert(dir);
-            Some(target)
+        .filter_map(|f| match f {
+            Found::Target {
+                target, evidence, ..
+            } if !is_tracker_data(target) => Some((target.as_str(), *evidence)),
+            _ => None,
         })
         .collect();
-    for (slot, candidate) in resolved.iter_mut().zip(&candidates) {
-        if let Candidate::Name(name) = *candidate {
-            *slot = resolve_name(name, tracked, &context_dirs);
-        }
-    }
-
+    // A package the text also names a path in is only where that path is.
+    let named: Vec<&str> = found
+        .iter()
+        .filter(|(_, e)| *e == Evidence::Named)
+        .map(|(t, _)| *t)
+        .collect();
+    let covered = |target: &str| {
+        target.strip_suffix("/**").is_some_and(|dir| {
+            named.iter().any(|n| {
+                n.strip_prefix(dir)
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+        })
+    };
+    let found: Vec<(&str, Evidence)> = found
+        .into_iter()
+        .filter(|(t, e)| *e == Evidence::Named || !covered(t))
+        .collect();
+    let strong = found.iter().any(|(_, e)| *e != Evidence::Weak);
+    let tiers: &[Evidence] = if strong {
+        &[Evidence::Named, Evidence::Inferred]
+    } else {
+        &[Evidence::Weak]
+    };
     let mut seen = HashSet::new();
     let mut targets = Vec::new();
-    for target in resolved.into_iter().flatten() {
-        if targets.len() >= max {
-            break;
-        }
-        if seen.insert(target.clone()) {
-            targets.push(target);
+    for tier in tiers {
+        for (target, evidence) in &found {
+            if targets.len() >= max {
+                return targets;
+            }
+            if evidence == tier && seen.insert(*target) {
+                targets.push(target.to_string());
+            }
         }
     }
     targets
+}
+
+/// How a target was found, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Evidence {
+    /// The text names the path, a glob or a file name.
+    Named,
+    /// From a package or subcommand name.
+    Inferred,
+    /// From a plain word next to its kind ("Plaid connector"); used only
+    /// when nothing stronger is found.
+    Weak,
 }
 
 struct Token<'a> {
     text: &'a str,
     /// Inside a backtick span or fenced block.
     code: bool,
+    /// Index of the section (title, body, spec) it comes from.
+    section: usize,
 }
 
 fn is_separator(c: char) -> bool {
@@ -105,7 +210,7 @@ fn is_separator(c: char) -> bool {
         )
 }
 
-fn tokenize<'a>(text: &'a str, out: &mut Vec<Token<'a>>) {
+fn tokenize<'a>(text: &'a str, section: usize, out: &mut Vec<Token<'a>>) {
     let mut code = false;
     let mut prev_tick = false;
     let mut start = None;
@@ -119,6 +224,7 @@ fn tokenize<'a>(text: &'a str, out: &mut Vec<Token<'a>>) {
             out.push(Token {
                 text: &text[s..i],
                 code,
+                section,
             });
         }
         // A run of backticks (`, ``, ```) opens or closes one span.
@@ -131,6 +237,7 @@ fn tokenize<'a>(text: &'a str, out: &mut Vec<Token<'a>>) {
         out.push(Token {
             text: &text[s..],
             code,
+            section,
         });
     }
 }
@@ -141,8 +248,9 @@ enum Candidate<'a> {
     Path { path: &'a str, dir: bool },
     /// Contains `*`; `prefix` is its literal directory part.
     Glob { glob: &'a str, prefix: &'a str },
-    /// A bare file name.
-    Name(&'a str),
+    /// One word: a file name (`main.go`, anything in backticks), or maybe a
+    /// package or subcommand name.
+    Word { word: &'a str, code: bool },
 }
 
 fn parse(raw: &str, code: bool) -> Option<Candidate<'_>> {
@@ -160,15 +268,14 @@ fn parse(raw: &str, code: bool) -> Option<Candidate<'_>> {
     while let Some(rest) = s.strip_prefix("./") {
         s = rest;
     }
+    // `.md` (left of `*.md`) or `.github` outside backticks: not a name.
+    let dot_word = s.starts_with('.') && !s.contains('/') && extension(s).is_none();
     if s.starts_with(['/', '~', '-'])
+        || (dot_word && !code)
         || !s
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '*' | '+' | '@'))
     {
-        return None;
-    }
-    // Most words: neither a path nor a file name.
-    if !code && !s.contains(['/', '.']) {
         return None;
     }
     let dir = s.ends_with('/');
@@ -176,11 +283,19 @@ fn parse(raw: &str, code: bool) -> Option<Candidate<'_>> {
     if s.is_empty() {
         return None;
     }
-    let parts: Vec<&str> = s.split('/').collect();
+    // Most tokens are single words: no allocation for them.
+    let word = [s];
+    let split: Vec<&str>;
+    let parts: &[&str] = if s.contains('/') {
+        split = s.split('/').collect();
+        &split
+    } else {
+        &word
+    };
     if parts
         .iter()
         .any(|p| p.is_empty() || p.chars().all(|c| c == '.'))
-        || is_prose(&parts)
+        || is_prose(parts)
     {
         return None;
     }
@@ -197,9 +312,7 @@ fn parse(raw: &str, code: bool) -> Option<Candidate<'_>> {
     if parts.len() > 1 || dir {
         return Some(Candidate::Path { path: s, dir });
     }
-    let known = extension(s)
-        .is_some_and(|ext| KNOWN_EXTENSIONS.iter().any(|k| k.eq_ignore_ascii_case(ext)));
-    (code || known).then_some(Candidate::Name(s))
+    Some(Candidate::Word { word: s, code })
 }
 
 /// Strips markdown emphasis and sentence punctuation around a token.
@@ -253,52 +366,349 @@ fn extension(name: &str) -> Option<&str> {
     plausible.then_some(ext)
 }
 
+fn has_known_extension(name: &str) -> bool {
+    extension(name).is_some_and(|ext| KNOWN_EXTENSIONS.iter().any(|k| k.eq_ignore_ascii_case(ext)))
+}
+
 fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
-/// The target for a slash path, and the directory it names (context for
-/// bare names).
-fn resolve_path<'a>(path: &'a str, dir: bool, tracked: &TrackedFiles) -> Option<(String, &'a str)> {
-    if !dir && tracked.contains(path) {
-        return Some((path.to_string(), parent(path)));
-    }
-    if tracked.dir_exists(path) {
-        return Some((format!("{path}/**"), path));
-    }
-    let parent = parent(path);
-    if parent.is_empty() || !tracked.dir_exists(parent) {
-        return None;
-    }
-    // A new file or directory inside a known one.
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if dir {
-        Some((format!("{path}/**"), path))
-    } else if extension(name).is_some() {
-        Some((path.to_string(), parent))
-    } else {
-        None
+/// `path` minus the extension of its last component, if any.
+fn without_extension(path: &str) -> &str {
+    let name_at = path.rfind('/').map_or(0, |i| i + 1);
+    match path[name_at..].rfind('.') {
+        Some(dot) if dot > 0 => &path[..name_at + dot],
+        _ => path,
     }
 }
 
-fn resolve_name(
-    name: &str,
-    tracked: &TrackedFiles,
-    context_dirs: &HashSet<&str>,
-) -> Option<String> {
-    if tracked.contains(name) {
-        return Some(name.to_string());
+/// Does `path` end in `suffix` at a component boundary (and have more)?
+fn ends_with_components(path: &str, suffix: &str) -> bool {
+    path.len() > suffix.len()
+        && path.ends_with(suffix)
+        && path.as_bytes()[path.len() - suffix.len() - 1] == b'/'
+}
+
+fn is_tracker_data(target: &str) -> bool {
+    let top = target.split('/').next().unwrap_or(target);
+    TRACKER_DIRS.contains(&top)
+}
+
+/// What one token resolved to.
+#[derive(Debug)]
+enum Found<'a> {
+    Nothing,
+    Target {
+        target: String,
+        /// The directory it names or sits in: context for bare names and
+        /// ambiguous relative paths; empty for a file found by bare name.
+        dir: &'a str,
+        evidence: Evidence,
+    },
+    /// Several tracked paths fit; the directories named elsewhere may pick one.
+    Choose(Vec<Choice<'a>>),
+}
+
+impl<'a> Found<'a> {
+    fn named(target: String, dir: &'a str) -> Self {
+        Found::Target {
+            target,
+            dir,
+            evidence: Evidence::Named,
+        }
     }
-    match tracked.by_file_name(name) {
-        [] => None,
-        [only] => Some(only.clone()),
-        many => {
-            let mut near = many.iter().filter(|p| context_dirs.contains(parent(p)));
-            match (near.next(), near.next()) {
-                (Some(one), None) => Some(one.clone()),
-                _ => None,
+
+    fn file(path: &'a str) -> Self {
+        Found::named(path.to_string(), parent(path))
+    }
+
+    /// A file found by its bare name: it names no directory.
+    fn bare(path: &'a str) -> Self {
+        Found::named(path.to_string(), "")
+    }
+
+    fn package(dir: &'a str, evidence: Evidence) -> Self {
+        Found::Target {
+            target: format!("{dir}/**"),
+            dir,
+            evidence,
+        }
+    }
+
+    fn choose(choices: Vec<Choice<'a>>) -> Self {
+        match choices.as_slice() {
+            [] => Found::Nothing,
+            [one] => one.found(),
+            _ => Found::Choose(choices),
+        }
+    }
+}
+
+/// A tracked file, or a tracked directory (targeted as `dir/**`).
+#[derive(Debug, Clone, Copy)]
+struct Choice<'a> {
+    path: &'a str,
+    dir: bool,
+}
+
+impl<'a> Choice<'a> {
+    fn found(self) -> Found<'a> {
+        if self.dir {
+            Found::named(format!("{}/**", self.path), self.path)
+        } else {
+            Found::file(self.path)
+        }
+    }
+}
+
+/// The single choice in a directory named elsewhere, else the single one
+/// somewhere under such a directory.
+fn pick<'a>(choices: &[Choice<'a>], context: &HashSet<&str>) -> Found<'a> {
+    let near: Vec<&Choice<'a>> = choices
+        .iter()
+        .filter(|c| context.contains(parent(c.path)))
+        .collect();
+    let fits = if near.is_empty() {
+        choices
+            .iter()
+            .filter(|c| {
+                (c.dir && context.contains(c.path))
+                    || c.path
+                        .match_indices('/')
+                        .any(|(i, _)| context.contains(&c.path[..i]))
+            })
+            .collect()
+    } else {
+        near
+    };
+    match fits.as_slice() {
+        [one] => one.found(),
+        _ => Found::Nothing,
+    }
+}
+
+/// The targets for a slash path.
+fn resolve_path<'a>(
+    path: &'a str,
+    dir: bool,
+    near: Neighbors<'_>,
+    tracked: &'a TrackedFiles,
+    out: &mut Vec<Found<'a>>,
+) {
+    if !dir && tracked.contains(path) {
+        return out.push(Found::file(path));
+    }
+    if tracked.dir_exists(path) {
+        return out.push(Found::named(format!("{path}/**"), path));
+    }
+    let (head, rest) = path.split_once('/').unwrap_or((path, ""));
+    if tracked.dir_exists(head) {
+        // Anchored at the root: a new file or directory inside a known one.
+        let parent = parent(path);
+        if parent.is_empty() || !tracked.dir_exists(parent) {
+            return;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if dir {
+            out.push(Found::named(format!("{path}/**"), path));
+        } else if extension(name).is_some() {
+            out.push(Found::named(path.to_string(), parent));
+        }
+        return;
+    }
+    // Relative to a directory somewhere in the tree.
+    match relative_matches(path, head, rest, dir, tracked) {
+        Found::Nothing if !dir => {
+            // Not a path after all: a list of names (`fcp-store/fcp-audit`,
+            // "Twitter/X connector").
+            out.extend(
+                path.split('/')
+                    .filter_map(|part| package(part, near, tracked)),
+            );
+        }
+        found => out.push(found),
+    }
+}
+
+/// Tracked files and directories whose path ends in `path`, or in `path`
+/// with `src/` after its first component; without an extension, also
+/// files that do once their extension is dropped (`fcp-mesh/node` finds
+/// `crates/fcp-mesh/src/node.rs`).
+fn relative_matches<'a>(
+    path: &str,
+    head: &str,
+    rest: &str,
+    dir: bool,
+    tracked: &'a TrackedFiles,
+) -> Found<'a> {
+    let with_src = (!rest.is_empty()).then(|| format!("{head}/src/{rest}"));
+    let fits = |p: &str| {
+        ends_with_components(p, path)
+            || with_src
+                .as_deref()
+                .is_some_and(|s| ends_with_components(p, s))
+    };
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut choices: Vec<Choice<'a>> = Vec::new();
+    if !dir {
+        let files = tracked.by_file_name(name).iter().filter(|p| fits(p));
+        choices.extend(files.map(|p| Choice {
+            path: p,
+            dir: false,
+        }));
+        if choices.is_empty() && extension(name).is_none() {
+            let modules = tracked
+                .by_stem(name)
+                .iter()
+                .filter(|p| p.len() != without_extension(p).len() && fits(without_extension(p)));
+            choices.extend(modules.map(|p| Choice {
+                path: p,
+                dir: false,
+            }));
+        }
+    }
+    if dir || extension(name).is_none() {
+        let dirs = tracked.dirs_by_name(name).iter().filter(|p| fits(p));
+        choices.extend(dirs.map(|p| Choice { path: p, dir: true }));
+    }
+    Found::choose(choices)
+}
+
+/// The words around a token, in the same section.
+#[derive(Debug, Clone, Copy)]
+struct Neighbors<'t> {
+    prev: Option<&'t str>,
+    next: Option<&'t str>,
+}
+
+/// The targets for a single word: a file name, a subcommand or a package.
+fn resolve_word<'a>(
+    word: &'a str,
+    code: bool,
+    in_title: bool,
+    near: Neighbors<'_>,
+    tracked: &'a TrackedFiles,
+    out: &mut Vec<Found<'a>>,
+) {
+    let known = has_known_extension(word);
+    if code || known {
+        if tracked.contains(word) {
+            return out.push(Found::bare(word));
+        }
+        match tracked.by_file_name(word) {
+            // A file we don't track; without an extension, maybe a package.
+            [] if known => return,
+            [] => {}
+            [one] => return out.push(Found::bare(one)),
+            many => {
+                let choices = many.iter().map(|p| Choice {
+                    path: p,
+                    dir: false,
+                });
+                return out.push(Found::Choose(choices.collect()));
             }
         }
+    }
+    // Titles say which command a bead changes; bodies quote commands in
+    // reproduction steps and examples.
+    if in_title && let Some(next) = near.next {
+        let before = out.len();
+        for sub in next.split('/') {
+            if let Some(file) = subcommand(word, sub, tracked) {
+                out.push(Found::Target {
+                    target: file.to_string(),
+                    dir: parent(file),
+                    evidence: Evidence::Inferred,
+                });
+            }
+        }
+        if out.len() > before {
+            return;
+        }
+    }
+    out.extend(package(word, near, tracked));
+}
+
+/// A name that can't be an ordinary word: an inner `-`, `_` or `.`, and a
+/// letter (`fcp-mesh`, `beads_mcp`, not `1-2` or `.github`).
+fn is_distinctive(name: &str) -> bool {
+    let inner = name
+        .char_indices()
+        .any(|(i, c)| matches!(c, '-' | '_' | '.') && i > 0 && i + 1 < name.len());
+    inner && name.chars().any(|c| c.is_alphabetic())
+}
+
+/// Lowercase letters, digits, `-` and `_`, starting with a letter.
+fn is_plain_name(word: &str) -> bool {
+    word.starts_with(|c: char| c.is_ascii_lowercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
+}
+
+/// The package directory a word names, if it names one unmistakably.
+fn package<'a>(word: &str, near: Neighbors<'_>, tracked: &'a TrackedFiles) -> Option<Found<'a>> {
+    if has_known_extension(word) {
+        return None;
+    }
+    // `fcp-mesh`, `beads-mcp`: as written.
+    if is_distinctive(word)
+        && let Some(dir) = tracked.package_dir(word)
+    {
+        return Some(Found::package(dir, Evidence::Inferred));
+    }
+    // A package inside a root directory (`connectors/plaid`), named by
+    // something that can't be a plain word.
+    let nested = |name: &str| {
+        tracked
+            .package_dir(name)
+            .filter(|d| d.contains('/') && !is_tracker_data(d))
+    };
+    // `fcp.plaid`: qualified by a namespace.
+    if let Some((ns, name)) = word.split_once('.') {
+        let qualified = ns.starts_with(|c: char| c.is_ascii_alphabetic())
+            && ns.chars().all(|c| c.is_ascii_alphanumeric())
+            && name.len() >= 3
+            && is_plain_name(name);
+        return nested(name)
+            .filter(|_| qualified)
+            .map(|dir| Found::package(dir, Evidence::Inferred));
+    }
+    // "Plaid connector", "connectors: plaid": next to its kind, the singular
+    // or plural of a root directory named by a plural (`connectors/`; not
+    // `internal/`, `cmd/` or `src/`).
+    if word.len() < 3 || !word.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let neighbors = [near.prev, near.next]
+        .map(|w| w.map_or("", |w| w.trim_matches(|c: char| !c.is_alphanumeric())));
+    let root = tracked.roots().iter().find(|root| {
+        let one = root.strip_suffix('s').filter(|one| one.len() >= 3);
+        one.is_some_and(|one| {
+            neighbors
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(one) || w.eq_ignore_ascii_case(root))
+        })
+    })?;
+    let dir = nested(&word.to_ascii_lowercase())?;
+    (parent(dir) == root).then(|| Found::package(dir, Evidence::Weak))
+}
+
+/// `bd list` -> `cmd/bd/list.go`: `program` is a package directory with a
+/// `main.*` file, `sub` the stem of a single tracked file in it.
+fn subcommand<'a>(program: &str, sub: &str, tracked: &'a TrackedFiles) -> Option<&'a str> {
+    let sub = sub.trim_end_matches(TRAILING);
+    if !is_plain_name(sub) {
+        return None;
+    }
+    let dir = tracked.package_dir(program)?;
+    let in_dir = |p: &&String| parent(p) == dir;
+    tracked.by_stem("main").iter().find(in_dir)?;
+    let mut files = tracked.by_stem(sub).iter().filter(in_dir);
+    match (files.next(), files.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
     }
 }
 
@@ -381,8 +791,22 @@ mod tests {
                     prefix: "docs",
                 }),
             ),
-            ("queries.go:1186:2.", false, Some(Name("queries.go"))),
-            ("costs.go:1010-1026", false, Some(Name("costs.go"))),
+            (
+                "queries.go:1186:2.",
+                false,
+                Some(Word {
+                    word: "queries.go",
+                    code: false,
+                }),
+            ),
+            (
+                "costs.go:1010-1026",
+                false,
+                Some(Word {
+                    word: "costs.go",
+                    code: false,
+                }),
+            ),
             (
                 "docs/CONFIG.md#env",
                 false,
@@ -391,8 +815,22 @@ mod tests {
                     dir: false,
                 }),
             ),
-            ("Makefile", true, Some(Name("Makefile"))),
-            ("Makefile", false, None),
+            (
+                "Makefile",
+                true,
+                Some(Word {
+                    word: "Makefile",
+                    code: true,
+                }),
+            ),
+            (
+                "**fcp.plaid**:",
+                false,
+                Some(Word {
+                    word: "fcp.plaid",
+                    code: false,
+                }),
+            ),
             ("*.md", false, None),
             ("**/*.rs", false, None),
             ("v1.2.3", true, None),
@@ -442,10 +880,8 @@ mod tests {
             targets("in `src/auth/` (and cmd/bd/...)"),
             ["src/auth/**", "cmd/bd/**"]
         );
-        assert_eq!(
-            targets("the .beads/issues.jsonl file"),
-            [".beads/issues.jsonl"]
-        );
+        // The tracker's own data is not a target.
+        assert!(targets("the .beads/issues.jsonl file and .beads/").is_empty());
     }
 
     #[test]
@@ -514,5 +950,153 @@ mod tests {
             8,
         );
         assert_eq!(got, ["README.md", "docs/CONFIG.md"]);
+    }
+
+    /// A workspace with package roots, a program and tracker data.
+    fn workspace() -> TrackedFiles {
+        TrackedFiles::new(
+            [
+                "cmd/bd/main.go",
+                "cmd/bd/list.go",
+                "cmd/bd/export.go",
+                "cmd/bd/import.go",
+                "internal/daemon/server.go",
+                "internal/config/config.go",
+                "crates/fcp-mesh/Cargo.toml",
+                "crates/fcp-mesh/src/lib.rs",
+                "crates/fcp-mesh/src/gossip.rs",
+                "crates/fcp-sdk/Cargo.toml",
+                "crates/fcp-sdk/src/lib.rs",
+                "crates/fcp-sdk/src/retry.rs",
+                "crates/fcp-sdk/tests/vectors/a.json",
+                "crates/fcp-store/src/lib.rs",
+                "connectors/plaid/src/lib.rs",
+                "connectors/linear/src/lib.rs",
+                "connectors/linear/tests/integration.rs",
+                "connectors/gmail/tests/integration.rs",
+                "scripts/e2e/replay_flow.sh",
+                "docs/mesh/overview.md",
+                "tools/a/common/x.rs",
+                "tools/b/common/y.rs",
+                ".beads/issues.jsonl",
+                ".beads/formulas/release.toml",
+                ".gemba/config.yaml",
+            ]
+            .map(String::from),
+        )
+    }
+
+    fn in_workspace(title: &str, body: &str) -> Vec<String> {
+        extract(&[title, body], &workspace(), 20)
+    }
+
+    #[test]
+    fn test_relative_paths() {
+        // Ends a single tracked path, with `src/` after a crate, as a module.
+        for (text, want) in [
+            ("`e2e/replay_flow.sh`", "scripts/e2e/replay_flow.sh"),
+            ("fcp-sdk/retry.rs: jitter", "crates/fcp-sdk/src/retry.rs"),
+            (
+                "fcp-mesh/gossip: more tests",
+                "crates/fcp-mesh/src/gossip.rs",
+            ),
+            ("see tests/vectors/", "crates/fcp-sdk/tests/vectors/**"),
+        ] {
+            assert_eq!(in_workspace(text, ""), [want], "{text}");
+        }
+        // Several fit: the one under a package the bead names, else none.
+        assert_eq!(
+            in_workspace(
+                "Gmail connector",
+                "add tests/integration.rs for `fcp.gmail`"
+            ),
+            ["connectors/gmail/tests/integration.rs"]
+        );
+        assert!(in_workspace("add tests/integration.rs", "").is_empty());
+        // Unknown below a known package: the package.
+        assert_eq!(
+            in_workspace("fcp-mesh/routing.rs", ""),
+            ["crates/fcp-mesh/**"]
+        );
+    }
+
+    #[test]
+    fn test_package_names() {
+        // As written when distinctive; qualified; plain words never alone.
+        assert_eq!(in_workspace("Migrate fcp-mesh", ""), ["crates/fcp-mesh/**"]);
+        assert_eq!(
+            in_workspace("fcp.plaid: banking", ""),
+            ["connectors/plaid/**"]
+        );
+        assert!(in_workspace("the daemon config is linear, see mesh notes", "").is_empty());
+        // `docs/mesh` is at depth 2, but a qualified word needs a known host.
+        assert!(in_workspace("`api.linear.app` and e.g. x.y", "").is_empty());
+        // Names shared by two directories at depth 2 name neither.
+        assert!(in_workspace("the common-x and `common`", "").is_empty());
+        // Next to its kind, only when nothing stronger is found.
+        assert_eq!(
+            in_workspace("Linear connector", ""),
+            ["connectors/linear/**"]
+        );
+        assert_eq!(
+            in_workspace("connectors: linear", ""),
+            ["connectors/linear/**"]
+        );
+        assert_eq!(in_workspace("update the mesh docs", ""), ["docs/mesh/**"]);
+        // `internal` is no kind: "internal config" is prose.
+        assert!(in_workspace("the internal config", "").is_empty());
+        assert_eq!(
+            in_workspace("Linear Connector e2e run", "uses fcp-sdk"),
+            ["crates/fcp-sdk/**"]
+        );
+        // A slash list of names.
+        assert_eq!(
+            in_workspace("fcp-store/fcp-mesh/fcp-nothing", ""),
+            ["crates/fcp-store/**", "crates/fcp-mesh/**"]
+        );
+        assert_eq!(
+            in_workspace("Plaid/X Connector", ""),
+            ["connectors/plaid/**"]
+        );
+        // A package the text names a path in adds nothing.
+        assert_eq!(
+            in_workspace("fcp-mesh: fix crates/fcp-mesh/src/lib.rs", ""),
+            ["crates/fcp-mesh/src/lib.rs"]
+        );
+        // Named targets come before inferred ones under the cap.
+        let got = extract(&["fcp-store and fcp-mesh/src/lib.rs"], &workspace(), 1);
+        assert_eq!(got, ["crates/fcp-mesh/src/lib.rs"]);
+    }
+
+    #[test]
+    fn test_package_context_places_bare_names() {
+        // Near (in the package) first, then anywhere under it.
+        assert_eq!(
+            in_workspace("fcp-sdk: `Cargo.toml` and lib.rs", ""),
+            ["crates/fcp-sdk/Cargo.toml", "crates/fcp-sdk/src/lib.rs"]
+        );
+        assert!(in_workspace("`Cargo.toml` and lib.rs", "").is_empty());
+    }
+
+    #[test]
+    fn test_subcommands() {
+        assert_eq!(
+            in_workspace("Add a limit to bd list.", ""),
+            ["cmd/bd/list.go"]
+        );
+        assert_eq!(
+            in_workspace("bd export/import out of sync", ""),
+            ["cmd/bd/export.go", "cmd/bd/import.go"]
+        );
+        // Only in the title: bodies quote commands in reproduction steps.
+        assert!(in_workspace("Daemon hangs", "run bd list, then bd export").is_empty());
+        // Needs a program (a `main.*` file) and a file for the subcommand.
+        assert!(in_workspace("bd frobnicate; internal config; daemon server", "").is_empty());
+    }
+
+    #[test]
+    fn test_tracker_data_is_never_a_target() {
+        let text = ".beads/issues.jsonl, .beads/formulas/release.toml, .beads/, `issues.jsonl`, .gemba/config.yaml";
+        assert!(in_workspace(text, "").is_empty());
     }
 }

@@ -13,6 +13,13 @@ pub struct TrackedFiles {
     dirs: HashSet<String>,
     /// Last path component -> tracked paths ending in it, sorted.
     by_name: HashMap<String, Vec<String>>,
+    /// Last path component without its extension (`lib` for `src/lib.rs`)
+    /// -> tracked paths, sorted.
+    by_stem: HashMap<String, Vec<String>>,
+    /// Last component of a directory in `dirs` -> those directories, sorted.
+    dirs_by_name: HashMap<String, Vec<String>>,
+    /// Top-level directories, sorted.
+    roots: Vec<String>,
 }
 
 impl TrackedFiles {
@@ -29,16 +36,46 @@ impl TrackedFiles {
                 continue;
             }
             for (i, _) in path.match_indices('/') {
-                tracked.dirs.insert(path[..i].to_string());
+                let dir = &path[..i];
+                if tracked.dirs.insert(dir.to_string()) {
+                    if !dir.contains('/') {
+                        tracked.roots.push(dir.to_string());
+                    }
+                    let name = dir.rsplit('/').next().unwrap_or(dir).to_string();
+                    tracked
+                        .dirs_by_name
+                        .entry(name)
+                        .or_default()
+                        .push(dir.to_string());
+                }
             }
-            let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-            tracked.by_name.entry(name).or_default().push(path.clone());
+            let name = path.rsplit('/').next().unwrap_or(&path);
+            let stem = match name.rsplit_once('.') {
+                Some((stem, _)) if !stem.is_empty() => stem,
+                _ => name,
+            };
+            tracked
+                .by_stem
+                .entry(stem.to_string())
+                .or_default()
+                .push(path.clone());
+            tracked
+                .by_name
+                .entry(name.to_string())
+                .or_default()
+                .push(path.clone());
             tracked.files.insert(path);
         }
         // Sorted, so callers never see insertion order leak into output.
-        for paths in tracked.by_name.values_mut() {
+        for paths in tracked
+            .by_name
+            .values_mut()
+            .chain(tracked.by_stem.values_mut())
+            .chain(tracked.dirs_by_name.values_mut())
+        {
             paths.sort();
         }
+        tracked.roots.sort();
         tracked
     }
 
@@ -60,6 +97,37 @@ impl TrackedFiles {
     /// All tracked paths whose last component is `name`, sorted.
     pub fn by_file_name(&self, name: &str) -> &[String] {
         self.by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// All tracked paths whose last component without its extension is
+    /// `stem` (`lib` finds `src/lib.rs`; `Makefile` is its own stem), sorted.
+    pub fn by_stem(&self, stem: &str) -> &[String] {
+        self.by_stem.get(stem).map_or(&[], Vec::as_slice)
+    }
+
+    /// All directories holding tracked files whose last component is
+    /// `name`, sorted.
+    pub fn dirs_by_name(&self, name: &str) -> &[String] {
+        self.dirs_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Top-level directories holding tracked files, sorted.
+    pub fn roots(&self) -> &[String] {
+        &self.roots
+    }
+
+    /// The package directory called `name`: the only directory with that
+    /// name at depth 1 or 2 (`crates/fcp-mesh`, `connectors/plaid`,
+    /// `npm-package`). `None` when there is none or more than one.
+    pub fn package_dir(&self, name: &str) -> Option<&str> {
+        let mut shallow = self
+            .dirs_by_name(name)
+            .iter()
+            .filter(|d| d.matches('/').count() <= 1);
+        match (shallow.next(), shallow.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
     }
 
     /// Number of tracked files.
@@ -128,5 +196,46 @@ mod tests {
         );
         assert_eq!(t.by_file_name("README.md"), ["README.md"]);
         assert!(t.by_file_name("bd").is_empty());
+    }
+
+    #[test]
+    fn test_by_stem_and_dirs_by_name() {
+        let t = fixture();
+        assert_eq!(t.by_stem("main"), ["cmd/bd/main.go"]);
+        assert_eq!(t.by_stem("README"), ["README.md"]);
+        assert!(t.by_stem("main.go").is_empty());
+        let t = TrackedFiles::new(["Makefile", "a/.env", "x/lib.rs", "y/lib.rs"].map(String::from));
+        assert_eq!(t.by_stem("Makefile"), ["Makefile"]);
+        assert_eq!(t.by_stem(".env"), ["a/.env"]);
+        assert_eq!(t.by_stem("lib"), ["x/lib.rs", "y/lib.rs"]);
+        let t = fixture();
+        assert_eq!(t.dirs_by_name("rpc"), ["internal/rpc"]);
+        assert_eq!(t.dirs_by_name("bd"), ["cmd/bd"]);
+        assert!(t.dirs_by_name("server.go").is_empty());
+        assert_eq!(t.roots(), ["cmd", "internal"]);
+    }
+
+    #[test]
+    fn test_package_dir() {
+        let t = TrackedFiles::new(
+            [
+                "crates/fcp-mesh/src/lib.rs",
+                "crates/fcp-mesh/tests/mesh.rs",
+                "connectors/plaid/src/lib.rs",
+                "npm-package/package.json",
+                "a/common/x.rs",
+                "b/common/y.rs",
+                "a/deep/er/plaid2/z.rs",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(t.package_dir("fcp-mesh"), Some("crates/fcp-mesh"));
+        assert_eq!(t.package_dir("plaid"), Some("connectors/plaid"));
+        assert_eq!(t.package_dir("npm-package"), Some("npm-package"));
+        // Shared by two directories; deeper than two; a file, not a directory.
+        assert_eq!(t.package_dir("common"), None);
+        assert_eq!(t.package_dir("plaid2"), None);
+        assert_eq!(t.package_dir("src"), None);
+        assert_eq!(t.package_dir("lib.rs"), None);
     }
 }
