@@ -153,34 +153,48 @@ fn vocabulary_problem(v: &Vocabulary) -> Option<String> {
     None
 }
 
-fn check_beads(report: &mut Report, dir: &Path) -> Vec<Bead> {
-    let mut beads = Vec::new();
+/// The files of one entity directory, sorted, each with the id its name
+/// encodes. Leftover temp files and files whose names are not
+/// `<escaped id><suffix>` are warnings and are skipped.
+fn entity_files(
+    report: &mut Report,
+    dir: &Path,
+    suffix: &str,
+    kind: &str,
+) -> Vec<(PathBuf, String)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return beads;
+        return Vec::new();
     };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
+    let mut out = Vec::new();
     for path in paths {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_string();
-        if atomic::is_temp_name(&name) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if atomic::is_temp_name(name) {
             report.warn(
                 &path,
                 "leftover temporary file from an interrupted write; safe to delete",
             );
             continue;
         }
-        let Some(stem) = name.strip_suffix(".json") else {
-            report.warn(&path, "not a bead file (expected <id>.json); ignored");
-            continue;
-        };
+        match name.strip_suffix(suffix).and_then(id::unescape) {
+            Some(id) => out.push((path, id)),
+            None => report.warn(
+                &path,
+                format!("not a {kind} file (expected <id>{suffix}); ignored"),
+            ),
+        }
+    }
+    out
+}
+
+fn check_beads(report: &mut Report, dir: &Path) -> Vec<Bead> {
+    let mut beads = Vec::new();
+    for (path, id) in entity_files(report, dir, ".json", "bead") {
         let Some(bytes) = read(report, &path) else {
             continue;
         };
-        match store::parse_bead(&path, &bytes, id::unescape(stem).as_deref()) {
+        match store::parse_bead(&path, &bytes, Some(&id)) {
             Ok(bead) => {
                 if bead.priority > 4 {
                     report.error(
@@ -201,11 +215,6 @@ fn check_beads(report: &mut Report, dir: &Path) -> Vec<Bead> {
 }
 
 fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary: &Vocabulary) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
     let ids: HashSet<&str> = beads.iter().map(|b| b.id.as_str()).collect();
     let known: HashSet<String> = vocabulary
         .terms
@@ -214,26 +223,7 @@ fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary:
         .flat_map(|t| std::iter::once(&t.name).chain(&t.aliases))
         .map(|n| crate::enrich::ops::normalize_tag(n))
         .collect();
-    for path in paths {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_string();
-        if atomic::is_temp_name(&name) {
-            report.warn(
-                &path,
-                "leftover temporary file from an interrupted write; safe to delete",
-            );
-            continue;
-        }
-        let Some(id) = name.strip_suffix(".yaml").and_then(id::unescape) else {
-            report.warn(
-                &path,
-                "not an enrichment file (expected <id>.yaml); ignored",
-            );
-            continue;
-        };
+    for (path, id) in entity_files(report, dir, ".yaml", "enrichment") {
         let Some(bytes) = read(report, &path) else {
             continue;
         };
@@ -257,17 +247,7 @@ fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary:
 }
 
 fn check_suggestions(report: &mut Report, dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if atomic::is_temp_name(name) || !name.ends_with(".yaml") {
-            report.warn(&path, "not a suggestion file (expected <id>.yaml); ignored");
-            continue;
-        }
+    for (path, _) in entity_files(report, dir, ".yaml", "suggestion") {
         let Some(bytes) = read(report, &path) else {
             continue;
         };

@@ -188,6 +188,24 @@ pub fn edit_concepts(
     Ok((edited, ev))
 }
 
+/// The new value of a single-valued field: `None` clears; the same value
+/// from the same source keeps its stamp (and time), so a repeat is a no-op.
+fn restamp<T: Clone + PartialEq>(
+    old: &Option<Stamped<T>>,
+    new: Option<(T, Source)>,
+    now: Timestamp,
+) -> Option<Stamped<T>> {
+    let (value, source) = new?;
+    match old {
+        Some(o) if o.value == value && o.source == source => Some(o.clone()),
+        _ => Some(Stamped {
+            value,
+            source,
+            updated_at: Some(timestamp(now)),
+        }),
+    }
+}
+
 /// `gemba bead status set|clear`.
 pub fn set_status(
     tx: &mut Tx<'_>,
@@ -199,22 +217,11 @@ pub fn set_status(
     tx.store().read_bead(id)?;
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
-    new.dispatch_status = match status {
-        Some(s)
-            if old
-                .dispatch_status
-                .as_ref()
-                .is_some_and(|o| o.value == s && o.source.is_operator()) =>
-        {
-            old.dispatch_status.clone()
-        }
-        Some(value) => Some(Stamped {
-            value,
-            source: Source::Operator,
-            updated_at: Some(timestamp(now)),
-        }),
-        None => None,
-    };
+    new.dispatch_status = restamp(
+        &old.dispatch_status,
+        status.map(|s| (s, Source::Operator)),
+        now,
+    );
     save(tx, id, &old, new, "set dispatch status", actor, now)
 }
 
@@ -230,22 +237,7 @@ pub fn set_size(
     tx.store().read_bead(id)?;
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
-    new.estimated_size = match size {
-        Some((value, source))
-            if old
-                .estimated_size
-                .as_ref()
-                .is_some_and(|o| o.value == value && o.source == source) =>
-        {
-            old.estimated_size.clone()
-        }
-        Some((value, source)) => Some(Stamped {
-            value,
-            source,
-            updated_at: Some(timestamp(now)),
-        }),
-        None => None,
-    };
+    new.estimated_size = restamp(&old.estimated_size, size, now);
     save(tx, id, &old, new, "set size", actor, now)
 }
 
