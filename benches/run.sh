@@ -13,6 +13,7 @@
 #   BEADS=10000 EDGES=15000  size of the generated tree
 #   GEMBA_BENCH_DATA=DIR     the real exports (default ../shared/data/beads)
 #   KEEP=1                   keep the temp repos and raw results
+#   HYPERFINE=0              use the date +%s%N loop even if hyperfine exists
 #   WAIT_IDLE=SECONDS        first wait up to SECONDS for the CPUs to be
 #                            >= 90% idle (wall times on a shared machine
 #                            mostly measure the other load)
@@ -48,14 +49,14 @@ export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 export GEMBA_ACTOR=bench NO_COLOR=1
 unset GEMBA_DIR GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 
-log() { printf '\n== %s\n' "$*" >&2; }
+log() { printf '\n== [%3ds] %s\n' "$SECONDS" "$*" >&2; }
 
 log "building (cargo build --release)"
-(cd "$ROOT" && cargo build --release --quiet && cargo build --release --quiet --example gen_beads)
+(cd "$ROOT" && cargo build --release --quiet)
 
 log "generating $BEADS beads with $EDGES edges"
 GENERATED=$WORK/generated.jsonl
-"$TARGET/release/examples/gen_beads" "$BEADS" "$EDGES" >"$GENERATED"
+(cd "$ROOT" && cargo run --release --quiet --example gen_beads -- "$BEADS" "$EDGES") >"$GENERATED"
 
 # new_repo DIR: an empty git repository with `gemba init` done.
 new_repo() {
@@ -87,7 +88,7 @@ echo "generated tree: $NFILES files, $((TREE_KB / 1024)) MiB" >&2
 declare -a NAMES TARGETS MEDIAN MIN MAX CPU
 
 HAVE_HYPERFINE=0
-command -v hyperfine >/dev/null && HAVE_HYPERFINE=1
+[[ ${HYPERFINE:-1} == 0 ]] || ! command -v hyperfine >/dev/null || HAVE_HYPERFINE=1
 if ((HAVE_HYPERFINE)); then
     echo "timing with $(hyperfine --version)" >&2
 else
@@ -164,11 +165,28 @@ fi
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 
+# Before each first-import run: a new empty repository, pointed to by the
+# symlink $WORK/NAME. Nothing is deleted until the script exits: on ext4
+# (this machine's root has no journal) creating files right after deleting
+# thousands makes inode allocation scan the recently deleted ones, which
+# tripled the import's time in a delete-then-recreate loop.
+cat >"$WORK/fresh.sh" <<FRESH
+set -e
+n=\$(ls "$WORK/fresh" | wc -l)
+d="$WORK/fresh/\$n"
+mkdir -p "\$d"
+git -C "\$d" init -q
+(cd "\$d" && "$GEMBA" -q init >/dev/null)
+ln -sfn "\$d" "$WORK/\$1"
+sync
+FRESH
+mkdir -p "$WORK/fresh"
+
 # 1. Import of the real flywheel export: fresh repo each run, then re-import.
-IMP=$WORK/import
 bench 1 "import flywheel, first (1,201 created)" "< 1000" "$RUNS" "$WARMUP" "$WORK" \
-    "cd '$IMP' && '$GEMBA' -q --json import beads '$FLYWHEEL' >/dev/null" \
-    "rm -rf '$IMP' && mkdir -p '$IMP' && git -C '$IMP' init -q && cd '$IMP' && '$GEMBA' -q init >/dev/null && sync"
+    "cd '$WORK/import' && '$GEMBA' -q --json import beads '$FLYWHEEL' >/dev/null" \
+    "bash '$WORK/fresh.sh' import"
+IMP=$WORK/import-again
 new_repo "$IMP" && import_into "$IMP" "$FLYWHEEL"
 bench 2 "import flywheel, again (1,201 unchanged)" "< 1000" "$RUNS" "$WARMUP" "$IMP" \
     "'$GEMBA' -q --json import beads '$FLYWHEEL' >/dev/null"
@@ -191,10 +209,9 @@ bench 9 "ready --json, steveyegge/beads" "" "$RUNS" "$WARMUP" "$WORK/beads" \
     "'$GEMBA' -q --json ready >/dev/null"
 
 # Informational: the whole generated set, first import and re-import.
-IMP10=$WORK/import10k
 bench 10 "import ${BEADS} generated, first" "" "$SLOW_RUNS" 0 "$WORK" \
-    "cd '$IMP10' && '$GEMBA' -q --json import beads '$GENERATED' >/dev/null" \
-    "rm -rf '$IMP10' && mkdir -p '$IMP10' && git -C '$IMP10' init -q && cd '$IMP10' && '$GEMBA' -q init >/dev/null && sync"
+    "cd '$WORK/import10k' && '$GEMBA' -q --json import beads '$GENERATED' >/dev/null" \
+    "bash '$WORK/fresh.sh' import10k"
 bench 11 "import ${BEADS} generated, again (unchanged)" "" "$SLOW_RUNS" 0 "$G" \
     "'$GEMBA' -q --json import beads '$GENERATED' >/dev/null"
 

@@ -121,10 +121,13 @@ fn array_items(path: &Path, text: &str, raw: &RawValue) -> Result<Vec<Item>, Par
             format!("expected an array of issues: {}", format::json_message(&e)),
         )
     })?;
+    // Items come in text order: count newlines from one item to the next
+    // (counting from the start for each would be quadratic).
+    let mut lines = LineCounter::new(text);
     Ok(items
         .into_iter()
         .map(|item| Item {
-            line: line_of(text, item.get()),
+            line: lines.line_of(item.get()),
             value: serde_json::from_str(item.get()).map_err(|e| format::json_message(&e)),
         })
         .collect())
@@ -143,6 +146,38 @@ fn jsonl_items(text: &str) -> Vec<Item> {
 }
 
 /// The 1-based line where `inner` (a slice of `text`) starts.
+/// Line numbers of slices of `text` met in increasing order.
+struct LineCounter<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_of(&mut self, inner: &str) -> usize {
+        let offset = (inner.as_ptr() as usize)
+            .saturating_sub(self.text.as_ptr() as usize)
+            .min(self.text.len());
+        if offset < self.offset {
+            return line_of(self.text, inner);
+        }
+        self.line += self.text.as_bytes()[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = offset;
+        self.line
+    }
+}
+
 fn line_of(text: &str, inner: &str) -> usize {
     let offset = (inner.as_ptr() as usize)
         .saturating_sub(text.as_ptr() as usize)

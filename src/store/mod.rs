@@ -259,7 +259,9 @@ fn list_dir(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
             out.push(entry.path());
         }
     }
-    out.sort();
+    // Byte order: same result for one directory's names, and much cheaper
+    // than `Path`'s component-wise comparison on 10k entries.
+    out.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     Ok(out)
 }
 
@@ -336,9 +338,7 @@ impl Tx<'_> {
 
     /// Write `bytes` to `path` unless the file already holds exactly them.
     pub fn write_file(&mut self, path: &Path, bytes: &[u8]) -> Result<Written> {
-        let written = write_if_changed(path, bytes)?;
-        self.record(path, written);
-        Ok(written)
+        Ok(self.write_files(vec![(path.to_path_buf(), bytes.to_vec())])?[0])
     }
 
     fn record(&mut self, path: &Path, written: Written) {
@@ -386,6 +386,11 @@ impl Tx<'_> {
     /// written (and fsynced) on several threads, since fsync latency
     /// dominates and overlaps well; each directory is fsynced once.
     pub fn write_files(&mut self, jobs: Vec<(PathBuf, Vec<u8>)>) -> Result<Vec<Written>> {
+        let mut dirs: Vec<&Path> = jobs.iter().filter_map(|(p, _)| p.parent()).collect();
+        dirs.dedup();
+        for dir in dirs {
+            std::fs::create_dir_all(dir).at(dir)?;
+        }
         let results = parallel(&jobs, |(path, bytes)| write_if_changed(path, bytes))?;
         for ((path, _), written) in jobs.iter().zip(&results) {
             self.record(path, *written);
@@ -498,6 +503,8 @@ impl Drop for Tx<'_> {
     }
 }
 
+/// Write `bytes` unless the file holds exactly them; the caller has
+/// created the directory.
 fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
     let written = match std::fs::read(path) {
         Ok(old) if old == bytes => return Ok(Written::Unchanged),
@@ -505,9 +512,6 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Written::Created,
         Err(e) => return Err(e).at(path),
     };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).at(dir)?;
-    }
     atomic::write_unsynced_dir(path, bytes).at(path)?;
     Ok(written)
 }
