@@ -425,31 +425,47 @@ pub fn backfill(
         dry_run: options.dry_run,
         ..Default::default()
     };
-    let mut writes: Vec<(String, Enrichment)> = Vec::new();
-    for (i, bead) in selected.iter().enumerate() {
-        match tx.store().read_enrichment(&bead.id) {
-            Err(e) => report.failed.push(Failure {
-                id: bead.id.clone(),
-                error: e.to_string(),
-            }),
-            Ok(before) if options.skip_existing && !before.is_empty() => report.skipped += 1,
+    // Read and extract on several threads, a batch at a time so progress
+    // can be reported between batches.
+    enum Outcome {
+        Failed(String),
+        Skipped,
+        Enriched(Enrichment),
+    }
+    let store = tx.store();
+    let one = |bead: &&Bead| -> store::Result<Outcome> {
+        Ok(match store.read_enrichment(&bead.id) {
+            Err(e) => Outcome::Failed(e.to_string()),
+            Ok(before) if options.skip_existing && !before.is_empty() => Outcome::Skipped,
             Ok(before) => {
-                let after = apply(
-                    &before,
-                    &extract(bead, &Texts::default(), &ctx),
-                    Source::Backfill,
-                    false,
-                    &stamp,
-                );
+                let found = extract(bead, &Texts::default(), &ctx);
+                let after = apply(&before, &found, Source::Backfill, false, &stamp);
                 if after == before {
-                    report.skipped += 1;
+                    Outcome::Skipped
                 } else {
+                    Outcome::Enriched(after)
+                }
+            }
+        })
+    };
+    let mut writes: Vec<(String, Enrichment)> = Vec::new();
+    let mut done = 0;
+    for batch in selected.chunks(512) {
+        for (bead, outcome) in batch.iter().zip(store::parallel(batch, one)?) {
+            match outcome {
+                Outcome::Failed(error) => report.failed.push(Failure {
+                    id: bead.id.clone(),
+                    error,
+                }),
+                Outcome::Skipped => report.skipped += 1,
+                Outcome::Enriched(after) => {
                     report.enriched += 1;
                     writes.push((bead.id.clone(), after));
                 }
             }
         }
-        progress(i + 1, selected.len());
+        done += batch.len();
+        progress(done, selected.len());
     }
     if !options.dry_run {
         tx.write_enrichments(&writes)?;

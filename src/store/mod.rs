@@ -300,7 +300,10 @@ pub fn read_yaml<T: DeserializeOwned>(path: &Path) -> Result<T> {
 /// Run `f` over `items` on a few threads: work on many small files is
 /// dominated by open/read/fsync syscalls, which overlap well. Results keep
 /// the input order.
-fn parallel<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> Result<T> + Sync) -> Result<Vec<T>> {
+pub(crate) fn parallel<I: Sync, T: Send>(
+    items: &[I],
+    f: impl Fn(&I) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
     const MIN_PER_THREAD: usize = 128;
     let threads = 16;
     if items.len() < 2 * MIN_PER_THREAD {
