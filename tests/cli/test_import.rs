@@ -8,18 +8,6 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-const INFRASTRUCTURE: [&str; 9] = [
-    "event",
-    "message",
-    "agent",
-    "role",
-    "rig",
-    "molecule",
-    "merge-request",
-    "gate",
-    "convoy",
-];
-
 fn run_stdin(env: &TestEnv, args: &[&str], input: &str) -> Output {
     assert_cmd::Command::from_std(env.cmd(args))
         .write_stdin(input)

@@ -9,18 +9,6 @@ use serde_json::Value;
 
 use crate::common::*;
 
-const INFRASTRUCTURE: [&str; 9] = [
-    "event",
-    "message",
-    "agent",
-    "role",
-    "rig",
-    "molecule",
-    "merge-request",
-    "gate",
-    "convoy",
-];
-
 fn read_issues(name: &str) -> Vec<Value> {
     std::fs::read_to_string(shared_data(name))
         .unwrap()

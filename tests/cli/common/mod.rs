@@ -19,6 +19,20 @@ pub fn shared_data(name: &str) -> PathBuf {
 pub const FLYWHEEL: &str = "Dicklesworthstone__flywheel_connectors__issues.jsonl";
 pub const BEADS: &str = "steveyegge__beads__issues.jsonl";
 
+/// bd's infrastructure types, written out here (not taken from the
+/// library) so the tests' expectations stay independent of the code.
+pub const INFRASTRUCTURE: [&str; 9] = [
+    "event",
+    "message",
+    "agent",
+    "role",
+    "rig",
+    "molecule",
+    "merge-request",
+    "gate",
+    "convoy",
+];
+
 /// The clock every command sees unless a test sets another.
 pub const NOW: &str = "2026-11-23T12:00:00Z";
 
