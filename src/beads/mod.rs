@@ -2,6 +2,8 @@
 //! checked before anything is written: ids, dependency targets, cycles.
 //! Error type [`Error`]; all writes go through a store transaction.
 
+pub mod filter;
+
 use jiff::Timestamp;
 use serde::Serialize;
 

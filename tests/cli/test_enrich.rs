@@ -197,7 +197,7 @@ fn concepts_resolve_aliases_and_warn_on_unknown() {
     );
     env.ok(&["bead", "concepts", "rm", &id, "billing", "payments"]);
     let listed: Vec<String> = env
-        .json(&["bead", "list", "--concept", "React Query"])
+        .json(&["bead", "list", "--concept", "tanstack QUERY"])
         .as_array()
         .unwrap()
         .iter()

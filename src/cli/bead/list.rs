@@ -1,7 +1,7 @@
+use crate::beads::filter::Filter;
 use crate::cli::env::Ctx;
 use crate::cli::error::CliResult;
 use crate::cli::ui;
-use crate::model::Enrichment;
 
 /// List beads: by default every bead that is not closed.
 #[derive(Debug, clap::Args)]
@@ -38,58 +38,29 @@ pub struct BeadListArgs {
 pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
     let store = ctx.store()?;
     let beads = store.load_beads()?;
-    let dispatch_status = args
-        .dispatch_status
-        .as_deref()
-        .map(super::status::parse_status)
-        .transpose()?;
-    let by_enrichment = args.target.is_some()
-        || !args.concept.is_empty()
-        || args.dispatch_status.is_some()
-        || args.unenriched;
-    let enrichments = if by_enrichment {
+    let vocabulary = store.read_vocabulary()?;
+    // Concepts as typed resolve through the vocabulary (aliases included).
+    let (concepts, _) = crate::enrich::ops::resolve_concepts(&vocabulary, &args.concept);
+    let filter = Filter {
+        statuses: args.status,
+        all: args.all,
+        labels: args.label,
+        types: args.issue_type,
+        concepts,
+        target: args.target,
+        dispatch_status: args
+            .dispatch_status
+            .as_deref()
+            .map(super::status::parse_status)
+            .transpose()?,
+        unenriched: args.unenriched,
+    };
+    let enrichments = if filter.needs_enrichment() {
         store.load_enrichments()?
     } else {
         Default::default()
     };
-    let none = Enrichment::default();
-    let enrichment_of = |id: &str| enrichments.get(id).unwrap_or(&none);
-    let concepts: Vec<String> = args
-        .concept
-        .iter()
-        .map(|c| crate::enrich::ops::normalize_tag(c))
-        .collect();
-    let target = args
-        .target
-        .as_deref()
-        .map(|t| t.strip_prefix("./").unwrap_or(t));
-    let shown: Vec<_> = beads
-        .iter()
-        .filter(|b| {
-            if args.status.is_empty() {
-                args.all || b.status != "closed"
-            } else {
-                args.status.contains(&b.status)
-            }
-        })
-        .filter(|b| args.label.iter().all(|l| b.labels.contains(l)))
-        .filter(|b| args.issue_type.is_empty() || args.issue_type.contains(&b.issue_type))
-        .filter(|b| !args.unenriched || enrichment_of(&b.id).is_empty())
-        .filter(|b| {
-            concepts
-                .iter()
-                .all(|c| enrichment_of(&b.id).concept_names().contains(c))
-        })
-        .filter(|b| {
-            target.is_none_or(|t| {
-                enrichment_of(&b.id)
-                    .target_globs()
-                    .iter()
-                    .any(|g| g.matcher().is_match(t))
-            })
-        })
-        .filter(|b| dispatch_status.is_none_or(|s| enrichment_of(&b.id).status() == s))
-        .collect();
+    let shown = filter.apply(&beads, &enrichments);
     if ctx.json {
         ui::json(&shown);
     } else {
