@@ -35,10 +35,30 @@ fn operator() -> String {
     "operator".into()
 }
 
-/// What `gemba init` writes.
-pub const VOCABULARY_TEMPLATE: &str =
-    "# Controlled concept vocabulary: the tags enrichment may use.
+/// The comment every written vocabulary file starts with (the YAML writer
+/// keeps no comments, so gemba puts this one back each time).
+pub const VOCABULARY_HEADER: &str = "# Controlled concept vocabulary: the tags enrichment may use.
 # Each term: name, description, aliases, source, created_at, updated_at, retired.
-# `gemba concepts bootstrap` proposes terms from the repository's structure.
-terms: []
+# `gemba concepts bootstrap` proposes terms from the repository's structure;
+# `gemba concepts drift` suggests merges and deletions for review.
 ";
+
+impl Vocabulary {
+    /// The file's bytes: the header comment, then the terms.
+    pub fn to_yaml(&self) -> String {
+        format!("{VOCABULARY_HEADER}{}", crate::format::to_yaml_string(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_file_keeps_the_header_and_round_trips() {
+        let empty = Vocabulary::default().to_yaml();
+        assert_eq!(empty, format!("{VOCABULARY_HEADER}terms: []\n"));
+        let back: Vocabulary = crate::format::from_yaml(std::path::Path::new("v"), &empty).unwrap();
+        assert_eq!(back, Vocabulary::default());
+    }
+}

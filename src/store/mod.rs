@@ -530,7 +530,7 @@ fn commit_message(events: &[Event]) -> String {
 /// Create the `.gemba/` tree. Returns the paths it created; an existing
 /// file is never overwritten.
 pub fn init(root: &Path) -> Result<Vec<PathBuf>> {
-    use crate::model::{config::CONFIG_TEMPLATE, vocabulary::VOCABULARY_TEMPLATE};
+    use crate::model::config::CONFIG_TEMPLATE;
     let mut created = Vec::new();
     for dir in [root.to_path_buf(), root.join(BEADS_DIR), root.join(LOG_DIR)] {
         if !dir.is_dir() {
@@ -540,7 +540,10 @@ pub fn init(root: &Path) -> Result<Vec<PathBuf>> {
     }
     let files = [
         (root.join(CONFIG_FILE), CONFIG_TEMPLATE),
-        (root.join(VOCABULARY_FILE), VOCABULARY_TEMPLATE),
+        (
+            root.join(VOCABULARY_FILE),
+            &*Vocabulary::default().to_yaml(),
+        ),
         (root.join(".gitignore"), GITIGNORE),
     ];
     for (path, text) in files {

@@ -220,7 +220,7 @@ pub fn bootstrap(
     }
     vocabulary.terms.extend(report.added.iter().cloned());
     let path = store.vocabulary_path();
-    tx.write_yaml(&path, &vocabulary)?;
+    tx.write_file(&path, vocabulary.to_yaml().as_bytes())?;
     let mut sources: Vec<&str> = plan.proposals.iter().map(|p| p.source).collect();
     sources.dedup();
     let names: Vec<&str> = report.added.iter().map(|t| t.name.as_str()).collect();
@@ -422,7 +422,7 @@ pub fn approve(
     )?;
     let mut changes: Vec<(PathBuf, Option<Vec<u8>>)> = vec![(
         store.vocabulary_path(),
-        Some(format::to_yaml_string(&plan.vocabulary).into_bytes()),
+        Some(plan.vocabulary.to_yaml().into_bytes()),
     )];
     for (bead, enrichment) in &plan.enrichments {
         changes.push((

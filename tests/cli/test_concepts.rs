@@ -120,9 +120,11 @@ fn bootstrap_proposes_terms_from_the_repository() {
 
     let vocabulary = env.read(".gemba/vocabulary.yaml");
     assert!(
-        vocabulary.starts_with(
+        vocabulary
+            .strip_prefix(gemba::model::vocabulary::VOCABULARY_HEADER)
+            .is_some_and(|v| v.starts_with(
             "terms:\n- name: storage\n  aliases:\n  - store\n  source: operator\n- name: parser\n  source: bootstrap:cargo-workspace\n  created_at: \"2026-11-23T12:00:00Z\"\n  updated_at: \"2026-11-23T12:00:00Z\"\n"
-        ),
+        )),
         "{vocabulary}"
     );
     let listed: Vec<String> = env.json(&["concepts", "list"])["terms"]
@@ -389,9 +391,11 @@ fn approve_merge_rewrites_enrichment_and_chains_aliases() {
     assert_eq!(read_enrichment(&env, "b5"), b5);
     let vocabulary = env.read(".gemba/vocabulary.yaml");
     assert!(
-        vocabulary.starts_with(
+        vocabulary
+            .strip_prefix(gemba::model::vocabulary::VOCABULARY_HEADER)
+            .is_some_and(|v| v.starts_with(
             "terms:\n- name: auth\n  aliases:\n  - login\n  - authn\n  - authentication\n  source: operator\n  updated_at: \"2026-11-23T12:00:00Z\"\n- name: cache\n"
-        ),
+        )),
         "{vocabulary}"
     );
     let file = env.read(&format!(".gemba/suggestions/{merge_id}.yaml"));
