@@ -4,9 +4,11 @@ use super::env::Ctx;
 use super::error::{CliError, CliResult, Kind};
 use super::ui;
 
-/// Validate every file under `.gemba/`: config, vocabulary, beads, event
-/// log. Reports all problems with `path:line:col`, not just the first;
-/// exits 1 when there is any error (warnings alone exit 0).
+/// Validate every file under `.gemba/`.
+///
+/// Config, vocabulary, beads, enrichment, suggestions, event log. Reports
+/// all problems with `path:line:col`, not just the first; exits 1 when
+/// there is any error (warnings alone exit 0).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  gemba check\n  gemba check --json | jq '.errors[]'")]
 pub struct CheckArgs {}

@@ -43,8 +43,9 @@ const SKELETON: &[(&str, &str)] = &[
     ("scripts/e2e/policy_bundle_flow.sh", "#!/bin/sh\n"),
 ];
 
-/// Walk through every capability on a built-in sample tracker: creates a
-/// throwaway git repository, then runs init → import → concepts bootstrap →
+/// A guided tour of every capability on a built-in sample tracker.
+///
+/// Creates a throwaway git repository, then runs init → import → concepts bootstrap →
 /// backfill → ready → targets → show → list → create → close → ready →
 /// concepts → drift → check → log, printing each command and its output.
 #[derive(Debug, clap::Args)]

@@ -9,7 +9,9 @@ use super::error::{CliError, CliResult};
 use super::ui;
 use crate::store::{self, atomic};
 
-/// Create the `.gemba/` tree: config, vocabulary, .gitignore, and the
+/// Create the `.gemba/` state directory in this repository.
+///
+/// Writes config.yaml, vocabulary.yaml and .gitignore, and the
 /// `merge=union` line for the event log in `.gitattributes`.
 ///
 /// Idempotent: a second run changes nothing and says so. From a linked

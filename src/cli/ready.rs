@@ -5,9 +5,11 @@ use super::error::{CliError, CliResult, Kind};
 use super::ui;
 use crate::plan::ready::{Options, ready};
 
-/// List beads that can start now, by bd's rule: open; not pinned, ephemeral
-/// or infrastructure; no open `blocks`/`conditional-blocks` dependency; no
-/// blocked parent (transitively); not deferred (nor any ancestor).
+/// List beads that can start now (bd's ready rule).
+///
+/// bd's rule: open; not pinned, ephemeral or infrastructure; no open
+/// `blocks`/`conditional-blocks` dependency; no blocked parent
+/// (transitively); not deferred (nor any ancestor).
 ///
 /// Sorted by priority, then newest first, then id. Exits 3 when nothing is
 /// ready.

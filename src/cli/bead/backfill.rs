@@ -3,8 +3,10 @@ use crate::cli::error::{CliError, CliResult, Kind};
 use crate::cli::ui;
 use crate::enrich::ops::{self, BackfillOptions};
 
-/// Run the extractor over many beads (those not closed, unless --all) and
-/// store what it finds, stamped `backfill`. Operator values always survive.
+/// Run the extractor over many beads and store what it finds.
+///
+/// Beads that are not closed (all with --all); values are stamped
+/// `backfill`, and operator values always survive.
 /// A failing bead (e.g. a malformed enrichment file) is reported and the
 /// loop goes on.
 #[derive(Debug, clap::Args)]

@@ -15,8 +15,10 @@ use super::error::{CliError, CliResult};
 use super::ui;
 use crate::model::suggestion::Suggestion;
 
-/// Manage the concept vocabulary: propose terms from the repository,
-/// count their use, and review suggested merges, renames and deletions.
+/// Manage the concept vocabulary.
+///
+/// Propose terms from the repository, count their use, and review
+/// suggested merges, renames and deletions.
 ///
 /// Suggestions are files in .gemba/suggestions/; `drift` writes them,
 /// a person approves or rejects them. Nothing changes the vocabulary
