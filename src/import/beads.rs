@@ -409,20 +409,26 @@ pub fn run(tx: &mut Tx<'_>, path: &Path, text: &str, options: &Options) -> Resul
     if options.strict && !report.errors.is_empty() {
         return Err(Error::Strict(path.to_path_buf(), report.errors));
     }
-    let outcomes = if options.dry_run {
-        let current: HashMap<&str, &Bead> = existing.iter().map(|b| (b.id.as_str(), b)).collect();
-        beads
+    // Compare with the beads just loaded: an unchanged bead is neither
+    // re-read nor rewritten (a re-import leaves `git diff` empty).
+    let current: HashMap<&str, &Bead> = existing.iter().map(|b| (b.id.as_str(), b)).collect();
+    let outcomes: Vec<Written> = beads
+        .iter()
+        .map(|(_, bead)| match current.get(bead.id.as_str()) {
+            None => Written::Created,
+            Some(old) if *old == bead => Written::Unchanged,
+            Some(_) => Written::Updated,
+        })
+        .collect();
+    if !options.dry_run {
+        let changed: Vec<Bead> = beads
             .iter()
-            .map(|(_, bead)| match current.get(bead.id.as_str()) {
-                None => Written::Created,
-                Some(old) if *old == bead => Written::Unchanged,
-                Some(_) => Written::Updated,
-            })
-            .collect()
-    } else {
-        let list: Vec<Bead> = beads.iter().map(|(_, b)| b.clone()).collect();
-        tx.write_beads(&list)?
-    };
+            .zip(&outcomes)
+            .filter(|(_, o)| **o != Written::Unchanged)
+            .map(|((_, b), _)| b.clone())
+            .collect();
+        tx.write_beads(&changed)?;
+    }
     for ((_, bead), outcome) in beads.iter().zip(outcomes) {
         match outcome {
             Written::Created => report.created += 1,

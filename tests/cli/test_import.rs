@@ -40,15 +40,6 @@ fn bead_bytes(env: &TestEnv) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-fn read_issues(name: &str) -> Vec<Value> {
-    std::fs::read_to_string(shared_data(name))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 fn is_tombstone(v: &Value) -> bool {
     v["status"] == "tombstone" || !v["deleted_at"].is_null()
 }

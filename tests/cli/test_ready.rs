@@ -9,15 +9,6 @@ use serde_json::Value;
 
 use crate::common::*;
 
-fn read_issues(name: &str) -> Vec<Value> {
-    std::fs::read_to_string(shared_data(name))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 fn status(v: &Value) -> &str {
     v["status"].as_str().unwrap_or("open")
 }

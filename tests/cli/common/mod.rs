@@ -16,6 +16,16 @@ pub fn shared_data(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Every issue of a shared data file, as raw JSON.
+pub fn read_issues(name: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(shared_data(name))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 pub const FLYWHEEL: &str = "Dicklesworthstone__flywheel_connectors__issues.jsonl";
 pub const BEADS: &str = "steveyegge__beads__issues.jsonl";
 
