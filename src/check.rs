@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::format::{self, ParseError};
+use crate::model::id;
 use crate::model::{Bead, Config, Enrichment, Vocabulary};
 use crate::plan::deps;
-use crate::store::{self, atomic, id};
+use crate::store::{self, atomic};
 
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
@@ -216,13 +217,7 @@ fn check_beads(report: &mut Report, dir: &Path) -> Vec<Bead> {
 
 fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary: &Vocabulary) {
     let ids: HashSet<&str> = beads.iter().map(|b| b.id.as_str()).collect();
-    let known: HashSet<String> = vocabulary
-        .terms
-        .iter()
-        .filter(|t| !t.retired)
-        .flat_map(|t| std::iter::once(&t.name).chain(&t.aliases))
-        .map(|n| crate::enrich::ops::normalize_tag(n))
-        .collect();
+    let resolver = crate::model::vocabulary::Resolver::new(vocabulary);
     for (path, id) in entity_files(report, dir, ".yaml", "enrichment") {
         let Some(bytes) = read(report, &path) else {
             continue;
@@ -236,7 +231,7 @@ fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary:
                     );
                 }
                 for c in e.concept_names() {
-                    if !known.contains(&crate::enrich::ops::normalize_tag(c)) {
+                    if resolver.live(c).is_none() {
                         report.warn(&path, format!("concept {c:?} is not in the vocabulary"));
                     }
                 }

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod enrich;
 pub mod format;
 pub mod git;
+pub mod hash;
 pub mod import;
 pub mod model;
 pub mod plan;

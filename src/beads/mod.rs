@@ -8,9 +8,10 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::model::bead::PARENT_CHILD;
-use crate::model::{Bead, Dependency, Event};
+use crate::model::id;
+use crate::model::{Bead, Dependency, Event, timestamp};
 use crate::plan::deps;
-use crate::store::{self, Tx, id};
+use crate::store::{self, Tx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -23,29 +24,6 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// RFC 3339 in UTC, to the second: the form gemba writes.
-pub fn timestamp(now: Timestamp) -> String {
-    now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// A new event stamped with `now` and `actor`.
-pub fn event(
-    now: Timestamp,
-    actor: &str,
-    kind: &str,
-    bead: Option<&str>,
-    message: String,
-) -> Event {
-    Event {
-        at: timestamp(now),
-        kind: kind.into(),
-        actor: actor.into(),
-        bead: bead.map(String::from),
-        message,
-        data: Default::default(),
-    }
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct NewBead {
@@ -92,18 +70,7 @@ fn check_title(t: &str) -> Result<()> {
 
 /// base36 of a 64-bit FNV-1a hash: short, lower-case ids like bd's.
 fn hash36(input: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in input.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut out = Vec::new();
-    for _ in 0..13 {
-        out.push(digits[(h % 36) as usize]);
-        h /= 36;
-    }
-    String::from_utf8(out).expect("ascii")
+    crate::hash::base36(crate::hash::fnv1a(input.as_bytes()), 13)
 }
 
 /// Create a bead. Children of `parent` get bd-style ids `<parent>.<n>`.
@@ -177,7 +144,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewBead, actor: &str, now: Timestamp) -> Res
             Err(e) => return Err(e.into()),
         }
     }
-    let ev = event(
+    let ev = Event::new(
         now,
         actor,
         "bead.create",
@@ -364,7 +331,7 @@ pub fn update(
     }
     bead.updated_at = Some(timestamp(now));
     tx.write_bead(&bead)?;
-    let ev = event(
+    let ev = Event::new(
         now,
         actor,
         "bead.update",
@@ -398,7 +365,7 @@ pub fn close(
         Some(r) => format!("close {}: {r}", bead.id),
         None => format!("close {}", bead.id),
     };
-    let ev = event(now, actor, "bead.close", Some(&bead.id), message);
+    let ev = Event::new(now, actor, "bead.close", Some(&bead.id), message);
     Ok((bead, Some(ev)))
 }
 

@@ -102,7 +102,7 @@ from_lib_error!(
     crate::import::Error,
     crate::beads::Error,
     crate::enrich::ops::Error,
-    crate::store::id::InvalidId
+    crate::model::id::InvalidId
 );
 
 impl From<crate::store::Error> for CliError {

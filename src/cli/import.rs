@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
     };
     let mut tx = store.begin()?;
     let report = beads::run(&mut tx, &path, &text, &options)?;
-    let ev = crate::beads::event(
+    let ev = crate::model::Event::new(
         ctx.now,
         &ctx.actor,
         "import",

@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::{
     ExtractInput, Extraction, Extractor, Heuristic, Limits, Size, TrackedFiles, VocabTerm, apply,
 };
-use crate::beads::{event, timestamp};
 use crate::model::enrichment::{DispatchStatus, Enrichment, Glob, Source, Stamped};
-use crate::model::{Bead, Event, Vocabulary};
+use crate::model::vocabulary::{Resolver, normalize_tag};
+use crate::model::{Bead, Event, Vocabulary, timestamp};
 use crate::store::{self, Store, Tx};
 
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +87,7 @@ fn save(
     let changed = *old != new;
     let ev = if changed {
         tx.write_enrichment(id, &new)?;
-        Some(event(
+        Some(Event::new(
             now,
             actor,
             "enrich.edit",
@@ -128,41 +128,6 @@ pub fn edit_targets(
     save(tx, id, &old, new, "set targets", actor, now)
 }
 
-/// Lower-case kebab form of a tag as typed (`React Query` → `react-query`).
-pub fn normalize_tag(tag: &str) -> String {
-    tag.trim()
-        .to_lowercase()
-        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// Map tags to canonical vocabulary names (aliases resolve to their term);
-/// returns the names and the tags the vocabulary does not know.
-pub fn resolve_concepts(vocabulary: &Vocabulary, tags: &[String]) -> (Vec<String>, Vec<String>) {
-    let mut names = Vec::new();
-    let mut unknown = Vec::new();
-    for tag in tags {
-        let t = normalize_tag(tag);
-        let term = vocabulary
-            .terms
-            .iter()
-            .filter(|term| !term.retired)
-            .find(|term| {
-                normalize_tag(&term.name) == t || term.aliases.iter().any(|a| normalize_tag(a) == t)
-            });
-        match term {
-            Some(term) => names.push(term.name.clone()),
-            None => {
-                unknown.push(t.clone());
-                names.push(t);
-            }
-        }
-    }
-    (names, unknown)
-}
-
 /// `gemba bead concepts set|add|rm`.
 pub fn edit_concepts(
     tx: &mut Tx<'_>,
@@ -177,7 +142,7 @@ pub fn edit_concepts(
     }
     tx.store().read_bead(id)?;
     let vocabulary = tx.store().read_vocabulary()?;
-    let (names, unknown) = resolve_concepts(&vocabulary, tags);
+    let (names, unknown) = Resolver::new(&vocabulary).canonical(tags);
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
     new.concepts = edit_list(old.concepts.as_ref(), op, names, &timestamp(now));
@@ -342,7 +307,7 @@ pub fn extract_one(
     let mut ev = None;
     if changed && !dry_run {
         tx.write_enrichment(id, &after)?;
-        ev = Some(event(
+        ev = Some(Event::new(
             now,
             actor,
             "enrich.extract",

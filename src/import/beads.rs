@@ -18,9 +18,10 @@ use serde_json::{Map, Value};
 use super::Error;
 use crate::format::{self, ParseError};
 use crate::model::bead::INFRASTRUCTURE_TYPES;
+use crate::model::id;
 use crate::model::{Bead, Comment, Dependency};
 use crate::plan::deps;
-use crate::store::{Tx, Written, id};
+use crate::store::{Tx, Written};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {

@@ -18,8 +18,6 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use crate::enrich::Size;
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Enrichment {
@@ -160,6 +158,31 @@ impl<'de> Deserialize<'de> for Glob {
         let text = String::deserialize(d)?;
         Glob::new(&text).map_err(serde::de::Error::custom)
     }
+}
+
+/// Rough size of a bead, from the length of its text and its
+/// definition-of-done lines; see [`Limits`] for the exact rule.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Size {
+    Small,
+    /// Also the neutral value when nothing was estimated.
+    #[default]
+    Medium,
+    Large,
 }
 
 impl Enrichment {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,6 +27,24 @@ pub struct Event {
 }
 
 impl Event {
+    /// A new event stamped with `now` and `actor`.
+    pub fn new(
+        now: Timestamp,
+        actor: &str,
+        kind: &str,
+        bead: Option<&str>,
+        message: String,
+    ) -> Event {
+        Event {
+            at: super::timestamp(now),
+            kind: kind.into(),
+            actor: actor.into(),
+            bead: bead.map(String::from),
+            message,
+            data: Default::default(),
+        }
+    }
+
     pub fn with(mut self, key: &str, value: impl Serialize) -> Event {
         self.data.insert(
             key.to_string(),

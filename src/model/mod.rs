@@ -3,6 +3,7 @@
 pub mod bead;
 pub mod config;
 pub mod event;
+pub mod id;
 pub mod suggestion;
 pub mod vocabulary;
 
@@ -12,3 +13,8 @@ pub use event::Event;
 pub use vocabulary::{Term, Vocabulary};
 pub mod enrichment;
 pub use enrichment::Enrichment;
+
+/// RFC 3339 in UTC, to the second: the form gemba writes in bead fields.
+pub fn timestamp(now: jiff::Timestamp) -> String {
+    now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

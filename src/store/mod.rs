@@ -4,7 +4,6 @@
 //! Owns every path under `.gemba/`; error type [`Error`].
 
 pub mod atomic;
-pub mod id;
 pub mod lock;
 pub mod log;
 
@@ -15,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::format::{self, ParseError};
-use crate::model::{Bead, Config, Enrichment, Event, Vocabulary};
+use crate::model::{Bead, Config, Enrichment, Event, Vocabulary, id};
 
 pub const DIR_NAME: &str = ".gemba";
 pub const CONFIG_FILE: &str = "config.yaml";

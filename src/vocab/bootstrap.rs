@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::enrich::ops::normalize_tag;
+use crate::model::vocabulary::normalize_tag;
 
 /// Names that describe layout, not what the work is about.
 const STRUCTURAL: &[&str] = &[

@@ -21,8 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::Resolver;
-use crate::enrich::ops::normalize_tag;
 use crate::model::suggestion::{Suggestion, SuggestionKind, SuggestionStatus};
+use crate::model::vocabulary::normalize_tag;
 use crate::model::{Enrichment, Term, Vocabulary};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

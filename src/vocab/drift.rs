@@ -63,19 +63,7 @@ pub fn key_of(s: &Suggestion) -> String {
 /// A suggestion id from its key: `<kind>-<8 base36 digits>`, plus `-<n>`
 /// for the n-th proposal of the same change.
 pub fn suggestion_id(kind: SuggestionKind, key: &str, generation: usize) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let hash: String = (0..8)
-        .map(|_| {
-            let d = digits[(h % 36) as usize] as char;
-            h /= 36;
-            d
-        })
-        .collect();
+    let hash = crate::hash::base36(crate::hash::fnv1a(key.as_bytes()), 8);
     if generation <= 1 {
         format!("{kind}-{hash}")
     } else {

@@ -18,11 +18,10 @@ pub mod drift;
 pub mod ops;
 pub mod usage;
 
-use std::collections::BTreeMap;
+pub use crate::model::vocabulary::{Resolver, normalize_tag};
+
 use std::path::PathBuf;
 
-use crate::enrich::ops::normalize_tag;
-use crate::model::{Term, Vocabulary};
 use crate::store;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,48 +47,9 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Maps a concept as written in an enrichment file (any case, `-`, `_` or
-/// space) to the vocabulary term it means: live names, live aliases, then
-/// retired names and aliases.
-#[derive(Debug, Clone, Default)]
-pub struct Resolver {
-    by_key: BTreeMap<String, String>,
-}
-
-impl Resolver {
-    pub fn new(vocabulary: &Vocabulary) -> Resolver {
-        let mut by_key = BTreeMap::new();
-        for retired in [false, true] {
-            let group: Vec<&Term> = vocabulary
-                .terms
-                .iter()
-                .filter(|t| t.retired == retired)
-                .collect();
-            for term in &group {
-                by_key
-                    .entry(normalize_tag(&term.name))
-                    .or_insert_with(|| term.name.clone());
-            }
-            for term in &group {
-                for alias in &term.aliases {
-                    by_key
-                        .entry(normalize_tag(alias))
-                        .or_insert_with(|| term.name.clone());
-                }
-            }
-        }
-        Resolver { by_key }
-    }
-
-    /// The canonical name of the term `concept` means, if any.
-    pub fn resolve(&self, concept: &str) -> Option<&str> {
-        self.by_key.get(&normalize_tag(concept)).map(String::as_str)
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::*;
+    use crate::model::Term;
 
     pub(crate) fn term(name: &str, aliases: &[&str]) -> Term {
         Term {
@@ -100,29 +60,6 @@ pub(crate) mod tests {
             created_at: None,
             updated_at: None,
             retired: false,
-        }
-    }
-
-    #[test]
-    fn resolver_prefers_names_and_live_terms() {
-        let mut old = term("auth", &[]);
-        old.retired = true;
-        let vocabulary = Vocabulary {
-            terms: vec![
-                term("react-query", &["rq", "auth"]),
-                old,
-                term("authentication", &["auth_n"]),
-            ],
-        };
-        let r = Resolver::new(&vocabulary);
-        for (concept, want) in [
-            ("React Query", Some("react-query")),
-            ("RQ", Some("react-query")),
-            ("auth", Some("react-query")),
-            ("auth-n", Some("authentication")),
-            ("author", None),
-        ] {
-            assert_eq!(r.resolve(concept), want, "{concept}");
         }
     }
 }

@@ -15,12 +15,12 @@ use super::decide::{self, Decider};
 use super::drift::{self, Outcome};
 use super::usage::{self, Usage};
 use super::{Error, Result};
-use crate::beads::{event, timestamp};
-use crate::enrich::ops::normalize_tag;
 use crate::format::{self, ParseError};
+use crate::model::id;
 use crate::model::suggestion::{Suggestion, SuggestionStatus};
-use crate::model::{Event, Term, Vocabulary};
-use crate::store::{self, Store, Tx, id};
+use crate::model::vocabulary::normalize_tag;
+use crate::model::{Event, Term, Vocabulary, timestamp};
+use crate::store::{self, Store, Tx};
 
 /// Kinds of the events this module logs start with this.
 pub const EVENT_PREFIX: &str = "concepts.";
@@ -224,7 +224,7 @@ pub fn bootstrap(
     let mut sources: Vec<&str> = plan.proposals.iter().map(|p| p.source).collect();
     sources.dedup();
     let names: Vec<&str> = report.added.iter().map(|t| t.name.as_str()).collect();
-    let ev = event(
+    let ev = Event::new(
         now,
         actor,
         "concepts.bootstrap",
@@ -366,7 +366,7 @@ pub fn drift(tx: &mut Tx<'_>, actor: &str, now: Timestamp) -> Result<(DriftRepor
         .collect::<Result<Vec<_>>>()?;
     tx.write_files(jobs)?;
     let ids: Vec<&str> = report.new.iter().map(|s| s.id.as_str()).collect();
-    let ev = event(
+    let ev = Event::new(
         now,
         actor,
         "concepts.drift",
@@ -445,7 +445,7 @@ pub fn approve(
         (Some(t), _) => format!("rename {} to {t}", plan.terms.join(", ")),
         (None, _) => format!("delete {}", plan.terms.join(", ")),
     };
-    let ev = event(
+    let ev = Event::new(
         now,
         actor,
         "concepts.approve",
@@ -493,7 +493,7 @@ pub fn reject(
     suggestion.decided_by = Some(by.to_string());
     suggestion.decision_reason = Some(reason.to_string());
     tx.write_yaml(&path, &suggestion)?;
-    let ev = event(
+    let ev = Event::new(
         now,
         actor,
         "concepts.reject",

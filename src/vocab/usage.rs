@@ -53,7 +53,7 @@ pub fn usage(vocabulary: &Vocabulary, enrichments: &BTreeMap<String, Enrichment>
                     }
                 }
                 None => {
-                    let key = crate::enrich::ops::normalize_tag(concept);
+                    let key = crate::model::vocabulary::normalize_tag(concept);
                     if !key.is_empty() {
                         out.unknown.entry(key).or_default().insert(id.clone());
                     }

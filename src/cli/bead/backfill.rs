@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let ev = crate::beads::event(
+    let ev = crate::model::Event::new(
         ctx.now,
         &ctx.actor,
         "enrich.backfill",

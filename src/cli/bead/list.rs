@@ -40,7 +40,8 @@ pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
     let beads = store.load_beads()?;
     let vocabulary = store.read_vocabulary()?;
     // Concepts as typed resolve through the vocabulary (aliases included).
-    let (concepts, _) = crate::enrich::ops::resolve_concepts(&vocabulary, &args.concept);
+    let (concepts, _) =
+        crate::model::vocabulary::Resolver::new(&vocabulary).canonical(&args.concept);
     let filter = Filter {
         statuses: args.status,
         all: args.all,
