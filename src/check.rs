@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::format::{self, ParseError};
-use crate::model::id;
+use crate::model::suggestion::Suggestion;
 use crate::model::{Bead, Config, Enrichment, Vocabulary};
 use crate::plan::deps;
-use crate::store::{self, atomic};
+use crate::store::atomic::TempWriter;
+use crate::store::{Entity, Store, Stray, StrayKind, kind};
 
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
@@ -79,27 +80,39 @@ impl Report {
 /// one of the things we report).
 pub fn run(root: &Path) -> Report {
     let mut report = Report::default();
-    check_yaml::<Config>(&mut report, &root.join(store::CONFIG_FILE), true, |c| {
+    let store = Store::unchecked(root);
+    check_yaml::<Config>(&mut report, &store.config_path(), true, |c| {
         c.validate().err()
     });
     let vocabulary = check_yaml::<Vocabulary>(
         &mut report,
-        &root.join(store::VOCABULARY_FILE),
+        &store.vocabulary_path(),
         false,
         vocabulary_problem,
     );
-    let beads = check_beads(&mut report, &root.join(store::BEADS_DIR));
+    let beads: Vec<Bead> = entities::<Bead>(&mut report, &store, |report, path, bead, bytes| {
+        if bead.priority > 4 {
+            report.error(
+                path,
+                format!("priority {} is out of range 0-4", bead.priority),
+            );
+        }
+        if format::to_json_bytes(bead) != bytes {
+            report.warn(
+                path,
+                "not in canonical form (key order, spacing); the next write will reformat it",
+            );
+        }
+    })
+    .into_iter()
+    .map(|(_, _, b)| b)
+    .collect();
     report.beads = beads.len();
-    check_graph(&mut report, root, &beads);
-    let vocabulary = vocabulary.unwrap_or_default();
-    check_enrichment(
-        &mut report,
-        &root.join(store::ENRICHMENT_DIR),
-        &beads,
-        &vocabulary,
-    );
-    check_suggestions(&mut report, &root.join(store::SUGGESTIONS_DIR));
-    check_log(&mut report, &root.join(store::LOG_DIR));
+    check_graph(&mut report, &store, &beads);
+    check_enrichment(&mut report, &store, &beads, &vocabulary.unwrap_or_default());
+    entities::<Suggestion>(&mut report, &store, |_, _, _, _| {});
+    entities::<AnyClaim>(&mut report, &store, |_, _, _, _| {});
+    check_log(&mut report, &store.log_dir());
     report
 }
 
@@ -154,111 +167,90 @@ fn vocabulary_problem(v: &Vocabulary) -> Option<String> {
     None
 }
 
-/// The files of one entity directory, sorted, each with the id its name
-/// encodes. Leftover temp files and files whose names are not
-/// `<escaped id><suffix>` are warnings and are skipped.
-fn entity_files(
+/// Claims get their model type with selection; until then a claim file
+/// must be a JSON object.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AnyClaim(serde_json::Map<String, serde_json::Value>);
+
+impl Entity for AnyClaim {
+    const KIND: &'static kind::Kind = &kind::CLAIMS;
+}
+
+/// Parse every file of `E`'s kind, reporting each malformed one, leftover
+/// temp files and names that are not `<escaped id><suffix>`; `more` adds
+/// kind-specific checks. Returns `(id, path, value)` of the good ones.
+fn entities<E: Entity>(
     report: &mut Report,
-    dir: &Path,
-    suffix: &str,
-    kind: &str,
-) -> Vec<(PathBuf, String)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    let mut out = Vec::new();
-    for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if atomic::is_temp_name(name) {
-            report.warn(
-                &path,
-                "leftover temporary file from an interrupted write; safe to delete",
-            );
-            continue;
+    store: &Store,
+    more: impl Fn(&mut Report, &Path, &E, &[u8]),
+) -> Vec<(String, PathBuf, E)> {
+    let listing = match store.list(E::KIND) {
+        Ok(listing) => listing,
+        Err(e) => {
+            report.error(&store.dir(E::KIND), e.to_string());
+            return Vec::new();
         }
-        match name.strip_suffix(suffix).and_then(id::unescape) {
-            Some(id) => out.push((path, id)),
-            None => report.warn(
-                &path,
-                format!("not a {kind} file (expected <id>{suffix}); ignored"),
-            ),
+    };
+    strays(report, E::KIND, &listing.strays);
+    let mut out = Vec::new();
+    for (id, path) in listing.entries {
+        let Some(bytes) = read(report, &path) else {
+            continue;
+        };
+        match kind::parse::<E>(&path, &bytes, &id) {
+            Ok(value) => {
+                more(report, &path, &value, &bytes);
+                out.push((id, path, value));
+            }
+            Err(e) => report.errors.push(e.into()),
         }
     }
     out
 }
 
-fn check_beads(report: &mut Report, dir: &Path) -> Vec<Bead> {
-    let mut beads = Vec::new();
-    for (path, id) in entity_files(report, dir, ".json", "bead") {
-        let Some(bytes) = read(report, &path) else {
-            continue;
-        };
-        match store::parse_bead(&path, &bytes, Some(&id)) {
-            Ok(bead) => {
-                if bead.priority > 4 {
-                    report.error(
-                        &path,
-                        format!("priority {} is out of range 0-4", bead.priority),
-                    );
-                }
-                if format::to_json_bytes(&bead) != bytes {
-                    report.warn(&path, "not in canonical form (key order, spacing); the next write will reformat it");
-                }
-                beads.push(bead);
+fn strays(report: &mut Report, kind: &kind::Kind, strays: &[Stray]) {
+    for stray in strays {
+        let message = match stray.what {
+            StrayKind::Temp(TempWriter::Running(pid)) if pid > 0 => {
+                format!("temporary file of a write in progress (pid {pid})")
             }
-            Err(store::Error::Parse(e)) => report.errors.push(e.into()),
-            Err(e) => report.error(&path, e.to_string()),
-        }
+            StrayKind::Temp(TempWriter::Running(_)) => {
+                "temporary file of a write in progress, or of an interrupted one".to_string()
+            }
+            StrayKind::Temp(TempWriter::Gone) => "leftover temporary file of an interrupted \
+                write (its writer is gone); the next write here removes it, or delete it"
+                .to_string(),
+            StrayKind::Foreign => format!(
+                "not a {} file (expected <id>{}); ignored",
+                kind.name,
+                kind.suffix()
+            ),
+        };
+        report.warn(&stray.path, message);
     }
-    beads
 }
 
-fn check_enrichment(report: &mut Report, dir: &Path, beads: &[Bead], vocabulary: &Vocabulary) {
+fn check_enrichment(report: &mut Report, store: &Store, beads: &[Bead], vocabulary: &Vocabulary) {
     let ids: HashSet<&str> = beads.iter().map(|b| b.id.as_str()).collect();
     let resolver = crate::model::vocabulary::Resolver::new(vocabulary);
-    for (path, id) in entity_files(report, dir, ".yaml", "enrichment") {
-        let Some(bytes) = read(report, &path) else {
-            continue;
-        };
-        match format::from_yaml::<Enrichment>(&path, &String::from_utf8_lossy(&bytes)) {
-            Ok(e) => {
-                if !ids.contains(id.as_str()) {
-                    report.warn(
-                        &path,
-                        format!("enrichment for {id:?}, which is not in the store"),
-                    );
-                }
-                for c in e.concept_names() {
-                    if resolver.live(c).is_none() {
-                        report.warn(&path, format!("concept {c:?} is not in the vocabulary"));
-                    }
-                }
+    for (id, path, e) in entities::<Enrichment>(report, store, |_, _, _, _| {}) {
+        if !ids.contains(id.as_str()) {
+            report.warn(
+                &path,
+                format!("enrichment for {id:?}, which is not in the store"),
+            );
+        }
+        for c in e.concept_names() {
+            if resolver.live(c).is_none() {
+                report.warn(&path, format!("concept {c:?} is not in the vocabulary"));
             }
-            Err(e) => report.errors.push(e.into()),
         }
     }
 }
 
-fn check_suggestions(report: &mut Report, dir: &Path) {
-    for (path, _) in entity_files(report, dir, ".yaml", "suggestion") {
-        let Some(bytes) = read(report, &path) else {
-            continue;
-        };
-        if let Err(e) = crate::vocab::ops::parse_suggestion(&path, &String::from_utf8_lossy(&bytes))
-        {
-            report.errors.push(e.into());
-        }
-    }
-}
-
-fn check_graph(report: &mut Report, root: &Path, beads: &[Bead]) {
+fn check_graph(report: &mut Report, store: &Store, beads: &[Bead]) {
     let ids: HashSet<&str> = beads.iter().map(|b| b.id.as_str()).collect();
-    let path_of = |id: &str| {
-        root.join(store::BEADS_DIR)
-            .join(format!("{}.json", id::escape(id)))
-    };
+    let path_of = |id: &str| store.path(&kind::BEADS, id).unwrap_or_default();
     for bead in beads {
         for dep in &bead.dependencies {
             if !ids.contains(dep.depends_on_id.as_str()) && dep.is_ordering() {
@@ -297,7 +289,7 @@ fn check_log(report: &mut Report, dir: &Path) {
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
-        let (_, errors) = store::log::parse_file(&path, &text);
+        let (_, errors) = crate::store::log::parse_file(&path, &text);
         report.errors.extend(errors.into_iter().map(Problem::from));
     }
 }

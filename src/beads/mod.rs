@@ -11,7 +11,7 @@ use crate::model::bead::PARENT_CHILD;
 use crate::model::id;
 use crate::model::{Bead, Dependency, Event, timestamp};
 use crate::plan::deps;
-use crate::store::{self, Tx};
+use crate::store::{self, Changes, Scope};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -74,8 +74,9 @@ fn hash36(input: &str) -> String {
 }
 
 /// Create a bead. Children of `parent` get bd-style ids `<parent>.<n>`.
-pub fn create(tx: &mut Tx<'_>, new: NewBead, actor: &str, now: Timestamp) -> Result<(Bead, Event)> {
+pub fn create(tx: &mut Changes<'_>, new: NewBead, actor: &str, now: Timestamp) -> Result<(Bead, Event)> {
     check_title(&new.title)?;
+    let _lock = tx.store().lock(Scope::Beads)?;
     let all = tx.store().load_beads()?;
     let exists = |id: &str| all.iter().any(|b| b.id == id);
     if let Some(parent) = &new.parent {
@@ -140,7 +141,7 @@ pub fn create(tx: &mut Tx<'_>, new: NewBead, actor: &str, now: Timestamp) -> Res
         }
         match tx.create_bead(&bead) {
             Ok(()) => break,
-            Err(store::Error::BeadExists(_)) if attempt < 100 => continue,
+            Err(store::Error::Exists { .. }) if attempt < 100 => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -222,12 +223,13 @@ pub struct Updated {
 
 /// Apply `patch` to bead `id`. Nothing is written when nothing changes.
 pub fn update(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     bead_id: &str,
     patch: Patch,
     actor: &str,
     now: Timestamp,
 ) -> Result<(Updated, Option<Event>)> {
+    let _lock = tx.store().lock(Scope::Beads)?;
     let old = tx.store().read_bead(bead_id)?;
     let mut bead = old.clone();
     let mut changed = Vec::new();
@@ -344,12 +346,13 @@ pub fn update(
 
 /// Close a bead with an optional reason.
 pub fn close(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     bead_id: &str,
     reason: Option<String>,
     actor: &str,
     now: Timestamp,
 ) -> Result<(Bead, Option<Event>)> {
+    let _lock = tx.store().lock(Scope::Beads)?;
     let mut bead = tx.store().read_bead(bead_id)?;
     if bead.status == "closed" && (reason.is_none() || bead.close_reason == reason) {
         return Ok((bead, None));

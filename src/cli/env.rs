@@ -21,6 +21,8 @@ pub struct Ctx {
     pub actor: String,
     pub now: Timestamp,
     pub color: bool,
+    /// `gemba bead update`: named to processes waiting on our locks.
+    pub command: String,
 }
 
 impl Ctx {
@@ -29,6 +31,7 @@ impl Ctx {
         actor: Option<String>,
         json: bool,
         quiet: bool,
+        command: String,
     ) -> CliResult<Ctx> {
         let cwd = std::env::current_dir()
             .map_err(|e| CliError::user(format!("cannot read the current directory: {e}")))?;
@@ -66,11 +69,18 @@ impl Ctx {
             actor,
             now: now()?,
             color: color_enabled(),
+            command,
         })
     }
 
+    /// The opened store; waiting on another command's lock is said on
+    /// stderr (even with `--quiet`: a silent hang is worse).
     pub fn store(&self) -> CliResult<Store> {
-        Ok(Store::open(&self.gemba_dir, self.worktree.clone())?)
+        let store = Store::open(&self.gemba_dir, self.worktree.clone())?;
+        Ok(store.with_holder(
+            self.command.clone(),
+            Box::new(|message| eprintln!("gemba: {message}")),
+        ))
     }
 
     /// A path for messages: relative to the current directory when inside it.

@@ -13,6 +13,8 @@ pub enum Kind {
     Usage,
     /// 3: nothing to do (e.g. no ready work), for scripts.
     NothingToDo,
+    /// 4: lost a race: another process took it first.
+    AlreadyTaken,
 }
 
 impl Kind {
@@ -21,6 +23,7 @@ impl Kind {
             Kind::User => 1,
             Kind::Usage => 2,
             Kind::NothingToDo => 3,
+            Kind::AlreadyTaken => 4,
         }
     }
 
@@ -29,6 +32,7 @@ impl Kind {
             Kind::User => "error",
             Kind::Usage => "usage",
             Kind::NothingToDo => "nothing_to_do",
+            Kind::AlreadyTaken => "already_taken",
         }
     }
 }
@@ -61,6 +65,16 @@ impl CliError {
         }
     }
 
+    /// A lost race (exit 4): retrying or moving on is the caller's choice.
+    pub fn already_taken(message: impl Display) -> CliError {
+        CliError {
+            kind: Kind::AlreadyTaken,
+            message: message.to_string(),
+            hint: None,
+            silent: false,
+        }
+    }
+
     /// Exit with `kind`'s code without printing anything more.
     pub fn exit(kind: Kind) -> CliError {
         CliError {
@@ -81,7 +95,7 @@ impl CliError {
             "code": self.kind.code(),
             "message": self.message,
             "hint": self.hint,
-            "retryable": false,
+            "retryable": self.kind == Kind::AlreadyTaken,
         })
     }
 }
@@ -111,7 +125,7 @@ impl From<crate::store::Error> for CliError {
             crate::store::Error::NotInitialized(_) => {
                 Some("run `gemba init` in the repository first")
             }
-            crate::store::Error::BeadNotFound(_) => {
+            crate::store::Error::NotFound { kind: "bead", .. } => {
                 Some("`gemba bead list --all` lists every bead")
             }
             _ => None,

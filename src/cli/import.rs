@@ -50,8 +50,8 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
         strict: args.strict,
         dry_run: args.dry_run,
     };
-    let mut tx = store.begin()?;
-    let report = beads::run(&mut tx, &path, &text, &options)?;
+    let mut changes = store.changes();
+    let report = beads::run(&mut changes, &path, &text, &options)?;
     let ev = crate::model::Event::new(
         ctx.now,
         &ctx.actor,
@@ -70,7 +70,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
     .with("unchanged", report.unchanged)
     .with("skipped", &report.skipped)
     .with("beads", &report.written);
-    tx.finish(&[ev])?;
+    changes.finish(&[ev])?;
 
     if ctx.json {
         ui::json(&report);

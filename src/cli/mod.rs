@@ -5,6 +5,7 @@ mod bead;
 mod check;
 mod concepts;
 mod config;
+mod debug;
 mod demo;
 pub mod env;
 pub mod error;
@@ -74,18 +75,28 @@ enum Command {
     #[command(subcommand)]
     Config(config::ConfigCommand),
     Demo(demo::DemoArgs),
+    #[command(subcommand, hide = true)]
+    Debug(debug::DebugCommand),
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed =
+        Cli::command()
+            .try_get_matches()
+            .and_then(|matches| {
+                let cli = Cli::from_arg_matches(&matches)?;
+                Ok((cli, command_name(&matches)))
+            });
+    let (cli, command) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
     let json = cli.json;
-    match run(cli) {
+    match run(cli, command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if !err.silent {
@@ -103,12 +114,24 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> CliResult {
+/// `gemba bead update`: who we are, for processes waiting on our locks.
+fn command_name(matches: &clap::ArgMatches) -> String {
+    let mut name = String::from("gemba");
+    let mut m = matches;
+    while let Some((sub, next)) = m.subcommand() {
+        name.push(' ');
+        name.push_str(sub);
+        m = next;
+    }
+    name
+}
+
+fn run(cli: Cli, command: String) -> CliResult {
     // The demo makes its own repository; it needs no context here.
     if let Command::Demo(args) = &cli.command {
         return demo::run(args);
     }
-    let ctx = Ctx::new(cli.gemba_dir, cli.actor, cli.json, cli.quiet)?;
+    let ctx = Ctx::new(cli.gemba_dir, cli.actor, cli.json, cli.quiet, command)?;
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
@@ -118,6 +141,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Check(args) => check::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Config(cmd) => config::run(&ctx, cmd),
+        Command::Debug(cmd) => debug::run(&ctx, cmd),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

@@ -10,7 +10,7 @@ use super::{
 use crate::model::enrichment::{DispatchStatus, Enrichment, Glob, Source, Stamped};
 use crate::model::vocabulary::{Resolver, normalize_tag};
 use crate::model::{Bead, Event, Vocabulary, timestamp};
-use crate::store::{self, Store, Tx};
+use crate::store::{self, Changes, Scope, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -76,7 +76,7 @@ pub struct Edited {
 }
 
 fn save(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     id: &str,
     old: &Enrichment,
     new: Enrichment,
@@ -110,7 +110,7 @@ fn save(
 
 /// `gemba bead targets set|add|rm`.
 pub fn edit_targets(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     id: &str,
     op: ListOp,
     globs: &[String],
@@ -122,6 +122,7 @@ pub fn edit_targets(
         .map(|g| Glob::new(g).map_err(Error::Invalid))
         .collect::<Result<Vec<_>>>()?;
     tx.store().read_bead(id)?;
+    let _lock = tx.store().lock(Scope::Enrichment)?;
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
     new.targets = edit_list(old.targets.as_ref(), op, globs, &timestamp(now));
@@ -130,7 +131,7 @@ pub fn edit_targets(
 
 /// `gemba bead concepts set|add|rm`.
 pub fn edit_concepts(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     id: &str,
     op: ListOp,
     tags: &[String],
@@ -142,6 +143,7 @@ pub fn edit_concepts(
     }
     tx.store().read_bead(id)?;
     let vocabulary = tx.store().read_vocabulary()?;
+    let _lock = tx.store().lock(Scope::Enrichment)?;
     let (names, unknown) = Resolver::new(&vocabulary).canonical(tags);
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
@@ -173,13 +175,14 @@ fn restamp<T: Clone + PartialEq>(
 
 /// `gemba bead status set|clear`.
 pub fn set_status(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     id: &str,
     status: Option<DispatchStatus>,
     actor: &str,
     now: Timestamp,
 ) -> Result<(Edited, Option<Event>)> {
     tx.store().read_bead(id)?;
+    let _lock = tx.store().lock(Scope::Enrichment)?;
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
     new.dispatch_status = restamp(
@@ -193,13 +196,14 @@ pub fn set_status(
 /// `gemba bead size set|clear|estimate`: `Some(size)` is an operator
 /// value; `estimate` passes the heuristic's value with `Source::Heuristic`.
 pub fn set_size(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     id: &str,
     size: Option<(Size, Source)>,
     actor: &str,
     now: Timestamp,
 ) -> Result<(Edited, Option<Event>)> {
     tx.store().read_bead(id)?;
+    let _lock = tx.store().lock(Scope::Enrichment)?;
     let old = tx.store().read_enrichment(id)?;
     let mut new = old.clone();
     new.estimated_size = restamp(&old.estimated_size, size, now);
@@ -290,7 +294,7 @@ pub struct Extracted {
 
 /// `gemba bead extract`.
 pub fn extract_one(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     id: &str,
     texts: &Texts,
     merge: bool,
@@ -300,6 +304,7 @@ pub fn extract_one(
 ) -> Result<(Extracted, Option<Event>)> {
     let bead = tx.store().read_bead(id)?;
     let ctx = Context::load(tx.store())?;
+    let _lock = tx.store().lock(Scope::Enrichment)?;
     let before = tx.store().read_enrichment(id)?;
     let found = extract(&bead, texts, &ctx);
     let after = apply(&before, &found, Source::Heuristic, merge, &timestamp(now));
@@ -364,7 +369,7 @@ pub struct Failure {
 /// is reported and the loop goes on. `progress(done, total)` is called
 /// after each bead.
 pub fn backfill(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     options: &BackfillOptions,
     progress: &dyn Fn(usize, usize),
     now: Timestamp,
@@ -390,33 +395,47 @@ pub fn backfill(
         dry_run: options.dry_run,
         ..Default::default()
     };
-    // Read and extract on several threads, a batch at a time so progress
-    // can be reported between batches.
+    // Extract on several threads a batch at a time, with no lock held;
+    // then, under the enrichment lock for that batch only, land each
+    // extraction on the enrichment as it is now (an operator's edit made
+    // meanwhile wins) and write. Other commands wait at most one batch.
     enum Outcome {
         Failed(String),
         Skipped,
         Enriched(Enrichment),
     }
     let store = tx.store();
-    let one = |bead: &&Bead| -> store::Result<Outcome> {
+    let skip = |before: &Enrichment| options.skip_existing && !before.is_empty();
+    let extract_one = |bead: &&Bead| -> store::Result<Option<Extraction>> {
         Ok(match store.read_enrichment(&bead.id) {
-            Err(e) => Outcome::Failed(e.to_string()),
-            Ok(before) if options.skip_existing && !before.is_empty() => Outcome::Skipped,
-            Ok(before) => {
-                let found = extract(bead, &Texts::default(), &ctx);
-                let after = apply(&before, &found, Source::Backfill, false, &stamp);
+            Ok(before) if skip(&before) => None,
+            _ => Some(extract(bead, &Texts::default(), &ctx)),
+        })
+    };
+    let land = |(bead, found): &(&Bead, Option<Extraction>)| -> store::Result<Outcome> {
+        Ok(match (store.read_enrichment(&bead.id), found) {
+            (Err(e), _) => Outcome::Failed(e.to_string()),
+            (Ok(before), Some(found)) if !skip(&before) => {
+                let after = apply(&before, found, Source::Backfill, false, &stamp);
                 if after == before {
                     Outcome::Skipped
                 } else {
                     Outcome::Enriched(after)
                 }
             }
+            (Ok(_), _) => Outcome::Skipped,
         })
     };
-    let mut writes: Vec<(String, Enrichment)> = Vec::new();
     let mut done = 0;
     for batch in selected.chunks(512) {
-        for (bead, outcome) in batch.iter().zip(store::parallel(batch, one)?) {
+        let found = store::parallel(batch, extract_one)?;
+        let pairs: Vec<(&Bead, Option<Extraction>)> = batch.iter().copied().zip(found).collect();
+        let _lock = match options.dry_run {
+            true => None,
+            false => Some(store.lock(Scope::Enrichment)?),
+        };
+        let mut writes: Vec<(String, Enrichment)> = Vec::new();
+        for ((bead, _), outcome) in pairs.iter().zip(store::parallel(&pairs, land)?) {
             match outcome {
                 Outcome::Failed(error) => report.failed.push(Failure {
                     id: bead.id.clone(),
@@ -429,12 +448,12 @@ pub fn backfill(
                 }
             }
         }
+        if !options.dry_run {
+            tx.write_enrichments(&writes)?;
+            report.written.extend(writes.into_iter().map(|(id, _)| id));
+        }
         done += batch.len();
         progress(done, selected.len());
-    }
-    if !options.dry_run {
-        tx.write_enrichments(&writes)?;
-        report.written = writes.into_iter().map(|(id, _)| id).collect();
     }
     Ok(report)
 }

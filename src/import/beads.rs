@@ -21,7 +21,10 @@ use crate::model::bead::INFRASTRUCTURE_TYPES;
 use crate::model::id;
 use crate::model::{Bead, Comment, Dependency};
 use crate::plan::deps;
-use crate::store::{Tx, Written};
+use crate::store::{Changes, Scope, Written};
+
+/// Beads written per hold of the bead lock.
+const IMPORT_BATCH: usize = 4096;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -402,7 +405,7 @@ pub fn convert_all(items: Vec<Item>, existing: &[Bead]) -> (Vec<(usize, Bead)>, 
 
 /// Import `text` through `tx`. With errors and `strict`, or with
 /// `dry_run`, nothing is written.
-pub fn run(tx: &mut Tx<'_>, path: &Path, text: &str, options: &Options) -> Result<Report, Error> {
+pub fn run(tx: &mut Changes<'_>, path: &Path, text: &str, options: &Options) -> Result<Report, Error> {
     let items = parse(path, text)?;
     let existing = tx.store().load_beads()?;
     let (beads, mut report) = convert_all(items, &existing);
@@ -428,7 +431,12 @@ pub fn run(tx: &mut Tx<'_>, path: &Path, text: &str, options: &Options) -> Resul
             .filter(|(_, o)| **o != Written::Unchanged)
             .map(|((_, b), _)| b.clone())
             .collect();
-        tx.write_beads(&changed)?;
+        // The bead lock is held one batch at a time, so a `bead update`
+        // during a long import waits for one batch, not the whole import.
+        for batch in changed.chunks(IMPORT_BATCH) {
+            let _lock = tx.store().lock(Scope::Beads)?;
+            tx.write_beads(batch)?;
+        }
     }
     for ((_, bead), outcome) in beads.iter().zip(outcomes) {
         match outcome {

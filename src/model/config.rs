@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub ids: IdsConfig,
+    pub store: StoreConfig,
     pub git: GitConfig,
     /// Caps and size thresholds of the heuristic extractor.
     pub enrich: Limits,
@@ -23,6 +24,28 @@ pub struct IdsConfig {
     /// Shortest hash part of a new id; grows on collision.
     #[schemars(range(min = 3, max = 12))]
     pub min_hash_len: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Seconds a command waits for a lock another command holds (e.g. an
+    /// import's batch) before giving up with `lock_timeout`. Claims and
+    /// queue takes never wait on a lock.
+    #[schemars(range(min = 0.0))]
+    pub lock_timeout: f64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> StoreConfig {
+        StoreConfig { lock_timeout: 10.0 }
+    }
+}
+
+impl StoreConfig {
+    pub fn lock_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.lock_timeout)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -159,6 +182,12 @@ ids:
   # Length of the hash part of a new id; it grows when a new id collides.
   min_hash_len: 4
 
+store:
+  # Seconds to wait for a lock another command holds (a long import or
+  # backfill takes its lock one batch at a time) before failing with
+  # `lock_timeout`. Claims and queue takes never wait on a lock.
+  lock_timeout: 10
+
 git:
   # Commit the files each mutating command changed (and only those), with
   # a message that says what happened: `git log -- .gemba` is the audit trail.
@@ -207,6 +236,9 @@ impl Config {
         }
         if !(3..=12).contains(&self.ids.min_hash_len) {
             return Err("ids.min_hash_len: must be between 3 and 12".into());
+        }
+        if !(self.store.lock_timeout >= 0.0 && self.store.lock_timeout <= 86_400.0) {
+            return Err("store.lock_timeout: must be between 0 and 86400 seconds".into());
         }
         self.vocab.validate()?;
         Ok(())

@@ -1,27 +1,56 @@
-//! Atomic file replacement: write a temp file in the target's directory,
-//! fsync it, rename it over the target, fsync the directory. A reader sees
-//! the old file or the new one, never half of either; so does a crash.
+//! Atomic file operations. Replacing a file: write a temp file in the
+//! target's directory, fsync it, rename it over the target, fsync the
+//! directory; a reader sees the old file or the new one, never half of
+//! either, and so does a crash. Handing a file over: `create_new` and
+//! `move_new` never replace an existing file, so exactly one of several
+//! racing processes wins, without any lock.
 //!
-//! This module and `lock.rs` are the only callers of these primitives.
+//! Temp files are named `.gemba-tmp-<pid>-<random>`: a process killed
+//! mid-write leaves one behind, and the next write in that directory
+//! removes those whose writer is gone ([`sweep`]).
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
 use fs_err::File;
 
 const TMP_PREFIX: &str = ".gemba-tmp-";
+/// A batch of at least this many files is flushed with one `syncfs`
+/// instead of one `fsync` per file.
+const BATCH_SYNC_MIN: usize = 32;
+
+/// The result of a handoff: `AlreadyTaken` is a lost race, not an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handoff {
+    Won,
+    AlreadyTaken,
+}
 
 /// A temp file beside `dir`'s entries, readable like any file the user
 /// creates (tempfile's default 0600 would hide state from teammates).
 fn temp_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    sweep(dir);
+    let prefix = format!("{TMP_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(TMP_PREFIX);
+    builder.prefix(&prefix);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     builder.tempfile_in(dir)
+}
+
+fn temp_with(dir: &Path, bytes: &[u8], sync: bool) -> io::Result<tempfile::NamedTempFile> {
+    let mut tmp = temp_in(dir)?;
+    tmp.write_all(bytes)?;
+    if sync {
+        tmp.as_file().sync_all()?;
+    }
+    Ok(tmp)
 }
 
 /// Replace `path` with `bytes` atomically and durably.
@@ -34,22 +63,129 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// (a batch syncs each directory once, at the end). The file itself is
 /// synced before the rename, so a crash still leaves old or new bytes.
 pub fn write_unsynced_dir(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut tmp = temp_in(parent(path)?)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    temp_with(parent(path)?, bytes, true)?
+        .persist(path)
+        .map_err(|e| e.error)?;
     Ok(())
 }
 
-/// Create `path` with `bytes` atomically; fails with `AlreadyExists` when the
-/// file is there, so exactly one of several racing creators wins.
-pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Replace many files, each atomically; directories are left for the
+/// caller to fsync. A large batch writes every temp file first, flushes
+/// them all with one `syncfs`, then renames: the same guarantee as
+/// [`write_unsynced_dir`] per file (data is durable before its rename) for
+/// one flush instead of thousands of fsyncs.
+pub fn write_batch(jobs: &[(PathBuf, Vec<u8>)]) -> io::Result<()> {
+    if jobs.len() < BATCH_SYNC_MIN || !flush_filesystem_supported() {
+        super::parallel(jobs, |(path, bytes)| write_unsynced_dir(path, bytes))?;
+        return Ok(());
+    }
+    let temps = super::parallel(jobs, |(path, bytes)| {
+        Ok::<_, io::Error>(temp_with(parent(path)?, bytes, false)?.into_temp_path())
+    })?;
+    if let Some((first, _)) = jobs.first() {
+        flush_filesystem(parent(first)?)?;
+    }
+    for (temp, (path, _)) in temps.into_iter().zip(jobs) {
+        temp.persist(path).map_err(|e| e.error)?;
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn flush_filesystem_supported() -> bool {
+    true
+}
+
+#[cfg(not(target_os = "linux"))]
+fn flush_filesystem_supported() -> bool {
+    false
+}
+
+/// Flush every dirty page and inode of the filesystem holding `dir`.
+#[cfg(target_os = "linux")]
+fn flush_filesystem(dir: &Path) -> io::Result<()> {
+    let file = std::fs::File::open(dir)?;
+    rustix::fs::syncfs(&file).map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn flush_filesystem(_dir: &Path) -> io::Result<()> {
+    unreachable!("guarded by flush_filesystem_supported")
+}
+
+/// Create `path` with `bytes` unless it exists: of several racing
+/// creators exactly one gets `Won`, the others `AlreadyTaken`. The file
+/// appears whole (written and fsynced before it is linked into place).
+pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<Handoff> {
     let dir = parent(path)?;
-    let mut tmp = temp_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    sync_dir(dir)
+    match temp_with(dir, bytes, true)?.persist_noclobber(path) {
+        Ok(_) => {
+            sync_dir(dir)?;
+            Ok(Handoff::Won)
+        }
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(Handoff::AlreadyTaken),
+        Err(e) => Err(e.error),
+    }
+}
+
+/// Move `from` to `to` unless `to` exists or `from` is gone: of several
+/// racing movers of one file exactly one gets `Won`. Uses
+/// `renameat2(RENAME_NOREPLACE)`, or where the filesystem lacks it a hard
+/// link plus unlink, where the one whose unlink succeeds wins.
+pub fn move_new(from: &Path, to: &Path) -> io::Result<Handoff> {
+    let result = match rename_noreplace(from, to) {
+        Some(Ok(())) => Ok(Handoff::Won),
+        Some(Err(e)) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Handoff::AlreadyTaken),
+        // The source is gone: another mover took it. (Unless it is still
+        // there, and the target's directory is what is missing.)
+        Some(Err(e)) if e.kind() == io::ErrorKind::NotFound && !from.exists() => {
+            Ok(Handoff::AlreadyTaken)
+        }
+        Some(Err(e)) => Err(e),
+        None => link_then_unlink(from, to),
+    }?;
+    if result == Handoff::Won {
+        sync_dir(parent(to)?)?;
+        if parent(from)? != parent(to)? {
+            sync_dir(parent(from)?)?;
+        }
+    }
+    Ok(result)
+}
+
+/// `None` when the filesystem or platform has no no-replace rename.
+#[cfg(target_os = "linux")]
+fn rename_noreplace(from: &Path, to: &Path) -> Option<io::Result<()>> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => None,
+        other => Some(other.map_err(io::Error::from)),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rename_noreplace(_from: &Path, _to: &Path) -> Option<io::Result<()>> {
+    None
+}
+
+fn link_then_unlink(from: &Path, to: &Path) -> io::Result<Handoff> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => {}
+        Err(e) if matches!(e.kind(), io::ErrorKind::AlreadyExists | io::ErrorKind::NotFound) => {
+            return Ok(Handoff::AlreadyTaken);
+        }
+        Err(e) => return Err(e),
+    }
+    // Two movers to different targets may both have linked; exactly one
+    // unlink of the source succeeds, and that one wins.
+    match std::fs::remove_file(from) {
+        Ok(()) => Ok(Handoff::Won),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::remove_file(to)?;
+            Ok(Handoff::AlreadyTaken)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Replace several files as one change: every new file is written and
@@ -61,12 +197,7 @@ pub fn replace_all(changes: &[(&Path, Option<&[u8]>)]) -> io::Result<()> {
     let mut prepared = Vec::with_capacity(changes.len());
     for (path, bytes) in changes {
         let tmp = match bytes {
-            Some(bytes) => {
-                let mut tmp = temp_in(parent(path)?)?;
-                tmp.write_all(bytes)?;
-                tmp.as_file().sync_all()?;
-                Some(tmp)
-            }
+            Some(bytes) => Some(temp_with(parent(path)?, bytes, true)?),
             None => None,
         };
         let old = match std::fs::read(path) {
@@ -120,6 +251,76 @@ pub fn is_temp_name(name: &str) -> bool {
     name.starts_with(TMP_PREFIX)
 }
 
+/// Who is behind a temp file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TempWriter {
+    /// Process `pid` is alive: probably still writing.
+    Running(u32),
+    /// The writer is gone: the file is garbage.
+    Gone,
+}
+
+/// Temp files of old versions carry no pid: garbage once this old.
+const UNOWNED_TEMP_MAX_AGE: Duration = Duration::from_secs(600);
+
+/// Whether the writer of temp file `name` (modified at `modified`) lives.
+pub fn temp_writer(name: &str, modified: Option<SystemTime>) -> TempWriter {
+    let pid = name
+        .strip_prefix(TMP_PREFIX)
+        .and_then(|rest| rest.split_once('-'))
+        .and_then(|(pid, _)| pid.parse::<u32>().ok());
+    match pid {
+        Some(pid) if pid == std::process::id() || process_alive(pid) => TempWriter::Running(pid),
+        Some(_) => TempWriter::Gone,
+        None => {
+            let age = modified.and_then(|m| SystemTime::now().duration_since(m).ok());
+            if age.is_some_and(|a| a > UNOWNED_TEMP_MAX_AGE) {
+                TempWriter::Gone
+            } else {
+                TempWriter::Running(0)
+            }
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_pid: u32) -> bool {
+    // Cannot tell cheaply: keep the file (`gemba check` still lists it).
+    true
+}
+
+/// Remove the temp files in `dir` whose writer is gone; once per directory
+/// per process, so a batch pays for one directory scan. Best effort: a
+/// failure here never fails the write that triggered it.
+pub fn sweep(dir: &Path) {
+    static SWEPT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+    {
+        let mut swept = SWEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if !swept.insert(dir.to_path_buf()) {
+            return;
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !is_temp_name(name) {
+            continue;
+        }
+        let modified = entry.metadata().and_then(|m| m.modified()).ok();
+        if temp_writer(name, modified) == TempWriter::Gone {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn parent(path: &Path) -> io::Result<&Path> {
     path.parent()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent directory"))
@@ -132,6 +333,15 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
 
     #[test]
     fn replace_all_is_all_or_nothing() {
@@ -148,26 +358,92 @@ mod tests {
         let missing = dir.path().join("nope/c");
         assert!(replace_all(&[(&a, Some(b"a3")), (&missing, Some(b"c"))]).is_err());
         assert_eq!(std::fs::read(&a).unwrap(), b"a2");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 1, "no temp files left: {names:?}");
+        assert_eq!(names(dir.path()), ["a"], "no temp files left");
     }
 
     #[test]
     fn write_replaces_and_create_new_refuses() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.json");
-        create_new(&p, b"one\n").unwrap();
-        let err = create_new(&p, b"two\n").unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(create_new(&p, b"one\n").unwrap(), Handoff::Won);
+        assert_eq!(create_new(&p, b"two\n").unwrap(), Handoff::AlreadyTaken);
         write(&p, b"three\n").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"three\n");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
+        assert_eq!(names(dir.path()), ["a.json"], "no temp files left");
+    }
+
+    #[test]
+    fn move_new_never_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
+        std::fs::write(&a, b"a").unwrap();
+        std::fs::write(&c, b"c").unwrap();
+        assert_eq!(move_new(&a, &c).unwrap(), Handoff::AlreadyTaken);
+        assert_eq!(std::fs::read(&c).unwrap(), b"c", "target kept");
+        assert_eq!(move_new(&a, &b).unwrap(), Handoff::Won);
+        assert_eq!(move_new(&a, &b).unwrap(), Handoff::AlreadyTaken, "source gone");
+        assert_eq!(std::fs::read(&b).unwrap(), b"a");
+        assert!(move_new(&b, &dir.path().join("no/such/dir")).is_err());
+        // The fallback behaves the same.
+        std::fs::write(&a, b"a2").unwrap();
+        assert_eq!(link_then_unlink(&a, &c).unwrap(), Handoff::AlreadyTaken);
+        assert_eq!(link_then_unlink(&a, &dir.path().join("d")).unwrap(), Handoff::Won);
+        assert_eq!(link_then_unlink(&a, &dir.path().join("e")).unwrap(), Handoff::AlreadyTaken);
+        assert_eq!(names(dir.path()), ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn racing_movers_have_one_winner() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("packet");
+        std::fs::write(&from, b"p").unwrap();
+        let wins: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..16)
+                .map(|i| {
+                    let (from, to) = (&from, dir.path().join(format!("taken-{i}")));
+                    s.spawn(move || move_new(from, &to).unwrap() == Handoff::Won)
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap() as usize).sum()
+        });
+        assert_eq!(wins, 1);
+        assert_eq!(names(dir.path()).len(), 1);
+    }
+
+    #[test]
+    fn batch_writes_every_file_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let jobs: Vec<(PathBuf, Vec<u8>)> = (0..BATCH_SYNC_MIN * 2)
+            .map(|i| (dir.path().join(format!("{i:03}")), vec![b'x'; i]))
             .collect();
-        assert_eq!(names.len(), 1, "no temp files left: {names:?}");
+        write_batch(&jobs).unwrap();
+        for (path, bytes) in &jobs {
+            assert_eq!(&std::fs::read(path).unwrap(), bytes);
+        }
+        assert_eq!(names(dir.path()).len(), jobs.len());
+    }
+
+    #[test]
+    fn sweep_removes_temp_files_of_dead_writers_only() {
+        let dir = tempfile::tempdir().unwrap();
+        // pid 4194304 is above Linux's pid_max limit: never alive.
+        let dead = dir.path().join(".gemba-tmp-4194304-abc123");
+        let mine = dir
+            .path()
+            .join(format!(".gemba-tmp-{}-abc123", std::process::id()));
+        let fresh_legacy = dir.path().join(".gemba-tmp-Xy12Zq");
+        for p in [&dead, &mine, &fresh_legacy] {
+            std::fs::write(p, b"partial").unwrap();
+        }
+        assert_eq!(temp_writer(".gemba-tmp-4194304-abc123", None), TempWriter::Gone);
+        sweep(dir.path());
+        assert!(!dead.exists());
+        assert!(mine.exists() && fresh_legacy.exists());
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        assert_eq!(temp_writer(".gemba-tmp-Xy12Zq", Some(old)), TempWriter::Gone);
     }
 }

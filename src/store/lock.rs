@@ -1,32 +1,180 @@
-//! Advisory locks on separate lock files (never on a data file: a rename
-//! replaces the data file's inode). Released when the guard drops.
+//! Scoped advisory locks on separate lock files (never on a data file: a
+//! rename replaces the data file's inode). A lock guards one kind of
+//! read-modify-write (`beads.lock`, `enrichment.lock`, ...), never the
+//! whole store; handoffs (claims, queue takes) take none. Waiting is
+//! bounded: after `timeout` the caller gets [`Error::LockTimeout`] naming
+//! the holder, which each holder writes into the lock file.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+/// What a lock protects; each has its own file under `.gemba/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// Read-modify-write of bead files (create, update, close, import).
+    Beads,
+    /// Enrichment files (edits, extract, backfill).
+    Enrichment,
+    /// `vocabulary.yaml` and the suggestions reviewing it.
+    Vocabulary,
+    /// Appends to the event log (held for one append).
+    Log,
+}
+
+impl Scope {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Scope::Beads => "beads.lock",
+            Scope::Enrichment => "enrichment.lock",
+            Scope::Vocabulary => "vocabulary.lock",
+            Scope::Log => "log.lock",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "timed out after {:.1} s waiting for {} held by {holder} (store.lock_timeout in config.yaml)",
+        waited.as_secs_f64(),
+        path.display()
+    )]
+    LockTimeout {
+        path: PathBuf,
+        holder: String,
+        waited: Duration,
+    },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+}
+
+/// Held until dropped.
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    file: File,
     path: PathBuf,
 }
 
+/// Wait this long before saying that we wait.
+const QUIET_WAIT: Duration = Duration::from_millis(200);
+
 impl Lock {
-    /// Block until the exclusive lock on `path` is ours.
-    pub fn acquire(path: &Path) -> io::Result<Lock> {
-        let file = std::fs::OpenOptions::new()
+    /// Take the exclusive lock on `path`, waiting at most `timeout`. After
+    /// a short wait `on_wait` is told once who holds it, as
+    /// `waiting for <shown> held by pid N (gemba import)`. `holder` (e.g.
+    /// `gemba import`) is written into the file for the next waiter.
+    pub fn acquire(
+        path: &Path,
+        shown: &str,
+        holder: &str,
+        timeout: Duration,
+        on_wait: &dyn Fn(&str),
+    ) -> Result<Lock, Error> {
+        let io_err = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
-            .open(path)?;
-        file.lock()?;
+            .open(path)
+            .map_err(io_err)?;
+        let start = Instant::now();
+        let mut told = false;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_err(e)),
+            }
+            let waited = start.elapsed();
+            if waited >= timeout {
+                return Err(Error::LockTimeout {
+                    path: path.to_path_buf(),
+                    holder: read_holder(&mut file),
+                    waited,
+                });
+            }
+            if !told && waited >= QUIET_WAIT {
+                on_wait(&format!(
+                    "waiting for {shown} held by {}",
+                    read_holder(&mut file)
+                ));
+                told = true;
+            }
+            std::thread::sleep(pause.min(timeout - waited));
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+        // Ours now: say who we are (best effort; only messages read it).
+        let me = format!("pid {} ({holder})\n", std::process::id());
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(me.as_bytes()));
         Ok(Lock {
-            _file: file,
+            file,
             path: path.to_path_buf(),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // The next holder overwrites it; clearing avoids naming a process
+        // that no longer holds the lock.
+        let _ = self.file.set_len(0);
+    }
+}
+
+fn read_holder(file: &mut File) -> String {
+    let mut text = String::new();
+    let _ = file.rewind().and_then(|()| file.read_to_string(&mut text));
+    match text.trim() {
+        "" => "another process".to_string(),
+        t => t.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn waits_says_who_and_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("beads.lock");
+        let quiet = |_: &str| {};
+        let held = Lock::acquire(&path, "beads.lock", "gemba import", Duration::ZERO, &quiet).unwrap();
+        let said = RefCell::new(Vec::new());
+        let err = Lock::acquire(
+            &path,
+            ".gemba/beads.lock",
+            "gemba bead update",
+            Duration::from_millis(400),
+            &|m: &str| said.borrow_mut().push(m.to_string()),
+        )
+        .unwrap_err();
+        let me = std::process::id();
+        assert_eq!(
+            said.into_inner(),
+            [format!("waiting for .gemba/beads.lock held by pid {me} (gemba import)")]
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("held by pid {me} (gemba import)")),
+            "{err}"
+        );
+        drop(held);
+        Lock::acquire(&path, "x", "gemba bead update", Duration::ZERO, &quiet).unwrap();
     }
 }

@@ -5,11 +5,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Error, IoContext, Result, Store, lock::Lock};
+use super::{Error, IoContext, Result, Scope, Store};
 use crate::format::{self, ParseError};
 use crate::model::Event;
-
-const LOG_LOCK: &str = "log.lock";
 
 /// The log file an event belongs in: the UTC day of its timestamp.
 pub fn file_for(store: &Store, event: &Event) -> PathBuf {
@@ -25,8 +23,7 @@ pub fn file_for(store: &Store, event: &Event) -> PathBuf {
 pub fn append(store: &Store, event: &Event) -> Result<PathBuf> {
     let dir = store.log_dir();
     std::fs::create_dir_all(&dir).at(&dir)?;
-    let lock_path = store.root().join(LOG_LOCK);
-    let _lock = Lock::acquire(&lock_path).at(&lock_path)?;
+    let _lock = store.lock(Scope::Log)?;
     let path = file_for(store, event);
     let mut line = serde_json::to_vec(event).expect("event serializes");
     line.push(b'\n');

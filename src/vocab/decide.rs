@@ -1,6 +1,6 @@
 //! What approving a suggestion changes, computed in full before anything is
 //! written. Pure: the caller swaps every file in one
-//! [`Tx::replace_all`](crate::store::Tx::replace_all).
+//! [`Changes::replace_all`](crate::store::Changes::replace_all).
 //!
 //! - **merge** `terms` into `target`: the merged terms leave the vocabulary;
 //!   their names and aliases become aliases of `target`, so chains keep

@@ -15,12 +15,11 @@ use super::decide::{self, Decider};
 use super::drift::{self, Outcome};
 use super::usage::{self, Usage};
 use super::{Error, Result};
-use crate::format::{self, ParseError};
-use crate::model::id;
+use crate::format;
 use crate::model::suggestion::{Suggestion, SuggestionStatus};
 use crate::model::vocabulary::normalize_tag;
 use crate::model::{Event, Term, Vocabulary, timestamp};
-use crate::store::{self, Store, Tx};
+use crate::store::{self, Changes, Scope, Store, kind};
 
 /// Kinds of the events this module logs start with this.
 pub const EVENT_PREFIX: &str = "concepts.";
@@ -32,76 +31,19 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
     }
 }
 
-pub fn suggestions_dir(store: &Store) -> PathBuf {
-    store.root().join(store::SUGGESTIONS_DIR)
-}
-
-/// `.gemba/suggestions/<escaped id>.yaml`; rejects hostile ids.
-pub fn suggestion_path(store: &Store, id: &str) -> Result<PathBuf> {
-    id::validate(id).map_err(store::Error::from)?;
-    Ok(suggestions_dir(store).join(format!("{}.yaml", id::escape(id))))
-}
-
-/// Parse a suggestion file and check its shape and that its id matches
-/// the file name.
-pub fn parse_suggestion(path: &Path, text: &str) -> Result<Suggestion, ParseError> {
-    let s: Suggestion = format::from_yaml(path, text)?;
-    s.validate().map_err(|m| ParseError::new(path, 0, 0, m))?;
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .and_then(id::unescape);
-    if stem.as_deref() != Some(s.id.as_str()) {
-        let expected = id::escape(&s.id);
-        return Err(ParseError::new(
-            path,
-            0,
-            0,
-            format!(
-                "id {:?} does not match the file name (expected {expected}.yaml)",
-                s.id
-            ),
-        ));
-    }
-    Ok(s)
-}
-
 /// Every suggestion, oldest first (then by id). A malformed file is an
 /// error naming its path, line and column.
 pub fn load_suggestions(store: &Store) -> Result<Vec<Suggestion>> {
-    let dir = suggestions_dir(store);
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io_at(&dir)(e)),
-    };
-    let mut paths = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(io_at(&dir))?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.ends_with(".yaml") && !store::atomic::is_temp_name(name) {
-            paths.push(entry.path());
-        }
-    }
-    paths.sort();
-    let mut out = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(io_at(&path))?;
-        out.push(parse_suggestion(&path, &text)?);
-    }
+    let mut out: Vec<Suggestion> = store.load_all()?.into_iter().map(|(_, s)| s).collect();
     out.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
     Ok(out)
 }
 
 pub fn read_suggestion(store: &Store, id: &str) -> Result<(PathBuf, Suggestion)> {
-    let path = suggestion_path(store, id)?;
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok((path.clone(), parse_suggestion(&path, &text)?)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            Err(Error::SuggestionNotFound(id.to_string()))
-        }
-        Err(e) => Err(io_at(&path)(e)),
+    let path = store.path(&kind::SUGGESTIONS, id)?;
+    match store.read(id)? {
+        Some(s) => Ok((path, s)),
+        None => Err(Error::SuggestionNotFound(id.to_string())),
     }
 }
 
@@ -172,14 +114,15 @@ fn repo_inputs(store: &Store) -> Result<RepoInputs> {
 
 /// `gemba concepts bootstrap`.
 pub fn bootstrap(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     options: &BootstrapOptions,
     actor: &str,
     now: Timestamp,
 ) -> Result<(BootstrapReport, Option<Event>)> {
     let store = tx.store();
-    let mut vocabulary = store.read_vocabulary()?;
     let inputs = repo_inputs(store)?;
+    let _lock = store.lock(Scope::Vocabulary)?;
+    let mut vocabulary = store.read_vocabulary()?;
     let facts = RepoFacts {
         tracked: &inputs.tracked,
         cargo_toml: inputs.cargo_toml.as_deref(),
@@ -319,9 +262,10 @@ pub struct DriftReport {
 }
 
 /// `gemba concepts drift`: write new suggestions; never applies them.
-pub fn drift(tx: &mut Tx<'_>, actor: &str, now: Timestamp) -> Result<(DriftReport, Option<Event>)> {
+pub fn drift(tx: &mut Changes<'_>, actor: &str, now: Timestamp) -> Result<(DriftReport, Option<Event>)> {
     let store = tx.store();
     let config = store.config().vocab.clone();
+    let _lock = store.lock(Scope::Vocabulary)?;
     let vocabulary = store.read_vocabulary()?;
     let usage = load_usage(store, &vocabulary)?;
     let existing = load_suggestions(store)?;
@@ -354,17 +298,8 @@ pub fn drift(tx: &mut Tx<'_>, actor: &str, now: Timestamp) -> Result<(DriftRepor
     if report.new.is_empty() {
         return Ok((report, None));
     }
-    let jobs = report
-        .new
-        .iter()
-        .map(|s| {
-            Ok((
-                suggestion_path(store, &s.id)?,
-                format::to_yaml_string(s).into_bytes(),
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    tx.write_files(jobs)?;
+    let items: Vec<(&str, &Suggestion)> = report.new.iter().map(|s| (s.id.as_str(), s)).collect();
+    tx.write_all(&items)?;
     let ids: Vec<&str> = report.new.iter().map(|s| s.id.as_str()).collect();
     let ev = Event::new(
         now,
@@ -403,13 +338,17 @@ pub struct ApproveReport {
 /// computed first; then the vocabulary, every affected enrichment file and
 /// the suggestion are swapped in one all-or-nothing step.
 pub fn approve(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     id: &str,
     by: &str,
     actor: &str,
     now: Timestamp,
 ) -> Result<(ApproveReport, Event)> {
     let store = tx.store();
+    // Rewrites the vocabulary and enrichment files: both locks, always in
+    // this order.
+    let _vocabulary = store.lock(Scope::Vocabulary)?;
+    let _enrichment = store.lock(Scope::Enrichment)?;
     let (path, suggestion) = read_suggestion(store, id)?;
     let vocabulary = store.read_vocabulary()?;
     let enrichments = store.load_enrichments()?;
@@ -426,7 +365,7 @@ pub fn approve(
     )];
     for (bead, enrichment) in &plan.enrichments {
         changes.push((
-            store.enrichment_path(bead)?,
+            store.path(&kind::ENRICHMENT, bead)?,
             enrichment
                 .as_ref()
                 .map(|e| format::to_yaml_string(e).into_bytes()),
@@ -469,7 +408,7 @@ pub fn approve(
 
 /// `gemba concepts reject`: mark a pending suggestion rejected, with why.
 pub fn reject(
-    tx: &mut Tx<'_>,
+    tx: &mut Changes<'_>,
     id: &str,
     reason: &str,
     by: &str,
@@ -480,6 +419,7 @@ pub fn reject(
     if reason.is_empty() {
         return Err(Error::Invalid("a rejection needs a reason".into()));
     }
+    let _lock = tx.store().lock(Scope::Vocabulary)?;
     let (path, mut suggestion) = read_suggestion(tx.store(), id)?;
     if suggestion.status != SuggestionStatus::Pending {
         return Err(decide::Error::NotPending {

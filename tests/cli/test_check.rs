@@ -250,7 +250,10 @@ fn warnings_alone_exit_zero() {
     );
     assert!(out.status.success(), "{}", render(&out));
     env.write(".gemba/beads/notes.txt", "scratch\n");
-    env.write(".gemba/beads/.gemba-tmp-Ab12Cd", "{\n  \"id\": \"a-");
+    // A temp file whose writer is gone (no process has a pid above
+    // Linux's limit), and one whose writer runs (pid 1 always does).
+    env.write(".gemba/beads/.gemba-tmp-4194304-Ab12Cd", "{\n  \"id\": \"a-");
+    env.write(".gemba/beads/.gemba-tmp-1-Zz99Yy", "{");
 
     let (code, report) = check_report(&env);
     assert_eq!(code, Some(0), "{report}");
@@ -261,9 +264,14 @@ fn warnings_alone_exit_zero() {
         &report["warnings"],
         &[
             want(
-                "beads/.gemba-tmp-Ab12Cd",
+                "beads/.gemba-tmp-1-Zz99Yy",
                 None,
-                "leftover temporary file from an interrupted write; safe to delete",
+                "temporary file of a write in progress (pid 1)",
+            ),
+            want(
+                "beads/.gemba-tmp-4194304-Ab12Cd",
+                None,
+                "leftover temporary file of an interrupted write (its writer is gone); the next write here removes it, or delete it",
             ),
             want(
                 "beads/notes.txt",
@@ -282,7 +290,7 @@ fn warnings_alone_exit_zero() {
     assert_eq!(out.status.code(), Some(0), "{}", render(&out));
     assert_eq!(
         stdout(&out),
-        "checked 4 files (1 beads): 0 error(s), 3 warning(s)\n"
+        "checked 4 files (1 beads): 0 error(s), 4 warning(s)\n"
     );
     // A dangling `related` link is not an ordering edge: no warning.
     env.write(

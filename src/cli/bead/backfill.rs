@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
         dry_run: args.dry_run,
     };
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
+    let mut changes = store.changes();
     let bar = ui::progress(ctx, "backfill");
     let progress = |done: usize, total: usize| {
         if let Some(bar) = &bar {
@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
             bar.set_position(done as u64);
         }
     };
-    let report = ops::backfill(&mut tx, &options, &progress, ctx.now)?;
+    let report = ops::backfill(&mut changes, &options, &progress, ctx.now)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -71,7 +71,7 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
         ),
     )
     .with("beads", &report.written);
-    tx.finish(&[ev])?;
+    changes.finish(&[ev])?;
     if ctx.json {
         ui::json(&report);
     } else {

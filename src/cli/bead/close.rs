@@ -14,10 +14,10 @@ pub struct BeadCloseArgs {
 
 pub fn run(ctx: &Ctx, args: BeadCloseArgs) -> CliResult {
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
-    let (bead, event) = beads::close(&mut tx, &args.id, args.reason, &ctx.actor, ctx.now)?;
+    let mut changes = store.changes();
+    let (bead, event) = beads::close(&mut changes, &args.id, args.reason, &ctx.actor, ctx.now)?;
     let changed = event.is_some();
-    tx.finish(event.as_slice())?;
+    changes.finish(event.as_slice())?;
     if ctx.json {
         ui::json(&bead);
     } else if changed {

@@ -26,16 +26,16 @@ pub struct BeadConceptsArgs {
 
 pub fn run(ctx: &Ctx, args: BeadConceptsArgs) -> CliResult {
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
+    let mut changes = store.changes();
     let (edited, ev) = ops::edit_concepts(
-        &mut tx,
+        &mut changes,
         &args.id,
         args.op.into(),
         &args.tags,
         &ctx.actor,
         ctx.now,
     )?;
-    tx.finish(ev.as_slice())?;
+    changes.finish(ev.as_slice())?;
     if !args.force {
         for tag in &edited.unknown_concepts {
             ui::warn(

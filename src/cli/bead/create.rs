@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, args: BeadCreateArgs) -> CliResult {
         .map(|d| beads::parse_dep(d))
         .collect::<Result<Vec<_>, _>>()?;
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
+    let mut changes = store.changes();
     let new = NewBead {
         title: args.title,
         description: args.body,
@@ -53,8 +53,8 @@ pub fn run(ctx: &Ctx, args: BeadCreateArgs) -> CliResult {
         labels: args.labels,
         assignee: args.assignee,
     };
-    let (bead, event) = beads::create(&mut tx, new, &ctx.actor, ctx.now)?;
-    tx.finish(&[event])?;
+    let (bead, event) = beads::create(&mut changes, new, &ctx.actor, ctx.now)?;
+    changes.finish(&[event])?;
     if ctx.json {
         ui::json(&bead);
     } else {

@@ -56,9 +56,9 @@ pub fn run(ctx: &Ctx, args: BeadExtractArgs) -> CliResult {
         spec: read(ctx, args.spec, args.spec_file)?,
     };
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
+    let mut changes = store.changes();
     let (result, ev) = ops::extract_one(
-        &mut tx,
+        &mut changes,
         &args.id,
         &texts,
         args.merge,
@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx, args: BeadExtractArgs) -> CliResult {
         &ctx.actor,
         ctx.now,
     )?;
-    tx.finish(ev.as_slice())?;
+    changes.finish(ev.as_slice())?;
     if ctx.json {
         ui::json(&result);
         return Ok(());

@@ -47,9 +47,9 @@ pub fn run(ctx: &Ctx, args: BeadSizeArgs) -> CliResult {
             (id, Some((size, Source::Heuristic)))
         }
     };
-    let mut tx = store.begin()?;
-    let (edited, ev) = ops::set_size(&mut tx, &id, size, &ctx.actor, ctx.now)?;
-    tx.finish(ev.as_slice())?;
+    let mut changes = store.changes();
+    let (edited, ev) = ops::set_size(&mut changes, &id, size, &ctx.actor, ctx.now)?;
+    changes.finish(ev.as_slice())?;
     super::report_edit(ctx, &edited);
     Ok(())
 }

@@ -33,9 +33,9 @@ pub fn run(ctx: &Ctx, args: BeadStatusArgs) -> CliResult {
         StatusOp::Clear { id } => (id, None),
     };
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
-    let (edited, ev) = ops::set_status(&mut tx, &id, status, &ctx.actor, ctx.now)?;
-    tx.finish(ev.as_slice())?;
+    let mut changes = store.changes();
+    let (edited, ev) = ops::set_status(&mut changes, &id, status, &ctx.actor, ctx.now)?;
+    changes.finish(ev.as_slice())?;
     super::report_edit(ctx, &edited);
     Ok(())
 }

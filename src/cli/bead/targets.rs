@@ -38,16 +38,16 @@ impl From<Op> for ListOp {
 
 pub fn run(ctx: &Ctx, args: BeadTargetsArgs) -> CliResult {
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
+    let mut changes = store.changes();
     let (edited, ev) = ops::edit_targets(
-        &mut tx,
+        &mut changes,
         &args.id,
         args.op.into(),
         &args.globs,
         &ctx.actor,
         ctx.now,
     )?;
-    tx.finish(ev.as_slice())?;
+    changes.finish(ev.as_slice())?;
     super::report_edit(ctx, &edited);
     Ok(())
 }

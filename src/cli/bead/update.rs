@@ -81,9 +81,9 @@ pub fn run(ctx: &Ctx, args: BeadUpdateArgs) -> CliResult {
         remove_deps: args.remove_dep,
     };
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
-    let (updated, event) = beads::update(&mut tx, &args.id, patch, &ctx.actor, ctx.now)?;
-    tx.finish(event.as_slice())?;
+    let mut changes = store.changes();
+    let (updated, event) = beads::update(&mut changes, &args.id, patch, &ctx.actor, ctx.now)?;
+    changes.finish(event.as_slice())?;
     if ctx.json {
         ui::json(&updated);
     } else if updated.changed.is_empty() {

@@ -26,10 +26,10 @@ pub struct ConceptsApproveArgs {
 
 pub fn run(ctx: &Ctx, args: ConceptsApproveArgs) -> CliResult {
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
+    let mut changes = store.changes();
     let by = args.by.as_deref().unwrap_or(&ctx.actor);
-    let (report, ev) = ops::approve(&mut tx, &args.id, by, &ctx.actor, ctx.now)?;
-    tx.finish(&[ev])?;
+    let (report, ev) = ops::approve(&mut changes, &args.id, by, &ctx.actor, ctx.now)?;
+    changes.finish(&[ev])?;
     if ctx.json {
         ui::json(&report);
     } else {

@@ -27,13 +27,13 @@ pub struct ConceptsBootstrapArgs {
 
 pub fn run(ctx: &Ctx, args: ConceptsBootstrapArgs) -> CliResult {
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
+    let mut changes = store.changes();
     let options = BootstrapOptions {
         max: args.max,
         dry_run: args.dry_run,
     };
-    let (report, ev) = ops::bootstrap(&mut tx, &options, &ctx.actor, ctx.now)?;
-    tx.finish(ev.as_slice())?;
+    let (report, ev) = ops::bootstrap(&mut changes, &options, &ctx.actor, ctx.now)?;
+    changes.finish(ev.as_slice())?;
     if ctx.json {
         ui::json(&report);
         return Ok(());

@@ -24,9 +24,9 @@ pub struct ConceptsDriftArgs {}
 
 pub fn run(ctx: &Ctx, _args: ConceptsDriftArgs) -> CliResult {
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
-    let (report, ev) = ops::drift(&mut tx, &ctx.actor, ctx.now)?;
-    tx.finish(ev.as_slice())?;
+    let mut changes = store.changes();
+    let (report, ev) = ops::drift(&mut changes, &ctx.actor, ctx.now)?;
+    changes.finish(ev.as_slice())?;
     if ctx.json {
         ui::json(&report);
         return Ok(());

@@ -25,10 +25,10 @@ pub struct ConceptsRejectArgs {
 
 pub fn run(ctx: &Ctx, args: ConceptsRejectArgs) -> CliResult {
     let store = ctx.store()?;
-    let mut tx = store.begin()?;
+    let mut changes = store.changes();
     let by = args.by.as_deref().unwrap_or(&ctx.actor);
-    let (suggestion, ev) = ops::reject(&mut tx, &args.id, &args.reason, by, &ctx.actor, ctx.now)?;
-    tx.finish(&[ev])?;
+    let (suggestion, ev) = ops::reject(&mut changes, &args.id, &args.reason, by, &ctx.actor, ctx.now)?;
+    changes.finish(&[ev])?;
     if ctx.json {
         ui::json(&suggestion);
     } else {

@@ -1,0 +1,241 @@
+//! The files one command writes, then its events and its commit.
+//!
+//! A `Changes` holds no lock: operations take the [`Scope`](super::Scope)
+//! lock for the read-modify-write they do (a long command, per batch), so
+//! a claim or a queue take never waits on an import.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::kind::{self, Entity};
+use super::{Error, Handoff, IoContext, Result, Store, atomic, log, parallel};
+use crate::format;
+use crate::model::{Bead, Enrichment, Event};
+
+/// What a write did, so re-imports can count and skip unchanged files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// The files one command changed: `finish` logs its events and, with
+/// `git.auto_commit`, commits exactly those files.
+#[derive(Debug)]
+pub struct Changes<'s> {
+    store: &'s Store,
+    changed: Vec<PathBuf>,
+    /// Directories with renames not yet fsynced (synced once, at the end).
+    unsynced_dirs: Vec<PathBuf>,
+}
+
+impl<'s> Changes<'s> {
+    pub(super) fn new(store: &'s Store) -> Changes<'s> {
+        Changes {
+            store,
+            changed: Vec::new(),
+            unsynced_dirs: Vec::new(),
+        }
+    }
+
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
+    fn record(&mut self, path: &Path, written: Written) {
+        if written == Written::Unchanged {
+            return;
+        }
+        self.changed.push(path.to_path_buf());
+        if let Some(dir) = path.parent()
+            && !self.unsynced_dirs.iter().any(|d| d == dir)
+        {
+            self.unsynced_dirs.push(dir.to_path_buf());
+        }
+    }
+
+    /// Write `bytes` to `path` unless the file already holds exactly them.
+    pub fn write_file(&mut self, path: &Path, bytes: &[u8]) -> Result<Written> {
+        Ok(self.write_files(vec![(path.to_path_buf(), bytes.to_vec())])?[0])
+    }
+
+    /// Write many files, each only if its bytes changed, each atomically
+    /// (see [`atomic::write_batch`]); each directory is fsynced once, at
+    /// the end.
+    pub fn write_files(&mut self, jobs: Vec<(PathBuf, Vec<u8>)>) -> Result<Vec<Written>> {
+        let mut dirs: Vec<&Path> = jobs.iter().filter_map(|(p, _)| p.parent()).collect();
+        dirs.dedup();
+        for dir in dirs {
+            std::fs::create_dir_all(dir).at(dir)?;
+        }
+        let outcomes = parallel(&jobs, |(path, bytes)| compare(path, bytes))?;
+        let changed: Vec<(PathBuf, Vec<u8>)> = jobs
+            .into_iter()
+            .zip(&outcomes)
+            .filter(|(_, w)| **w != Written::Unchanged)
+            .map(|(job, _)| job)
+            .collect();
+        let first = changed.first().map(|(p, _)| p.clone()).unwrap_or_default();
+        atomic::write_batch(&changed).at(&first)?;
+        let mut written = outcomes.iter().filter(|w| **w != Written::Unchanged);
+        for (path, _) in &changed {
+            self.record(path, *written.next().expect("one outcome per change"));
+        }
+        Ok(outcomes)
+    }
+
+    /// Write entities (stable bytes; unchanged ones are not rewritten).
+    pub fn write_all<E: Entity>(&mut self, items: &[(&str, &E)]) -> Result<Vec<Written>> {
+        let jobs = items
+            .iter()
+            .map(|(id, value)| Ok((self.store.path(E::KIND, id)?, kind::to_bytes(*value))))
+            .collect::<Result<_>>()?;
+        self.write_files(jobs)
+    }
+
+    pub fn write_bead(&mut self, bead: &Bead) -> Result<Written> {
+        Ok(self.write_beads(std::slice::from_ref(bead))?[0])
+    }
+
+    pub fn write_beads(&mut self, beads: &[Bead]) -> Result<Vec<Written>> {
+        let items: Vec<(&str, &Bead)> = beads.iter().map(|b| (b.id.as_str(), b)).collect();
+        self.write_all(&items)
+    }
+
+    /// Write enrichment files; an empty enrichment removes its file.
+    pub fn write_enrichments(&mut self, items: &[(String, Enrichment)]) -> Result<Vec<Written>> {
+        let (empty, full): (Vec<_>, Vec<_>) = items.iter().partition(|(_, e)| e.is_empty());
+        for (id, _) in empty {
+            self.remove(&kind::ENRICHMENT, id)?;
+        }
+        let items: Vec<(&str, &Enrichment)> = full.iter().map(|(id, e)| (id.as_str(), e)).collect();
+        self.write_all(&items)
+    }
+
+    pub fn write_enrichment(&mut self, bead_id: &str, enrichment: &Enrichment) -> Result<Written> {
+        if enrichment.is_empty() {
+            return self.remove(&kind::ENRICHMENT, bead_id);
+        }
+        Ok(self.write_all(&[(bead_id, enrichment)])?[0])
+    }
+
+    /// Delete an entity's file (`Unchanged` when there was none).
+    pub fn remove(&mut self, kind: &kind::Kind, id: &str) -> Result<Written> {
+        let path = self.store.path(kind, id)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                self.record(&path, Written::Updated);
+                Ok(Written::Updated)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Written::Unchanged),
+            Err(e) => Err(e).at(&path),
+        }
+    }
+
+    /// Create a bead that must not exist yet (exactly one racing creator wins).
+    pub fn create_bead(&mut self, bead: &Bead) -> Result<()> {
+        let bytes = kind::to_bytes(bead);
+        match self.store.create_new(&kind::BEADS, &bead.id, &bytes)? {
+            Handoff::Won => {
+                self.changed.push(self.store.path(&kind::BEADS, &bead.id)?);
+                Ok(())
+            }
+            Handoff::AlreadyTaken => Err(Error::Exists {
+                kind: "bead",
+                id: bead.id.clone(),
+            }),
+        }
+    }
+
+    pub fn write_yaml<T: Serialize>(&mut self, path: &Path, value: &T) -> Result<Written> {
+        self.write_file(path, format::to_yaml_string(value).as_bytes())
+    }
+
+    /// Replace several files as one all-or-nothing change (see
+    /// [`atomic::replace_all`]); `None` deletes. Unchanged files are skipped.
+    pub fn replace_all(&mut self, changes: Vec<(PathBuf, Option<Vec<u8>>)>) -> Result<usize> {
+        let changes: Vec<(PathBuf, Option<Vec<u8>>)> = changes
+            .into_iter()
+            .filter(|(path, new)| std::fs::read(path).ok() != *new)
+            .collect();
+        let refs: Vec<(&Path, Option<&[u8]>)> = changes
+            .iter()
+            .map(|(p, b)| (p.as_path(), b.as_deref()))
+            .collect();
+        let first = refs
+            .first()
+            .map(|(p, _)| p.to_path_buf())
+            .unwrap_or_else(|| self.store.root.clone());
+        atomic::replace_all(&refs).at(&first)?;
+        for (path, _) in &changes {
+            self.changed.push(path.clone());
+        }
+        Ok(changes.len())
+    }
+
+    pub fn changed(&self) -> &[PathBuf] {
+        &self.changed
+    }
+
+    fn sync_dirs(&mut self) -> Result<()> {
+        for dir in std::mem::take(&mut self.unsynced_dirs) {
+            atomic::sync_dir(&dir).at(&dir)?;
+        }
+        Ok(())
+    }
+
+    /// Append the events to the log and auto-commit what changed. A command
+    /// that changed nothing logs nothing.
+    pub fn finish(mut self, events: &[Event]) -> Result<()> {
+        self.sync_dirs()?;
+        if self.changed.is_empty() || events.is_empty() {
+            return Ok(());
+        }
+        for event in events {
+            let path = log::append(self.store, event)?;
+            if !self.changed.contains(&path) {
+                self.changed.push(path);
+            }
+        }
+        if self.store.config.git.auto_commit
+            && let Some(worktree) = &self.store.worktree
+        {
+            let rel: Vec<PathBuf> = self
+                .changed
+                .iter()
+                .filter_map(|p| p.strip_prefix(worktree).ok().map(Path::to_path_buf))
+                .collect();
+            let message = commit_message(events);
+            crate::git::commit_paths(worktree, &rel, &message)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Changes<'_> {
+    fn drop(&mut self) {
+        // Best effort on error paths: what was renamed should also be durable.
+        let _ = self.sync_dirs();
+    }
+}
+
+/// Whether `path` already holds exactly `bytes`.
+fn compare(path: &Path, bytes: &[u8]) -> Result<Written> {
+    match std::fs::read(path) {
+        Ok(old) if old == bytes => Ok(Written::Unchanged),
+        Ok(_) => Ok(Written::Updated),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Written::Created),
+        Err(e) => Err(e).at(path),
+    }
+}
+
+fn commit_message(events: &[Event]) -> String {
+    match events {
+        [one] => format!("gemba: {}", one.message),
+        [first, rest @ ..] => format!("gemba: {} (+{} more)", first.message, rest.len()),
+        [] => "gemba: update".into(),
+    }
+}

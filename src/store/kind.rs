@@ -1,0 +1,180 @@
+//! One description per file kind under `.gemba/`: its directory, suffix,
+//! format, schema and how a parsed file is checked against the id its name
+//! encodes. Every entity directory is read, listed and checked through
+//! these, so a new kind (agents, sessions, claims, queue packets) is one
+//! constant and one `Entity` impl.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::format::{self, ParseError};
+use crate::model::suggestion::Suggestion;
+use crate::model::{Bead, Enrichment, id};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Tool-written state: pretty JSON, stable bytes.
+    Json,
+    /// Files people edit.
+    Yaml,
+}
+
+/// One kind of entity file: `.gemba/<dir>/<escaped id><suffix>`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Kind {
+    /// Singular, for messages: `bead`, `enrichment`, `claim`.
+    pub name: &'static str,
+    /// Directory under `.gemba/`.
+    pub dir: &'static str,
+    pub format: Format,
+    /// Its JSON Schema: `schema/<schema>.schema.json`.
+    pub schema: &'static str,
+}
+
+impl Kind {
+    pub fn suffix(&self) -> &'static str {
+        match self.format {
+            Format::Json => ".json",
+            Format::Yaml => ".yaml",
+        }
+    }
+
+    /// The file name for a valid id.
+    pub fn file_name(&self, id: &str) -> String {
+        format!("{}{}", id::escape(id), self.suffix())
+    }
+
+    /// The id a file name encodes, when it is one [`Kind::file_name`] made.
+    pub fn id_of(&self, file_name: &str) -> Option<String> {
+        file_name
+            .strip_suffix(self.suffix())
+            .and_then(id::unescape)
+    }
+}
+
+pub const BEADS: Kind = Kind {
+    name: "bead",
+    dir: "beads",
+    format: Format::Json,
+    schema: "bead",
+};
+
+pub const ENRICHMENT: Kind = Kind {
+    name: "enrichment",
+    dir: "enrichment",
+    format: Format::Yaml,
+    schema: "enrichment",
+};
+
+pub const SUGGESTIONS: Kind = Kind {
+    name: "suggestion",
+    dir: "suggestions",
+    format: Format::Yaml,
+    schema: "suggestion",
+};
+
+/// One file per claimed bead, created with `O_EXCL` (its model type comes
+/// with selection and claims; until then `check` only parses it as JSON).
+pub const CLAIMS: Kind = Kind {
+    name: "claim",
+    dir: "claims",
+    format: Format::Json,
+    schema: "claim",
+};
+
+/// Every entity kind, in the order `gemba check` reports them.
+pub const ALL: [&Kind; 4] = [&BEADS, &ENRICHMENT, &SUGGESTIONS, &CLAIMS];
+
+/// A type stored one file per id in a [`Kind`]'s directory.
+pub trait Entity: Serialize + DeserializeOwned + Send {
+    const KIND: &'static Kind;
+
+    /// Rules serde cannot express, and that the value is the one its file
+    /// name says (`id` is the id the name encodes).
+    fn validate(&self, _id: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl Entity for Bead {
+    const KIND: &'static Kind = &BEADS;
+
+    fn validate(&self, id: &str) -> Result<(), String> {
+        id::validate(&self.id).map_err(|e| e.to_string())?;
+        same_id(&BEADS, &self.id, id)
+    }
+}
+
+impl Entity for Enrichment {
+    const KIND: &'static Kind = &ENRICHMENT;
+}
+
+impl Entity for Suggestion {
+    const KIND: &'static Kind = &SUGGESTIONS;
+
+    fn validate(&self, id: &str) -> Result<(), String> {
+        Suggestion::validate(self)?;
+        same_id(&SUGGESTIONS, &self.id, id)
+    }
+}
+
+fn same_id(kind: &Kind, inside: &str, from_name: &str) -> Result<(), String> {
+    if inside == from_name {
+        Ok(())
+    } else {
+        Err(format!(
+            "id {inside:?} does not match the file name (expected {})",
+            kind.file_name(inside)
+        ))
+    }
+}
+
+/// Parse one entity file whose name encodes `id`.
+pub fn parse<E: Entity>(path: &Path, bytes: &[u8], id: &str) -> Result<E, ParseError> {
+    let value: E = match E::KIND.format {
+        Format::Json => format::from_json(path, bytes)?,
+        Format::Yaml => {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| ParseError::new(path, 0, 0, format!("not UTF-8: {e}")))?;
+            format::from_yaml(path, text)?
+        }
+    };
+    value
+        .validate(id)
+        .map_err(|m| ParseError::new(path, 0, 0, m))?;
+    Ok(value)
+}
+
+/// The stable bytes of an entity file.
+pub fn to_bytes<E: Entity>(value: &E) -> Vec<u8> {
+    match E::KIND.format {
+        Format::Json => format::to_json_bytes(value),
+        Format::Yaml => format::to_yaml_string(value).into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_foreign_names_do_not() {
+        for kind in ALL {
+            for id in ["bd-a1b2", "gemba/gm-1", "x.1.2"] {
+                assert_eq!(kind.id_of(&kind.file_name(id)).as_deref(), Some(id));
+            }
+            assert_eq!(kind.id_of("README.md"), None);
+            assert_eq!(kind.id_of(&format!(".hidden{}", kind.suffix())), None);
+        }
+    }
+
+    #[test]
+    fn a_bead_must_be_the_one_its_name_says() {
+        let bytes = format::to_json_bytes(&Bead::new("a", "A"));
+        assert!(parse::<Bead>(Path::new("a.json"), &bytes, "a").is_ok());
+        let err = parse::<Bead>(Path::new("b.json"), &bytes, "b").unwrap_err();
+        assert!(err.message.contains("expected a.json"), "{err}");
+    }
+}
