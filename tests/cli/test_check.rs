@@ -302,7 +302,7 @@ fn warnings_alone_exit_zero() {
     );
     let (code, report) = check_report(&env);
     assert_eq!(code, Some(0), "{report}");
-    assert_eq!(report["warnings"].as_array().unwrap().len(), 2, "{report}");
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 3, "{report}");
 }
 
 #[test]
