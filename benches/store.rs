@@ -90,7 +90,8 @@ fn benches(c: &mut Criterion) {
     c.bench_function("bead_json/parse_bead_10k", |b| {
         b.iter(|| {
             for ((path, bytes), bead) in black_box(&files).iter().zip(&beads) {
-                let parsed = gemba::store::kind::parse::<gemba::model::Bead>(path, bytes, &bead.id).expect("parse");
+                let parsed = gemba::store::kind::parse::<gemba::model::Bead>(path, bytes, &bead.id)
+                    .expect("parse");
                 black_box(parsed);
             }
         })

@@ -74,7 +74,12 @@ fn hash36(input: &str) -> String {
 }
 
 /// Create a bead. Children of `parent` get bd-style ids `<parent>.<n>`.
-pub fn create(tx: &mut Changes<'_>, new: NewBead, actor: &str, now: Timestamp) -> Result<(Bead, Event)> {
+pub fn create(
+    tx: &mut Changes<'_>,
+    new: NewBead,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Bead, Event)> {
     check_title(&new.title)?;
     let _lock = tx.store().lock(Scope::Beads)?;
     let all = tx.store().load_beads()?;

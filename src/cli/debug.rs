@@ -61,10 +61,7 @@ pub fn run(ctx: &Ctx, cmd: DebugCommand) -> CliResult {
 
 /// `rel` joined onto `.gemba/`, refusing anything that would leave it.
 fn inside(root: &Path, rel: &Path) -> CliResult<PathBuf> {
-    if rel
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)))
-    {
+    if rel.components().all(|c| matches!(c, Component::Normal(_))) {
         Ok(root.join(rel))
     } else {
         Err(CliError::usage(format!(

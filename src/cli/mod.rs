@@ -81,13 +81,10 @@ enum Command {
 
 pub fn main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
-    let parsed =
-        Cli::command()
-            .try_get_matches()
-            .and_then(|matches| {
-                let cli = Cli::from_arg_matches(&matches)?;
-                Ok((cli, command_name(&matches)))
-            });
+    let parsed = Cli::command().try_get_matches().and_then(|matches| {
+        let cli = Cli::from_arg_matches(&matches)?;
+        Ok((cli, command_name(&matches)))
+    });
     let (cli, command) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {

@@ -405,7 +405,12 @@ pub fn convert_all(items: Vec<Item>, existing: &[Bead]) -> (Vec<(usize, Bead)>, 
 
 /// Import `text` through `tx`. With errors and `strict`, or with
 /// `dry_run`, nothing is written.
-pub fn run(tx: &mut Changes<'_>, path: &Path, text: &str, options: &Options) -> Result<Report, Error> {
+pub fn run(
+    tx: &mut Changes<'_>,
+    path: &Path,
+    text: &str,
+    options: &Options,
+) -> Result<Report, Error> {
     let items = parse(path, text)?;
     let existing = tx.store().load_beads()?;
     let (beads, mut report) = convert_all(items, &existing);

@@ -171,7 +171,12 @@ fn rename_noreplace(_from: &Path, _to: &Path) -> Option<io::Result<()>> {
 fn link_then_unlink(from: &Path, to: &Path) -> io::Result<Handoff> {
     match std::fs::hard_link(from, to) {
         Ok(()) => {}
-        Err(e) if matches!(e.kind(), io::ErrorKind::AlreadyExists | io::ErrorKind::NotFound) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::AlreadyExists | io::ErrorKind::NotFound
+            ) =>
+        {
             return Ok(Handoff::AlreadyTaken);
         }
         Err(e) => return Err(e),
@@ -385,14 +390,24 @@ mod tests {
         assert_eq!(move_new(&a, &c).unwrap(), Handoff::AlreadyTaken);
         assert_eq!(std::fs::read(&c).unwrap(), b"c", "target kept");
         assert_eq!(move_new(&a, &b).unwrap(), Handoff::Won);
-        assert_eq!(move_new(&a, &b).unwrap(), Handoff::AlreadyTaken, "source gone");
+        assert_eq!(
+            move_new(&a, &b).unwrap(),
+            Handoff::AlreadyTaken,
+            "source gone"
+        );
         assert_eq!(std::fs::read(&b).unwrap(), b"a");
         assert!(move_new(&b, &dir.path().join("no/such/dir")).is_err());
         // The fallback behaves the same.
         std::fs::write(&a, b"a2").unwrap();
         assert_eq!(link_then_unlink(&a, &c).unwrap(), Handoff::AlreadyTaken);
-        assert_eq!(link_then_unlink(&a, &dir.path().join("d")).unwrap(), Handoff::Won);
-        assert_eq!(link_then_unlink(&a, &dir.path().join("e")).unwrap(), Handoff::AlreadyTaken);
+        assert_eq!(
+            link_then_unlink(&a, &dir.path().join("d")).unwrap(),
+            Handoff::Won
+        );
+        assert_eq!(
+            link_then_unlink(&a, &dir.path().join("e")).unwrap(),
+            Handoff::AlreadyTaken
+        );
         assert_eq!(names(dir.path()), ["b", "c", "d"]);
     }
 
@@ -408,7 +423,10 @@ mod tests {
                     s.spawn(move || move_new(from, &to).unwrap() == Handoff::Won)
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap() as usize).sum()
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap() as usize)
+                .sum()
         });
         assert_eq!(wins, 1);
         assert_eq!(names(dir.path()).len(), 1);
@@ -439,11 +457,17 @@ mod tests {
         for p in [&dead, &mine, &fresh_legacy] {
             std::fs::write(p, b"partial").unwrap();
         }
-        assert_eq!(temp_writer(".gemba-tmp-4194304-abc123", None), TempWriter::Gone);
+        assert_eq!(
+            temp_writer(".gemba-tmp-4194304-abc123", None),
+            TempWriter::Gone
+        );
         sweep(dir.path());
         assert!(!dead.exists());
         assert!(mine.exists() && fresh_legacy.exists());
         let old = SystemTime::now() - Duration::from_secs(3600);
-        assert_eq!(temp_writer(".gemba-tmp-Xy12Zq", Some(old)), TempWriter::Gone);
+        assert_eq!(
+            temp_writer(".gemba-tmp-Xy12Zq", Some(old)),
+            TempWriter::Gone
+        );
     }
 }

@@ -48,9 +48,7 @@ impl Kind {
 
     /// The id a file name encodes, when it is one [`Kind::file_name`] made.
     pub fn id_of(&self, file_name: &str) -> Option<String> {
-        file_name
-            .strip_suffix(self.suffix())
-            .and_then(id::unescape)
+        file_name.strip_suffix(self.suffix()).and_then(id::unescape)
     }
 }
 

@@ -37,12 +37,12 @@ impl Scope {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "timed out after {:.1} s waiting for {} held by {holder} (store.lock_timeout in config.yaml)",
-        waited.as_secs_f64(),
-        path.display()
+        "timed out after {:.1} s waiting for {lock} held by {holder} (store.lock_timeout in config.yaml)",
+        waited.as_secs_f64()
     )]
     LockTimeout {
-        path: PathBuf,
+        /// As shown to people: `.gemba/beads.lock`.
+        lock: String,
         holder: String,
         waited: Duration,
     },
@@ -95,7 +95,7 @@ impl Lock {
             let waited = start.elapsed();
             if waited >= timeout {
                 return Err(Error::LockTimeout {
-                    path: path.to_path_buf(),
+                    lock: shown.to_string(),
                     holder: read_holder(&mut file),
                     waited,
                 });
@@ -154,7 +154,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("beads.lock");
         let quiet = |_: &str| {};
-        let held = Lock::acquire(&path, "beads.lock", "gemba import", Duration::ZERO, &quiet).unwrap();
+        let held =
+            Lock::acquire(&path, "beads.lock", "gemba import", Duration::ZERO, &quiet).unwrap();
         let said = RefCell::new(Vec::new());
         let err = Lock::acquire(
             &path,
@@ -167,7 +168,9 @@ mod tests {
         let me = std::process::id();
         assert_eq!(
             said.into_inner(),
-            [format!("waiting for .gemba/beads.lock held by pid {me} (gemba import)")]
+            [format!(
+                "waiting for .gemba/beads.lock held by pid {me} (gemba import)"
+            )]
         );
         assert!(
             err.to_string()

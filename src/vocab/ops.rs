@@ -262,7 +262,11 @@ pub struct DriftReport {
 }
 
 /// `gemba concepts drift`: write new suggestions; never applies them.
-pub fn drift(tx: &mut Changes<'_>, actor: &str, now: Timestamp) -> Result<(DriftReport, Option<Event>)> {
+pub fn drift(
+    tx: &mut Changes<'_>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(DriftReport, Option<Event>)> {
     let store = tx.store();
     let config = store.config().vocab.clone();
     let _lock = store.lock(Scope::Vocabulary)?;

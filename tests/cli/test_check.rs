@@ -252,7 +252,10 @@ fn warnings_alone_exit_zero() {
     env.write(".gemba/beads/notes.txt", "scratch\n");
     // A temp file whose writer is gone (no process has a pid above
     // Linux's limit), and one whose writer runs (pid 1 always does).
-    env.write(".gemba/beads/.gemba-tmp-4194304-Ab12Cd", "{\n  \"id\": \"a-");
+    env.write(
+        ".gemba/beads/.gemba-tmp-4194304-Ab12Cd",
+        "{\n  \"id\": \"a-",
+    );
     env.write(".gemba/beads/.gemba-tmp-1-Zz99Yy", "{");
 
     let (code, report) = check_report(&env);

@@ -445,5 +445,9 @@ fn sigkill_mid_import_leaves_old_or_new_files_never_partial() {
     for (name, bytes) in &new {
         assert_eq!(&files[name], bytes, "{name}");
     }
-    assert_eq!(files.len(), new.len(), "temp files of dead writers are swept");
+    assert_eq!(
+        files.len(),
+        new.len(),
+        "temp files of dead writers are swept"
+    );
 }
