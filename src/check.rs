@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::format::{self, ParseError};
 use crate::model::id;
 use crate::model::{Bead, Config, Enrichment, Vocabulary};
-use crate::plan::deps;
+use crate::plan::{deps, external};
 use crate::store::{self, atomic};
 
 #[derive(Debug, Default, Serialize)]
@@ -79,7 +79,7 @@ impl Report {
 /// one of the things we report).
 pub fn run(root: &Path) -> Report {
     let mut report = Report::default();
-    check_yaml::<Config>(&mut report, &root.join(store::CONFIG_FILE), true, |c| {
+    let config = check_yaml::<Config>(&mut report, &root.join(store::CONFIG_FILE), true, |c| {
         c.validate().err()
     });
     let vocabulary = check_yaml::<Vocabulary>(
@@ -91,6 +91,7 @@ pub fn run(root: &Path) -> Report {
     let beads = check_beads(&mut report, &root.join(store::BEADS_DIR));
     report.beads = beads.len();
     check_graph(&mut report, root, &beads);
+    check_external(&mut report, root, &config.unwrap_or_default(), &beads);
     let vocabulary = vocabulary.unwrap_or_default();
     check_enrichment(
         &mut report,
@@ -261,7 +262,10 @@ fn check_graph(report: &mut Report, root: &Path, beads: &[Bead]) {
     };
     for bead in beads {
         for dep in &bead.dependencies {
-            if !ids.contains(dep.depends_on_id.as_str()) && dep.is_ordering() {
+            if !ids.contains(dep.depends_on_id.as_str())
+                && dep.is_ordering()
+                && !external::is_external(&dep.depends_on_id)
+            {
                 report.warn(
                     &path_of(&bead.id),
                     format!(
@@ -276,6 +280,29 @@ fn check_graph(report: &mut Report, root: &Path, beads: &[Bead]) {
         report.error(
             &path_of(&cycle[0]),
             format!("dependency cycle: {}", deps::describe(&cycle)),
+        );
+    }
+}
+
+/// Every `external:` edge that keeps a bead from being ready, with why
+/// (reads the configured projects' trackers, each at most once).
+fn check_external(report: &mut Report, root: &Path, config: &Config, beads: &[Bead]) {
+    let repo_root = root.parent().unwrap_or(root);
+    let externals = crate::import::external::resolve(config, repo_root, beads);
+    for blocker in crate::plan::ready::external_blockers(beads, &externals) {
+        let path = root
+            .join(store::BEADS_DIR)
+            .join(format!("{}.json", id::escape(&blocker.bead)));
+        let target = blocker
+            .target
+            .strip_prefix(external::PREFIX)
+            .unwrap_or(&blocker.target);
+        report.warn(
+            &path,
+            format!(
+                "{} dependency: blocked by external {target} ({})",
+                blocker.dep_type, blocker.reason
+            ),
         );
     }
 }
