@@ -256,6 +256,23 @@ mod tests {
     }
 
     #[test]
+    fn external_project_names_and_paths_are_checked() {
+        let parsed: Config = crate::format::from_yaml(
+            Path::new("c"),
+            "external_projects:\n  beads: ../beads\n  abs: /srv/x\n",
+        )
+        .unwrap();
+        assert_eq!(parsed.external_projects["beads"], "../beads");
+        parsed.validate().unwrap();
+        for bad in ["\"a:b\": ../x", "a: \"\""] {
+            let c: Config =
+                crate::format::from_yaml(Path::new("c"), &format!("external_projects:\n  {bad}\n"))
+                    .unwrap();
+            assert!(c.validate().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn empty_file_is_the_default() {
         let parsed: Config = crate::format::from_yaml(Path::new("c"), "{}\n").unwrap();
         assert_eq!(parsed, Config::default());
