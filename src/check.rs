@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::format::{self, ParseError};
 use crate::model::suggestion::Suggestion;
 use crate::model::{Bead, Config, Enrichment, Vocabulary};
-use crate::plan::deps;
+use crate::plan::{deps, external};
 use crate::store::atomic::TempWriter;
 use crate::store::{Entity, Store, Stray, StrayKind, kind};
 
@@ -81,7 +81,7 @@ impl Report {
 pub fn run(root: &Path) -> Report {
     let mut report = Report::default();
     let store = Store::unchecked(root);
-    check_yaml::<Config>(&mut report, &store.config_path(), true, |c| {
+    let config = check_yaml::<Config>(&mut report, &store.config_path(), true, |c| {
         c.validate().err()
     });
     let vocabulary = check_yaml::<Vocabulary>(
@@ -109,6 +109,7 @@ pub fn run(root: &Path) -> Report {
     .collect();
     report.beads = beads.len();
     check_graph(&mut report, &store, &beads);
+    check_external(&mut report, &store, &config.unwrap_or_default(), &beads);
     check_enrichment(&mut report, &store, &beads, &vocabulary.unwrap_or_default());
     entities::<Suggestion>(&mut report, &store, |_, _, _, _| {});
     entities::<AnyClaim>(&mut report, &store, |_, _, _, _| {});
@@ -253,7 +254,10 @@ fn check_graph(report: &mut Report, store: &Store, beads: &[Bead]) {
     let path_of = |id: &str| store.path(&kind::BEADS, id).unwrap_or_default();
     for bead in beads {
         for dep in &bead.dependencies {
-            if !ids.contains(dep.depends_on_id.as_str()) && dep.is_ordering() {
+            if !ids.contains(dep.depends_on_id.as_str())
+                && dep.is_ordering()
+                && !external::is_external(&dep.depends_on_id)
+            {
                 report.warn(
                     &path_of(&bead.id),
                     format!(
@@ -268,6 +272,27 @@ fn check_graph(report: &mut Report, store: &Store, beads: &[Bead]) {
         report.error(
             &path_of(&cycle[0]),
             format!("dependency cycle: {}", deps::describe(&cycle)),
+        );
+    }
+}
+
+/// Every `external:` edge that keeps a bead from being ready, with why
+/// (reads the configured projects' trackers, each at most once).
+fn check_external(report: &mut Report, store: &Store, config: &Config, beads: &[Bead]) {
+    let repo_root = store.root().parent().unwrap_or(store.root());
+    let externals = crate::import::external::resolve(config, repo_root, beads);
+    for blocker in crate::plan::ready::external_blockers(beads, &externals) {
+        let path = store.path(&kind::BEADS, &blocker.bead).unwrap_or_default();
+        let target = blocker
+            .target
+            .strip_prefix(external::PREFIX)
+            .unwrap_or(&blocker.target);
+        report.warn(
+            &path,
+            format!(
+                "{} dependency: blocked by external {target} ({})",
+                blocker.dep_type, blocker.reason
+            ),
         );
     }
 }

@@ -8,7 +8,8 @@ use super::ui;
 ///
 /// Config, vocabulary, beads, enrichment, suggestions, event log. Reports
 /// all problems with `path:line:col`, not just the first; exits 1 when
-/// there is any error (warnings alone exit 0).
+/// there is any error (warnings alone exit 0). Warns for each dependency
+/// on a bead not in the store and each unresolved `external:` dependency.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  gemba check\n  gemba check --json | jq '.errors[]'")]
 pub struct CheckArgs {}

@@ -1,8 +1,10 @@
 //! Importers: turn another tracker's export into beads. Each importer is a
 //! parser (pure) plus `run`, which writes through a store transaction.
-//! Error type [`Error`].
+//! Error type [`Error`]. [`external`] reads other projects' trackers (never
+//! writing) for bd's cross-project dependencies.
 
 pub mod beads;
+pub mod external;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

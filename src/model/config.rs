@@ -1,6 +1,8 @@
 //! `.gemba/config.yaml`: every default lives in `Default` here and nowhere
 //! else; `gemba config show` prints the effective values.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +16,12 @@ pub struct Config {
     pub enrich: Limits,
     /// Thresholds of `gemba concepts bootstrap` and `gemba concepts drift`.
     pub vocab: VocabConfig,
+    /// bd's cross-project dependencies: project name → path of its
+    /// repository (relative to the directory holding `.gemba/`, unless
+    /// absolute). An `external:<project>:<capability>` edge blocks until
+    /// that project's tracker has a closed bead labelled
+    /// `provides:<capability>`.
+    pub external_projects: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -225,6 +233,17 @@ vocab:
   # A rejected suggestion may be proposed again this many days after its
   # rejection (if the evidence still holds).
   repropose_after_days: 30
+
+# bd's cross-project dependencies. A dependency on
+# `external:<project>:<capability>` blocks its bead until the project's
+# tracker has a closed bead labelled `provides:<capability>` (what `bd ship`
+# sets). The tracker is the project's .gemba/beads/, else its
+# .beads/issues.jsonl. Paths are relative to the repository root (the
+# directory holding .gemba/) unless absolute. An unconfigured project blocks.
+#   external_projects:
+#     beads: ../beads
+#     auth: /srv/repos/auth
+external_projects: {}
 "#;
 
 impl Config {
@@ -241,6 +260,16 @@ impl Config {
             return Err("store.lock_timeout: must be between 0 and 86400 seconds".into());
         }
         self.vocab.validate()?;
+        for (name, path) in &self.external_projects {
+            if name.is_empty() || name.contains(':') {
+                return Err(format!(
+                    "external_projects: {name:?} is not a project name (non-empty, no `:`)"
+                ));
+            }
+            if path.trim().is_empty() {
+                return Err(format!("external_projects.{name}: the path is empty"));
+            }
+        }
         Ok(())
     }
 }
@@ -256,6 +285,23 @@ mod tests {
             crate::format::from_yaml(Path::new("config.yaml"), CONFIG_TEMPLATE).unwrap();
         assert_eq!(parsed, Config::default());
         parsed.validate().unwrap();
+    }
+
+    #[test]
+    fn external_project_names_and_paths_are_checked() {
+        let parsed: Config = crate::format::from_yaml(
+            Path::new("c"),
+            "external_projects:\n  beads: ../beads\n  abs: /srv/x\n",
+        )
+        .unwrap();
+        assert_eq!(parsed.external_projects["beads"], "../beads");
+        parsed.validate().unwrap();
+        for bad in ["\"a:b\": ../x", "a: \"\""] {
+            let c: Config =
+                crate::format::from_yaml(Path::new("c"), &format!("external_projects:\n  {bad}\n"))
+                    .unwrap();
+            assert!(c.validate().is_err(), "{bad}");
+        }
     }
 
     #[test]

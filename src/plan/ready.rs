@@ -6,17 +6,23 @@
 //!    it has a `blocks`/`conditional-blocks` edge to a bead that is neither
 //!    closed nor pinned, or an unsatisfied `waits-for` gate, or a
 //!    `parent-child` parent that is blocked (transitively);
-//! 4. `defer_until` absent or past, for the bead and every ancestor.
+//! 4. `defer_until` absent or past, for the bead and every ancestor;
+//! 5. no unresolved `external:<project>:<capability>` blocking edge
+//!    ([`super::external`]). As in bd, this takes out the bead itself only:
+//!    it does not make the bead "blocked" for its children.
 //!
 //! Sorted by priority, then newest `created_at`, then id. An edge to a bead
 //! that is not in the set cannot be decided: it does not block (as in bd,
-//! where the join finds nothing), and it is reported as a warning.
+//! where the join finds nothing), and it is reported in [`Ready::missing`].
+//! `external:` targets are never missing beads.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
 
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::external::{self, Externals, Unresolved};
 use crate::model::Bead;
 use crate::model::bead::{BLOCKING_DEP_TYPES, PARENT_CHILD, WAITS_FOR};
 
@@ -24,18 +30,65 @@ use crate::model::bead::{BLOCKING_DEP_TYPES, PARENT_CHILD, WAITS_FOR};
 pub struct Options {
     /// bd's older rule: `in_progress` beads count as ready too.
     pub include_in_progress: bool,
+    /// What the other projects' trackers provide (`external:` edges).
+    pub externals: Externals,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Ready<'a> {
     /// Ready beads in bd's order.
     pub beads: Vec<&'a Bead>,
-    /// Edges that point outside the set, and timestamps that do not parse.
+    /// Ordering edges of beads that are neither closed nor pinned whose
+    /// target is not in the set (ignored), sorted, without duplicates.
+    pub missing: Vec<MissingEdge>,
+    /// Unresolved `external:` blocking edges of beads that are neither
+    /// closed nor pinned, sorted.
+    pub external: Vec<ExternalBlocker>,
+    /// Timestamps that do not parse.
     pub warnings: Vec<String>,
 }
 
-/// Why a bead is or is not ready: the ids of beads blocked in the set.
-pub fn blocked_ids<'a>(beads: &'a [Bead], warnings: &mut Vec<String>) -> HashSet<&'a str> {
+/// A dependency edge whose target is not in the set.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct MissingEdge {
+    pub from: String,
+    pub dep_type: String,
+    pub to: String,
+}
+
+impl fmt::Display for MissingEdge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} --{}--> {}", self.from, self.dep_type, self.to)
+    }
+}
+
+/// A bead kept out of ready work by an `external:` edge, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ExternalBlocker {
+    pub bead: String,
+    pub dep_type: String,
+    pub target: String,
+    pub reason: Unresolved,
+}
+
+impl fmt::Display for ExternalBlocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let target = self
+            .target
+            .strip_prefix(external::PREFIX)
+            .unwrap_or(&self.target);
+        write!(
+            f,
+            "{} is blocked by external {target} ({})",
+            self.bead, self.reason
+        )
+    }
+}
+
+/// Why a bead is or is not ready: the ids of beads blocked in the set by
+/// local edges. Edges to beads outside the set go to `missing`;
+/// `external:` edges are left to [`external_blockers`].
+pub fn blocked_ids<'a>(beads: &'a [Bead], missing: &mut Vec<MissingEdge>) -> HashSet<&'a str> {
     let by_id: HashMap<&str, &Bead> = beads.iter().map(|b| (b.id.as_str(), b)).collect();
     let mut children: HashMap<&str, Vec<&Bead>> = HashMap::new();
     for bead in beads {
@@ -53,20 +106,23 @@ pub fn blocked_ids<'a>(beads: &'a [Bead], warnings: &mut Vec<String>) -> HashSet
         }
         let mut is_blocked = false;
         for dep in &bead.dependencies {
+            if external::is_external(&dep.depends_on_id) {
+                continue;
+            }
             let target = by_id.get(dep.depends_on_id.as_str());
             let t = dep.dep_type.as_str();
             if BLOCKING_DEP_TYPES.contains(&t) {
                 match target {
                     Some(blocker) => is_blocked |= !blocker.is_done(),
-                    None => warnings.push(missing(bead, &dep.depends_on_id, t)),
+                    None => missing.push(missing_edge(bead, &dep.depends_on_id, t)),
                 }
             } else if t == WAITS_FOR {
                 is_blocked |= gate_unsatisfied(dep, children.get(dep.depends_on_id.as_str()));
                 if target.is_none() {
-                    warnings.push(missing(bead, &dep.depends_on_id, t));
+                    missing.push(missing_edge(bead, &dep.depends_on_id, t));
                 }
             } else if t == PARENT_CHILD && target.is_none() {
-                warnings.push(missing(bead, &dep.depends_on_id, t));
+                missing.push(missing_edge(bead, &dep.depends_on_id, t));
             }
         }
         if is_blocked && blocked.insert(bead.id.as_str()) {
@@ -83,6 +139,30 @@ pub fn blocked_ids<'a>(beads: &'a [Bead], warnings: &mut Vec<String>) -> HashSet
         }
     }
     blocked
+}
+
+/// Every unresolved `external:` blocking edge of a bead that is neither
+/// closed nor pinned, sorted.
+pub fn external_blockers(beads: &[Bead], externals: &Externals) -> Vec<ExternalBlocker> {
+    let mut out: Vec<ExternalBlocker> = beads
+        .iter()
+        .filter(|b| !b.is_done())
+        .flat_map(|b| {
+            b.dependencies.iter().filter_map(move |d| {
+                external::unresolved(&d.depends_on_id, &d.dep_type, externals).map(|reason| {
+                    ExternalBlocker {
+                        bead: b.id.clone(),
+                        dep_type: d.dep_type.clone(),
+                        target: d.depends_on_id.clone(),
+                        reason,
+                    }
+                })
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A `waits-for` gate holds while the target has a child that is neither
@@ -106,17 +186,23 @@ fn gate_unsatisfied(dep: &crate::model::Dependency, children: Option<&Vec<&Bead>
     any_open && !(any_gate && children.iter().any(|c| c.status == "closed"))
 }
 
-fn missing(bead: &Bead, target: &str, dep_type: &str) -> String {
-    format!(
-        "{} --{dep_type}--> {target}: {target} is not in the store; the edge is ignored",
-        bead.id
-    )
+fn missing_edge(bead: &Bead, target: &str, dep_type: &str) -> MissingEdge {
+    MissingEdge {
+        from: bead.id.clone(),
+        dep_type: dep_type.to_string(),
+        to: target.to_string(),
+    }
 }
 
 /// The ready set in bd's order.
 pub fn ready<'a>(beads: &'a [Bead], now: Timestamp, options: &Options) -> Ready<'a> {
     let mut warnings = Vec::new();
-    let blocked = blocked_ids(beads, &mut warnings);
+    let mut missing = Vec::new();
+    let blocked = blocked_ids(beads, &mut missing);
+    missing.sort();
+    missing.dedup();
+    let external = external_blockers(beads, &options.externals);
+    let held: HashSet<&str> = external.iter().map(|e| e.bead.as_str()).collect();
     let by_id: HashMap<&str, &Bead> = beads.iter().map(|b| (b.id.as_str(), b)).collect();
 
     let mut out: Vec<(&Bead, Option<Timestamp>)> = beads
@@ -126,6 +212,7 @@ pub fn ready<'a>(beads: &'a [Bead], now: Timestamp, options: &Options) -> Ready<
         })
         .filter(|b| !b.pinned && !b.ephemeral && !b.is_infrastructure())
         .filter(|b| !blocked.contains(b.id.as_str()))
+        .filter(|b| !held.contains(b.id.as_str()))
         .filter(|b| !deferred(b, &by_id, now, &mut warnings))
         .map(|b| (b, parse_time(b.created_at.as_deref())))
         .collect();
@@ -139,6 +226,8 @@ pub fn ready<'a>(beads: &'a [Bead], now: Timestamp, options: &Options) -> Ready<
     warnings.dedup();
     Ready {
         beads: out.into_iter().map(|(b, _)| b).collect(),
+        missing,
+        external,
         warnings,
     }
 }
@@ -306,6 +395,128 @@ mod tests {
             got.sort();
             assert_eq!(got, expected, "{name}");
         }
+    }
+
+    fn ready_with(beads: &[Bead], externals: &Externals) -> Vec<String> {
+        let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let options = Options {
+            externals: externals.clone(),
+            ..Options::default()
+        };
+        let mut ids: Vec<String> = ready(beads, now, &options)
+            .beads
+            .iter()
+            .map(|b| b.id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn external_edges() {
+        let externals = Externals {
+            resolved: [("b".to_string(), "auth-api".to_string())].into(),
+            configured: ["b".to_string(), "gone".to_string()].into(),
+            unreadable: [(
+                "gone".to_string(),
+                ("/nowhere".to_string(), "no tracker".to_string()),
+            )]
+            .into(),
+        };
+        let cases: Vec<(&str, Vec<Bead>, Vec<&str>)> = vec![
+            (
+                "resolved blocks edge does not block",
+                vec![bead("a", "open", &[("external:b:auth-api", "blocks")])],
+                vec!["a"],
+            ),
+            (
+                "unprovided capability blocks",
+                vec![bead("a", "open", &[("external:b:billing", "blocks")])],
+                vec![],
+            ),
+            (
+                "unconfigured project blocks",
+                vec![bead("a", "open", &[("external:zz:auth-api", "blocks")])],
+                vec![],
+            ),
+            (
+                "unreadable tracker blocks",
+                vec![bead("a", "open", &[("external:gone:auth-api", "blocks")])],
+                vec![],
+            ),
+            (
+                "malformed reference blocks",
+                vec![bead("a", "open", &[("external:b", "blocks")])],
+                vec![],
+            ),
+            (
+                "conditional-blocks and waits-for block too",
+                vec![
+                    bead("a", "open", &[("external:b:billing", "conditional-blocks")]),
+                    bead("w", "open", &[("external:b:billing", "waits-for")]),
+                ],
+                vec![],
+            ),
+            (
+                "link types never block",
+                vec![
+                    bead("a", "open", &[("external:b:billing", "related")]),
+                    bead("d", "open", &[("external:zz:x", "discovered-from")]),
+                    bead("p", "open", &[("external:zz:x", "parent-child")]),
+                ],
+                vec!["a", "d", "p"],
+            ),
+            (
+                "only the bead itself is held, not its children (bd)",
+                vec![
+                    bead("e", "open", &[("external:b:billing", "blocks")]),
+                    bead("c", "open", &[("e", "parent-child")]),
+                ],
+                vec!["c"],
+            ),
+            (
+                "a closed bead's external edge is moot",
+                vec![
+                    bead("x", "closed", &[("external:b:billing", "blocks")]),
+                    bead("y", "open", &[("x", "blocks")]),
+                ],
+                vec!["y"],
+            ),
+        ];
+        for (name, beads, expected) in cases {
+            assert_eq!(ready_with(&beads, &externals), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn external_edges_are_reported_not_missing() {
+        let beads = vec![
+            bead(
+                "a",
+                "open",
+                &[
+                    ("external:zz:auth-api", "blocks"),
+                    ("gone-1", "blocks"),
+                    ("gone-1", "blocks"),
+                    ("gone-2", "parent-child"),
+                    ("gone-3", "related"),
+                ],
+            ),
+            bead("z", "closed", &[("gone-4", "blocks")]),
+        ];
+        let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let r = ready(&beads, now, &Options::default());
+        let missing: Vec<String> = r.missing.iter().map(|m| m.to_string()).collect();
+        assert_eq!(
+            missing,
+            vec!["a --blocks--> gone-1", "a --parent-child--> gone-2"]
+        );
+        assert_eq!(r.external.len(), 1);
+        assert_eq!(
+            r.external[0].to_string(),
+            "a is blocked by external zz:auth-api (project not configured in external_projects)"
+        );
+        assert!(r.beads.is_empty());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod test_check;
 mod test_concepts;
 mod test_concurrency;
 mod test_enrich;
+mod test_external;
 mod test_handoff;
 mod test_import;
 mod test_init;

@@ -202,7 +202,7 @@ fn a_held_lock_is_waited_for_with_a_message_then_times_out() {
         .open(&path)
         .unwrap();
     lock.lock().unwrap();
-    write!(lock, "pid 4242 (gemba import)\n").unwrap();
+    writeln!(lock, "pid 4242 (gemba import)").unwrap();
 
     let before = env.snapshot();
     let start = Instant::now();

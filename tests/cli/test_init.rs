@@ -308,11 +308,11 @@ fn config_show_prints_the_defaults() {
     );
     assert_eq!(shown["git"], serde_json::json!({"auto_commit": false}));
     // Every section of the defaults is written (commented) in config.yaml:
-    // one place for every default.
+    // one place for every default (an empty map as `key: {}`).
     let config = env.read(".gemba/config.yaml");
     let mut sections: Vec<&str> = config
         .lines()
-        .filter_map(|l| l.strip_suffix(':'))
+        .filter_map(|l| l.strip_suffix(':').or_else(|| l.strip_suffix(": {}")))
         .filter(|k| !k.starts_with([' ', '#']))
         .collect();
     sections.sort();
