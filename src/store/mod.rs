@@ -47,7 +47,7 @@ pub enum Error {
     BeadNotFound(String),
     #[error("bead {0:?} already exists")]
     BeadExists(String),
-    #[error("auto-commit failed: {0}")]
+    #[error(transparent)]
     Git(#[from] crate::git::Error),
 }
 
@@ -470,31 +470,16 @@ impl Tx<'_> {
         &self.changed
     }
 
-    /// Append the events to the log and auto-commit what changed. A command
-    /// that changed nothing logs nothing.
-    pub fn finish(mut self, events: &[Event]) -> Result<()> {
+    /// Append the events to the log and, with `git.auto_commit`, commit
+    /// what changed. A command that changed nothing logs nothing. A commit
+    /// that fails or must wait (merge in progress) is a warning in the
+    /// result, never an error: the change is made (see [`log::Finished`]).
+    pub fn finish(mut self, events: &[Event]) -> Result<log::Finished> {
         self.sync_dirs()?;
         if self.changed.is_empty() || events.is_empty() {
-            return Ok(());
+            return Ok(log::Finished::default());
         }
-        for event in events {
-            let path = log::append(self.store, event)?;
-            if !self.changed.contains(&path) {
-                self.changed.push(path);
-            }
-        }
-        if self.store.config.git.auto_commit
-            && let Some(worktree) = &self.store.worktree
-        {
-            let rel: Vec<PathBuf> = self
-                .changed
-                .iter()
-                .filter_map(|p| p.strip_prefix(worktree).ok().map(Path::to_path_buf))
-                .collect();
-            let message = commit_message(events);
-            crate::git::commit_paths(worktree, &rel, &message)?;
-        }
-        Ok(())
+        log::finish(self.store, std::mem::take(&mut self.changed), events)
     }
 }
 
@@ -516,14 +501,6 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
     };
     atomic::write_unsynced_dir(path, bytes).at(path)?;
     Ok(written)
-}
-
-fn commit_message(events: &[Event]) -> String {
-    match events {
-        [one] => format!("gemba: {}", one.message),
-        [first, rest @ ..] => format!("gemba: {} (+{} more)", first.message, rest.len()),
-        [] => "gemba: update".into(),
-    }
 }
 
 /// Create the `.gemba/` tree. Returns the paths it created; an existing

@@ -17,7 +17,7 @@ pub fn run(ctx: &Ctx, args: BeadCloseArgs) -> CliResult {
     let mut tx = store.begin()?;
     let (bead, event) = beads::close(&mut tx, &args.id, args.reason, &ctx.actor, ctx.now)?;
     let changed = event.is_some();
-    tx.finish(event.as_slice())?;
+    ui::finished(ctx, tx.finish(event.as_slice())?);
     if ctx.json {
         ui::json(&bead);
     } else if changed {

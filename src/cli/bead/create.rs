@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: BeadCreateArgs) -> CliResult {
         assignee: args.assignee,
     };
     let (bead, event) = beads::create(&mut tx, new, &ctx.actor, ctx.now)?;
-    tx.finish(&[event])?;
+    ui::finished(ctx, tx.finish(&[event])?);
     if ctx.json {
         ui::json(&bead);
     } else {

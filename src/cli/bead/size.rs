@@ -1,5 +1,6 @@
 use crate::cli::env::Ctx;
 use crate::cli::error::{CliError, CliResult};
+use crate::cli::ui;
 use crate::enrich::Size;
 use crate::enrich::ops::{self, Texts};
 use crate::model::enrichment::Source;
@@ -49,7 +50,7 @@ pub fn run(ctx: &Ctx, args: BeadSizeArgs) -> CliResult {
     };
     let mut tx = store.begin()?;
     let (edited, ev) = ops::set_size(&mut tx, &id, size, &ctx.actor, ctx.now)?;
-    tx.finish(ev.as_slice())?;
+    ui::finished(ctx, tx.finish(ev.as_slice())?);
     super::report_edit(ctx, &edited);
     Ok(())
 }

@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, args: BeadUpdateArgs) -> CliResult {
     let store = ctx.store()?;
     let mut tx = store.begin()?;
     let (updated, event) = beads::update(&mut tx, &args.id, patch, &ctx.actor, ctx.now)?;
-    tx.finish(event.as_slice())?;
+    ui::finished(ctx, tx.finish(event.as_slice())?);
     if ctx.json {
         ui::json(&updated);
     } else if updated.changed.is_empty() {

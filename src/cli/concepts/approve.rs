@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, args: ConceptsApproveArgs) -> CliResult {
     let mut tx = store.begin()?;
     let by = args.by.as_deref().unwrap_or(&ctx.actor);
     let (report, ev) = ops::approve(&mut tx, &args.id, by, &ctx.actor, ctx.now)?;
-    tx.finish(&[ev])?;
+    ui::finished(ctx, tx.finish(&[ev])?);
     if ctx.json {
         ui::json(&report);
     } else {

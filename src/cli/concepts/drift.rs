@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, _args: ConceptsDriftArgs) -> CliResult {
     let store = ctx.store()?;
     let mut tx = store.begin()?;
     let (report, ev) = ops::drift(&mut tx, &ctx.actor, ctx.now)?;
-    tx.finish(ev.as_slice())?;
+    ui::finished(ctx, tx.finish(ev.as_slice())?);
     if ctx.json {
         ui::json(&report);
         return Ok(());

@@ -28,7 +28,7 @@ pub fn run(ctx: &Ctx, args: ConceptsRejectArgs) -> CliResult {
     let mut tx = store.begin()?;
     let by = args.by.as_deref().unwrap_or(&ctx.actor);
     let (suggestion, ev) = ops::reject(&mut tx, &args.id, &args.reason, by, &ctx.actor, ctx.now)?;
-    tx.finish(&[ev])?;
+    ui::finished(ctx, tx.finish(&[ev])?);
     if ctx.json {
         ui::json(&suggestion);
     } else {
