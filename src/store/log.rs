@@ -433,6 +433,56 @@ mod tests {
     }
 
     #[test]
+    fn record_auto_commits_the_log_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let wt = dir.path().canonicalize().unwrap();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .current_dir(&wt)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["config", "user.name", "T"]);
+        git(&["config", "user.email", "t@example.invalid"]);
+        let root = wt.join(".gemba");
+        super::super::init(&root).unwrap();
+        let config = root.join("config.yaml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(
+            &config,
+            text.replace("auto_commit: false", "auto_commit: true"),
+        )
+        .unwrap();
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "init"]);
+        let store = Store::open(&root, Some(wt.clone())).unwrap();
+        let e = event(
+            "2026-11-23T10:00:00Z",
+            EventKind::Decision,
+            &[],
+            "no work for s-1",
+        )
+        .with("digest", "abc");
+        let finished = record(&store, &[e]).unwrap();
+        assert_eq!(finished.warnings, Vec::<String>::new());
+        assert!(finished.committed);
+        assert_eq!(
+            git(&["log", "-1", "--format=%s"]),
+            "gemba: no work for s-1\n"
+        );
+        assert_eq!(
+            git(&["show", "--name-only", "--format=", "HEAD"]),
+            ".gemba/log/2026-11-23.jsonl\n"
+        );
+    }
+
+    #[test]
     fn pending_message_lists_event_messages() {
         let a = line(&event(
             "2026-11-23T10:00:00Z",
