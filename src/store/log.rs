@@ -117,11 +117,12 @@ fn auto_commit(store: &Store, changed: &[PathBuf], message: &str) -> Finished {
         .collect();
     match git::commit_paths(worktree, &rel, message) {
         Ok(committed) => finished.committed = committed,
-        Err(e @ git::Error::InProgress { .. }) => finished.warnings.push(format!(
-            "auto-commit skipped: {e}; the change is saved but not committed (`gemba commit` commits it later)"
+        Err(git::Error::InProgress { worktree, what }) => finished.warnings.push(format!(
+            "auto-commit skipped: {what} in {}; the change is saved, not committed: run `gemba commit` once that is done",
+            worktree.display()
         )),
         Err(e) => finished.warnings.push(format!(
-            "auto-commit failed: {e}; the change is saved but not committed (`gemba commit` commits it)"
+            "auto-commit failed: {e}; the change is saved, not committed: `gemba commit` commits it"
         )),
     }
     finished

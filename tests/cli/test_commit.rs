@@ -136,8 +136,10 @@ fn mid_merge_a_command_succeeds_warns_and_does_not_commit() {
     let id = stdout(&out).trim().to_string();
     let err = stderr(&out);
     assert!(
-        err.starts_with("warning: auto-commit skipped: not committing in ")
-            && err.contains("a merge is in progress; finish or abort it first"),
+        err.starts_with("warning: auto-commit skipped: a merge is in progress in ")
+            && err.contains(
+                "the change is saved, not committed: run `gemba commit` once that is done"
+            ),
         "{err}"
     );
     assert_eq!(head(&env), before);
@@ -151,7 +153,8 @@ fn mid_merge_a_command_succeeds_warns_and_does_not_commit() {
 
     let out = env.fails(1, &["commit"]);
     assert!(
-        stderr(&out).contains("a merge is in progress"),
+        stderr(&out).starts_with("gemba: not committing in ")
+            && stderr(&out).contains(": a merge is in progress; finish or abort it first"),
         "{}",
         render(&out)
     );
