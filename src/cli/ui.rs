@@ -51,7 +51,8 @@ pub fn log_problems(ctx: &Ctx, problems: &[crate::format::ParseError]) {
     for p in problems {
         let mut p = p.clone();
         p.path = ctx.show_path(&p.path).into_owned().into();
-        warn(ctx, &format!("{p} (line skipped)"));
+        let skipped = if p.line == 0 { "file" } else { "line" };
+        warn(ctx, &format!("{p} ({skipped} skipped)"));
     }
 }
 
