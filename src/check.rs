@@ -314,7 +314,20 @@ fn check_log(report: &mut Report, dir: &Path) {
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
-        let (_, errors) = crate::store::log::parse_file(&path, &text);
-        report.errors.extend(errors.into_iter().map(Problem::from));
+        for (line, parsed) in crate::store::log::parse_lines(&path, &text) {
+            match parsed {
+                Err(e) => report.errors.push(e.into()),
+                Ok(event) if !event.kind.is_known() => report.warnings.push(Problem {
+                    path: path.clone(),
+                    line,
+                    column: 1,
+                    message: format!(
+                        "unknown event kind {:?} (from a newer gemba?); kept as is",
+                        event.kind.as_str()
+                    ),
+                }),
+                Ok(_) => {}
+            }
+        }
     }
 }

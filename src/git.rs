@@ -13,6 +13,10 @@ pub enum Error {
     Open { path: PathBuf, message: String },
     #[error("`git {args}` failed: {message}")]
     Command { args: String, message: String },
+    /// The repository is mid-merge (rebase, cherry-pick, ...) or has
+    /// conflicts: committing now would mix gemba's files into that.
+    #[error("not committing in {}: {what}; finish or abort it first", worktree.display())]
+    InProgress { worktree: PathBuf, what: String },
 }
 
 /// Where a repository's shared state lives.
@@ -100,13 +104,65 @@ pub fn tracked_files(worktree: &Path) -> Result<Vec<String>, Error> {
         .collect())
 }
 
+/// What keeps `worktree` from taking a commit now: an operation in
+/// progress (merge, rebase, cherry-pick, revert, `git am`, bisect) or
+/// unmerged index entries (conflicts). `None` when a commit is fine.
+pub fn in_progress(worktree: &Path) -> Result<Option<String>, Error> {
+    use gix::state::InProgress;
+    let open_err = |e: &dyn std::fmt::Display| Error::Open {
+        path: worktree.to_path_buf(),
+        message: e.to_string(),
+    };
+    let repo = gix::open(worktree).map_err(|e| open_err(&e))?;
+    if let Some(state) = repo.state() {
+        let what = match state {
+            InProgress::ApplyMailbox | InProgress::ApplyMailboxRebase => "`git am` is in progress",
+            InProgress::Bisect => "a bisect is in progress",
+            InProgress::CherryPick | InProgress::CherryPickSequence => {
+                "a cherry-pick is in progress"
+            }
+            InProgress::Merge => "a merge is in progress",
+            InProgress::Rebase | InProgress::RebaseInteractive => "a rebase is in progress",
+            InProgress::Revert | InProgress::RevertSequence => "a revert is in progress",
+        };
+        return Ok(Some(what.into()));
+    }
+    let index = repo.index_or_empty().map_err(|e| open_err(&e))?;
+    let unmerged = index
+        .entries()
+        .iter()
+        .filter(|e| e.stage_raw() != 0)
+        .map(|e| e.path(&index).to_string())
+        .collect::<std::collections::BTreeSet<_>>();
+    if let Some(first) = unmerged.first() {
+        return Ok(Some(format!(
+            "the index has {} unmerged path(s) ({first}{})",
+            unmerged.len(),
+            if unmerged.len() > 1 { ", ..." } else { "" }
+        )));
+    }
+    Ok(None)
+}
+
+fn refuse_in_progress(worktree: &Path) -> Result<(), Error> {
+    match in_progress(worktree)? {
+        Some(what) => Err(Error::InProgress {
+            worktree: worktree.to_path_buf(),
+            what,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Commit exactly `paths` (relative to `worktree`) with `message`, leaving
 /// anything else the user has staged alone. Does nothing when none of the
-/// paths changed.
+/// paths changed. Refuses ([`Error::InProgress`]), touching nothing, while
+/// a merge, rebase, ... is in progress or the index has conflicts.
 pub fn commit_paths(worktree: &Path, paths: &[PathBuf], message: &str) -> Result<bool, Error> {
     if paths.is_empty() {
         return Ok(false);
     }
+    refuse_in_progress(worktree)?;
     // Deleted files are staged with `rm --cached` (`add` fails on a path
     // that is neither on disk nor in the index).
     let (present, gone): (Vec<&PathBuf>, Vec<&PathBuf>) =
@@ -139,6 +195,69 @@ pub fn commit_paths(worktree: &Path, paths: &[PathBuf], message: &str) -> Result
     Ok(true)
 }
 
+/// Stage everything under `dir` (relative to `worktree`: new, changed and
+/// deleted files; ignored ones stay out) and return the staged paths and
+/// the lines the staged changes add to files under `dir/added_in`
+/// (`git diff --cached`'s `+` lines). Refuses while a merge, rebase, ... is
+/// in progress or the index has conflicts.
+pub fn stage_dir(
+    worktree: &Path,
+    dir: &Path,
+    added_in: &Path,
+) -> Result<(Vec<String>, Vec<String>), Error> {
+    refuse_in_progress(worktree)?;
+    let mut add = git(worktree);
+    add.args(["add", "-A", "--"]).arg(dir);
+    run(add, "add -A")?;
+    let mut names = git(worktree);
+    names
+        .args([
+            "diff",
+            "--cached",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--",
+        ])
+        .arg(dir);
+    let files = output(names, "diff --cached --name-only")?
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    let mut diff = git(worktree);
+    diff.args([
+        "diff",
+        "--cached",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-renames",
+        "-U0",
+        "--",
+    ])
+    .arg(dir.join(added_in));
+    let added = output(diff, "diff --cached")?
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .map(|l| l[1..].to_string())
+        .collect();
+    Ok((files, added))
+}
+
+/// Commit what is staged under `dir` (and only that) with `message`; see
+/// [`stage_dir`]. Returns the new commit's id.
+pub fn commit_dir(worktree: &Path, dir: &Path, message: &str) -> Result<String, Error> {
+    refuse_in_progress(worktree)?;
+    let mut commit = git(worktree);
+    commit
+        .args(["commit", "-q", "-m", message, "--only", "--"])
+        .arg(dir);
+    run(commit, "commit")?;
+    let mut head = git(worktree);
+    head.args(["rev-parse", "HEAD"]);
+    Ok(output(head, "rev-parse HEAD")?.trim().to_string())
+}
+
 fn git(worktree: &Path) -> Command {
     let mut cmd = Command::new("git");
     // Inside a hook git exports these; they would point at another worktree
@@ -150,17 +269,29 @@ fn git(worktree: &Path) -> Command {
     cmd
 }
 
-fn run(mut cmd: Command, what: &str) -> Result<(), Error> {
+fn run(cmd: Command, what: &str) -> Result<(), Error> {
+    output(cmd, what).map(drop)
+}
+
+/// Run; stdout on success, stderr (or stdout) in the error otherwise.
+fn output(mut cmd: Command, what: &str) -> Result<String, Error> {
     let out = cmd.output().map_err(|e| Error::Command {
         args: what.into(),
         message: e.to_string(),
     })?;
     if out.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        let stdout = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let message = match (stderr.is_empty(), stdout.is_empty()) {
+            (false, _) => stderr,
+            (true, false) => stdout,
+            (true, true) => out.status.to_string(),
+        };
         Err(Error::Command {
             args: what.into(),
-            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            message,
         })
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::model::bead::PARENT_CHILD;
 use crate::model::id;
-use crate::model::{Bead, Dependency, Event, timestamp};
+use crate::model::{Bead, Dependency, Event, EventKind, timestamp};
 use crate::plan::deps;
 use crate::store::{self, Changes, Scope};
 
@@ -153,8 +153,8 @@ pub fn create(
     let ev = Event::new(
         now,
         actor,
-        "bead.create",
-        Some(&bead.id),
+        EventKind::BeadCreate,
+        vec![bead.id.clone()],
         format!("create {} \"{}\"", bead.id, bead.title),
     );
     Ok((bead, ev))
@@ -341,8 +341,8 @@ pub fn update(
     let ev = Event::new(
         now,
         actor,
-        "bead.update",
-        Some(&bead.id),
+        EventKind::BeadUpdate,
+        vec![bead.id.clone()],
         format!("update {} ({})", bead.id, changed.join(", ")),
     )
     .with("fields", &changed);
@@ -373,7 +373,13 @@ pub fn close(
         Some(r) => format!("close {}: {r}", bead.id),
         None => format!("close {}", bead.id),
     };
-    let ev = Event::new(now, actor, "bead.close", Some(&bead.id), message);
+    let ev = Event::new(
+        now,
+        actor,
+        EventKind::BeadClose,
+        vec![bead.id.clone()],
+        message,
+    );
     Ok((bead, Some(ev)))
 }
 

@@ -55,8 +55,8 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
     let ev = crate::model::Event::new(
         ctx.now,
         &ctx.actor,
-        "import",
-        None,
+        crate::model::EventKind::Import,
+        vec![],
         format!(
             "import beads from {}: {} created, {} updated",
             path.display(),
@@ -69,8 +69,8 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
     .with("updated", report.updated)
     .with("unchanged", report.unchanged)
     .with("skipped", &report.skipped)
-    .with("beads", &report.written);
-    changes.finish(&[ev])?;
+    .about_many(&report.written);
+    ui::finished(ctx, changes.finish(&[ev])?);
 
     if ctx.json {
         ui::json(&report);

@@ -43,7 +43,13 @@ pub fn run(ctx: &Ctx, _args: InitArgs) -> CliResult {
     }
     let store = ctx.store()?;
     if !created.is_empty() {
-        let ev = crate::model::Event::new(ctx.now, &ctx.actor, "init", None, "init".into());
+        let ev = crate::model::Event::new(
+            ctx.now,
+            &ctx.actor,
+            crate::model::EventKind::Init,
+            vec![],
+            "init".into(),
+        );
         crate::store::log::append(&store, &ev)?;
     }
     let report = Report {

@@ -8,15 +8,25 @@ use super::ui;
 use crate::model::Event;
 
 /// Read the event log (`.gemba/log/*.jsonl`), oldest first.
+///
+/// Each event has a unique id, so a line that a `merge=union` merge
+/// duplicated is shown once. A malformed line is skipped with a warning
+/// naming `file:line` (the rest is still shown; `gemba check` reports it as
+/// an error). With --since, earlier day files are not read.
+///
+/// Kinds: init, import, bead.create, bead.update, bead.close, enrich.edit,
+/// enrich.extract, enrich.backfill, concepts.bootstrap, concepts.drift,
+/// concepts.approve, concepts.reject, commit, decision, claim,
+/// claim.release (see schema/event.schema.json).
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gemba log\n  gemba log --kind import\n  gemba log --bead gm-a1b2 --since 2026-11-01 --json"
+    after_help = "Examples:\n  gemba log\n  gemba log --kind import\n  gemba log --kind decision --json\n  gemba log --bead gm-a1b2 --since 2026-11-01 --json"
 )]
 pub struct LogArgs {
     /// Only events of this kind; `bead` also matches `bead.create`, `bead.update`, ...
     #[arg(long, short)]
     kind: Option<String>,
-    /// Only events about this bead.
+    /// Only events about this bead (also batch events that list it).
     #[arg(long, short, value_name = "ID")]
     bead: Option<String>,
     /// Only events at or after this time (RFC 3339 or YYYY-MM-DD).
@@ -42,23 +52,15 @@ fn parse_since(text: &str) -> CliResult<Timestamp> {
         })
 }
 
-fn matches_kind(event: &Event, kind: &str) -> bool {
-    event.kind == kind
-        || event
-            .kind
-            .strip_prefix(kind)
-            .is_some_and(|rest| rest.starts_with('.'))
-}
-
 pub fn run(ctx: &Ctx, args: LogArgs) -> CliResult {
     let since = args.since.as_deref().map(parse_since).transpose()?;
     let store = ctx.store()?;
-    let events = crate::store::log::read_all(&store)?;
+    let (events, problems) = crate::store::log::read(&store, since)?;
+    ui::log_problems(ctx, &problems);
     let mut shown: Vec<&Event> = events
         .iter()
-        .filter(|e| args.kind.as_deref().is_none_or(|k| matches_kind(e, k)))
-        .filter(|e| args.bead.is_none() || e.bead == args.bead)
-        .filter(|e| since.is_none_or(|s| e.at.parse::<Timestamp>().is_ok_and(|t| t >= s)))
+        .filter(|e| args.kind.as_deref().is_none_or(|k| e.kind.matches(k)))
+        .filter(|e| args.bead.as_deref().is_none_or(|b| e.concerns(b)))
         .collect();
     if let Some(n) = args.limit {
         shown = shown.split_off(shown.len().saturating_sub(n));
@@ -71,7 +73,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> CliResult {
             .map(|e| {
                 vec![
                     e.at.clone(),
-                    e.kind.clone(),
+                    e.kind.to_string(),
                     e.actor.clone(),
                     ui::clip(&e.message, 80),
                 ]
@@ -80,4 +82,21 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> CliResult {
         ui::out(&ui::table(&["at", "kind", "actor", "message"], rows));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn help_lists_every_known_kind() {
+        use clap::CommandFactory;
+        let mut cli = crate::cli::Cli::command();
+        let log = cli.find_subcommand_mut("log").unwrap();
+        let help = log.render_long_help().to_string().replace('\n', " ");
+        for kind in crate::model::EventKind::KNOWN {
+            assert!(
+                help.contains(&format!(" {kind},")) || help.contains(&format!(" {kind} ")),
+                "{kind} missing from `gemba log --help`"
+            );
+        }
+    }
 }

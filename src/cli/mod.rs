@@ -3,6 +3,7 @@
 
 mod bead;
 mod check;
+mod commit;
 mod concepts;
 mod config;
 mod debug;
@@ -37,6 +38,7 @@ Examples:
   gemba bead show bd-a1b2
   gemba check
   gemba log --kind import --json
+  gemba commit          # commit what auto-commit left pending
   gemba demo            # a guided tour on a built-in sample tracker";
 
 /// Keep a fleet of AI coding agents fed with the right work and out of each
@@ -72,6 +74,7 @@ enum Command {
     Concepts(concepts::ConceptsCommand),
     Check(check::CheckArgs),
     Log(log::LogArgs),
+    Commit(commit::CommitArgs),
     #[command(subcommand)]
     Config(config::ConfigCommand),
     Demo(demo::DemoArgs),
@@ -137,6 +140,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Concepts(cmd) => concepts::run(&ctx, cmd),
         Command::Check(args) => check::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
+        Command::Commit(args) => commit::run(&ctx, args),
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Debug(cmd) => debug::run(&ctx, cmd),
         Command::Demo(_) => unreachable!("handled above"),

@@ -37,6 +37,25 @@ pub fn warn(ctx: &Ctx, text: &str) {
     eprintln!("{label} {text}");
 }
 
+/// After a mutating command: print what logging and auto-commit warn
+/// about (a commit that failed or had to wait). The change is made.
+pub fn finished(ctx: &Ctx, finished: crate::store::log::Finished) {
+    for w in &finished.warnings {
+        warn(ctx, w);
+    }
+}
+
+/// The event log's malformed lines (skipped), as warnings with
+/// `file:line:col`.
+pub fn log_problems(ctx: &Ctx, problems: &[crate::format::ParseError]) {
+    for p in problems {
+        let mut p = p.clone();
+        p.path = ctx.show_path(&p.path).into_owned().into();
+        let skipped = if p.line == 0 { "file" } else { "line" };
+        warn(ctx, &format!("{p} ({skipped} skipped)"));
+    }
+}
+
 pub fn paint(ctx: &Ctx, text: &str, color: anstyle::AnsiColor) -> String {
     if ctx.color {
         let style = anstyle::Style::new().fg_color(Some(color.into())).bold();

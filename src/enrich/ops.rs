@@ -9,7 +9,7 @@ use super::{
 };
 use crate::model::enrichment::{DispatchStatus, Enrichment, Glob, Source, Stamped};
 use crate::model::vocabulary::{Resolver, normalize_tag};
-use crate::model::{Bead, Event, Vocabulary, timestamp};
+use crate::model::{Bead, Event, EventKind, Vocabulary, timestamp};
 use crate::store::{self, Changes, Scope, Store};
 
 #[derive(Debug, thiserror::Error)]
@@ -90,8 +90,8 @@ fn save(
         Some(Event::new(
             now,
             actor,
-            "enrich.edit",
-            Some(id),
+            EventKind::EnrichEdit,
+            vec![id.to_string()],
             format!("{what} of {id}"),
         ))
     } else {
@@ -315,8 +315,8 @@ pub fn extract_one(
         ev = Some(Event::new(
             now,
             actor,
-            "enrich.extract",
-            Some(id),
+            EventKind::EnrichExtract,
+            vec![id.to_string()],
             format!("extract enrichment of {id}"),
         ));
     }

@@ -9,7 +9,7 @@ pub mod vocabulary;
 
 pub use bead::{Bead, Comment, Dependency};
 pub use config::Config;
-pub use event::Event;
+pub use event::{Event, EventKind};
 pub use vocabulary::{Term, Vocabulary};
 pub mod enrichment;
 pub use enrichment::Enrichment;

@@ -187,31 +187,16 @@ impl<'s> Changes<'s> {
         Ok(())
     }
 
-    /// Append the events to the log and auto-commit what changed. A command
-    /// that changed nothing logs nothing.
-    pub fn finish(mut self, events: &[Event]) -> Result<()> {
+    /// Append the events to the log and, with `git.auto_commit`, commit
+    /// what changed. A command that changed nothing logs nothing. A commit
+    /// that fails or must wait (merge in progress) is a warning in the
+    /// result, never an error: the change is made (see [`log::Finished`]).
+    pub fn finish(mut self, events: &[Event]) -> Result<log::Finished> {
         self.sync_dirs()?;
         if self.changed.is_empty() || events.is_empty() {
-            return Ok(());
+            return Ok(log::Finished::default());
         }
-        for event in events {
-            let path = log::append(self.store, event)?;
-            if !self.changed.contains(&path) {
-                self.changed.push(path);
-            }
-        }
-        if self.store.config.git.auto_commit
-            && let Some(worktree) = &self.store.worktree
-        {
-            let rel: Vec<PathBuf> = self
-                .changed
-                .iter()
-                .filter_map(|p| p.strip_prefix(worktree).ok().map(Path::to_path_buf))
-                .collect();
-            let message = commit_message(events);
-            crate::git::commit_paths(worktree, &rel, &message)?;
-        }
-        Ok(())
+        log::finish(self.store, std::mem::take(&mut self.changed), events)
     }
 }
 
@@ -229,13 +214,5 @@ fn compare(path: &Path, bytes: &[u8]) -> Result<Written> {
         Ok(_) => Ok(Written::Updated),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Written::Created),
         Err(e) => Err(e).at(path),
-    }
-}
-
-fn commit_message(events: &[Event]) -> String {
-    match events {
-        [one] => format!("gemba: {}", one.message),
-        [first, rest @ ..] => format!("gemba: {} (+{} more)", first.message, rest.len()),
-        [] => "gemba: update".into(),
     }
 }

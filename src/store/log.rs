@@ -1,13 +1,43 @@
 //! The append-only event log: `.gemba/log/<YYYY-MM-DD>.jsonl`, one event per
 //! line, appended under `log.lock`. Listed `merge=union` in `.gitattributes`,
 //! so two branches' appends merge without conflict.
+//!
+//! Reading tolerates what git and other gembas produce: a line that a union
+//! merge duplicated is read once (events are keyed by their unique id), a
+//! malformed line is reported with `file:line:col` and skipped, and with
+//! `since` the day files before it are not opened at all.
+//!
+//! Also the auto-commit (`git.auto_commit`): a failed commit, or one that
+//! must wait because a merge or rebase is in progress, is a warning in
+//! [`Finished`], never an error (the change itself is made);
+//! [`commit_pending`] (`gemba commit`) commits what was left.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Error, IoContext, Result, Scope, Store};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{Error, IoContext, LOG_DIR, Result, Scope, Store};
 use crate::format::{self, ParseError};
+use crate::git;
 use crate::model::Event;
+
+/// At most this many event messages in the body of `gemba commit`'s message.
+const MAX_MESSAGES_IN_BODY: usize = 20;
+
+/// What logging (and auto-committing) did. The change it records is made
+/// whatever the warnings say; the CLI prints them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[must_use = "print the warnings (cli::ui::finished)"]
+pub struct Finished {
+    /// An auto-commit was made.
+    pub committed: bool,
+    /// Problems that did not undo anything: an auto-commit that failed or
+    /// had to wait (the files are left for `gemba commit`).
+    pub warnings: Vec<String>,
+}
 
 /// The log file an event belongs in: the UTC day of its timestamp.
 pub fn file_for(store: &Store, event: &Event) -> PathBuf {
@@ -39,6 +69,137 @@ pub fn append(store: &Store, event: &Event) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Log events that change no other file (a selection decision, ...) and,
+/// with `git.auto_commit`, commit the log files they went to.
+pub fn record(store: &Store, events: &[Event]) -> Result<Finished> {
+    let mut paths = Vec::new();
+    for event in events {
+        let path = append(store, event)?;
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    if paths.is_empty() {
+        return Ok(Finished::default());
+    }
+    Ok(auto_commit(store, &paths, &commit_message(events)))
+}
+
+/// [`super::Changes::finish`]'s work: log `events` for the files in `changed`
+/// and auto-commit them all.
+pub(super) fn finish(
+    store: &Store,
+    mut changed: Vec<PathBuf>,
+    events: &[Event],
+) -> Result<Finished> {
+    for event in events {
+        let path = append(store, event)?;
+        if !changed.contains(&path) {
+            changed.push(path);
+        }
+    }
+    Ok(auto_commit(store, &changed, &commit_message(events)))
+}
+
+/// With `git.auto_commit` and a worktree, commit exactly `changed`. Never
+/// fails: a commit that cannot be made is a warning.
+fn auto_commit(store: &Store, changed: &[PathBuf], message: &str) -> Finished {
+    let mut finished = Finished::default();
+    let Some(worktree) = store.worktree().filter(|_| store.config().git.auto_commit) else {
+        return finished;
+    };
+    let rel: Vec<PathBuf> = changed
+        .iter()
+        .filter_map(|p| p.strip_prefix(worktree).ok().map(Path::to_path_buf))
+        .collect();
+    match git::commit_paths(worktree, &rel, message) {
+        Ok(committed) => finished.committed = committed,
+        Err(git::Error::InProgress { worktree, what }) => finished.warnings.push(format!(
+            "auto-commit skipped: {what} in {}; the change is saved, not committed: run `gemba commit` once that is done",
+            worktree.display()
+        )),
+        Err(e) => finished.warnings.push(format!(
+            "auto-commit failed: {e}; the change is saved, not committed: `gemba commit` commits it"
+        )),
+    }
+    finished
+}
+
+/// The auto-commit message: what the events say happened.
+pub(super) fn commit_message(events: &[Event]) -> String {
+    match events {
+        [one] => format!("gemba: {}", one.message),
+        [first, rest @ ..] => format!("gemba: {} (+{} more)", first.message, rest.len()),
+        [] => "gemba: update".into(),
+    }
+}
+
+/// What [`commit_pending`] committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Committed {
+    /// The new commit's id.
+    pub commit: String,
+    /// The files it changed, repository-relative.
+    pub files: Vec<String>,
+    pub message: String,
+}
+
+/// `gemba commit`: stage and commit everything pending under `.gemba/`
+/// (new, changed and deleted files; other staged changes are left alone).
+/// `None` when nothing is pending. Refuses while a merge, rebase, ... is in
+/// progress or the index has conflicts. Logs no event: committing must not
+/// leave a new pending change behind.
+///
+/// The default message is `gemba: commit N pending files`, with the
+/// messages of the events that the commit adds to the log as its body.
+pub fn commit_pending(store: &Store, message: Option<&str>) -> Result<Option<Committed>> {
+    let not_a_repo = || Error::Git(git::Error::NotARepository(store.root().to_path_buf()));
+    let worktree = store.worktree().ok_or_else(not_a_repo)?;
+    let dir = store
+        .root()
+        .strip_prefix(worktree)
+        .map_err(|_| not_a_repo())?;
+    let (files, added) = git::stage_dir(worktree, dir, Path::new(LOG_DIR))?;
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let message = match message {
+        Some(m) => m.to_string(),
+        None => pending_message(files.len(), &added),
+    };
+    let commit = git::commit_dir(worktree, dir, &message)?;
+    Ok(Some(Committed {
+        commit,
+        files,
+        message,
+    }))
+}
+
+/// `gemba: commit N pending files`, then the messages of the log lines
+/// being committed (at most [`MAX_MESSAGES_IN_BODY`]).
+fn pending_message(files: usize, added_lines: &[String]) -> String {
+    let plural = if files == 1 { "" } else { "s" };
+    let mut text = format!("gemba: commit {files} pending file{plural}");
+    let messages: Vec<String> = added_lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Event>(l).ok())
+        .map(|e| e.message)
+        .collect();
+    if !messages.is_empty() {
+        text.push_str("\n\n");
+        for m in messages.iter().take(MAX_MESSAGES_IN_BODY) {
+            text.push_str(&format!("- {}\n", m.lines().next().unwrap_or("")));
+        }
+        if messages.len() > MAX_MESSAGES_IN_BODY {
+            text.push_str(&format!(
+                "- ... and {} more\n",
+                messages.len() - MAX_MESSAGES_IN_BODY
+            ));
+        }
+    }
+    text
+}
+
 /// The log files, oldest first.
 pub fn files(store: &Store) -> Result<Vec<PathBuf>> {
     let dir = store.log_dir();
@@ -58,38 +219,286 @@ pub fn files(store: &Store) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The UTC day a log file holds, from its name (`2026-11-23.jsonl`).
+pub fn file_day(path: &Path) -> Option<jiff::civil::Date> {
+    path.file_stem()?.to_str()?.parse().ok()
+}
+
+/// Parse one log file: each non-blank line with its 1-based number, as an
+/// event or an error with its position.
+pub fn parse_lines(path: &Path, text: &str) -> Vec<(usize, Result<Event, ParseError>)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            let parsed = serde_json::from_str::<Event>(line)
+                .map_err(|e| ParseError::new(path, i + 1, e.column(), format::json_message(&e)));
+            (i + 1, parsed)
+        })
+        .collect()
+}
+
 /// Parse one log file; each bad line is an error with its position.
 pub fn parse_file(path: &Path, text: &str) -> (Vec<Event>, Vec<ParseError>) {
     let mut events = Vec::new();
     let mut errors = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Event>(line) {
+    for (_, parsed) in parse_lines(path, text) {
+        match parsed {
             Ok(e) => events.push(e),
-            Err(e) => errors.push(ParseError::new(
-                path,
-                i + 1,
-                e.column(),
-                format::json_message(&e),
-            )),
+            Err(e) => errors.push(e),
         }
     }
     (events, errors)
 }
 
-/// Every event in the log, oldest first. A malformed line is an error.
-pub fn read_all(store: &Store) -> Result<Vec<Event>> {
-    let mut all = Vec::new();
+/// The events at or after `since` (all without it), oldest first, and the
+/// problems met on the way: malformed lines (`file:line:col`, skipped) and
+/// unreadable files. Each id is read once (the first copy: a union merge
+/// can duplicate a line). Events are ordered by `at`, ties in file order.
+/// Day files before `since`'s UTC day are not opened.
+pub fn read(store: &Store, since: Option<Timestamp>) -> Result<(Vec<Event>, Vec<ParseError>)> {
+    let since_day = since.map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date());
+    let mut events = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = HashSet::new();
     for path in files(store)? {
-        let text = std::fs::read_to_string(&path).at(&path)?;
-        let (events, errors) = parse_file(&path, &text);
-        if let Some(first) = errors.into_iter().next() {
-            return Err(Error::Parse(first));
+        if let (Some(since_day), Some(day)) = (since_day, file_day(&path))
+            && day < since_day
+        {
+            continue;
         }
-        all.extend(events);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                problems.push(ParseError::new(&path, 0, 0, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let (parsed, errors) = parse_file(&path, &String::from_utf8_lossy(&bytes));
+        problems.extend(errors);
+        for event in parsed {
+            if seen.insert(event.id.clone()) {
+                events.push(event);
+            }
+        }
     }
-    all.sort_by(|a, b| a.at.cmp(&b.at));
-    Ok(all)
+    let mut timed: Vec<(Timestamp, Event)> = events
+        .into_iter()
+        .filter_map(|e| Some((e.timestamp()?, e)))
+        .filter(|(t, _)| since.is_none_or(|s| *t >= s))
+        .collect();
+    // Stable: same `at` (a pinned clock, one command's events) keeps file order.
+    timed.sort_by_key(|(t, _)| *t);
+    Ok((timed.into_iter().map(|(_, e)| e).collect(), problems))
+}
+
+/// Every event, oldest first; the first malformed line or unreadable file
+/// is an error (for callers that must not act on a partial log).
+pub fn read_all(store: &Store) -> Result<Vec<Event>> {
+    let (events, problems) = read(store, None)?;
+    match problems.into_iter().next() {
+        Some(first) => Err(Error::Parse(first)),
+        None => Ok(events),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EventKind;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join(".gemba");
+        super::super::init(&root).unwrap();
+        let store = Store::open(&root, None).unwrap();
+        (dir, store)
+    }
+
+    fn event(at: &str, kind: EventKind, beads: &[&str], message: &str) -> Event {
+        Event::new(
+            at.parse().unwrap(),
+            "t",
+            kind,
+            beads.iter().map(|b| b.to_string()).collect(),
+            message.into(),
+        )
+    }
+
+    fn line(e: &Event) -> String {
+        serde_json::to_string(e).unwrap() + "\n"
+    }
+
+    #[test]
+    fn reads_each_id_once_sorted_by_time() {
+        let (_dir, store) = store();
+        let a = event("2026-11-23T10:00:00Z", EventKind::Init, &[], "a");
+        let b = event("2026-11-23T09:00:00Z", EventKind::BeadCreate, &["x"], "b");
+        let c = event(
+            "2026-11-23T10:00:00Z",
+            EventKind::Decision,
+            &["x", "y"],
+            "c",
+        );
+        let path = store.log_dir().join("2026-11-23.jsonl");
+        // A union merge's duplicate, in another order.
+        let text = [&a, &b, &c, &a, &c].map(line).concat();
+        std::fs::write(&path, text).unwrap();
+        let (events, problems) = read(&store, None).unwrap();
+        assert_eq!(problems, []);
+        let messages: Vec<&str> = events.iter().map(|e| e.message.as_str()).collect();
+        // By time; a and c tie and keep file order.
+        assert_eq!(messages, ["b", "a", "c"]);
+        assert!(events[2].concerns("y"));
+    }
+
+    #[test]
+    fn malformed_lines_are_reported_and_skipped() {
+        let (_dir, store) = store();
+        let a = event("2026-11-23T10:00:00Z", EventKind::Init, &[], "a");
+        let b = event("2026-11-23T11:00:00Z", EventKind::Init, &[], "b");
+        let unknown_field = line(&b).replace("\"message\"", "\"colour\":\"red\",\"message\"");
+        let path = store.log_dir().join("2026-11-23.jsonl");
+        let text = format!("{}not json\n\n{}{}", line(&a), unknown_field, line(&b));
+        std::fs::write(&path, text).unwrap();
+        let (events, problems) = read(&store, None).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!((problems[0].line, problems[0].column), (2, 2));
+        assert_eq!(problems[1].line, 4);
+        assert!(problems[1].message.contains("colour"), "{}", problems[1]);
+        assert!(problems[1].to_string().contains("2026-11-23.jsonl:4:"));
+        assert!(matches!(read_all(&store), Err(Error::Parse(_))));
+    }
+
+    #[test]
+    fn legacy_lines_and_unknown_kinds_are_read() {
+        let (_dir, store) = store();
+        let path = store.log_dir().join("2026-11-22.jsonl");
+        let old = r#"{"at":"2026-11-22T12:00:00Z","kind":"bead.close","actor":"t","bead":"gm-1","message":"close gm-1"}"#;
+        let newer = r#"{"id":"01KAAAAAAAAAAAAAAAAAAAAAAA","at":"2026-11-22T12:00:00.500Z","kind":"retro.done","actor":"t","message":"retro"}"#;
+        std::fs::write(&path, format!("{old}\n{old}\n{newer}\n")).unwrap();
+        let (events, problems) = read(&store, None).unwrap();
+        assert_eq!(problems, []);
+        assert_eq!(events.len(), 2, "the duplicated old line is read once");
+        assert_eq!(events[0].beads, ["gm-1"]);
+        assert!(events[0].id.starts_with("legacy-"));
+        assert_eq!(events[1].kind, EventKind::Other("retro.done".into()));
+    }
+
+    #[test]
+    fn since_skips_earlier_day_files_unread() {
+        let (_dir, store) = store();
+        let dir = store.log_dir();
+        // Opening this "file" would fail: it is a directory.
+        std::fs::create_dir(dir.join("2026-11-20.jsonl")).unwrap();
+        std::fs::write(dir.join("2026-11-21.jsonl"), "not json\n").unwrap();
+        let late = event("2026-11-22T08:00:00Z", EventKind::Init, &[], "late");
+        let early = event("2026-11-22T07:00:00Z", EventKind::Init, &[], "early");
+        std::fs::write(
+            dir.join("2026-11-22.jsonl"),
+            [&early, &late].map(line).concat(),
+        )
+        .unwrap();
+        let since = "2026-11-22T07:30:00Z".parse().unwrap();
+        let (events, problems) = read(&store, Some(since)).unwrap();
+        assert_eq!(problems, []);
+        assert_eq!(events, [late]);
+        let (events, problems) = read(&store, None).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].message.starts_with("cannot read"),
+            "{}",
+            problems[0]
+        );
+    }
+
+    #[test]
+    fn record_appends_without_other_changes() {
+        let (_dir, store) = store();
+        let e = event(
+            "2026-11-23T10:00:00Z",
+            EventKind::Decision,
+            &[],
+            "pick nothing",
+        )
+        .with("digest", "abc")
+        .with("result", serde_json::Value::Null);
+        let finished = record(&store, std::slice::from_ref(&e)).unwrap();
+        assert_eq!(finished, Finished::default());
+        assert_eq!(read_all(&store).unwrap(), [e]);
+    }
+
+    #[test]
+    fn record_auto_commits_the_log_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let wt = dir.path().canonicalize().unwrap();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .current_dir(&wt)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["config", "user.name", "T"]);
+        git(&["config", "user.email", "t@example.invalid"]);
+        let root = wt.join(".gemba");
+        super::super::init(&root).unwrap();
+        let config = root.join("config.yaml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(
+            &config,
+            text.replace("auto_commit: false", "auto_commit: true"),
+        )
+        .unwrap();
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "init"]);
+        let store = Store::open(&root, Some(wt.clone())).unwrap();
+        let e = event(
+            "2026-11-23T10:00:00Z",
+            EventKind::Decision,
+            &[],
+            "no work for s-1",
+        )
+        .with("digest", "abc");
+        let finished = record(&store, &[e]).unwrap();
+        assert_eq!(finished.warnings, Vec::<String>::new());
+        assert!(finished.committed);
+        assert_eq!(
+            git(&["log", "-1", "--format=%s"]),
+            "gemba: no work for s-1\n"
+        );
+        assert_eq!(
+            git(&["show", "--name-only", "--format=", "HEAD"]),
+            ".gemba/log/2026-11-23.jsonl\n"
+        );
+    }
+
+    #[test]
+    fn pending_message_lists_event_messages() {
+        let a = line(&event(
+            "2026-11-23T10:00:00Z",
+            EventKind::Init,
+            &[],
+            "first",
+        ));
+        let lines: Vec<String> = (0..25)
+            .map(|_| a.trim_end().to_string())
+            .chain(["not an event".to_string()])
+            .collect();
+        let text = pending_message(3, &lines);
+        assert!(
+            text.starts_with("gemba: commit 3 pending files\n\n- first\n"),
+            "{text}"
+        );
+        assert_eq!(text.lines().filter(|l| *l == "- first").count(), 20);
+        assert!(text.ends_with("- ... and 5 more\n"), "{text}");
+        assert_eq!(pending_message(1, &[]), "gemba: commit 1 pending file");
+    }
 }

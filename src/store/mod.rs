@@ -56,7 +56,7 @@ pub enum Error {
     Exists { kind: &'static str, id: String },
     #[error(transparent)]
     Lock(#[from] lock::Error),
-    #[error("auto-commit failed: {0}")]
+    #[error(transparent)]
     Git(#[from] crate::git::Error),
 }
 

@@ -18,7 +18,7 @@ use super::{Error, Result};
 use crate::format;
 use crate::model::suggestion::{Suggestion, SuggestionStatus};
 use crate::model::vocabulary::normalize_tag;
-use crate::model::{Event, Term, Vocabulary, timestamp};
+use crate::model::{Event, EventKind, Term, Vocabulary, timestamp};
 use crate::store::{self, Changes, Scope, Store, kind};
 
 /// Kinds of the events this module logs start with this.
@@ -170,8 +170,8 @@ pub fn bootstrap(
     let ev = Event::new(
         now,
         actor,
-        "concepts.bootstrap",
-        None,
+        EventKind::ConceptsBootstrap,
+        vec![],
         format!(
             "bootstrap vocabulary: {} new terms from {}",
             names.len(),
@@ -308,8 +308,8 @@ pub fn drift(
     let ev = Event::new(
         now,
         actor,
-        "concepts.drift",
-        None,
+        EventKind::ConceptsDrift,
+        vec![],
         format!(
             "concept drift: {} new suggestions ({})",
             ids.len(),
@@ -391,8 +391,8 @@ pub fn approve(
     let ev = Event::new(
         now,
         actor,
-        "concepts.approve",
-        None,
+        EventKind::ConceptsApprove,
+        vec![],
         format!("approve {id}: {what} ({} beads rewritten)", rewritten.len()),
     )
     .with("suggestion", id)
@@ -400,7 +400,7 @@ pub fn approve(
     .with("terms", &plan.terms)
     .with("target", &plan.target)
     .with("decided_by", by)
-    .with("beads", &rewritten);
+    .about_many(&rewritten);
     Ok((
         ApproveReport {
             suggestion: plan.suggestion,
@@ -440,8 +440,8 @@ pub fn reject(
     let ev = Event::new(
         now,
         actor,
-        "concepts.reject",
-        None,
+        EventKind::ConceptsReject,
+        vec![],
         format!("reject {id}: {} ({reason})", suggestion.describe()),
     )
     .with("suggestion", id)
@@ -453,9 +453,10 @@ pub fn reject(
     Ok((suggestion, ev))
 }
 
-/// `gemba concepts log`: every vocabulary event, oldest first.
-pub fn log(store: &Store) -> Result<Vec<Event>> {
-    let mut events = store::log::read_all(store)?;
-    events.retain(|e| e.kind.starts_with(EVENT_PREFIX));
-    Ok(events)
+/// `gemba concepts log`: every vocabulary event, oldest first, and the
+/// log's malformed lines (skipped; see [`store::log::read`]).
+pub fn log(store: &Store) -> Result<(Vec<Event>, Vec<crate::format::ParseError>)> {
+    let (mut events, problems) = store::log::read(store, None)?;
+    events.retain(|e| e.kind.as_str().starts_with(EVENT_PREFIX));
+    Ok((events, problems))
 }

@@ -451,10 +451,10 @@ fn approve_merge_rewrites_enrichment_and_chains_aliases() {
     );
     assert_eq!(approvals[0]["data"]["decided_by"], "alice");
     assert_eq!(approvals[1]["data"]["decided_by"], "tester");
-    assert_eq!(
-        approvals[1]["data"]["beads"],
-        json!(["b1", "b2", "b3", "b4"])
-    );
+    // The beads it rewrote are the event's `beads`, so `log --bead` finds it.
+    assert_eq!(approvals[1]["beads"], json!(["b1", "b2", "b3", "b4"]));
+    let about_b3 = env.json(&["log", "--bead", "b3", "--kind", "concepts"]);
+    assert_eq!(about_b3.as_array().unwrap().len(), 2, "{about_b3}");
 
     // Approving twice is refused.
     let out = env.fails(1, &["concepts", "approve", &merge_id]);
@@ -698,19 +698,19 @@ fn review_and_log_for_people() {
         rows,
         [
             vec![
-                "2026-11-23T12:00:00Z",
+                "2026-11-23T12:00:00.000Z",
                 "drift",
                 "tester",
                 &format!("concept drift: 2 new suggestions ({merge_id}, {delete_id})")
             ],
             vec![
-                "2026-11-23T12:00:00Z",
+                "2026-11-23T12:00:00.000Z",
                 "approve",
                 "tester",
                 &format!("approve {merge_id}: merge authn into auth (3 beads rewritten)")
             ],
             vec![
-                "2026-11-23T12:00:00Z",
+                "2026-11-23T12:00:00.000Z",
                 "reject",
                 "tester",
                 &format!("reject {delete_id}: delete legacy (still used in docs)")

@@ -112,9 +112,12 @@ fn concurrent_updates_of_one_bead_lose_nothing() {
     let updates = events_of(&env, "bead.update");
     assert_eq!(updates.len(), N, "{updates:#?}");
     for e in &updates {
-        assert_eq!(e["bead"], json!("c-1"), "{e}");
+        assert_eq!(e["beads"], json!(["c-1"]), "{e}");
         assert_eq!(e["data"]["fields"], json!(["labels"]), "{e}");
     }
+    // Same clock, same message: still one distinct id per event.
+    let ids: BTreeSet<&str> = updates.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), N, "{updates:#?}");
     let mut messages: Vec<&str> = updates
         .iter()
         .map(|e| e["message"].as_str().unwrap())
@@ -154,7 +157,7 @@ fn concurrent_creates_get_distinct_ids() {
     assert_eq!(names, want);
     let logged: BTreeSet<String> = events_of(&env, "bead.create")
         .iter()
-        .map(|e| e["bead"].as_str().unwrap().to_string())
+        .map(|e| e["beads"][0].as_str().unwrap().to_string())
         .collect();
     assert_eq!(logged, ids);
     assert_eq!(events_of(&env, "bead.create").len(), N);

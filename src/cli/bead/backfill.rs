@@ -61,8 +61,8 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
     let ev = crate::model::Event::new(
         ctx.now,
         &ctx.actor,
-        "enrich.backfill",
-        None,
+        crate::model::EventKind::EnrichBackfill,
+        vec![],
         format!(
             "backfill enrichment: {} enriched, {} skipped, {} failed",
             report.enriched,
@@ -70,8 +70,8 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
             report.failed.len()
         ),
     )
-    .with("beads", &report.written);
-    changes.finish(&[ev])?;
+    .about_many(&report.written);
+    ui::finished(ctx, changes.finish(&[ev])?);
     if ctx.json {
         ui::json(&report);
     } else {

@@ -17,7 +17,7 @@ pub fn run(ctx: &Ctx, args: BeadCloseArgs) -> CliResult {
     let mut changes = store.changes();
     let (bead, event) = beads::close(&mut changes, &args.id, args.reason, &ctx.actor, ctx.now)?;
     let changed = event.is_some();
-    changes.finish(event.as_slice())?;
+    ui::finished(ctx, changes.finish(event.as_slice())?);
     if ctx.json {
         ui::json(&bead);
     } else if changed {

@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx, args: BeadConceptsArgs) -> CliResult {
         &ctx.actor,
         ctx.now,
     )?;
-    changes.finish(ev.as_slice())?;
+    ui::finished(ctx, changes.finish(ev.as_slice())?);
     if !args.force {
         for tag in &edited.unknown_concepts {
             ui::warn(

@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: BeadCreateArgs) -> CliResult {
         assignee: args.assignee,
     };
     let (bead, event) = beads::create(&mut changes, new, &ctx.actor, ctx.now)?;
-    changes.finish(&[event])?;
+    ui::finished(ctx, changes.finish(&[event])?);
     if ctx.json {
         ui::json(&bead);
     } else {

@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx, args: BeadExtractArgs) -> CliResult {
         &ctx.actor,
         ctx.now,
     )?;
-    changes.finish(ev.as_slice())?;
+    ui::finished(ctx, changes.finish(ev.as_slice())?);
     if ctx.json {
         ui::json(&result);
         return Ok(());

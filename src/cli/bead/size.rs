@@ -1,5 +1,6 @@
 use crate::cli::env::Ctx;
 use crate::cli::error::{CliError, CliResult};
+use crate::cli::ui;
 use crate::enrich::Size;
 use crate::enrich::ops::{self, Texts};
 use crate::model::enrichment::Source;
@@ -49,7 +50,7 @@ pub fn run(ctx: &Ctx, args: BeadSizeArgs) -> CliResult {
     };
     let mut changes = store.changes();
     let (edited, ev) = ops::set_size(&mut changes, &id, size, &ctx.actor, ctx.now)?;
-    changes.finish(ev.as_slice())?;
+    ui::finished(ctx, changes.finish(ev.as_slice())?);
     super::report_edit(ctx, &edited);
     Ok(())
 }

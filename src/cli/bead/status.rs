@@ -1,5 +1,6 @@
 use crate::cli::env::Ctx;
 use crate::cli::error::{CliError, CliResult};
+use crate::cli::ui;
 use crate::enrich::ops;
 use crate::model::enrichment::DispatchStatus;
 
@@ -35,7 +36,7 @@ pub fn run(ctx: &Ctx, args: BeadStatusArgs) -> CliResult {
     let store = ctx.store()?;
     let mut changes = store.changes();
     let (edited, ev) = ops::set_status(&mut changes, &id, status, &ctx.actor, ctx.now)?;
-    changes.finish(ev.as_slice())?;
+    ui::finished(ctx, changes.finish(ev.as_slice())?);
     super::report_edit(ctx, &edited);
     Ok(())
 }

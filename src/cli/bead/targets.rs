@@ -1,5 +1,6 @@
 use crate::cli::env::Ctx;
 use crate::cli::error::CliResult;
+use crate::cli::ui;
 use crate::enrich::ops::{self, ListOp};
 
 /// Set, add or remove the path globs a bead is expected to touch.
@@ -47,7 +48,7 @@ pub fn run(ctx: &Ctx, args: BeadTargetsArgs) -> CliResult {
         &ctx.actor,
         ctx.now,
     )?;
-    changes.finish(ev.as_slice())?;
+    ui::finished(ctx, changes.finish(ev.as_slice())?);
     super::report_edit(ctx, &edited);
     Ok(())
 }

@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, args: BeadUpdateArgs) -> CliResult {
     let store = ctx.store()?;
     let mut changes = store.changes();
     let (updated, event) = beads::update(&mut changes, &args.id, patch, &ctx.actor, ctx.now)?;
-    changes.finish(event.as_slice())?;
+    ui::finished(ctx, changes.finish(event.as_slice())?);
     if ctx.json {
         ui::json(&updated);
     } else if updated.changed.is_empty() {

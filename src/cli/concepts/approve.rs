@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, args: ConceptsApproveArgs) -> CliResult {
     let mut changes = store.changes();
     let by = args.by.as_deref().unwrap_or(&ctx.actor);
     let (report, ev) = ops::approve(&mut changes, &args.id, by, &ctx.actor, ctx.now)?;
-    changes.finish(&[ev])?;
+    ui::finished(ctx, changes.finish(&[ev])?);
     if ctx.json {
         ui::json(&report);
     } else {

@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, args: ConceptsBootstrapArgs) -> CliResult {
         dry_run: args.dry_run,
     };
     let (report, ev) = ops::bootstrap(&mut changes, &options, &ctx.actor, ctx.now)?;
-    changes.finish(ev.as_slice())?;
+    ui::finished(ctx, changes.finish(ev.as_slice())?);
     if ctx.json {
         ui::json(&report);
         return Ok(());

@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, _args: ConceptsDriftArgs) -> CliResult {
     let store = ctx.store()?;
     let mut changes = store.changes();
     let (report, ev) = ops::drift(&mut changes, &ctx.actor, ctx.now)?;
-    changes.finish(ev.as_slice())?;
+    ui::finished(ctx, changes.finish(ev.as_slice())?);
     if ctx.json {
         ui::json(&report);
         return Ok(());

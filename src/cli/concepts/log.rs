@@ -17,7 +17,8 @@ pub struct ConceptsLogArgs {
 
 pub fn run(ctx: &Ctx, args: ConceptsLogArgs) -> CliResult {
     let store = ctx.store()?;
-    let mut events = ops::log(&store)?;
+    let (mut events, problems) = ops::log(&store)?;
+    ui::log_problems(ctx, &problems);
     if let Some(n) = args.limit {
         events = events.split_off(events.len().saturating_sub(n));
     }
@@ -29,7 +30,10 @@ pub fn run(ctx: &Ctx, args: ConceptsLogArgs) -> CliResult {
             .map(|e| {
                 vec![
                     e.at.clone(),
-                    e.kind.trim_start_matches(ops::EVENT_PREFIX).to_string(),
+                    e.kind
+                        .as_str()
+                        .trim_start_matches(ops::EVENT_PREFIX)
+                        .to_string(),
                     e.actor.clone(),
                     ui::clip(&e.message, 90),
                 ]

@@ -169,6 +169,23 @@ impl TestEnv {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// `git ARGS` in the main worktree, without asserting success (for
+    /// merges that are meant to stop on a conflict).
+    pub fn git_try(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new("git");
+        self.hermetic(&mut cmd);
+        cmd.current_dir(&self.root).args(args).output().unwrap()
+    }
+
+    /// Set `git.auto_commit: true` in config.yaml and commit that.
+    pub fn enable_auto_commit(&self) {
+        let config = self
+            .read(".gemba/config.yaml")
+            .replace("auto_commit: false", "auto_commit: true");
+        self.write(".gemba/config.yaml", &config);
+        self.git(&["commit", "-q", "-am", "enable auto_commit"]);
+    }
+
     pub fn write(&self, rel: &str, text: &str) {
         let p = self.root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
