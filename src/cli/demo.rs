@@ -63,24 +63,24 @@ pub fn run(args: &DemoArgs) -> CliResult {
     let dir = match &args.dir {
         Some(d) => {
             if d.exists() && d.read_dir().map(|mut e| e.next().is_some()).unwrap_or(true) {
-                return Err(CliError::user(format!(
+                return Err(CliError::invalid_input(format!(
                     "{} exists and is not empty",
                     d.display()
                 )));
             }
             std::fs::create_dir_all(d)
-                .map_err(|e| CliError::user(format!("{}: {e}", d.display())))?;
+                .map_err(|e| CliError::io(format!("{}: {e}", d.display())))?;
             d.clone()
         }
         None => {
             tmp = tempfile::Builder::new()
                 .prefix("gemba-demo-")
                 .tempdir()
-                .map_err(CliError::user)?;
+                .map_err(CliError::io)?;
             tmp.path().to_path_buf()
         }
     };
-    let exe = std::env::current_exe().map_err(CliError::user)?;
+    let exe = std::env::current_exe().map_err(CliError::io)?;
     let demo = Demo {
         dir: &dir,
         exe: &exe,
@@ -90,13 +90,13 @@ pub fn run(args: &DemoArgs) -> CliResult {
     for (path, text) in SKELETON {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(CliError::user)?;
+            std::fs::create_dir_all(parent).map_err(CliError::io)?;
         }
-        std::fs::write(path, text).map_err(CliError::user)?;
+        std::fs::write(path, text).map_err(CliError::io)?;
     }
     demo.git(&["add", "-A"])?;
     demo.git(&["commit", "-q", "-m", "skeleton of the sample project"])?;
-    std::fs::write(dir.join("tracker.jsonl"), SAMPLE).map_err(CliError::user)?;
+    std::fs::write(dir.join("tracker.jsonl"), SAMPLE).map_err(CliError::io)?;
 
     demo.step(
         "Create the .gemba/ state directory (config, vocabulary, .gitignore, merge=union log)",
@@ -120,7 +120,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
     )?;
     demo.step("What can start now (bd's ready rule)", &["ready"])?;
     let first = demo.capture(&["ready", "--limit", "1", "--json"])?;
-    let first: serde_json::Value = serde_json::from_str(&first).map_err(CliError::user)?;
+    let first: serde_json::Value = serde_json::from_str(&first).map_err(CliError::parse_error)?;
     let first_id = first[0]["id"].as_str().unwrap_or("fc-1").to_string();
     demo.step(
         "Pin targets by hand: operator values survive every later extraction",
@@ -186,11 +186,11 @@ impl Demo<'_> {
             .env("GIT_COMMITTER_NAME", "gemba demo")
             .env("GIT_COMMITTER_EMAIL", "demo@example.invalid")
             .status()
-            .map_err(|e| CliError::user(format!("cannot run git: {e}")))?;
+            .map_err(|e| CliError::git(format!("cannot run git: {e}")))?;
         if status.success() {
             Ok(())
         } else {
-            Err(CliError::user(format!("git {} failed", args.join(" "))))
+            Err(CliError::git(format!("git {} failed", args.join(" "))))
         }
     }
 
@@ -207,7 +207,7 @@ impl Demo<'_> {
     fn step(&self, title: &str, args: &[&str]) -> CliResult {
         let shown: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
         self.say(&format!("\n## {title}\n$ gemba {}", shown.join(" ")));
-        let out = self.command(args).output().map_err(CliError::user)?;
+        let out = self.command(args).output().map_err(CliError::io)?;
         super::ui::out(&String::from_utf8_lossy(&out.stdout));
         let err = String::from_utf8_lossy(&out.stderr);
         if !err.is_empty() {
@@ -215,7 +215,7 @@ impl Demo<'_> {
         }
         match out.status.code() {
             Some(0) | Some(3) => Ok(()),
-            _ => Err(CliError::user(format!(
+            _ => Err(CliError::invalid_input(format!(
                 "`gemba {}` failed in the demo",
                 args.join(" ")
             ))),
@@ -223,7 +223,7 @@ impl Demo<'_> {
     }
 
     fn capture(&self, args: &[&str]) -> CliResult<String> {
-        let out = self.command(args).output().map_err(CliError::user)?;
+        let out = self.command(args).output().map_err(CliError::io)?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }

@@ -79,7 +79,7 @@ fn add_attribute(worktree: &Path, gemba_dir: &Path) -> CliResult<bool> {
     let old = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(CliError::user(format!("{}: {e}", path.display()))),
+        Err(e) => return Err(CliError::io(format!("{}: {e}", path.display()))),
     };
     if old.lines().any(|l| l.trim() == line) {
         return Ok(false);
@@ -91,6 +91,6 @@ fn add_attribute(worktree: &Path, gemba_dir: &Path) -> CliResult<bool> {
     new.push_str(&line);
     new.push('\n');
     atomic::write(&path, new.as_bytes())
-        .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
+        .map_err(|e| CliError::io(format!("{}: {e}", path.display())))?;
     Ok(true)
 }

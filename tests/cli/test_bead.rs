@@ -197,7 +197,7 @@ fn show_of_a_missing_id_fails() {
     );
     let out = env.fails(1, &["bead", "show", "gm-nope", "--json"]);
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
-    assert_eq!(err["code"], "error");
+    assert_eq!(err["code"], "not_found");
     assert_eq!(err["message"], "no bead \"gm-nope\"");
     // Update and close of a missing id fail the same way and write nothing.
     let before = env.snapshot();
