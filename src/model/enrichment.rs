@@ -220,7 +220,16 @@ impl fmt::Display for Size {
     }
 }
 
+/// The JSON Schema an enrichment file names in its first line, relative to
+/// `.gemba/enrichment/`.
+pub const SCHEMA: &str = "../schema/enrichment.schema.json";
+
 impl Enrichment {
+    /// The file's bytes: the schema modeline, then the fields.
+    pub fn to_yaml(&self) -> String {
+        crate::format::to_yaml_with_schema(SCHEMA, self)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.targets.is_none()
             && self.concepts.is_none()
@@ -306,10 +315,16 @@ mod tests {
             }),
             ..Default::default()
         };
-        let text = crate::format::to_yaml_string(&e);
+        let text = e.to_yaml();
+        assert!(
+            text.starts_with(
+                "# yaml-language-server: $schema=../schema/enrichment.schema.json\ntargets:\n"
+            ),
+            "{text}"
+        );
         let back: Enrichment = crate::format::from_yaml(Path::new("e"), &text).unwrap();
         assert_eq!(back, e);
-        assert_eq!(crate::format::to_yaml_string(&back), text, "stable bytes");
+        assert_eq!(back.to_yaml(), text, "stable bytes");
     }
 
     /// `ALL` holds every variant once, and `as_str` is the serde name (the

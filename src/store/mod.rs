@@ -6,6 +6,7 @@
 pub mod atomic;
 pub mod lock;
 pub mod log;
+pub mod schema;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -374,12 +375,7 @@ impl Tx<'_> {
     pub fn write_enrichments(&mut self, items: &[(String, Enrichment)]) -> Result<Vec<Written>> {
         let jobs = items
             .iter()
-            .map(|(id, e)| {
-                Ok((
-                    self.store.enrichment_path(id)?,
-                    format::to_yaml_string(e).into_bytes(),
-                ))
-            })
+            .map(|(id, e)| Ok((self.store.enrichment_path(id)?, e.to_yaml().into_bytes())))
             .collect::<Result<_>>()?;
         self.write_files(jobs)
     }
@@ -463,7 +459,7 @@ impl Tx<'_> {
                 Err(e) => Err(e).at(&path),
             };
         }
-        self.write_file(&path, format::to_yaml_string(enrichment).as_bytes())
+        self.write_file(&path, enrichment.to_yaml().as_bytes())
     }
 
     pub fn changed(&self) -> &[PathBuf] {
@@ -477,6 +473,7 @@ impl Tx<'_> {
         if self.changed.is_empty() || events.is_empty() {
             return Ok(());
         }
+        self.refresh_schemas()?; // editors' schemas, after an upgrade (store/schema.rs)
         for event in events {
             let path = log::append(self.store, event)?;
             if !self.changed.contains(&path) {

@@ -357,12 +357,7 @@ pub fn drift(tx: &mut Tx<'_>, actor: &str, now: Timestamp) -> Result<(DriftRepor
     let jobs = report
         .new
         .iter()
-        .map(|s| {
-            Ok((
-                suggestion_path(store, &s.id)?,
-                format::to_yaml_string(s).into_bytes(),
-            ))
-        })
+        .map(|s| Ok((suggestion_path(store, &s.id)?, s.to_yaml().into_bytes())))
         .collect::<Result<Vec<_>>>()?;
     tx.write_files(jobs)?;
     let ids: Vec<&str> = report.new.iter().map(|s| s.id.as_str()).collect();
@@ -427,15 +422,10 @@ pub fn approve(
     for (bead, enrichment) in &plan.enrichments {
         changes.push((
             store.enrichment_path(bead)?,
-            enrichment
-                .as_ref()
-                .map(|e| format::to_yaml_string(e).into_bytes()),
+            enrichment.as_ref().map(|e| e.to_yaml().into_bytes()),
         ));
     }
-    changes.push((
-        path,
-        Some(format::to_yaml_string(&plan.suggestion).into_bytes()),
-    ));
+    changes.push((path, Some(plan.suggestion.to_yaml().into_bytes())));
     tx.replace_all(changes)?;
     let rewritten: Vec<String> = plan.enrichments.keys().cloned().collect();
     let what = match (&plan.target, plan.suggestion.kind) {
@@ -492,7 +482,7 @@ pub fn reject(
     suggestion.decided_at = Some(timestamp(now));
     suggestion.decided_by = Some(by.to_string());
     suggestion.decision_reason = Some(reason.to_string());
-    tx.write_yaml(&path, &suggestion)?;
+    tx.write_file(&path, suggestion.to_yaml().as_bytes())?;
     let ev = Event::new(
         now,
         actor,

@@ -14,6 +14,7 @@ mod test_import;
 mod test_init;
 mod test_log;
 mod test_ready;
+mod test_schema;
 
 #[test]
 fn no_forgotten_test_files() {
