@@ -45,9 +45,12 @@ const SKELETON: &[(&str, &str)] = &[
 
 /// A guided tour of every capability on a built-in sample tracker.
 ///
-/// Creates a throwaway git repository, then runs init → import → concepts bootstrap →
-/// backfill → ready → targets → show → list → create → close → ready →
-/// concepts → drift → check → log, printing each command and its output.
+/// Creates a throwaway git repository, then runs init (with
+/// `git.auto_commit` on) → import → concepts bootstrap → backfill → ready →
+/// targets → show → list → create → close → ready → concepts → drift →
+/// check → log, printing each command and its output, and ends with
+/// `git log --oneline -- .gemba`: every change is a commit a person can
+/// review.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba demo\n  gemba demo /tmp/gemba-demo   # keep the repository to explore"
@@ -99,9 +102,27 @@ pub fn run(args: &DemoArgs) -> CliResult {
     std::fs::write(dir.join("tracker.jsonl"), SAMPLE).map_err(CliError::io)?;
 
     demo.step(
-        "Create the .gemba/ state directory (config, vocabulary, .gitignore, merge=union log)",
+        "Create the .gemba/ state directory (config, vocabulary, JSON Schemas, .gitignore, merge=union log)",
         &["init"],
     )?;
+    demo.say(
+        "\n## Turn on git.auto_commit: every change below becomes a commit saying what happened",
+    );
+    let config = dir.join(".gemba").join(crate::store::CONFIG_FILE);
+    let text = std::fs::read_to_string(&config)
+        .map_err(|e| CliError::io(format!("{}: {e}", config.display())))?;
+    let on = text.replace("auto_commit: false", "auto_commit: true");
+    if on == text {
+        return Err(CliError::invalid_input(format!(
+            "{}: no `auto_commit: false` to turn on",
+            config.display()
+        )));
+    }
+    std::fs::write(&config, on).map_err(|e| CliError::io(format!("{}: {e}", config.display())))?;
+    demo.say("$ sed -i 's/auto_commit: false/auto_commit: true/' .gemba/config.yaml");
+    demo.git(&["add", "-A", "--", ".gemba", ".gitattributes"])?;
+    demo.git(&["commit", "-q", "-m", "gemba init (auto_commit on)"])?;
+    demo.say("$ git add .gemba .gitattributes && git commit -m 'gemba init (auto_commit on)'");
     demo.step(
         "Import a bd tracker export (tombstones and infrastructure types are skipped)",
         &["import", "beads", "tracker.jsonl"],
@@ -162,7 +183,12 @@ pub fn run(args: &DemoArgs) -> CliResult {
     demo.step("Validate every file under .gemba/", &["check"])?;
     demo.step("The event log", &["log"])?;
     demo.say(
-        "done: every state change above is a plain file under .gemba/ (git status shows them).",
+        "\n## The history a person reviews: one commit per change\n$ git log --oneline -- .gemba",
+    );
+    let log = demo.git_output(&["log", "--oneline", "--", ".gemba"])?;
+    demo.say(log.trim_end());
+    demo.say(
+        "\ndone: every state change above is a plain file under .gemba/ and a commit that says what happened.",
     );
     Ok(())
 }
@@ -178,19 +204,25 @@ impl Demo<'_> {
     }
 
     fn git(&self, args: &[&str]) -> CliResult {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(self.dir)
-            .env("GIT_AUTHOR_NAME", "gemba demo")
-            .env("GIT_AUTHOR_EMAIL", "demo@example.invalid")
-            .env("GIT_COMMITTER_NAME", "gemba demo")
-            .env("GIT_COMMITTER_EMAIL", "demo@example.invalid")
-            .status()
+        self.git_output(args).map(drop)
+    }
+
+    /// Run git in the demo repository; its stdout.
+    fn git_output(&self, args: &[&str]) -> CliResult<String> {
+        let mut cmd = Command::new("git");
+        cmd.args(args).current_dir(self.dir);
+        identity(&mut cmd);
+        let out = cmd
+            .output()
             .map_err(|e| CliError::git(format!("cannot run git: {e}")))?;
-        if status.success() {
-            Ok(())
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
-            Err(CliError::git(format!("git {} failed", args.join(" "))))
+            Err(CliError::git(format!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
         }
     }
 
@@ -201,6 +233,8 @@ impl Demo<'_> {
             .env_remove("GEMBA_DIR")
             .env("GEMBA_ACTOR", "demo")
             .env("NO_COLOR", "1");
+        // gemba's auto-commits need an identity even where git has none.
+        identity(&mut cmd);
         cmd
     }
 
@@ -226,6 +260,14 @@ impl Demo<'_> {
         let out = self.command(args).output().map_err(CliError::io)?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
+}
+
+/// The demo's git identity, so commits work on a machine without one.
+fn identity(cmd: &mut Command) {
+    cmd.env("GIT_AUTHOR_NAME", "gemba demo")
+        .env("GIT_AUTHOR_EMAIL", "demo@example.invalid")
+        .env("GIT_COMMITTER_NAME", "gemba demo")
+        .env("GIT_COMMITTER_EMAIL", "demo@example.invalid");
 }
 
 /// Quote an argument the way a reader would type it.
