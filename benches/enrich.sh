@@ -13,6 +13,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-5}
 DATA=${GEMBA_BENCH_DATA:-$ROOT/../shared/data/beads}
 GEMBA=${CARGO_TARGET_DIR:-$ROOT/target}/release/gemba
+compgen -G "$DATA/*.jsonl" >/dev/null || {
+    echo "missing data: no *.jsonl in $DATA: keep ../shared beside this checkout (or set GEMBA_BENCH_DATA)" >&2
+    exit 1
+}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gemba-enrich-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 GEMBA_ACTOR=bench NO_COLOR=1

@@ -32,7 +32,7 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 GEMBA=$TARGET/release/gemba
 
 for f in "$FLYWHEEL" "$BEADS_REPO"; do
-    [[ -r $f ]] || { echo "missing data file: $f (set GEMBA_BENCH_DATA)" >&2; exit 1; }
+    [[ -r $f ]] || { echo "missing data file: $f: keep ../shared beside this checkout (or set GEMBA_BENCH_DATA)" >&2; exit 1; }
 done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gemba-bench.XXXXXX")

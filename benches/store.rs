@@ -8,7 +8,7 @@
 //! - `bead_json/*_10k`: deserializing / serializing the 10k bead files'
 //!   bytes, the CPU part of `load_beads` and of writes;
 //! - `import/*/flywheel`: parsing and converting the 1,201-issue flywheel
-//!   export from `../shared/data/beads/` (skipped when the file is absent).
+//!   export from `../shared/data/beads/` (a missing file is a failure).
 //!
 //! `cargo bench --bench store`; small sample sizes keep it under two minutes.
 //! Benchmarks report; they never assert wall time.
@@ -98,27 +98,28 @@ fn benches(c: &mut Criterion) {
     });
 
     let path = data_dir().join(FLYWHEEL);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            c.bench_function("import/parse/flywheel", |b| {
-                b.iter(|| parse(&path, black_box(&text)).expect("parse").len())
-            });
-            c.bench_function("import/convert_all/flywheel", |b| {
-                b.iter_batched(
-                    || parse(&path, &text).expect("parse"),
-                    |items| convert_all(items, &[]).0.len(),
-                    BatchSize::LargeInput,
-                )
-            });
-            c.bench_function("import/parse+convert_all/flywheel", |b| {
-                b.iter(|| {
-                    let items = parse(&path, black_box(&text)).expect("parse");
-                    convert_all(items, &[]).0.len()
-                })
-            });
-        }
-        Err(e) => eprintln!("skipping import benchmarks: {}: {e}", path.display()),
-    }
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "missing benchmark data {}: {e}: keep ../shared beside this checkout (or set GEMBA_BENCH_DATA)",
+            path.display()
+        )
+    });
+    c.bench_function("import/parse/flywheel", |b| {
+        b.iter(|| parse(&path, black_box(&text)).expect("parse").len())
+    });
+    c.bench_function("import/convert_all/flywheel", |b| {
+        b.iter_batched(
+            || parse(&path, &text).expect("parse"),
+            |items| convert_all(items, &[]).0.len(),
+            BatchSize::LargeInput,
+        )
+    });
+    c.bench_function("import/parse+convert_all/flywheel", |b| {
+        b.iter(|| {
+            let items = parse(&path, black_box(&text)).expect("parse");
+            convert_all(items, &[]).0.len()
+        })
+    });
 }
 
 criterion_group! {

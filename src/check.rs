@@ -1,5 +1,7 @@
 //! `gemba check`: validate every file under `.gemba/` and report every
-//! problem (not just the first) with its path and position.
+//! problem (not just the first) with its path and position. The generated
+//! `schema/` directory is not validated, only compared with what this
+//! binary generates.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -114,7 +116,27 @@ pub fn run(root: &Path) -> Report {
     entities::<Suggestion>(&mut report, &store, |_, _, _, _| {});
     entities::<AnyClaim>(&mut report, &store, |_, _, _, _| {});
     check_log(&mut report, &store.log_dir());
+    check_schemas(&mut report, root);
     report
+}
+
+/// `.gemba/schema/` is generated, not hand-written: nothing in it is
+/// validated; it is only reported when it differs from what this gemba
+/// generates (editors would check against stale schemas).
+fn check_schemas(report: &mut Report, root: &Path) {
+    let dir = root.join(crate::store::schema::SCHEMA_DIR);
+    match crate::store::schema::pending(root) {
+        Ok(pending) if pending.is_empty() => {}
+        Ok(pending) => report.warn(
+            &dir,
+            format!(
+                "{} JSON Schema file(s) missing or out of date with this gemba; \
+                 the next change to the store (or `gemba init`) rewrites them",
+                pending.len()
+            ),
+        ),
+        Err(e) => report.warn(&dir, e.to_string()),
+    }
 }
 
 fn read(report: &mut Report, path: &Path) -> Option<Vec<u8>> {

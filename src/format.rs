@@ -79,6 +79,20 @@ pub fn to_yaml_string<T: Serialize>(value: &T) -> String {
     out
 }
 
+/// The first line of each YAML file gemba writes. Editors running the YAML
+/// language server (VS Code's YAML extension, yamlls in Neovim, Helix, ...)
+/// read it and validate and complete the file against the JSON Schema at
+/// `schema`, a path relative to the file; to a YAML reader it is a comment.
+pub fn yaml_modeline(schema: &str) -> String {
+    format!("# yaml-language-server: $schema={schema}\n")
+}
+
+/// `value` as YAML behind the modeline naming `schema` (see
+/// [`yaml_modeline`]). Stable bytes, like [`to_yaml_string`].
+pub fn to_yaml_with_schema<T: Serialize>(schema: &str, value: &T) -> String {
+    format!("{}{}", yaml_modeline(schema), to_yaml_string(value))
+}
+
 pub fn from_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ParseError> {
     serde_saphyr::from_str(text).map_err(|e| {
         let (line, column) = e

@@ -3,6 +3,7 @@
 //! Error type [`Error`]; all writes go through a store transaction.
 
 pub mod filter;
+pub mod values;
 
 use jiff::Timestamp;
 use serde::Serialize;

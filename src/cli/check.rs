@@ -16,10 +16,10 @@ pub struct CheckArgs {}
 
 pub fn run(ctx: &Ctx, _args: CheckArgs) -> CliResult {
     if !ctx.gemba_dir.is_dir() {
-        return Err(
-            CliError::user(format!("no gemba state at {}", ctx.gemba_dir.display()))
-                .hint("run `gemba init`"),
-        );
+        return Err(CliError::not_initialized(format!(
+            "no gemba state at {}",
+            ctx.gemba_dir.display()
+        )));
     }
     let report = crate::check::run(&ctx.gemba_dir);
     if ctx.json {

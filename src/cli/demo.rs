@@ -45,9 +45,12 @@ const SKELETON: &[(&str, &str)] = &[
 
 /// A guided tour of every capability on a built-in sample tracker.
 ///
-/// Creates a throwaway git repository, then runs init → import → concepts bootstrap →
-/// backfill → ready → targets → show → list → create → close → ready →
-/// concepts → drift → check → log, printing each command and its output.
+/// Creates a throwaway git repository, then runs init (with
+/// `git.auto_commit` on) → import → concepts bootstrap → backfill → ready →
+/// targets → show → list → create → close → ready → concepts → drift →
+/// check → log, printing each command and its output, and ends with
+/// `git log --oneline -- .gemba`: every change is a commit a person can
+/// review.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba demo\n  gemba demo /tmp/gemba-demo   # keep the repository to explore"
@@ -63,24 +66,24 @@ pub fn run(args: &DemoArgs) -> CliResult {
     let dir = match &args.dir {
         Some(d) => {
             if d.exists() && d.read_dir().map(|mut e| e.next().is_some()).unwrap_or(true) {
-                return Err(CliError::user(format!(
+                return Err(CliError::invalid_input(format!(
                     "{} exists and is not empty",
                     d.display()
                 )));
             }
             std::fs::create_dir_all(d)
-                .map_err(|e| CliError::user(format!("{}: {e}", d.display())))?;
+                .map_err(|e| CliError::io(format!("{}: {e}", d.display())))?;
             d.clone()
         }
         None => {
             tmp = tempfile::Builder::new()
                 .prefix("gemba-demo-")
                 .tempdir()
-                .map_err(CliError::user)?;
+                .map_err(CliError::io)?;
             tmp.path().to_path_buf()
         }
     };
-    let exe = std::env::current_exe().map_err(CliError::user)?;
+    let exe = std::env::current_exe().map_err(CliError::io)?;
     let demo = Demo {
         dir: &dir,
         exe: &exe,
@@ -90,18 +93,36 @@ pub fn run(args: &DemoArgs) -> CliResult {
     for (path, text) in SKELETON {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(CliError::user)?;
+            std::fs::create_dir_all(parent).map_err(CliError::io)?;
         }
-        std::fs::write(path, text).map_err(CliError::user)?;
+        std::fs::write(path, text).map_err(CliError::io)?;
     }
     demo.git(&["add", "-A"])?;
     demo.git(&["commit", "-q", "-m", "skeleton of the sample project"])?;
-    std::fs::write(dir.join("tracker.jsonl"), SAMPLE).map_err(CliError::user)?;
+    std::fs::write(dir.join("tracker.jsonl"), SAMPLE).map_err(CliError::io)?;
 
     demo.step(
-        "Create the .gemba/ state directory (config, vocabulary, .gitignore, merge=union log)",
+        "Create the .gemba/ state directory (config, vocabulary, JSON Schemas, .gitignore, merge=union log)",
         &["init"],
     )?;
+    demo.say(
+        "\n## Turn on git.auto_commit: every change below becomes a commit saying what happened",
+    );
+    let config = dir.join(".gemba").join(crate::store::CONFIG_FILE);
+    let text = std::fs::read_to_string(&config)
+        .map_err(|e| CliError::io(format!("{}: {e}", config.display())))?;
+    let on = text.replace("auto_commit: false", "auto_commit: true");
+    if on == text {
+        return Err(CliError::invalid_input(format!(
+            "{}: no `auto_commit: false` to turn on",
+            config.display()
+        )));
+    }
+    std::fs::write(&config, on).map_err(|e| CliError::io(format!("{}: {e}", config.display())))?;
+    demo.say("$ sed -i 's/auto_commit: false/auto_commit: true/' .gemba/config.yaml");
+    demo.git(&["add", "-A", "--", ".gemba", ".gitattributes"])?;
+    demo.git(&["commit", "-q", "-m", "gemba init (auto_commit on)"])?;
+    demo.say("$ git add .gemba .gitattributes && git commit -m 'gemba init (auto_commit on)'");
     demo.step(
         "Import a bd tracker export (tombstones and infrastructure types are skipped)",
         &["import", "beads", "tracker.jsonl"],
@@ -120,7 +141,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
     )?;
     demo.step("What can start now (bd's ready rule)", &["ready"])?;
     let first = demo.capture(&["ready", "--limit", "1", "--json"])?;
-    let first: serde_json::Value = serde_json::from_str(&first).map_err(CliError::user)?;
+    let first: serde_json::Value = serde_json::from_str(&first).map_err(CliError::parse_error)?;
     let first_id = first[0]["id"].as_str().unwrap_or("fc-1").to_string();
     demo.step(
         "Pin targets by hand: operator values survive every later extraction",
@@ -162,7 +183,12 @@ pub fn run(args: &DemoArgs) -> CliResult {
     demo.step("Validate every file under .gemba/", &["check"])?;
     demo.step("The event log", &["log"])?;
     demo.say(
-        "done: every state change above is a plain file under .gemba/ (git status shows them).",
+        "\n## The history a person reviews: one commit per change\n$ git log --oneline -- .gemba",
+    );
+    let log = demo.git_output(&["log", "--oneline", "--", ".gemba"])?;
+    demo.say(log.trim_end());
+    demo.say(
+        "\ndone: every state change above is a plain file under .gemba/ and a commit that says what happened.",
     );
     Ok(())
 }
@@ -178,19 +204,25 @@ impl Demo<'_> {
     }
 
     fn git(&self, args: &[&str]) -> CliResult {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(self.dir)
-            .env("GIT_AUTHOR_NAME", "gemba demo")
-            .env("GIT_AUTHOR_EMAIL", "demo@example.invalid")
-            .env("GIT_COMMITTER_NAME", "gemba demo")
-            .env("GIT_COMMITTER_EMAIL", "demo@example.invalid")
-            .status()
-            .map_err(|e| CliError::user(format!("cannot run git: {e}")))?;
-        if status.success() {
-            Ok(())
+        self.git_output(args).map(drop)
+    }
+
+    /// Run git in the demo repository; its stdout.
+    fn git_output(&self, args: &[&str]) -> CliResult<String> {
+        let mut cmd = Command::new("git");
+        cmd.args(args).current_dir(self.dir);
+        identity(&mut cmd);
+        let out = cmd
+            .output()
+            .map_err(|e| CliError::git(format!("cannot run git: {e}")))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
-            Err(CliError::user(format!("git {} failed", args.join(" "))))
+            Err(CliError::git(format!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
         }
     }
 
@@ -201,13 +233,15 @@ impl Demo<'_> {
             .env_remove("GEMBA_DIR")
             .env("GEMBA_ACTOR", "demo")
             .env("NO_COLOR", "1");
+        // gemba's auto-commits need an identity even where git has none.
+        identity(&mut cmd);
         cmd
     }
 
     fn step(&self, title: &str, args: &[&str]) -> CliResult {
         let shown: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
         self.say(&format!("\n## {title}\n$ gemba {}", shown.join(" ")));
-        let out = self.command(args).output().map_err(CliError::user)?;
+        let out = self.command(args).output().map_err(CliError::io)?;
         super::ui::out(&String::from_utf8_lossy(&out.stdout));
         let err = String::from_utf8_lossy(&out.stderr);
         if !err.is_empty() {
@@ -215,7 +249,7 @@ impl Demo<'_> {
         }
         match out.status.code() {
             Some(0) | Some(3) => Ok(()),
-            _ => Err(CliError::user(format!(
+            _ => Err(CliError::invalid_input(format!(
                 "`gemba {}` failed in the demo",
                 args.join(" ")
             ))),
@@ -223,9 +257,17 @@ impl Demo<'_> {
     }
 
     fn capture(&self, args: &[&str]) -> CliResult<String> {
-        let out = self.command(args).output().map_err(CliError::user)?;
+        let out = self.command(args).output().map_err(CliError::io)?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
+}
+
+/// The demo's git identity, so commits work on a machine without one.
+fn identity(cmd: &mut Command) {
+    cmd.env("GIT_AUTHOR_NAME", "gemba demo")
+        .env("GIT_AUTHOR_EMAIL", "demo@example.invalid")
+        .env("GIT_COMMITTER_NAME", "gemba demo")
+        .env("GIT_COMMITTER_EMAIL", "demo@example.invalid");
 }
 
 /// Quote an argument the way a reader would type it.

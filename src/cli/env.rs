@@ -34,7 +34,7 @@ impl Ctx {
         command: String,
     ) -> CliResult<Ctx> {
         let cwd = std::env::current_dir()
-            .map_err(|e| CliError::user(format!("cannot read the current directory: {e}")))?;
+            .map_err(|e| CliError::io(format!("cannot read the current directory: {e}")))?;
         let (gemba_dir, worktree) = match gemba_dir {
             Some(dir) => {
                 let dir = if dir.is_absolute() {

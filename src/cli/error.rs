@@ -1,6 +1,12 @@
-//! The one top-level error: a kind (which sets the exit code), a message,
-//! and an optional hint. With `--json` it goes to stderr as
-//! `{"code","message","hint","retryable"}`.
+//! The one top-level error: a [`Code`] naming what failed (which sets the
+//! exit code and whether retrying can help), a message, and an optional
+//! hint. With `--json` it goes to stderr as
+//! `{"code","message","hint","retryable"}`, so an agent can branch on
+//! `code` without parsing the message.
+//!
+//! Every library error type maps to a code here (the table test below
+//! lists them all); commands build other errors with the constructor named
+//! after their code (`CliError::not_found`, `CliError::already_taken`, ...).
 
 use std::fmt::Display;
 
@@ -13,8 +19,8 @@ pub enum Kind {
     Usage,
     /// 3: nothing to do (e.g. no ready work), for scripts.
     NothingToDo,
-    /// 4: lost a race: another process took it first.
-    AlreadyTaken,
+    /// 4: lost a race: someone else took it first; retry or move on.
+    LostRace,
 }
 
 impl Kind {
@@ -23,23 +29,116 @@ impl Kind {
             Kind::User => 1,
             Kind::Usage => 2,
             Kind::NothingToDo => 3,
-            Kind::AlreadyTaken => 4,
+            Kind::LostRace => 4,
+        }
+    }
+}
+
+/// What failed: the `code` of a JSON error. The set is documented in
+/// `gemba --help` (keep [`CODES_HELP`] in step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// The bead, suggestion or other named thing does not exist.
+    NotFound,
+    /// A value given on the command line or in input is invalid (bad id,
+    /// empty title, priority out of range, ...).
+    InvalidInput,
+    /// A file did not parse or does not match its schema (`path:line:col`).
+    ParseError,
+    /// The change contradicts the current state: a dependency cycle, a bead
+    /// that already exists, a suggestion that is no longer pending.
+    Conflict,
+    /// Lost a race: another process took the bead or packet first.
+    AlreadyTaken,
+    /// A lock was held by someone else for too long.
+    LockTimeout,
+    /// Reading or writing a file failed.
+    Io,
+    /// No `.gemba/` here (run `gemba init`).
+    NotInitialized,
+    /// A git operation failed (discovery, auto-commit).
+    Git,
+    /// The command line is wrong.
+    Usage,
+    /// Nothing to do (e.g. no ready work).
+    NothingToDo,
+}
+
+/// The JSON error codes for `gemba --help`, one per line.
+pub const CODES_HELP: &str = "  not_found        no such bead, suggestion, ...
+  invalid_input    a value is invalid (bad id, empty title, ...)
+  parse_error      a file is malformed (path:line:col in the message)
+  conflict         contradicts the current state (dependency cycle, bead exists)
+  already_taken    lost a race (exit 4); retryable
+  lock_timeout     a lock stayed held too long; retryable
+  io               reading or writing a file failed
+  not_initialized  no .gemba/ here (run `gemba init`)
+  git              a git operation failed
+  usage            the command line is wrong (exit 2)
+  nothing_to_do    nothing to do (exit 3)";
+
+impl Code {
+    pub const ALL: [Code; 11] = [
+        Code::NotFound,
+        Code::InvalidInput,
+        Code::ParseError,
+        Code::Conflict,
+        Code::AlreadyTaken,
+        Code::LockTimeout,
+        Code::Io,
+        Code::NotInitialized,
+        Code::Git,
+        Code::Usage,
+        Code::NothingToDo,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::NotFound => "not_found",
+            Code::InvalidInput => "invalid_input",
+            Code::ParseError => "parse_error",
+            Code::Conflict => "conflict",
+            Code::AlreadyTaken => "already_taken",
+            Code::LockTimeout => "lock_timeout",
+            Code::Io => "io",
+            Code::NotInitialized => "not_initialized",
+            Code::Git => "git",
+            Code::Usage => "usage",
+            Code::NothingToDo => "nothing_to_do",
         }
     }
 
-    fn code(self) -> &'static str {
+    /// The exit code's kind.
+    pub fn kind(self) -> Kind {
         match self {
-            Kind::User => "error",
-            Kind::Usage => "usage",
-            Kind::NothingToDo => "nothing_to_do",
-            Kind::AlreadyTaken => "already_taken",
+            Code::Usage => Kind::Usage,
+            Code::NothingToDo => Kind::NothingToDo,
+            Code::AlreadyTaken => Kind::LostRace,
+            _ => Kind::User,
+        }
+    }
+
+    /// Whether running the same command again can succeed.
+    pub fn retryable(self) -> bool {
+        matches!(self, Code::AlreadyTaken | Code::LockTimeout)
+    }
+}
+
+/// A bare exit kind (as in `CliError::exit(Kind::User)`) as a code.
+impl From<Kind> for Code {
+    fn from(kind: Kind) -> Code {
+        match kind {
+            Kind::User => Code::InvalidInput,
+            Kind::Usage => Code::Usage,
+            Kind::NothingToDo => Code::NothingToDo,
+            Kind::LostRace => Code::AlreadyTaken,
         }
     }
 }
 
 #[derive(Debug)]
 pub struct CliError {
-    pub kind: Kind,
+    pub code: Code,
     pub message: String,
     pub hint: Option<String>,
     /// Printed already (e.g. a report with errors); only the exit code is left.
@@ -47,38 +146,71 @@ pub struct CliError {
 }
 
 impl CliError {
+    pub fn new(code: Code, message: impl Display) -> CliError {
+        CliError {
+            code,
+            message: message.to_string(),
+            hint: None,
+            silent: false,
+        }
+    }
+
+    /// `invalid_input`. Prefer the constructor that names the failure.
     pub fn user(message: impl Display) -> CliError {
-        CliError {
-            kind: Kind::User,
-            message: message.to_string(),
-            hint: None,
-            silent: false,
-        }
+        CliError::new(Code::InvalidInput, message)
     }
 
+    /// Exit 2: the command line is wrong.
     pub fn usage(message: impl Display) -> CliError {
-        CliError {
-            kind: Kind::Usage,
-            message: message.to_string(),
-            hint: None,
-            silent: false,
-        }
+        CliError::new(Code::Usage, message)
     }
 
-    /// A lost race (exit 4): retrying or moving on is the caller's choice.
+    pub fn not_found(message: impl Display) -> CliError {
+        CliError::new(Code::NotFound, message)
+    }
+
+    pub fn invalid_input(message: impl Display) -> CliError {
+        CliError::new(Code::InvalidInput, message)
+    }
+
+    pub fn parse_error(message: impl Display) -> CliError {
+        CliError::new(Code::ParseError, message)
+    }
+
+    pub fn conflict(message: impl Display) -> CliError {
+        CliError::new(Code::Conflict, message)
+    }
+
+    /// Exit 4, retryable: another process took it first. A result, not a
+    /// failure: the caller should move on to other work (or retry).
     pub fn already_taken(message: impl Display) -> CliError {
-        CliError {
-            kind: Kind::AlreadyTaken,
-            message: message.to_string(),
-            hint: None,
-            silent: false,
-        }
+        CliError::new(Code::AlreadyTaken, message)
+            .hint("another process got there first: move on to other work, or retry")
     }
 
-    /// Exit with `kind`'s code without printing anything more.
-    pub fn exit(kind: Kind) -> CliError {
+    /// Retryable: a lock stayed held past its timeout.
+    pub fn lock_timeout(message: impl Display) -> CliError {
+        CliError::new(Code::LockTimeout, message)
+            .hint("retry; if it keeps happening, check that the lock's holder is still running")
+    }
+
+    pub fn io(message: impl Display) -> CliError {
+        CliError::new(Code::Io, message)
+    }
+
+    pub fn not_initialized(message: impl Display) -> CliError {
+        CliError::new(Code::NotInitialized, message)
+            .hint("run `gemba init` in the repository first")
+    }
+
+    pub fn git(message: impl Display) -> CliError {
+        CliError::new(Code::Git, message)
+    }
+
+    /// Exit with `code`'s exit code without printing anything more.
+    pub fn exit(code: impl Into<Code>) -> CliError {
         CliError {
-            kind,
+            code: code.into(),
             message: String::new(),
             hint: None,
             silent: true,
@@ -90,50 +222,405 @@ impl CliError {
         self
     }
 
+    pub fn kind(&self) -> Kind {
+        self.code.kind()
+    }
+
+    pub fn retryable(&self) -> bool {
+        self.code.retryable()
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
-            "code": self.kind.code(),
+            "code": self.code.as_str(),
             "message": self.message,
             "hint": self.hint,
-            "retryable": self.kind == Kind::AlreadyTaken,
+            "retryable": self.retryable(),
         })
     }
 }
 
-macro_rules! from_lib_error {
-    ($($t:ty),*) => {$(
-        impl From<$t> for CliError {
-            fn from(e: $t) -> CliError {
-                CliError::user(e)
-            }
-        }
-    )*};
+impl From<crate::format::ParseError> for CliError {
+    fn from(e: crate::format::ParseError) -> CliError {
+        CliError::parse_error(e)
+    }
 }
 
-from_lib_error!(
-    crate::format::ParseError,
-    crate::git::Error,
-    crate::import::Error,
-    crate::beads::Error,
-    crate::enrich::ops::Error,
-    crate::model::id::InvalidId
-);
+impl From<crate::model::id::InvalidId> for CliError {
+    fn from(e: crate::model::id::InvalidId) -> CliError {
+        CliError::invalid_input(e)
+    }
+}
+
+impl From<crate::git::Error> for CliError {
+    fn from(e: crate::git::Error) -> CliError {
+        use crate::git::Error;
+        match e {
+            Error::NotARepository(_) => CliError::git(e),
+            Error::Open { .. } | Error::Command { .. } | Error::InProgress { .. } => {
+                CliError::git(e)
+            }
+        }
+    }
+}
 
 impl From<crate::store::Error> for CliError {
     fn from(e: crate::store::Error) -> CliError {
-        let hint = match &e {
-            crate::store::Error::NotInitialized(_) => {
-                Some("run `gemba init` in the repository first")
+        use crate::store::Error;
+        match e {
+            Error::NotInitialized(_) => CliError::not_initialized(e),
+            Error::Io { .. } => CliError::io(e),
+            Error::Parse(e) => e.into(),
+            Error::InvalidId(e) => e.into(),
+            Error::NotFound { kind: "bead", .. } => {
+                CliError::not_found(e).hint("`gemba bead list --all` lists every bead")
             }
-            crate::store::Error::NotFound { kind: "bead", .. } => {
-                Some("`gemba bead list --all` lists every bead")
+            Error::NotFound { .. } => CliError::not_found(e),
+            Error::Exists { .. } => CliError::conflict(e),
+            Error::Lock(crate::store::lock::Error::LockTimeout { .. }) => CliError::lock_timeout(e),
+            Error::Lock(crate::store::lock::Error::Io { .. }) => CliError::io(e),
+            Error::Git(_) => CliError::git(e),
+        }
+    }
+}
+
+impl From<crate::beads::Error> for CliError {
+    fn from(e: crate::beads::Error) -> CliError {
+        use crate::beads::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Invalid(_) => CliError::invalid_input(e),
+            Error::Cycle(_) => CliError::conflict(e),
+        }
+    }
+}
+
+impl From<crate::enrich::ops::Error> for CliError {
+    fn from(e: crate::enrich::ops::Error) -> CliError {
+        use crate::enrich::ops::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Git(e) => e.into(),
+            Error::Invalid(_) => CliError::invalid_input(e),
+        }
+    }
+}
+
+impl From<crate::import::Error> for CliError {
+    fn from(e: crate::import::Error) -> CliError {
+        use crate::import::Error;
+        match e {
+            Error::Parse(e) => e.into(),
+            Error::Store(e) => e.into(),
+            Error::Strict(..) => CliError::invalid_input(e),
+        }
+    }
+}
+
+impl From<crate::vocab::Error> for CliError {
+    fn from(e: crate::vocab::Error) -> CliError {
+        use crate::vocab::{Error, decide};
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Parse(e) => e.into(),
+            Error::Git(e) => e.into(),
+            Error::Io { .. } => CliError::io(e),
+            Error::SuggestionNotFound(_) => {
+                CliError::not_found(e).hint("`gemba concepts review --all` lists every suggestion")
             }
-            _ => None,
-        };
-        let mut err = CliError::user(e);
-        err.hint = hint.map(String::from);
-        err
+            Error::Invalid(_) => CliError::invalid_input(e),
+            Error::Decide(ref d) => match d {
+                decide::Error::NotPending { .. } => CliError::conflict(e),
+                decide::Error::Malformed { .. } => CliError::parse_error(e),
+                decide::Error::RenameOntoExisting { .. } => CliError::conflict(e).hint(
+                    "to fold one term into another, write a merge suggestion (kind: merge) instead",
+                ),
+                decide::Error::UnknownTerm { id, .. } | decide::Error::Same { id, .. } => {
+                    let hint = format!("gemba concepts reject {id} --reason stale");
+                    CliError::conflict(e).hint(hint)
+                }
+            },
+        }
     }
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::format::ParseError;
+    use crate::model::suggestion::SuggestionStatus;
+    use crate::{beads, enrich, git, import, model, store, vocab};
+
+    fn io_error() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied")
+    }
+    fn path() -> PathBuf {
+        PathBuf::from(".gemba/beads/x.json")
+    }
+    fn parse_error() -> ParseError {
+        ParseError::new(&path(), 1, 2, "expected value")
+    }
+    fn invalid_id() -> model::id::InvalidId {
+        model::id::validate("../x").unwrap_err()
+    }
+    fn git_error() -> git::Error {
+        git::Error::Command {
+            args: "commit".into(),
+            message: "failed".into(),
+        }
+    }
+    fn store_error() -> store::Error {
+        store::Error::NotFound {
+            kind: "bead",
+            id: "x".into(),
+        }
+    }
+
+    /// Every variant of every library error, with the code it must get.
+    #[test]
+    fn every_library_error_has_its_code() {
+        use Code::*;
+        let decide = |d: vocab::decide::Error| CliError::from(vocab::Error::Decide(d));
+        let table: Vec<(&str, CliError, Code)> = vec![
+            ("ParseError", parse_error().into(), ParseError),
+            ("InvalidId", invalid_id().into(), InvalidInput),
+            (
+                "git::NotARepository",
+                git::Error::NotARepository(path()).into(),
+                Git,
+            ),
+            (
+                "git::Open",
+                git::Error::Open {
+                    path: path(),
+                    message: "bad".into(),
+                }
+                .into(),
+                Git,
+            ),
+            ("git::Command", git_error().into(), Git),
+            (
+                "store::NotInitialized",
+                store::Error::NotInitialized(path()).into(),
+                NotInitialized,
+            ),
+            (
+                "store::Io",
+                store::Error::Io {
+                    path: path(),
+                    source: io_error(),
+                }
+                .into(),
+                Io,
+            ),
+            (
+                "store::Parse",
+                store::Error::Parse(parse_error()).into(),
+                ParseError,
+            ),
+            (
+                "store::InvalidId",
+                store::Error::InvalidId(invalid_id()).into(),
+                InvalidInput,
+            ),
+            (
+                "store::NotFound",
+                store::Error::NotFound {
+                    kind: "bead",
+                    id: "x".into(),
+                }
+                .into(),
+                NotFound,
+            ),
+            (
+                "store::Exists",
+                store::Error::Exists {
+                    kind: "bead",
+                    id: "x".into(),
+                }
+                .into(),
+                Conflict,
+            ),
+            (
+                "store::LockTimeout",
+                store::Error::Lock(crate::store::lock::Error::LockTimeout {
+                    lock: ".gemba/beads.lock".into(),
+                    holder: "pid 1 (gemba import)".into(),
+                    waited: std::time::Duration::from_secs(10),
+                })
+                .into(),
+                LockTimeout,
+            ),
+            ("store::Git", store::Error::Git(git_error()).into(), Git),
+            (
+                "beads::Store",
+                beads::Error::Store(store_error()).into(),
+                NotFound,
+            ),
+            (
+                "beads::Invalid",
+                beads::Error::Invalid("x".into()).into(),
+                InvalidInput,
+            ),
+            (
+                "beads::Cycle",
+                beads::Error::Cycle("a -> b -> a".into()).into(),
+                Conflict,
+            ),
+            (
+                "enrich::Store",
+                enrich::ops::Error::Store(store_error()).into(),
+                NotFound,
+            ),
+            (
+                "enrich::Git",
+                enrich::ops::Error::Git(git_error()).into(),
+                Git,
+            ),
+            (
+                "enrich::Invalid",
+                enrich::ops::Error::Invalid("x".into()).into(),
+                InvalidInput,
+            ),
+            (
+                "import::Parse",
+                import::Error::Parse(parse_error()).into(),
+                ParseError,
+            ),
+            (
+                "import::Store",
+                import::Error::Store(store_error()).into(),
+                NotFound,
+            ),
+            (
+                "import::Strict",
+                import::Error::Strict(path(), Vec::new()).into(),
+                InvalidInput,
+            ),
+            (
+                "vocab::Store",
+                vocab::Error::Store(store_error()).into(),
+                NotFound,
+            ),
+            (
+                "vocab::Parse",
+                vocab::Error::Parse(parse_error()).into(),
+                ParseError,
+            ),
+            ("vocab::Git", vocab::Error::Git(git_error()).into(), Git),
+            (
+                "vocab::Io",
+                vocab::Error::Io {
+                    path: path(),
+                    source: io_error(),
+                }
+                .into(),
+                Io,
+            ),
+            (
+                "vocab::SuggestionNotFound",
+                vocab::Error::SuggestionNotFound("s".into()).into(),
+                NotFound,
+            ),
+            (
+                "vocab::Invalid",
+                vocab::Error::Invalid("x".into()).into(),
+                InvalidInput,
+            ),
+            (
+                "decide::NotPending",
+                decide(vocab::decide::Error::NotPending {
+                    id: "s".into(),
+                    status: SuggestionStatus::Approved,
+                }),
+                Conflict,
+            ),
+            (
+                "decide::Malformed",
+                decide(vocab::decide::Error::Malformed {
+                    id: "s".into(),
+                    message: "m".into(),
+                }),
+                ParseError,
+            ),
+            (
+                "decide::UnknownTerm",
+                decide(vocab::decide::Error::UnknownTerm {
+                    id: "s".into(),
+                    term: "t".into(),
+                }),
+                Conflict,
+            ),
+            (
+                "decide::Same",
+                decide(vocab::decide::Error::Same {
+                    id: "s".into(),
+                    term: "t".into(),
+                    target: "t".into(),
+                }),
+                Conflict,
+            ),
+            (
+                "decide::RenameOntoExisting",
+                decide(vocab::decide::Error::RenameOntoExisting {
+                    from: "a".into(),
+                    to: "b".into(),
+                    what: "a term".into(),
+                }),
+                Conflict,
+            ),
+        ];
+        for (name, err, code) in table {
+            assert_eq!(err.code, code, "{name}: {}", err.message);
+            assert!(!err.message.is_empty(), "{name}");
+            let json = err.to_json();
+            assert_eq!(json["code"], code.as_str(), "{name}");
+            assert_eq!(json["retryable"], code.retryable(), "{name}");
+        }
+    }
+
+    #[test]
+    fn codes_have_exit_codes_and_retryability() {
+        let table = [
+            (Code::NotFound, 1, false),
+            (Code::InvalidInput, 1, false),
+            (Code::ParseError, 1, false),
+            (Code::Conflict, 1, false),
+            (Code::AlreadyTaken, 4, true),
+            (Code::LockTimeout, 1, true),
+            (Code::Io, 1, false),
+            (Code::NotInitialized, 1, false),
+            (Code::Git, 1, false),
+            (Code::Usage, 2, false),
+            (Code::NothingToDo, 3, false),
+        ];
+        assert_eq!(table.len(), Code::ALL.len());
+        for (code, exit, retryable) in table {
+            assert_eq!(code.kind().exit_code(), exit, "{code:?}");
+            assert_eq!(code.retryable(), retryable, "{code:?}");
+        }
+        let constructors = [
+            CliError::already_taken("taken"),
+            CliError::lock_timeout("held by pid 7"),
+        ];
+        assert_eq!(
+            constructors.map(|e| (e.kind().exit_code(), e.to_json()["retryable"] == true)),
+            [(4, true), (1, true)]
+        );
+    }
+
+    /// `gemba --help` documents every code, and only those.
+    #[test]
+    fn help_lists_every_code() {
+        let listed: Vec<&str> = CODES_HELP
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, all);
+    }
+}

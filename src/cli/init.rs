@@ -11,8 +11,10 @@ use crate::store::{self, atomic};
 
 /// Create the `.gemba/` state directory in this repository.
 ///
-/// Writes config.yaml, vocabulary.yaml and .gitignore, and the
-/// `merge=union` line for the event log in `.gitattributes`.
+/// Writes config.yaml, vocabulary.yaml and .gitignore, the JSON Schemas
+/// editors use to check hand edits (schema/*.schema.json; each YAML file
+/// names its schema in its first line), and the `merge=union` line for the
+/// event log in `.gitattributes`.
 ///
 /// Idempotent: a second run changes nothing and says so. From a linked
 /// worktree it initializes the main worktree's `.gemba/`.
@@ -34,6 +36,14 @@ pub fn run(ctx: &Ctx, _args: InitArgs) -> CliResult {
         .iter()
         .map(|p| ctx.show_path(p).into_owned())
         .collect();
+    // Also refreshes the schemas of a store an older gemba initialized.
+    for (path, written) in store::schema::refresh(&ctx.gemba_dir)? {
+        let shown = ctx.show_path(&path);
+        created.push(match written {
+            store::Written::Created => shown.into_owned(),
+            _ => format!("{shown} (updated)"),
+        });
+    }
     let gitattributes = match &ctx.worktree {
         Some(wt) => add_attribute(wt, &ctx.gemba_dir)?,
         None => false,
@@ -85,7 +95,7 @@ fn add_attribute(worktree: &Path, gemba_dir: &Path) -> CliResult<bool> {
     let old = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(CliError::user(format!("{}: {e}", path.display()))),
+        Err(e) => return Err(CliError::io(format!("{}: {e}", path.display()))),
     };
     if old.lines().any(|l| l.trim() == line) {
         return Ok(false);
@@ -97,6 +107,6 @@ fn add_attribute(worktree: &Path, gemba_dir: &Path) -> CliResult<bool> {
     new.push_str(&line);
     new.push('\n');
     atomic::write(&path, new.as_bytes())
-        .map_err(|e| CliError::user(format!("{}: {e}", path.display())))?;
+        .map_err(|e| CliError::io(format!("{}: {e}", path.display())))?;
     Ok(true)
 }

@@ -22,14 +22,22 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use env::Ctx;
-use error::{CliError, CliResult};
+use error::{CliError, CliResult, Kind};
 
-const AFTER_HELP: &str = "\
+/// `gemba --help`'s epilogue: exit codes, JSON error codes, examples.
+fn after_help() -> String {
+    format!(
+        "\
 Exit codes:
   0  success
   1  the command failed (bad input, missing state, I/O); nothing was changed
-  2  usage error (unknown flag, bad argument)
+  2  usage error (unknown flag, bad argument, unknown enum value)
   3  nothing to do (e.g. `gemba ready` found no ready work)
+  4  lost a race: someone else took it first; retry or move on
+
+With --json, errors go to stderr as one JSON object
+{{\"code\", \"message\", \"hint\", \"retryable\"}}; `code` is one of:
+{}
 
 Examples:
   gemba init
@@ -39,12 +47,15 @@ Examples:
   gemba check
   gemba log --kind import --json
   gemba commit          # commit what auto-commit left pending
-  gemba demo            # a guided tour on a built-in sample tracker";
+  gemba demo            # a guided tour on a built-in sample tracker",
+        error::CODES_HELP
+    )
+}
 
 /// Keep a fleet of AI coding agents fed with the right work and out of each
 /// other's way, with plain files in git.
 #[derive(Debug, Parser)]
-#[command(name = "gemba", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(name = "gemba", version, after_help = after_help(), max_term_width = 100)]
 pub struct Cli {
     /// Use this state directory instead of the main worktree's `.gemba/`.
     #[arg(long, global = true, env = "GEMBA_DIR", value_name = "DIR")]
@@ -90,6 +101,10 @@ pub fn main() -> ExitCode {
     });
     let (cli, command) = match parsed {
         Ok(parsed) => parsed,
+        Err(e) if e.use_stderr() && wants_json() => {
+            eprintln!("{}", usage_json(&e));
+            return ExitCode::from(Kind::Usage.exit_code());
+        }
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
@@ -109,7 +124,7 @@ pub fn main() -> ExitCode {
                     }
                 }
             }
-            ExitCode::from(err.kind.exit_code())
+            ExitCode::from(err.kind().exit_code())
         }
     }
 }
@@ -147,6 +162,33 @@ fn run(cli: Cli, command: String) -> CliResult {
     }
 }
 
+/// Whether the command line asks for JSON, for errors clap finds before
+/// there is a parsed `--json`.
+fn wants_json() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
+}
+
+/// A clap error as gemba's JSON error (`code: usage`): the message without
+/// clap's `error: ` prefix and its usage/help footer.
+fn usage_json(e: &clap::Error) -> serde_json::Value {
+    let text = e.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let message = text
+        .split("\n\nUsage:")
+        .next()
+        .unwrap_or(text)
+        .split("\n\nFor more information")
+        .next()
+        .unwrap_or(text)
+        .trim();
+    let mut err = CliError::usage(message);
+    err.hint = Some("`--help` after any command lists its flags and values".into());
+    err.to_json()
+}
+
 /// Read a file argument, `-` meaning stdin.
 fn read_input(ctx: &Ctx, arg: &std::path::Path) -> CliResult<(PathBuf, String)> {
     use std::io::Read;
@@ -154,12 +196,12 @@ fn read_input(ctx: &Ctx, arg: &std::path::Path) -> CliResult<(PathBuf, String)> 
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
-            .map_err(|e| CliError::user(format!("<stdin>: {e}")))?;
+            .map_err(|e| CliError::io(format!("<stdin>: {e}")))?;
         Ok((PathBuf::from("<stdin>"), text))
     } else {
         let path = ctx.cwd.join(arg);
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| CliError::user(format!("{}: {e}", arg.display())))?;
+            .map_err(|e| CliError::io(format!("{}: {e}", arg.display())))?;
         Ok((arg.to_path_buf(), text))
     }
 }

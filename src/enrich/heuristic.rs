@@ -1025,13 +1025,16 @@ Reproduction context:
     }
 
     /// Every bead in `../shared/data/beads/` goes through without panicking
-    /// and keeps the invariants. Skipped when the data is not there.
+    /// and keeps the invariants. Fails when the data is not there.
     #[test]
     fn test_real_data_invariants() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/beads");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return;
-        };
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
+            panic!(
+                "missing test data {}: {e}: keep ../shared beside this checkout",
+                dir.display()
+            )
+        });
         let tracked = tracked();
         let vocabulary = vocabulary();
         let limits = Limits::default();
@@ -1065,8 +1068,11 @@ Reproduction context:
                 with_targets += usize::from(!got.targets.is_empty());
             }
         }
-        if beads > 0 {
-            assert!(with_targets > 0, "no targets in {beads} beads");
-        }
+        assert!(
+            beads > 0,
+            "no *.jsonl in {}: keep ../shared beside this checkout",
+            dir.display()
+        );
+        assert!(with_targets > 0, "no targets in {beads} beads");
     }
 }

@@ -112,9 +112,7 @@ struct Provider {
 /// Only `status` and `labels` are read, so another gemba version's beads
 /// still count.
 fn read_gemba(gemba: &store::Store) -> Result<Vec<Provider>, String> {
-    let listing = gemba
-        .list(&store::kind::BEADS)
-        .map_err(|e| e.to_string())?;
+    let listing = gemba.list(&store::kind::BEADS).map_err(|e| e.to_string())?;
     listing
         .entries
         .iter()

@@ -30,6 +30,35 @@ pub const INFRASTRUCTURE_TYPES: [&str; 9] = [
     "convoy",
 ];
 
+/// bd's issue types for work (besides [`INFRASTRUCTURE_TYPES`]); custom
+/// types are kept as given.
+pub const WORK_TYPES: [&str; 9] = [
+    "bug",
+    "feature",
+    "task",
+    "epic",
+    "chore",
+    "decision",
+    "spike",
+    "story",
+    "milestone",
+];
+
+/// bd's dependency types: the ordering ones, then links. Custom types are
+/// kept as given (and are links).
+pub const KNOWN_DEP_TYPES: [&str; 10] = [
+    "blocks",
+    "conditional-blocks",
+    "waits-for",
+    "parent-child",
+    "related",
+    "discovered-from",
+    "relates-to",
+    "replies-to",
+    "duplicates",
+    "supersedes",
+];
+
 /// Statuses a bead can have in bd; custom statuses are kept as given.
 pub const KNOWN_STATUSES: [&str; 7] = [
     "open",

@@ -178,9 +178,14 @@ impl VocabConfig {
     }
 }
 
-/// What `gemba init` writes: the defaults, each with a comment. A test
-/// checks that it parses to `Config::default()`.
-pub const CONFIG_TEMPLATE: &str = r#"# gemba configuration. Every key is optional: a missing key takes the
+/// The JSON Schema `config.yaml` names in its first line, relative to
+/// `.gemba/`.
+pub const SCHEMA: &str = "schema/config.schema.json";
+
+/// What `gemba init` writes: the schema modeline, then the defaults, each
+/// with a comment. A test checks that it parses to `Config::default()`.
+pub const CONFIG_TEMPLATE: &str = r#"# yaml-language-server: $schema=schema/config.schema.json
+# gemba configuration. Every key is optional: a missing key takes the
 # default shown here (`gemba config show` prints the effective values).
 # Unknown keys are an error, so a typo never silently falls back.
 
@@ -285,6 +290,10 @@ mod tests {
             crate::format::from_yaml(Path::new("config.yaml"), CONFIG_TEMPLATE).unwrap();
         assert_eq!(parsed, Config::default());
         parsed.validate().unwrap();
+        assert!(
+            CONFIG_TEMPLATE.starts_with(&crate::format::yaml_modeline(SCHEMA)),
+            "the template names its schema in its first line"
+        );
     }
 
     #[test]

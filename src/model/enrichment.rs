@@ -90,15 +90,31 @@ pub enum DispatchStatus {
     NotNow,
 }
 
-impl fmt::Display for DispatchStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl DispatchStatus {
+    /// Every value, in the order `--help` lists them.
+    pub const ALL: [DispatchStatus; 5] = [
+        DispatchStatus::Ready,
+        DispatchStatus::AwaitingDesign,
+        DispatchStatus::AwaitingVendor,
+        DispatchStatus::AwaitingReview,
+        DispatchStatus::NotNow,
+    ];
+
+    /// The name on disk and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
             DispatchStatus::Ready => "ready",
             DispatchStatus::AwaitingDesign => "awaiting-design",
             DispatchStatus::AwaitingVendor => "awaiting-vendor",
             DispatchStatus::AwaitingReview => "awaiting-review",
             DispatchStatus::NotNow => "not-now",
-        })
+        }
+    }
+}
+
+impl fmt::Display for DispatchStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -185,7 +201,35 @@ pub enum Size {
     Large,
 }
 
+impl Size {
+    pub const ALL: [Size; 3] = [Size::Small, Size::Medium, Size::Large];
+
+    /// The name on disk and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Size::Small => "small",
+            Size::Medium => "medium",
+            Size::Large => "large",
+        }
+    }
+}
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The JSON Schema an enrichment file names in its first line, relative to
+/// `.gemba/enrichment/`.
+pub const SCHEMA: &str = "../schema/enrichment.schema.json";
+
 impl Enrichment {
+    /// The file's bytes: the schema modeline, then the fields.
+    pub fn to_yaml(&self) -> String {
+        crate::format::to_yaml_with_schema(SCHEMA, self)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.targets.is_none()
             && self.concepts.is_none()
@@ -271,9 +315,45 @@ mod tests {
             }),
             ..Default::default()
         };
-        let text = crate::format::to_yaml_string(&e);
+        let text = e.to_yaml();
+        assert!(
+            text.starts_with(
+                "# yaml-language-server: $schema=../schema/enrichment.schema.json\ntargets:\n"
+            ),
+            "{text}"
+        );
         let back: Enrichment = crate::format::from_yaml(Path::new("e"), &text).unwrap();
         assert_eq!(back, e);
-        assert_eq!(crate::format::to_yaml_string(&back), text, "stable bytes");
+        assert_eq!(back.to_yaml(), text, "stable bytes");
+    }
+
+    /// `ALL` holds every variant once, and `as_str` is the serde name (the
+    /// command line and the files spell values the same way).
+    #[test]
+    fn closed_enums_list_every_value_by_its_serde_name() {
+        fn exhaustive(d: DispatchStatus, s: Size) {
+            match d {
+                DispatchStatus::Ready
+                | DispatchStatus::AwaitingDesign
+                | DispatchStatus::AwaitingVendor
+                | DispatchStatus::AwaitingReview
+                | DispatchStatus::NotNow => {}
+            }
+            match s {
+                Size::Small | Size::Medium | Size::Large => {}
+            }
+        }
+        exhaustive(DispatchStatus::Ready, Size::Small);
+        let names = |v: serde_json::Value| v.as_str().unwrap().to_string();
+        for d in DispatchStatus::ALL {
+            assert_eq!(names(serde_json::to_value(d).unwrap()), d.as_str());
+            assert_eq!(d.to_string(), d.as_str());
+        }
+        for s in Size::ALL {
+            assert_eq!(names(serde_json::to_value(s).unwrap()), s.as_str());
+        }
+        let unique = |n: Vec<&str>| n.iter().collect::<std::collections::BTreeSet<_>>().len();
+        assert_eq!(unique(DispatchStatus::ALL.map(|d| d.as_str()).to_vec()), 5);
+        assert_eq!(unique(Size::ALL.map(|s| s.as_str()).to_vec()), 3);
     }
 }

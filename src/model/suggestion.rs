@@ -98,7 +98,16 @@ impl fmt::Display for SuggestionStatus {
     }
 }
 
+/// The JSON Schema a suggestion file names in its first line, relative to
+/// `.gemba/suggestions/`.
+pub const SCHEMA: &str = "../schema/suggestion.schema.json";
+
 impl Suggestion {
+    /// The file's bytes: the schema modeline, then the fields.
+    pub fn to_yaml(&self) -> String {
+        crate::format::to_yaml_with_schema(SCHEMA, self)
+    }
+
     /// Checks what serde cannot: the shape each kind needs.
     pub fn validate(&self) -> Result<(), String> {
         if self.terms.is_empty() {
@@ -164,10 +173,16 @@ mod tests {
             decided_by: None,
             decision_reason: None,
         };
-        let text = crate::format::to_yaml_string(&s);
+        let text = s.to_yaml();
+        assert!(
+            text.starts_with(
+                "# yaml-language-server: $schema=../schema/suggestion.schema.json\nid: "
+            ),
+            "{text}"
+        );
         let back = parse(&text).unwrap();
         assert_eq!(back, s);
-        assert_eq!(crate::format::to_yaml_string(&back), text);
+        assert_eq!(back.to_yaml(), text, "stable bytes");
     }
 
     #[test]

@@ -45,10 +45,19 @@ pub const VOCABULARY_HEADER: &str = "# Controlled concept vocabulary: the tags e
 # `gemba concepts drift` suggests merges and deletions for review.
 ";
 
+/// The JSON Schema `vocabulary.yaml` names in its first line, relative to
+/// `.gemba/`.
+pub const SCHEMA: &str = "schema/vocabulary.schema.json";
+
 impl Vocabulary {
-    /// The file's bytes: the header comment, then the terms.
+    /// The file's bytes: the schema modeline, the header comment, then the
+    /// terms.
     pub fn to_yaml(&self) -> String {
-        format!("{VOCABULARY_HEADER}{}", crate::format::to_yaml_string(self))
+        format!(
+            "{}{VOCABULARY_HEADER}{}",
+            crate::format::yaml_modeline(SCHEMA),
+            crate::format::to_yaml_string(self)
+        )
     }
 }
 
@@ -180,7 +189,13 @@ mod tests {
     #[test]
     fn written_file_keeps_the_header_and_round_trips() {
         let empty = Vocabulary::default().to_yaml();
-        assert_eq!(empty, format!("{VOCABULARY_HEADER}terms: []\n"));
+        assert_eq!(
+            empty,
+            format!(
+                "# yaml-language-server: $schema=schema/vocabulary.schema.json\n\
+                 {VOCABULARY_HEADER}terms: []\n"
+            )
+        );
         let back: Vocabulary = crate::format::from_yaml(std::path::Path::new("v"), &empty).unwrap();
         assert_eq!(back, Vocabulary::default());
     }

@@ -45,7 +45,7 @@ impl<'s> Changes<'s> {
         self.store
     }
 
-    fn record(&mut self, path: &Path, written: Written) {
+    pub(super) fn record(&mut self, path: &Path, written: Written) {
         if written == Written::Unchanged {
             return;
         }
@@ -91,7 +91,7 @@ impl<'s> Changes<'s> {
     pub fn write_all<E: Entity>(&mut self, items: &[(&str, &E)]) -> Result<Vec<Written>> {
         let jobs = items
             .iter()
-            .map(|(id, value)| Ok((self.store.path(E::KIND, id)?, kind::to_bytes(*value))))
+            .map(|(id, value)| Ok((self.store.path(E::KIND, id)?, value.to_bytes())))
             .collect::<Result<_>>()?;
         self.write_files(jobs)
     }
@@ -137,7 +137,7 @@ impl<'s> Changes<'s> {
 
     /// Create a bead that must not exist yet (exactly one racing creator wins).
     pub fn create_bead(&mut self, bead: &Bead) -> Result<()> {
-        let bytes = kind::to_bytes(bead);
+        let bytes = bead.to_bytes();
         match self.store.create_new(&kind::BEADS, &bead.id, &bytes)? {
             Handoff::Won => {
                 self.changed.push(self.store.path(&kind::BEADS, &bead.id)?);
@@ -180,7 +180,7 @@ impl<'s> Changes<'s> {
         &self.changed
     }
 
-    fn sync_dirs(&mut self) -> Result<()> {
+    pub(super) fn sync_dirs(&mut self) -> Result<()> {
         for dir in std::mem::take(&mut self.unsynced_dirs) {
             atomic::sync_dir(&dir).at(&dir)?;
         }
@@ -196,6 +196,7 @@ impl<'s> Changes<'s> {
         if self.changed.is_empty() || events.is_empty() {
             return Ok(log::Finished::default());
         }
+        self.refresh_schemas()?; // editors' schemas, after an upgrade (store/schema.rs)
         log::finish(self.store, std::mem::take(&mut self.changed), events)
     }
 }

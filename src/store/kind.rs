@@ -94,6 +94,12 @@ pub trait Entity: Serialize + DeserializeOwned + Send {
     fn validate(&self, _id: &str) -> Result<(), String> {
         Ok(())
     }
+
+    /// The stable bytes of its file (YAML kinds start with the line that
+    /// names their schema for editors).
+    fn to_bytes(&self) -> Vec<u8> {
+        format::to_json_bytes(self)
+    }
 }
 
 impl Entity for Bead {
@@ -107,6 +113,10 @@ impl Entity for Bead {
 
 impl Entity for Enrichment {
     const KIND: &'static Kind = &ENRICHMENT;
+
+    fn to_bytes(&self) -> Vec<u8> {
+        self.to_yaml().into_bytes()
+    }
 }
 
 impl Entity for Suggestion {
@@ -115,6 +125,10 @@ impl Entity for Suggestion {
     fn validate(&self, id: &str) -> Result<(), String> {
         Suggestion::validate(self)?;
         same_id(&SUGGESTIONS, &self.id, id)
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        self.to_yaml().into_bytes()
     }
 }
 
@@ -143,14 +157,6 @@ pub fn parse<E: Entity>(path: &Path, bytes: &[u8], id: &str) -> Result<E, ParseE
         .validate(id)
         .map_err(|m| ParseError::new(path, 0, 0, m))?;
     Ok(value)
-}
-
-/// The stable bytes of an entity file.
-pub fn to_bytes<E: Entity>(value: &E) -> Vec<u8> {
-    match E::KIND.format {
-        Format::Json => format::to_json_bytes(value),
-        Format::Yaml => format::to_yaml_string(value).into_bytes(),
-    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod changes;
 pub mod kind;
 pub mod lock;
 pub mod log;
+pub mod schema;
 
 use std::collections::BTreeMap;
 use std::io;

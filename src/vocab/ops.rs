@@ -15,7 +15,6 @@ use super::decide::{self, Decider};
 use super::drift::{self, Outcome};
 use super::usage::{self, Usage};
 use super::{Error, Result};
-use crate::format;
 use crate::model::suggestion::{Suggestion, SuggestionStatus};
 use crate::model::vocabulary::normalize_tag;
 use crate::model::{Event, EventKind, Term, Vocabulary, timestamp};
@@ -370,15 +369,10 @@ pub fn approve(
     for (bead, enrichment) in &plan.enrichments {
         changes.push((
             store.path(&kind::ENRICHMENT, bead)?,
-            enrichment
-                .as_ref()
-                .map(|e| format::to_yaml_string(e).into_bytes()),
+            enrichment.as_ref().map(|e| e.to_yaml().into_bytes()),
         ));
     }
-    changes.push((
-        path,
-        Some(format::to_yaml_string(&plan.suggestion).into_bytes()),
-    ));
+    changes.push((path, Some(plan.suggestion.to_yaml().into_bytes())));
     tx.replace_all(changes)?;
     let rewritten: Vec<String> = plan.enrichments.keys().cloned().collect();
     let what = match (&plan.target, plan.suggestion.kind) {
@@ -436,7 +430,7 @@ pub fn reject(
     suggestion.decided_at = Some(timestamp(now));
     suggestion.decided_by = Some(by.to_string());
     suggestion.decision_reason = Some(reason.to_string());
-    tx.write_yaml(&path, &suggestion)?;
+    tx.write_file(&path, suggestion.to_yaml().as_bytes())?;
     let ev = Event::new(
         now,
         actor,

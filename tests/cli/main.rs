@@ -10,12 +10,14 @@ mod test_commit;
 mod test_concepts;
 mod test_concurrency;
 mod test_enrich;
+mod test_errors;
 mod test_external;
 mod test_handoff;
 mod test_import;
 mod test_init;
 mod test_log;
 mod test_ready;
+mod test_schema;
 
 #[test]
 fn no_forgotten_test_files() {

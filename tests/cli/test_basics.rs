@@ -47,6 +47,40 @@ fn demo_walks_through_every_step() {
         ready.contains("Document the connector lifecycle"),
         "{ready}"
     );
+    // Auto-commit is on: the demo ends with the history a person reviews,
+    // one commit per change, and leaves nothing under .gemba/ uncommitted.
+    let history = text
+        .split("$ git log --oneline -- .gemba\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no git log in the demo output:\n{text}"));
+    let commits: Vec<&str> = history
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.split_once(' ').map_or(l, |(_, subject)| subject))
+        .collect();
+    assert_eq!(
+        commits.first().copied(),
+        Some("gemba: close flywheel_connectors-k8z7: done in the demo"),
+        "{history}"
+    );
+    assert_eq!(
+        commits.last().copied(),
+        Some("gemba init (auto_commit on)"),
+        "{history}"
+    );
+    for subject in [
+        "gemba: import beads from tracker.jsonl: 44 created, 0 updated",
+        "gemba: backfill enrichment: 21 enriched, 0 skipped, 0 failed",
+    ] {
+        assert!(commits.contains(&subject), "{subject:?} not in {commits:?}");
+    }
+    let log = env.git_in(&dir, &["log", "--format=%s", "--", ".gemba"]);
+    assert_eq!(log.lines().collect::<Vec<_>>(), commits);
+    assert!(commits.len() >= 7, "{commits:?}");
+    assert_eq!(
+        env.git_in(&dir, &["status", "--porcelain", "--", ".gemba"]),
+        ""
+    );
     // A non-empty directory is refused.
     let out = env.cmd(&["demo", dir.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", render(&out));

@@ -197,7 +197,7 @@ fn show_of_a_missing_id_fails() {
     );
     let out = env.fails(1, &["bead", "show", "gm-nope", "--json"]);
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
-    assert_eq!(err["code"], "error");
+    assert_eq!(err["code"], "not_found");
     assert_eq!(err["message"], "no bead \"gm-nope\"");
     // Update and close of a missing id fail the same way and write nothing.
     let before = env.snapshot();
@@ -437,4 +437,120 @@ fn dep_to_a_missing_bead_is_rejected() {
         render(&out)
     );
     assert_eq!(env.snapshot(), before);
+}
+
+/// Statuses and types are open sets (bd keeps custom values), so a flag
+/// accepts bd's values and those some bead in the store has; anything else
+/// is a usage error listing the valid values, never a silently empty list.
+#[test]
+fn open_set_flags_accept_known_and_stored_values_and_refuse_typos() {
+    let env = TestEnv::init();
+    let out = env.import_text(concat!(
+        r#"{"id":"v-1","title":"a","status":"open","issue_type":"bug"}"#,
+        "\n",
+        r#"{"id":"v-2","title":"b","status":"review","issue_type":"incident","dependencies":[{"issue_id":"v-2","depends_on_id":"v-1","type":"tracks"}]}"#,
+        "\n",
+    ));
+    assert!(out.status.success(), "{}", render(&out));
+    let before = env.snapshot();
+    for args in [
+        &["bead", "list", "--status", "bogus"][..],
+        &["bead", "list", "--status", "open", "--status", "Open"],
+        &["bead", "list", "--type", "bogus"],
+        &["bead", "update", "v-1", "--status", "bogus"],
+        &["bead", "update", "v-1", "--type", "bogus"],
+        &["bead", "create", "--title", "x", "--type", "bogus"],
+        &["bead", "create", "--title", "x", "--dep", "v-1:block"],
+        &["bead", "update", "v-2", "--add-dep", "v-1:bloks"],
+    ] {
+        let out = env.fails(2, args);
+        let err = stderr(&out);
+        assert!(err.contains("valid: "), "{args:?}: {err}");
+        assert!(err.contains("open set"), "{args:?}: {err}");
+        if args.contains(&"--status") {
+            assert!(
+                err.contains("open, in_progress, blocked, deferred, closed, pinned, hooked"),
+                "{err}"
+            );
+            assert!(err.contains("used in this store: review"), "{err}");
+        } else if args.contains(&"--type") {
+            assert!(err.contains("bug, feature, task, epic"), "{err}");
+            assert!(err.contains("used in this store: incident"), "{err}");
+        } else {
+            assert!(err.contains("unknown dependency type"), "{err}");
+            assert!(
+                err.contains("blocks, conditional-blocks, waits-for, parent-child"),
+                "{err}"
+            );
+            assert!(err.contains("used in this store: tracks"), "{err}");
+        }
+        assert_eq!(env.snapshot(), before, "{args:?} changed the store");
+        let mut json = args.to_vec();
+        json.push("--json");
+        let out = env.fails(2, &json);
+        let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+        assert_eq!(err["code"], "usage", "{args:?}");
+    }
+    // Values bd knows, and custom values the store has, are accepted.
+    let list = |args: &[&str]| {
+        let mut all = vec!["bead", "list"];
+        all.extend_from_slice(args);
+        ids(&env.json(&all))
+    };
+    assert_eq!(list(&["--status", "review"]), vec!["v-2"]);
+    assert_eq!(list(&["--type", "incident"]), vec!["v-2"]);
+    assert!(list(&["--status", "hooked"]).is_empty());
+    assert!(list(&["--type", "epic"]).is_empty());
+    env.ok(&[
+        "bead", "update", "v-1", "--status", "review", "--type", "incident",
+    ]);
+    env.ok(&["bead", "create", "--title", "y", "--type", "spike"]);
+    env.ok(&["bead", "create", "--title", "z", "--dep", "v-1:tracks"]);
+    env.ok(&["bead", "update", "v-2", "--add-dep", "v-1:supersedes"]);
+}
+
+/// Closed enums are checked by the parser: `--help` lists the values and
+/// any other value is a usage error that lists them too.
+#[test]
+fn closed_enum_values_are_listed_and_checked() {
+    let env = TestEnv::init();
+    let id = create(&env, &["--title", "Sized"]);
+    let before = env.snapshot();
+    for (args, values) in [
+        (
+            &["bead", "list", "--dispatch-status", "bogus"][..],
+            "ready, awaiting-design, awaiting-vendor, awaiting-review, not-now",
+        ),
+        (
+            &["bead", "status", "set", &id, "bogus"],
+            "ready, awaiting-design, awaiting-vendor, awaiting-review, not-now",
+        ),
+        (
+            &["bead", "size", "set", &id, "huge"],
+            "small, medium, large",
+        ),
+    ] {
+        let out = env.fails(2, args);
+        assert!(
+            stderr(&out).contains(&format!("[possible values: {values}]")),
+            "{args:?}: {}",
+            render(&out)
+        );
+        assert_eq!(env.snapshot(), before, "{args:?} changed the store");
+    }
+    for (args, values) in [
+        (&["bead", "list", "--help"][..], "awaiting-design"),
+        (&["bead", "status", "set", "--help"], "not-now"),
+        (&["bead", "size", "set", "--help"], "small, medium, large"),
+    ] {
+        let help = env.ok(args);
+        assert!(help.contains("possible values: "), "{args:?}: {help}");
+        assert!(help.contains(values), "{args:?}: {help}");
+    }
+    env.ok(&["bead", "size", "set", &id, "large"]);
+    env.ok(&["bead", "status", "set", &id, "not-now"]);
+    assert_eq!(
+        ids(&env.json(&["bead", "list", "--dispatch-status", "not-now"])),
+        vec![id]
+    );
 }

@@ -120,9 +120,7 @@ fn bootstrap_proposes_terms_from_the_repository() {
 
     let vocabulary = env.read(".gemba/vocabulary.yaml");
     assert!(
-        vocabulary
-            .strip_prefix(gemba::model::vocabulary::VOCABULARY_HEADER)
-            .is_some_and(|v| v.starts_with(
+        vocabulary_terms(&vocabulary).is_some_and(|v| v.starts_with(
             "terms:\n- name: storage\n  aliases:\n  - store\n  source: operator\n- name: parser\n  source: bootstrap:cargo-workspace\n  created_at: \"2026-11-23T12:00:00Z\"\n  updated_at: \"2026-11-23T12:00:00Z\"\n"
         )),
         "{vocabulary}"
@@ -205,6 +203,23 @@ fn enrichment_text(concepts: &[&str], at: &str) -> String {
         "concepts:\n  value:\n{}  source: operator\n  updated_at: \"{at}\"\n",
         list.concat()
     )
+}
+
+/// The first line of every YAML file gemba writes: the JSON Schema editors
+/// check it against, relative to the file.
+fn modeline(schema: &str) -> String {
+    format!("# yaml-language-server: $schema={schema}\n")
+}
+
+/// An enrichment file as gemba writes it: the modeline, then `text`.
+fn written(text: String) -> String {
+    format!("{}{text}", modeline("../schema/enrichment.schema.json"))
+}
+
+/// `vocabulary.yaml` after its modeline and header comment.
+fn vocabulary_terms(text: &str) -> Option<&str> {
+    text.strip_prefix(modeline("schema/vocabulary.schema.json").as_str())
+        .and_then(|t| t.strip_prefix(gemba::model::vocabulary::VOCABULARY_HEADER))
 }
 
 fn enrich(env: &TestEnv, id: &str, concepts: &[&str], at: &str) {
@@ -339,7 +354,8 @@ fn drift_writes_suggestions_once() {
     assert_eq!(
         text,
         format!(
-            "id: {merge_id}\nkind: merge\nterms:\n- authn\ntarget: auth\nreason: jaccard 0.75, usage 3/4, 3 shared beads\nevidence:\n  jaccard: 0.75\n  shared: 3.0\n  usage_from: 3.0\n  usage_into: 4.0\n  usage_ratio: 0.75\nstatus: pending\ncreated_at: \"2026-11-23T12:00:00Z\"\n"
+            "{}id: {merge_id}\nkind: merge\nterms:\n- authn\ntarget: auth\nreason: jaccard 0.75, usage 3/4, 3 shared beads\nevidence:\n  jaccard: 0.75\n  shared: 3.0\n  usage_from: 3.0\n  usage_into: 4.0\n  usage_ratio: 0.75\nstatus: pending\ncreated_at: \"2026-11-23T12:00:00Z\"\n",
+            modeline("../schema/suggestion.schema.json")
         )
     );
     // Drift never applies anything.
@@ -375,25 +391,23 @@ fn approve_merge_rewrites_enrichment_and_chains_aliases() {
     let recent = "2026-11-01T00:00:00Z";
     assert_eq!(
         read_enrichment(&env, "b1").unwrap(),
-        enrichment_text(&["auth"], recent),
+        written(enrichment_text(&["auth"], recent)),
         "deduplicated, stamp kept"
     );
     // `Login` already means `auth`: one spelling per term is kept.
     assert_eq!(
         read_enrichment(&env, "b2").unwrap(),
-        enrichment_text(&["Login", "cache-miss"], recent)
+        written(enrichment_text(&["Login", "cache-miss"], recent))
     );
     assert_eq!(
         read_enrichment(&env, "b3").unwrap(),
-        enrichment_text(&["auth"], recent)
+        written(enrichment_text(&["auth"], recent))
     );
     assert_eq!(read_enrichment(&env, "b4"), b4, "b4 did not use authn");
     assert_eq!(read_enrichment(&env, "b5"), b5);
     let vocabulary = env.read(".gemba/vocabulary.yaml");
     assert!(
-        vocabulary
-            .strip_prefix(gemba::model::vocabulary::VOCABULARY_HEADER)
-            .is_some_and(|v| v.starts_with(
+        vocabulary_terms(&vocabulary).is_some_and(|v| v.starts_with(
             "terms:\n- name: auth\n  aliases:\n  - login\n  - authn\n  - authentication\n  source: operator\n  updated_at: \"2026-11-23T12:00:00Z\"\n- name: cache\n"
         )),
         "{vocabulary}"
@@ -434,7 +448,7 @@ fn approve_merge_rewrites_enrichment_and_chains_aliases() {
     );
     assert_eq!(
         read_enrichment(&env, "b2").unwrap(),
-        enrichment_text(&["security", "cache-miss"], recent)
+        written(enrichment_text(&["security", "cache-miss"], recent))
     );
 
     let log = env.json(&["concepts", "log"]);
@@ -474,7 +488,7 @@ fn approve_delete_retires_and_removes_the_term() {
     assert_eq!(report["rewritten"], json!(["b8"]));
     assert_eq!(
         read_enrichment(&env, "b8").unwrap(),
-        enrichment_text(&["old"], "2026-01-10T00:00:00Z")
+        written(enrichment_text(&["old"], "2026-01-10T00:00:00Z"))
     );
     let all = env.json(&["concepts", "list", "--all"]);
     let legacy = all["terms"]
@@ -532,7 +546,10 @@ fn rename_onto_an_existing_term_is_refused() {
     assert_eq!(report["rewritten"], json!(["b1", "b2", "b3"]));
     assert_eq!(
         read_enrichment(&env, "b3").unwrap(),
-        enrichment_text(&["identity", "auth"], "2026-11-01T00:00:00Z")
+        written(enrichment_text(
+            &["identity", "auth"],
+            "2026-11-01T00:00:00Z"
+        ))
     );
     let list = env.json(&["concepts", "list"]);
     let renamed = list["terms"]

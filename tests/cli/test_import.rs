@@ -389,7 +389,7 @@ fn strict_with_a_bad_line_writes_nothing() {
     assert_eq!(env.snapshot(), before);
     let out = env.fails(1, &["import", "beads", "in.jsonl", "--strict", "--json"]);
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
-    assert_eq!(err["code"], "error");
+    assert_eq!(err["code"], "invalid_input");
     assert_eq!(env.snapshot(), before);
     // Without the bad line, --strict imports.
     env.write("in.jsonl", &format!("{ISSUE_1}\n{ISSUE_2}\n"));

@@ -60,6 +60,12 @@ fn init_creates_the_tree() {
             ".gitignore",
             "config.yaml",
             "log/2026-11-23.jsonl",
+            "schema/bead.schema.json",
+            "schema/config.schema.json",
+            "schema/enrichment.schema.json",
+            "schema/event.schema.json",
+            "schema/suggestion.schema.json",
+            "schema/vocabulary.schema.json",
             "vocabulary.yaml"
         ]
     );
@@ -93,7 +99,11 @@ fn init_creates_the_tree() {
     let staged = env.git(&["diff", "--cached", "--name-only"]);
     assert_eq!(
         staged,
-        ".gemba/.gitignore\n.gemba/config.yaml\n.gemba/log/2026-11-23.jsonl\n.gemba/vocabulary.yaml\n.gitattributes\n"
+        ".gemba/.gitignore\n.gemba/config.yaml\n.gemba/log/2026-11-23.jsonl\n\
+         .gemba/schema/bead.schema.json\n.gemba/schema/config.schema.json\n\
+         .gemba/schema/enrichment.schema.json\n.gemba/schema/event.schema.json\n\
+         .gemba/schema/suggestion.schema.json\n.gemba/schema/vocabulary.schema.json\n\
+         .gemba/vocabulary.yaml\n.gitattributes\n"
     );
     // The freshly initialized tree passes `gemba check`.
     env.ok(&["check"]);

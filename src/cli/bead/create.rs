@@ -1,4 +1,5 @@
 use super::parse_priority;
+use crate::beads::values::Field;
 use crate::beads::{self, NewBead};
 use crate::cli::env::Ctx;
 use crate::cli::error::CliResult;
@@ -19,13 +20,18 @@ pub struct BeadCreateArgs {
     /// 0 (highest) to 4 [default: 2].
     #[arg(long, short, value_parser = parse_priority)]
     priority: Option<u8>,
-    /// bug, feature, task, epic, chore, ... [default: task].
+    /// bug, feature, task, epic, chore, decision, spike, story, milestone,
+    /// bd's infrastructure types, or a custom type some bead in the store
+    /// has [default: task].
     #[arg(long = "type", short = 't', value_name = "TYPE")]
     issue_type: Option<String>,
     /// Parent bead (adds a parent-child dependency).
     #[arg(long, value_name = "ID")]
     parent: Option<String>,
-    /// Depends on ID (type defaults to `blocks`); repeatable.
+    /// Depends on ID (repeatable). TYPE: blocks (the default),
+    /// conditional-blocks, waits-for, parent-child, or a link (related,
+    /// discovered-from, relates-to, replies-to, duplicates, supersedes, or a
+    /// custom type some dependency in the store has).
     #[arg(long = "dep", value_name = "ID[:TYPE]")]
     deps: Vec<String>,
     /// Label; repeatable.
@@ -42,6 +48,21 @@ pub fn run(ctx: &Ctx, args: BeadCreateArgs) -> CliResult {
         .map(|d| beads::parse_dep(d))
         .collect::<Result<Vec<_>, _>>()?;
     let store = ctx.store()?;
+    super::check_store_values(
+        &store,
+        &[
+            (
+                "type",
+                Field::Type,
+                args.issue_type.iter().cloned().collect(),
+            ),
+            (
+                "dep",
+                Field::DepType,
+                deps.iter().map(|d| d.1.clone()).collect(),
+            ),
+        ],
+    )?;
     let mut changes = store.changes();
     let new = NewBead {
         title: args.title,

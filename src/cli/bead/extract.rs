@@ -44,7 +44,7 @@ fn read(ctx: &Ctx, text: Option<String>, file: Option<PathBuf>) -> CliResult<Opt
     match file {
         Some(f) => std::fs::read_to_string(ctx.cwd.join(&f))
             .map(Some)
-            .map_err(|e| CliError::user(format!("{}: {e}", f.display()))),
+            .map_err(|e| CliError::io(format!("{}: {e}", f.display()))),
         None => Ok(text),
     }
 }

@@ -1,7 +1,9 @@
 use crate::beads::filter::Filter;
+use crate::beads::values::Field;
 use crate::cli::env::Ctx;
 use crate::cli::error::CliResult;
 use crate::cli::ui;
+use crate::model::enrichment::DispatchStatus;
 
 /// List beads: by default every bead that is not closed.
 #[derive(Debug, clap::Args)]
@@ -9,13 +11,17 @@ use crate::cli::ui;
     after_help = "Examples:\n  gemba bead list\n  gemba bead list --status in_progress --label backend\n  gemba bead list --all --json"
 )]
 pub struct BeadListArgs {
-    /// Only beads with this status (repeatable).
+    /// Only beads with this status (repeatable): open, in_progress, blocked,
+    /// deferred, closed, pinned, hooked, or a custom status some bead in the
+    /// store has.
     #[arg(long, short)]
     status: Vec<String>,
     /// Only beads with this label (repeatable: all must match).
     #[arg(long, short)]
     label: Vec<String>,
-    /// Only beads of this type (repeatable).
+    /// Only beads of this type (repeatable): bug, feature, task, epic,
+    /// chore, decision, spike, story, milestone, bd's infrastructure types,
+    /// or a custom type some bead in the store has.
     #[arg(long = "type", short = 't', value_name = "TYPE")]
     issue_type: Vec<String>,
     /// Include closed beads.
@@ -28,8 +34,8 @@ pub struct BeadListArgs {
     #[arg(long, value_name = "PATH")]
     target: Option<String>,
     /// Only beads with this dispatch status (absent counts as `ready`).
-    #[arg(long, value_name = "STATUS")]
-    dispatch_status: Option<String>,
+    #[arg(long, value_name = "STATUS", value_parser = super::one_of(&DispatchStatus::ALL, DispatchStatus::as_str))]
+    dispatch_status: Option<DispatchStatus>,
     /// Only beads without any enrichment.
     #[arg(long)]
     unenriched: bool,
@@ -38,6 +44,8 @@ pub struct BeadListArgs {
 pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
     let store = ctx.store()?;
     let beads = store.load_beads()?;
+    super::check_values("status", Field::Status, &args.status, &beads)?;
+    super::check_values("type", Field::Type, &args.issue_type, &beads)?;
     let vocabulary = store.read_vocabulary()?;
     // Concepts as typed resolve through the vocabulary (aliases included).
     let (concepts, _) =
@@ -49,11 +57,7 @@ pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
         types: args.issue_type,
         concepts,
         target: args.target,
-        dispatch_status: args
-            .dispatch_status
-            .as_deref()
-            .map(super::status::parse_status)
-            .transpose()?,
+        dispatch_status: args.dispatch_status,
         unenriched: args.unenriched,
     };
     let enrichments = if filter.needs_enrichment() {

@@ -13,10 +13,12 @@ mod targets;
 mod update;
 
 use super::env::Ctx;
-use super::error::CliResult;
+use super::error::{CliError, CliResult};
 use super::ui;
+use crate::beads::values::{self, Field};
 use crate::enrich::ops::Edited;
-use crate::model::Enrichment;
+use crate::model::{Bead, Enrichment};
+use crate::store::Store;
 
 /// Create, inspect and edit beads (work items).
 #[derive(Debug, clap::Subcommand)]
@@ -57,6 +59,44 @@ fn parse_priority(s: &str) -> Result<u8, String> {
         Ok(p) if p <= 4 => Ok(p),
         _ => Err(format!("expected a priority 0-4 (or P0-P4), got {s:?}")),
     }
+}
+
+/// The value parser of a closed enum (dispatch status, size): `--help`
+/// lists the values; any other value is a usage error (exit 2) listing them.
+fn one_of<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+) -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(all.iter().map(|v| name(*v))).map(move |text| {
+        *all.iter()
+            .find(|v| name(**v) == text)
+            .expect("clap accepts only the possible values")
+    })
+}
+
+/// Refuse values of an open-set field (`--status`, `--type`) that are
+/// neither bd's nor used by one of `beads`: a usage error (exit 2) naming
+/// the valid values.
+fn check_values(flag: &str, field: Field, values: &[String], beads: &[Bead]) -> CliResult {
+    values::check(field, values.iter().map(String::as_str), beads)
+        .map_err(|e| CliError::usage(format!("--{flag}: {e}")))
+}
+
+/// [`check_values`] for each `(flag, field, values)` against the store,
+/// loading its beads (once) only when some value is not bd's.
+fn check_store_values(store: &Store, checks: &[(&str, Field, Vec<String>)]) -> CliResult {
+    let all_known = checks
+        .iter()
+        .all(|(_, field, v)| values::all_known(*field, v.iter().map(String::as_str)));
+    if all_known {
+        return Ok(());
+    }
+    let beads = store.load_beads()?;
+    for (flag, field, values) in checks {
+        check_values(flag, *field, values, &beads)?;
+    }
+    Ok(())
 }
 
 /// The serde name of an enum value (`awaiting-design`, `small`).

@@ -1,5 +1,5 @@
 use crate::cli::env::Ctx;
-use crate::cli::error::{CliError, CliResult};
+use crate::cli::error::CliResult;
 use crate::cli::ui;
 use crate::enrich::Size;
 use crate::enrich::ops::{self, Texts};
@@ -23,8 +23,8 @@ enum SizeOp {
     /// Set the size (stamped `operator`).
     Set {
         id: String,
-        /// small | medium | large
-        size: String,
+        #[arg(value_parser = super::one_of(&Size::ALL, Size::as_str))]
+        size: Size,
     },
     /// Remove the size.
     Clear { id: String },
@@ -35,7 +35,7 @@ enum SizeOp {
 pub fn run(ctx: &Ctx, args: BeadSizeArgs) -> CliResult {
     let store = ctx.store()?;
     let (id, size) = match args.op {
-        SizeOp::Set { id, size } => (id, Some((parse_size(&size)?, Source::Operator))),
+        SizeOp::Set { id, size } => (id, Some((size, Source::Operator))),
         SizeOp::Clear { id } => (id, None),
         SizeOp::Estimate { id } => {
             let bead = store.read_bead(&id)?;
@@ -53,12 +53,4 @@ pub fn run(ctx: &Ctx, args: BeadSizeArgs) -> CliResult {
     ui::finished(ctx, changes.finish(ev.as_slice())?);
     super::report_edit(ctx, &edited);
     Ok(())
-}
-
-fn parse_size(text: &str) -> CliResult<Size> {
-    serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| {
-        CliError::usage(format!(
-            "unknown size {text:?}; expected small, medium or large"
-        ))
-    })
 }

@@ -1,5 +1,5 @@
 use crate::cli::env::Ctx;
-use crate::cli::error::{CliError, CliResult};
+use crate::cli::error::CliResult;
 use crate::cli::ui;
 use crate::enrich::ops;
 use crate::model::enrichment::DispatchStatus;
@@ -21,8 +21,8 @@ enum StatusOp {
     /// Set the dispatch status.
     Set {
         id: String,
-        /// ready | awaiting-design | awaiting-vendor | awaiting-review | not-now
-        status: String,
+        #[arg(value_parser = super::one_of(&DispatchStatus::ALL, DispatchStatus::as_str))]
+        status: DispatchStatus,
     },
     /// Remove the dispatch status (back to `ready`).
     Clear { id: String },
@@ -30,7 +30,7 @@ enum StatusOp {
 
 pub fn run(ctx: &Ctx, args: BeadStatusArgs) -> CliResult {
     let (id, status) = match args.op {
-        StatusOp::Set { id, status } => (id, Some(parse_status(&status)?)),
+        StatusOp::Set { id, status } => (id, Some(status)),
         StatusOp::Clear { id } => (id, None),
     };
     let store = ctx.store()?;
@@ -39,12 +39,4 @@ pub fn run(ctx: &Ctx, args: BeadStatusArgs) -> CliResult {
     ui::finished(ctx, changes.finish(ev.as_slice())?);
     super::report_edit(ctx, &edited);
     Ok(())
-}
-
-pub(super) fn parse_status(text: &str) -> CliResult<DispatchStatus> {
-    serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| {
-        CliError::usage(format!(
-            "unknown dispatch status {text:?}; expected ready, awaiting-design, awaiting-vendor, awaiting-review or not-now"
-        ))
-    })
 }

@@ -1,4 +1,5 @@
 use super::parse_priority;
+use crate::beads::values::Field;
 use crate::beads::{self, Patch};
 use crate::cli::env::Ctx;
 use crate::cli::error::{CliError, CliResult};
@@ -23,10 +24,14 @@ pub struct BeadUpdateArgs {
     acceptance: Option<String>,
     #[arg(long)]
     notes: Option<String>,
+    /// open, in_progress, blocked, deferred, closed, pinned, hooked, or a
+    /// custom status some bead in the store has.
     #[arg(long, short)]
     status: Option<String>,
     #[arg(long, short, value_parser = parse_priority)]
     priority: Option<u8>,
+    /// bug, feature, task, epic, chore, decision, spike, story, milestone,
+    /// bd's infrastructure types, or a custom type some bead in the store has.
     #[arg(long = "type", short = 't', value_name = "TYPE")]
     issue_type: Option<String>,
     /// Set the assignee (`--assignee ''` clears it).
@@ -42,6 +47,8 @@ pub struct BeadUpdateArgs {
     add_label: Vec<String>,
     #[arg(long, value_name = "LABEL")]
     remove_label: Vec<String>,
+    /// Add a dependency (repeatable); TYPE as in `bead create --dep`
+    /// [default: blocks].
     #[arg(long, value_name = "ID[:TYPE]")]
     add_dep: Vec<String>,
     #[arg(long, value_name = "ID")]
@@ -63,6 +70,27 @@ pub fn run(ctx: &Ctx, args: BeadUpdateArgs) -> CliResult {
         .iter()
         .map(|d| beads::parse_dep(d))
         .collect::<Result<Vec<_>, _>>()?;
+    let store = ctx.store()?;
+    super::check_store_values(
+        &store,
+        &[
+            (
+                "status",
+                Field::Status,
+                args.status.iter().cloned().collect(),
+            ),
+            (
+                "type",
+                Field::Type,
+                args.issue_type.iter().cloned().collect(),
+            ),
+            (
+                "add-dep",
+                Field::DepType,
+                add_deps.iter().map(|d| d.1.clone()).collect(),
+            ),
+        ],
+    )?;
     let patch = Patch {
         title: args.title,
         description: args.body,
@@ -80,7 +108,6 @@ pub fn run(ctx: &Ctx, args: BeadUpdateArgs) -> CliResult {
         add_deps,
         remove_deps: args.remove_dep,
     };
-    let store = ctx.store()?;
     let mut changes = store.changes();
     let (updated, event) = beads::update(&mut changes, &args.id, patch, &ctx.actor, ctx.now)?;
     ui::finished(ctx, changes.finish(event.as_slice())?);

@@ -11,7 +11,7 @@ mod reject;
 mod review;
 
 use super::env::Ctx;
-use super::error::{CliError, CliResult};
+use super::error::CliResult;
 use super::ui;
 use crate::model::suggestion::Suggestion;
 
@@ -43,28 +43,6 @@ pub fn run(ctx: &Ctx, cmd: ConceptsCommand) -> CliResult {
         ConceptsCommand::Approve(args) => approve::run(ctx, args),
         ConceptsCommand::Reject(args) => reject::run(ctx, args),
         ConceptsCommand::Log(args) => log::run(ctx, args),
-    }
-}
-
-impl From<crate::vocab::Error> for CliError {
-    fn from(e: crate::vocab::Error) -> CliError {
-        use crate::vocab::{Error, decide};
-        match e {
-            Error::Store(e) => e.into(),
-            Error::SuggestionNotFound(_) => {
-                CliError::user(e).hint("`gemba concepts review --all` lists every suggestion")
-            }
-            Error::Decide(decide::Error::RenameOntoExisting { .. }) => CliError::user(e).hint(
-                "to fold one term into another, write a merge suggestion (kind: merge) instead",
-            ),
-            Error::Decide(
-                decide::Error::UnknownTerm { ref id, .. } | decide::Error::Same { ref id, .. },
-            ) => {
-                let hint = format!("gemba concepts reject {id} --reason stale");
-                CliError::user(e).hint(hint)
-            }
-            e => CliError::user(e),
-        }
     }
 }
 

@@ -27,7 +27,14 @@ pub fn run(ctx: &Ctx, args: ConceptsRejectArgs) -> CliResult {
     let store = ctx.store()?;
     let mut changes = store.changes();
     let by = args.by.as_deref().unwrap_or(&ctx.actor);
-    let (suggestion, ev) = ops::reject(&mut changes, &args.id, &args.reason, by, &ctx.actor, ctx.now)?;
+    let (suggestion, ev) = ops::reject(
+        &mut changes,
+        &args.id,
+        &args.reason,
+        by,
+        &ctx.actor,
+        ctx.now,
+    )?;
     ui::finished(ctx, changes.finish(&[ev])?);
     if ctx.json {
         ui::json(&suggestion);

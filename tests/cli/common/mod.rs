@@ -9,11 +9,18 @@ use std::process::{Command, Output};
 
 use assert_cmd::cargo::CommandCargoExt;
 
-/// The real data sets (read-only).
+/// The real data sets (read-only). Missing data fails the test loudly:
+/// a test that cannot see its data must not pass.
 pub fn shared_data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data/beads")
-        .join(name)
+        .join(name);
+    assert!(
+        path.is_file(),
+        "missing test data {}: keep ../shared beside this checkout",
+        path.display()
+    );
+    path
 }
 
 /// Every issue of a shared data file, as raw JSON.
