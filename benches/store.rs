@@ -58,16 +58,17 @@ fn generated() -> Vec<Bead> {
 
 fn benches(c: &mut Criterion) {
     let beads = generated();
+    let heads: Vec<gemba::model::BeadHead> = beads.iter().map(Into::into).collect();
     let now: jiff::Timestamp = "2026-06-01T00:00:00Z".parse().expect("timestamp");
     let options = ready::Options::default();
-    let n_ready = ready::ready(&beads, now, &options).beads.len();
+    let n_ready = ready::ready(&heads, now, &options).beads.len();
     eprintln!("generated: {BEADS} beads, {EDGES} edges, {n_ready} ready");
 
     c.bench_function("ready/generated_10k", |b| {
-        b.iter(|| ready::ready(black_box(&beads), now, &options).beads.len())
+        b.iter(|| ready::ready(black_box(&heads), now, &options).beads.len())
     });
     c.bench_function("deps_cycles/generated_10k", |b| {
-        b.iter(|| deps::cycles(black_box(&beads)).len())
+        b.iter(|| deps::cycles(black_box(&heads)).len())
     });
 
     let files: Vec<(PathBuf, Vec<u8>)> = beads

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::format::{self, ParseError};
 use crate::model::suggestion::Suggestion;
-use crate::model::{Bead, Config, Enrichment, Vocabulary};
+use crate::model::{Bead, BeadHead, Config, Enrichment, Vocabulary};
 use crate::plan::{deps, external};
 use crate::store::atomic::TempWriter;
 use crate::store::{Entity, Store, Stray, StrayKind, kind};
@@ -110,8 +110,9 @@ pub fn run(root: &Path) -> Report {
     .map(|(_, _, b)| b)
     .collect();
     report.beads = beads.len();
-    check_graph(&mut report, &store, &beads);
-    check_external(&mut report, &store, &config.unwrap_or_default(), &beads);
+    let heads: Vec<BeadHead> = beads.iter().map(BeadHead::from).collect();
+    check_graph(&mut report, &store, &heads);
+    check_external(&mut report, &store, &config.unwrap_or_default(), &heads);
     check_enrichment(&mut report, &store, &beads, &vocabulary.unwrap_or_default());
     entities::<Suggestion>(&mut report, &store, |_, _, _, _| {});
     entities::<AnyClaim>(&mut report, &store, |_, _, _, _| {});
@@ -271,7 +272,7 @@ fn check_enrichment(report: &mut Report, store: &Store, beads: &[Bead], vocabula
     }
 }
 
-fn check_graph(report: &mut Report, store: &Store, beads: &[Bead]) {
+fn check_graph(report: &mut Report, store: &Store, beads: &[BeadHead]) {
     let ids: HashSet<&str> = beads.iter().map(|b| b.id.as_str()).collect();
     let path_of = |id: &str| store.path(&kind::BEADS, id).unwrap_or_default();
     for bead in beads {
@@ -300,7 +301,7 @@ fn check_graph(report: &mut Report, store: &Store, beads: &[Bead]) {
 
 /// Every `external:` edge that keeps a bead from being ready, with why
 /// (reads the configured projects' trackers, each at most once).
-fn check_external(report: &mut Report, store: &Store, config: &Config, beads: &[Bead]) {
+fn check_external(report: &mut Report, store: &Store, config: &Config, beads: &[BeadHead]) {
     let repo_root = store.root().parent().unwrap_or(store.root());
     let externals = crate::import::external::resolve(config, repo_root, beads);
     for blocker in crate::plan::ready::external_blockers(beads, &externals) {

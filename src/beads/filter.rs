@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::enrichment::DispatchStatus;
-use crate::model::{Bead, Enrichment};
+use crate::model::{BeadHead, Enrichment};
 
 /// Every condition must hold; empty lists and `None` match everything.
 #[derive(Debug, Clone, Default)]
@@ -36,9 +36,9 @@ impl Filter {
 
     pub fn apply<'a>(
         &self,
-        beads: &'a [Bead],
+        beads: &'a [BeadHead],
         enrichments: &BTreeMap<String, Enrichment>,
-    ) -> Vec<&'a Bead> {
+    ) -> Vec<&'a BeadHead> {
         let none = Enrichment::default();
         let target = self
             .target
@@ -69,6 +69,7 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Bead;
     use crate::model::enrichment::{Glob, Source, Stamped};
 
     #[test]
@@ -77,7 +78,10 @@ mod tests {
         open.labels = vec!["x".into()];
         let mut closed = Bead::new("b", "B");
         closed.status = "closed".into();
-        let beads = vec![open, closed, Bead::new("c", "C")];
+        let beads: Vec<BeadHead> = [open, closed, Bead::new("c", "C")]
+            .iter()
+            .map(BeadHead::from)
+            .collect();
         let stamp = |value| {
             Some(Stamped {
                 value,

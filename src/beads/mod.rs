@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use crate::model::bead::PARENT_CHILD;
 use crate::model::id;
-use crate::model::{Bead, Dependency, Event, EventKind, timestamp};
+use crate::model::{Bead, BeadHead, Dependency, Event, EventKind, timestamp};
 use crate::plan::deps;
+use crate::store::snapshot::{Parts, Snapshot};
 use crate::store::{self, Changes, Scope};
 
 #[derive(Debug, thiserror::Error)]
@@ -83,8 +84,8 @@ pub fn create(
 ) -> Result<(Bead, Event)> {
     check_title(&new.title)?;
     let _lock = tx.store().lock(Scope::Beads)?;
-    let all = tx.store().load_beads()?;
-    let exists = |id: &str| all.iter().any(|b| b.id == id);
+    let snapshot = Snapshot::load(tx.store(), Parts::BEADS)?;
+    let exists = |id: &str| snapshot.bead(id).is_some();
     if let Some(parent) = &new.parent {
         id::validate(parent).map_err(|e| Error::Invalid(e.to_string()))?;
         if !exists(parent) {
@@ -116,14 +117,15 @@ pub fn create(
         .iter()
         .map(|d| d.depends_on_id.as_str())
         .collect();
-    check_deps(&bead, &all, &added)?;
+    check_deps(&bead, &snapshot, &added)?;
 
     // Pick an id no bead has; `create_bead` is O_EXCL, so a racing creator
     // that picked the same id loses cleanly and we try the next candidate.
     for attempt in 0u32.. {
         bead.id = match &new.parent {
             Some(parent) => {
-                let n = all
+                let n = snapshot
+                    .beads()
                     .iter()
                     .filter_map(|b| b.id.strip_prefix(&format!("{parent}.")))
                     .filter_map(|rest| rest.parse::<u32>().ok())
@@ -171,12 +173,12 @@ fn dep(target: &str, dep_type: &str, actor: &str, now: Timestamp) -> Dependency 
 /// Dependencies added by this edit must name existing beads other than this
 /// one, and must not close a cycle through it. (Edges an importer brought
 /// in may point outside the store; they are left alone.)
-fn check_deps(bead: &Bead, all: &[Bead], added: &[&str]) -> Result<()> {
+fn check_deps(bead: &Bead, snapshot: &Snapshot, added: &[&str]) -> Result<()> {
     for target in added {
         if *target == bead.id {
             return Err(Error::Cycle(format!("{0} -> {0}", bead.id)));
         }
-        if !all.iter().any(|b| b.id == *target) {
+        if snapshot.bead(target).is_none() {
             return Err(Error::Invalid(format!(
                 "dependency target {target:?} does not exist"
             )));
@@ -186,10 +188,12 @@ fn check_deps(bead: &Bead, all: &[Bead], added: &[&str]) -> Result<()> {
     if bead.id.is_empty() {
         return Ok(());
     }
-    let after = all
+    let head = BeadHead::from(bead);
+    let after = snapshot
+        .beads()
         .iter()
         .filter(|b| b.id != bead.id)
-        .chain(std::iter::once(bead));
+        .chain(std::iter::once(&head));
     match deps::cycles(after)
         .into_iter()
         .find(|c| c.contains(&bead.id))
@@ -320,14 +324,14 @@ pub fn update(
         .iter()
         .any(|c| *c == "dependencies" || *c == "parent")
     {
-        let all = tx.store().load_beads()?;
+        let snapshot = Snapshot::load(tx.store(), Parts::BEADS)?;
         let added: Vec<&str> = bead
             .dependencies
             .iter()
             .filter(|d| !old.dependencies.contains(d))
             .map(|d| d.depends_on_id.as_str())
             .collect();
-        check_deps(&bead, &all, &added)?;
+        check_deps(&bead, &snapshot, &added)?;
     }
     if changed.contains(&"status") {
         if bead.status == "closed" && bead.closed_at.is_none() {

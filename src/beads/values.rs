@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::model::Bead;
+use crate::model::BeadHead;
 use crate::model::bead::{INFRASTRUCTURE_TYPES, KNOWN_DEP_TYPES, KNOWN_STATUSES, WORK_TYPES};
 
 /// An open-set field of a bead.
@@ -50,7 +50,7 @@ impl Field {
         self.known().contains(&value)
     }
 
-    fn of(self, bead: &Bead) -> Vec<&str> {
+    fn of(self, bead: &BeadHead) -> Vec<&str> {
         match self {
             Field::Status => vec![&bead.status],
             Field::Type => vec![&bead.issue_type],
@@ -97,7 +97,7 @@ impl fmt::Display for Unknown {
 pub fn check<'a>(
     field: Field,
     values: impl IntoIterator<Item = &'a str>,
-    beads: &[Bead],
+    beads: &[BeadHead],
 ) -> Result<(), Unknown> {
     let known = field.known();
     let mut in_store: Option<BTreeSet<&str>> = None;
@@ -134,8 +134,8 @@ pub fn all_known<'a>(field: Field, mut values: impl Iterator<Item = &'a str>) ->
 mod tests {
     use super::*;
 
-    fn bead(status: &str, issue_type: &str) -> Bead {
-        let mut b = Bead::new("a", "A");
+    fn bead(status: &str, issue_type: &str) -> crate::model::Bead {
+        let mut b = crate::model::Bead::new("a", "A");
         b.status = status.into();
         b.issue_type = issue_type.into();
         b
@@ -145,7 +145,7 @@ mod tests {
     fn table() {
         let mut linked = bead("open", "task");
         linked.dependencies = vec![crate::model::Dependency::new("b", "tracks")];
-        let beads = [bead("review", "incident"), linked];
+        let beads = [bead("review", "incident"), linked].map(|b| BeadHead::from(&b));
         let cases: [(Field, &[&str], Result<(), &str>); 13] = [
             (Field::Status, &[], Ok(())),
             (Field::Status, &["open", "hooked"], Ok(())),
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn message_lists_the_valid_values_and_says_the_set_is_open() {
-        let beads = [bead("review", "task"), bead("qa", "task")];
+        let beads = [bead("review", "task"), bead("qa", "task")].map(|b| BeadHead::from(&b));
         let err = check(Field::Status, ["bogus"], &beads).unwrap_err();
         assert_eq!(err.in_store, ["qa", "review"]);
         assert_eq!(

@@ -5,6 +5,7 @@ use super::error::{CliError, CliResult, Kind};
 use super::ui;
 use crate::plan::external;
 use crate::plan::ready::{ExternalBlocker, MissingEdge, Options, ready};
+use crate::store::snapshot::{Parts, Snapshot};
 
 /// List beads that can start now (bd's ready rule).
 ///
@@ -33,11 +34,12 @@ pub struct ReadyArgs {
 
 pub fn run(ctx: &Ctx, args: ReadyArgs) -> CliResult {
     let store = ctx.store()?;
-    let beads = store.load_beads()?;
+    let snapshot = Snapshot::load(&store, Parts::BEADS)?;
+    let beads = snapshot.beads();
     let repo_root = ctx.gemba_dir.parent().unwrap_or(&ctx.gemba_dir);
-    let externals = crate::import::external::resolve(store.config(), repo_root, &beads);
+    let externals = crate::import::external::resolve(store.config(), repo_root, beads);
     let result = ready(
-        &beads,
+        beads,
         ctx.now,
         &Options {
             include_in_progress: args.include_in_progress,
@@ -62,7 +64,7 @@ pub fn run(ctx: &Ctx, args: ReadyArgs) -> CliResult {
         .take(args.limit.unwrap_or(usize::MAX))
         .collect();
     if ctx.json {
-        ui::json(&shown);
+        ui::bead_files(&store, &shown)?;
     } else if total == 0 {
         ui::status(ctx, "no ready work");
     } else {

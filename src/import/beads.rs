@@ -19,7 +19,7 @@ use super::Error;
 use crate::format::{self, ParseError};
 use crate::model::bead::INFRASTRUCTURE_TYPES;
 use crate::model::id;
-use crate::model::{Bead, Comment, Dependency};
+use crate::model::{Bead, BeadHead, Comment, Dependency};
 use crate::plan::deps;
 use crate::store::{Changes, Scope, Written};
 
@@ -379,11 +379,17 @@ pub fn convert_all(items: Vec<Item>, existing: &[Bead]) -> (Vec<(usize, Bead)>, 
     }
     // Cycles among the beads as they will be after the import.
     let imported: HashMap<&str, usize> = beads.iter().map(|(l, b)| (b.id.as_str(), *l)).collect();
-    let after = beads.iter().map(|(_, b)| b).chain(
-        existing
-            .iter()
-            .filter(|b| !imported.contains_key(b.id.as_str())),
-    );
+    let heads: Vec<BeadHead> = beads
+        .iter()
+        .map(|(_, b)| b)
+        .chain(
+            existing
+                .iter()
+                .filter(|b| !imported.contains_key(b.id.as_str())),
+        )
+        .map(BeadHead::from)
+        .collect();
+    let after = heads.iter();
     let mut in_cycle = Vec::new();
     for cycle in deps::cycles(after) {
         let text = deps::describe(&cycle);

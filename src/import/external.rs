@@ -18,13 +18,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{Bead, Config};
+use crate::model::{BeadHead, Config};
 use crate::plan::external::{self, Externals};
 use crate::store;
 
 /// What the configured projects provide for the external edges of `beads`
 /// that can still block (beads neither closed nor pinned, blocking types).
-pub fn resolve(config: &Config, repo_root: &Path, beads: &[Bead]) -> Externals {
+pub fn resolve(config: &Config, repo_root: &Path, beads: &[BeadHead]) -> Externals {
     let mut out = Externals {
         configured: config.external_projects.keys().cloned().collect(),
         ..Externals::default()
@@ -46,7 +46,7 @@ pub fn resolve(config: &Config, repo_root: &Path, beads: &[Bead]) -> Externals {
 
 /// The configured projects some blocking `external:` edge of a bead that is
 /// neither closed nor pinned names, in name order.
-fn needed_projects<'a>(configured: &BTreeSet<String>, beads: &'a [Bead]) -> BTreeSet<&'a str> {
+fn needed_projects<'a>(configured: &BTreeSet<String>, beads: &'a [BeadHead]) -> BTreeSet<&'a str> {
     beads
         .iter()
         .filter(|b| !b.is_done())
@@ -165,6 +165,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::model::Bead;
     use crate::model::Dependency;
 
     fn write(path: &Path, text: &str) {
@@ -249,7 +250,7 @@ mod tests {
         let mut closed = Bead::new("a-2", "closed");
         closed.status = "closed".into();
         closed.dependencies = vec![Dependency::new("external:closed-only:cap", "blocks")];
-        let got = resolve(&config, tmp.path(), &[open, closed]);
+        let got = resolve(&config, tmp.path(), &[(&open).into(), (&closed).into()]);
         // Only `used` was looked at (and its directory does not exist).
         assert_eq!(got.unreadable.keys().collect::<Vec<_>>(), vec!["used"]);
         assert_eq!(got.configured.len(), 4);

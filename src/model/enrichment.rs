@@ -149,6 +149,11 @@ impl Glob {
         Ok(Glob(t.to_string()))
     }
 
+    /// A glob validated before (read back from gemba's own cache).
+    pub(crate) fn trusted(text: String) -> Glob {
+        Glob(text)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

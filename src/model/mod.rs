@@ -7,7 +7,7 @@ pub mod id;
 pub mod suggestion;
 pub mod vocabulary;
 
-pub use bead::{Bead, Comment, Dependency};
+pub use bead::{Bead, BeadHead, Comment, Dependency, Edge};
 pub use config::Config;
 pub use event::{Event, EventKind};
 pub use vocabulary::{Term, Vocabulary};

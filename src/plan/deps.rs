@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::Bead;
+use crate::model::BeadHead;
 
 /// Every dependency cycle, each as `[a, b, c, a]` starting at its smallest
 /// id (a → b means a depends on b). Deterministic: nodes go in sorted order.
-pub fn cycles<'a>(beads: impl IntoIterator<Item = &'a Bead>) -> Vec<Vec<String>> {
+pub fn cycles<'a>(beads: impl IntoIterator<Item = &'a BeadHead>) -> Vec<Vec<String>> {
     let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for bead in beads {
         let out = edges.entry(bead.id.as_str()).or_default();
@@ -95,16 +95,24 @@ pub fn describe(cycle: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Dependency;
+    use crate::model::{Bead, Dependency};
     use proptest::prelude::*;
 
-    fn bead(id: &str, deps: &[(&str, &str)]) -> Bead {
+    fn bead(id: &str, deps: &[(&str, &str)]) -> BeadHead {
         let mut b = Bead::new(id, id);
         b.dependencies = deps
             .iter()
             .map(|(to, t)| Dependency::new(*to, *t))
             .collect();
-        b
+        BeadHead::from(&b)
+    }
+
+    fn edge(to: String) -> crate::model::Edge {
+        crate::model::Edge {
+            depends_on_id: to,
+            dep_type: "blocks".into(),
+            gate: None,
+        }
     }
 
     #[test]
@@ -141,18 +149,18 @@ mod tests {
         // follows real edges.
         #[test]
         fn dag_has_no_cycle_and_back_edge_makes_one(n in 2usize..30, extra in proptest::collection::vec((0usize..30, 0usize..30), 0..60)) {
-            let mut beads: Vec<Bead> = (0..n).map(|i| bead(&format!("b{i:02}"), &[])).collect();
+            let mut beads: Vec<BeadHead> = (0..n).map(|i| bead(&format!("b{i:02}"), &[])).collect();
             for (x, y) in extra {
                 let (x, y) = (x % n, y % n);
                 if x > y {
-                    beads[x].dependencies.push(Dependency::new(format!("b{y:02}"), "blocks"));
+                    beads[x].dependencies.push(edge(format!("b{y:02}")));
                 }
             }
             prop_assert!(cycles(&beads).is_empty());
             for (i, bead) in beads.iter_mut().enumerate().skip(1) {
-                bead.dependencies.push(Dependency::new(format!("b{:02}", i - 1), "blocks"));
+                bead.dependencies.push(edge(format!("b{:02}", i - 1)));
             }
-            beads[0].dependencies.push(Dependency::new(format!("b{:02}", n - 1), "blocks"));
+            beads[0].dependencies.push(edge(format!("b{:02}", n - 1)));
             let found = cycles(&beads);
             prop_assert_eq!(found.len(), 1);
             let c = &found[0];

@@ -23,8 +23,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::external::{self, Externals, Unresolved};
-use crate::model::Bead;
 use crate::model::bead::{BLOCKING_DEP_TYPES, PARENT_CHILD, WAITS_FOR};
+use crate::model::{BeadHead, Edge};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -37,7 +37,7 @@ pub struct Options {
 #[derive(Debug, Serialize)]
 pub struct Ready<'a> {
     /// Ready beads in bd's order.
-    pub beads: Vec<&'a Bead>,
+    pub beads: Vec<&'a BeadHead>,
     /// Ordering edges of beads that are neither closed nor pinned whose
     /// target is not in the set (ignored), sorted, without duplicates.
     pub missing: Vec<MissingEdge>,
@@ -88,9 +88,9 @@ impl fmt::Display for ExternalBlocker {
 /// Why a bead is or is not ready: the ids of beads blocked in the set by
 /// local edges. Edges to beads outside the set go to `missing`;
 /// `external:` edges are left to [`external_blockers`].
-pub fn blocked_ids<'a>(beads: &'a [Bead], missing: &mut Vec<MissingEdge>) -> HashSet<&'a str> {
-    let by_id: HashMap<&str, &Bead> = beads.iter().map(|b| (b.id.as_str(), b)).collect();
-    let mut children: HashMap<&str, Vec<&Bead>> = HashMap::new();
+pub fn blocked_ids<'a>(beads: &'a [BeadHead], missing: &mut Vec<MissingEdge>) -> HashSet<&'a str> {
+    let by_id: HashMap<&str, &BeadHead> = beads.iter().map(|b| (b.id.as_str(), b)).collect();
+    let mut children: HashMap<&str, Vec<&BeadHead>> = HashMap::new();
     for bead in beads {
         for parent in bead.parent_ids() {
             children.entry(parent).or_default().push(bead);
@@ -143,7 +143,7 @@ pub fn blocked_ids<'a>(beads: &'a [Bead], missing: &mut Vec<MissingEdge>) -> Has
 
 /// Every unresolved `external:` blocking edge of a bead that is neither
 /// closed nor pinned, sorted.
-pub fn external_blockers(beads: &[Bead], externals: &Externals) -> Vec<ExternalBlocker> {
+pub fn external_blockers(beads: &[BeadHead], externals: &Externals) -> Vec<ExternalBlocker> {
     let mut out: Vec<ExternalBlocker> = beads
         .iter()
         .filter(|b| !b.is_done())
@@ -167,26 +167,14 @@ pub fn external_blockers(beads: &[Bead], externals: &Externals) -> Vec<ExternalB
 
 /// A `waits-for` gate holds while the target has a child that is neither
 /// closed nor pinned, unless the gate is `any-children` and a child closed.
-fn gate_unsatisfied(dep: &crate::model::Dependency, children: Option<&Vec<&Bead>>) -> bool {
+fn gate_unsatisfied(dep: &Edge, children: Option<&Vec<&BeadHead>>) -> bool {
     let children = children.map(Vec::as_slice).unwrap_or_default();
     let any_open = children.iter().any(|c| !c.is_done());
-    let any_gate = dep
-        .extra
-        .get("metadata")
-        .and_then(|m| match m {
-            serde_json::Value::String(s) => serde_json::from_str::<serde_json::Value>(s).ok(),
-            other => Some(other.clone()),
-        })
-        .and_then(|m| {
-            m.get("gate")
-                .and_then(|g| g.as_str())
-                .map(|g| g == "any-children")
-        })
-        .unwrap_or(false);
+    let any_gate = dep.gate.as_deref() == Some("any-children");
     any_open && !(any_gate && children.iter().any(|c| c.status == "closed"))
 }
 
-fn missing_edge(bead: &Bead, target: &str, dep_type: &str) -> MissingEdge {
+fn missing_edge(bead: &BeadHead, target: &str, dep_type: &str) -> MissingEdge {
     MissingEdge {
         from: bead.id.clone(),
         dep_type: dep_type.to_string(),
@@ -195,7 +183,7 @@ fn missing_edge(bead: &Bead, target: &str, dep_type: &str) -> MissingEdge {
 }
 
 /// The ready set in bd's order.
-pub fn ready<'a>(beads: &'a [Bead], now: Timestamp, options: &Options) -> Ready<'a> {
+pub fn ready<'a>(beads: &'a [BeadHead], now: Timestamp, options: &Options) -> Ready<'a> {
     let mut warnings = Vec::new();
     let mut missing = Vec::new();
     let blocked = blocked_ids(beads, &mut missing);
@@ -203,9 +191,9 @@ pub fn ready<'a>(beads: &'a [Bead], now: Timestamp, options: &Options) -> Ready<
     missing.dedup();
     let external = external_blockers(beads, &options.externals);
     let held: HashSet<&str> = external.iter().map(|e| e.bead.as_str()).collect();
-    let by_id: HashMap<&str, &Bead> = beads.iter().map(|b| (b.id.as_str(), b)).collect();
+    let by_id: HashMap<&str, &BeadHead> = beads.iter().map(|b| (b.id.as_str(), b)).collect();
 
-    let mut out: Vec<(&Bead, Option<Timestamp>)> = beads
+    let mut out: Vec<(&BeadHead, Option<Timestamp>)> = beads
         .iter()
         .filter(|b| {
             b.status == "open" || (options.include_in_progress && b.status == "in_progress")
@@ -234,8 +222,8 @@ pub fn ready<'a>(beads: &'a [Bead], now: Timestamp, options: &Options) -> Ready<
 
 /// Deferred when the bead or any ancestor has a future `defer_until`.
 fn deferred(
-    bead: &Bead,
-    by_id: &HashMap<&str, &Bead>,
+    bead: &BeadHead,
+    by_id: &HashMap<&str, &BeadHead>,
     now: Timestamp,
     warnings: &mut Vec<String>,
 ) -> bool {
@@ -268,19 +256,19 @@ pub fn parse_time(text: Option<&str>) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Dependency;
+    use crate::model::{Bead, Dependency};
 
-    fn bead(id: &str, status: &str, deps: &[(&str, &str)]) -> Bead {
+    fn bead(id: &str, status: &str, deps: &[(&str, &str)]) -> BeadHead {
         let mut b = Bead::new(id, id);
         b.status = status.into();
         b.dependencies = deps
             .iter()
             .map(|(to, t)| Dependency::new(*to, *t))
             .collect();
-        b
+        BeadHead::from(&b)
     }
 
-    fn ready_ids(beads: &[Bead]) -> Vec<String> {
+    fn ready_ids(beads: &[BeadHead]) -> Vec<String> {
         let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
         ready(beads, now, &Options::default())
             .beads
@@ -291,7 +279,7 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: Vec<(&str, Vec<Bead>, Vec<&str>)> = vec![
+        let cases: Vec<(&str, Vec<BeadHead>, Vec<&str>)> = vec![
             ("plain open", vec![bead("a", "open", &[])], vec!["a"]),
             (
                 "in_progress is not ready",
@@ -397,7 +385,7 @@ mod tests {
         }
     }
 
-    fn ready_with(beads: &[Bead], externals: &Externals) -> Vec<String> {
+    fn ready_with(beads: &[BeadHead], externals: &Externals) -> Vec<String> {
         let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
         let options = Options {
             externals: externals.clone(),
@@ -423,7 +411,7 @@ mod tests {
             )]
             .into(),
         };
-        let cases: Vec<(&str, Vec<Bead>, Vec<&str>)> = vec![
+        let cases: Vec<(&str, Vec<BeadHead>, Vec<&str>)> = vec![
             (
                 "resolved blocks edge does not block",
                 vec![bead("a", "open", &[("external:b:auth-api", "blocks")])],

@@ -69,6 +69,15 @@ pub fn write_unsynced_dir(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Replace `path` atomically but not durably (derived data that can be
+/// rebuilt: a crash may lose it, a reader never sees half of it).
+pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    temp_with(parent(path)?, bytes, false)?
+        .persist(path)
+        .map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Replace many files, each atomically; directories are left for the
 /// caller to fsync. A large batch writes every temp file first, flushes
 /// them all with one `syncfs`, then renames: the same guarantee as

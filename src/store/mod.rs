@@ -8,10 +8,12 @@
 
 pub mod atomic;
 mod changes;
+pub mod index;
 pub mod kind;
 pub mod lock;
 pub mod log;
 pub mod schema;
+pub mod snapshot;
 
 use std::collections::BTreeMap;
 use std::io;

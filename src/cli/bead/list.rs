@@ -4,6 +4,7 @@ use crate::cli::env::Ctx;
 use crate::cli::error::CliResult;
 use crate::cli::ui;
 use crate::model::enrichment::DispatchStatus;
+use crate::store::snapshot::{Parts, Snapshot};
 
 /// List beads: by default every bead that is not closed.
 #[derive(Debug, clap::Args)]
@@ -43,9 +44,6 @@ pub struct BeadListArgs {
 
 pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
     let store = ctx.store()?;
-    let beads = store.load_beads()?;
-    super::check_values("status", Field::Status, &args.status, &beads)?;
-    super::check_values("type", Field::Type, &args.issue_type, &beads)?;
     let vocabulary = store.read_vocabulary()?;
     // Concepts as typed resolve through the vocabulary (aliases included).
     let (concepts, _) =
@@ -60,14 +58,16 @@ pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
         dispatch_status: args.dispatch_status,
         unenriched: args.unenriched,
     };
-    let enrichments = if filter.needs_enrichment() {
-        store.load_enrichments()?
-    } else {
-        Default::default()
+    let parts = Parts {
+        enrichment: filter.needs_enrichment(),
     };
-    let shown = filter.apply(&beads, &enrichments);
+    let snapshot = Snapshot::load(&store, parts)?;
+    let beads = snapshot.beads();
+    super::check_values("status", Field::Status, &filter.statuses, beads)?;
+    super::check_values("type", Field::Type, &filter.types, beads)?;
+    let shown = filter.apply(beads, snapshot.enrichments());
     if ctx.json {
-        ui::json(&shown);
+        ui::bead_files(&store, &shown)?;
     } else {
         let rows = shown
             .iter()

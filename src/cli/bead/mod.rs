@@ -17,8 +17,9 @@ use super::error::{CliError, CliResult};
 use super::ui;
 use crate::beads::values::{self, Field};
 use crate::enrich::ops::Edited;
-use crate::model::{Bead, Enrichment};
+use crate::model::{BeadHead, Enrichment};
 use crate::store::Store;
+use crate::store::snapshot::{Parts, Snapshot};
 
 /// Create, inspect and edit beads (work items).
 #[derive(Debug, clap::Subcommand)]
@@ -78,7 +79,7 @@ fn one_of<T: Copy + Send + Sync + 'static>(
 /// Refuse values of an open-set field (`--status`, `--type`) that are
 /// neither bd's nor used by one of `beads`: a usage error (exit 2) naming
 /// the valid values.
-fn check_values(flag: &str, field: Field, values: &[String], beads: &[Bead]) -> CliResult {
+fn check_values(flag: &str, field: Field, values: &[String], beads: &[BeadHead]) -> CliResult {
     values::check(field, values.iter().map(String::as_str), beads)
         .map_err(|e| CliError::usage(format!("--{flag}: {e}")))
 }
@@ -92,9 +93,9 @@ fn check_store_values(store: &Store, checks: &[(&str, Field, Vec<String>)]) -> C
     if all_known {
         return Ok(());
     }
-    let beads = store.load_beads()?;
+    let snapshot = Snapshot::load(store, Parts::BEADS)?;
     for (flag, field, values) in checks {
-        check_values(flag, *field, values, &beads)?;
+        check_values(flag, *field, values, snapshot.beads())?;
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ pub fn run(ctx: &Ctx, args: BeadShowArgs) -> CliResult {
     let bead = store.read_bead(&args.id)?;
     let enrichment = store.read_enrichment(&args.id)?;
     let repo_root = ctx.gemba_dir.parent().unwrap_or(&ctx.gemba_dir);
-    let one = std::slice::from_ref(&bead);
+    let one = &[crate::model::BeadHead::from(&bead)];
     let externals = crate::import::external::resolve(store.config(), repo_root, one);
     let blockers = external_blockers(one, &externals);
     if ctx.json {

@@ -203,8 +203,8 @@ impl TestEnv {
         std::fs::read_to_string(self.root.join(rel)).unwrap()
     }
 
-    /// Every file under `.gemba/` (except locks) with its bytes, for
-    /// "nothing changed" assertions.
+    /// Every file under `.gemba/` (except locks and the derived cache in
+    /// `index/`) with its bytes, for "nothing changed" assertions.
     pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut out = Vec::new();
         let mut stack = vec![self.gemba_dir()];
@@ -215,7 +215,9 @@ impl TestEnv {
             for e in entries {
                 let p = e.unwrap().path();
                 if p.is_dir() {
-                    stack.push(p);
+                    if p.file_name().is_none_or(|n| n != "index") {
+                        stack.push(p);
+                    }
                 } else if p.extension().is_none_or(|x| x != "lock") {
                     out.push((p.clone(), std::fs::read(&p).unwrap()));
                 }

@@ -1,0 +1,191 @@
+//! One read of the store for one command: every bead's planning fields
+//! ([`BeadHead`]) and, when asked for, every enrichment, with a digest that
+//! names exactly what was read. Commands load it once and hand it to the
+//! pure layers (ready work, filters, and later conflicts and selection),
+//! which never read files.
+//!
+//! Loading goes through the derived cache in `.gemba/index/` ([`index`]):
+//! only files that changed since the last load are parsed, so reading
+//! 100k beads costs a `stat` each, not a parse each.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::index::{self, Stats};
+use super::kind::{self, BEADS, ENRICHMENT};
+use super::{IoContext, Result, Store, parallel};
+use crate::hash::Fnv;
+use crate::model::enrichment::{DispatchStatus, Glob, Size, Source, Stamped};
+use crate::model::{Bead, BeadHead, Enrichment};
+
+/// What to load besides the beads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parts {
+    pub enrichment: bool,
+}
+
+impl Parts {
+    pub const BEADS: Parts = Parts { enrichment: false };
+    pub const ALL: Parts = Parts { enrichment: true };
+}
+
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Sorted by id.
+    beads: Vec<BeadHead>,
+    enrichment: BTreeMap<String, Enrichment>,
+    digest: String,
+    pub stats: LoadStats,
+}
+
+/// How the load went, per kind.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct LoadStats {
+    pub beads: Stats,
+    pub enrichment: Option<Stats>,
+}
+
+impl Snapshot {
+    pub fn load(store: &Store, parts: Parts) -> Result<Snapshot> {
+        let mut digest = Fnv::default();
+        let (beads, bead_stats) = index::load(store, &BEADS, |path, bytes, id| {
+            let bead: Bead = kind::parse(path, bytes, id)?;
+            Ok(BeadHead::from(&bead))
+        })?;
+        digest.write(b"beads\0");
+        for b in &beads {
+            digest.write(b.id.as_bytes()).write(&b.hash.to_le_bytes());
+        }
+        let mut beads: Vec<BeadHead> = beads.into_iter().map(|b| b.record).collect();
+        // File-name order is id order unless an id needed escaping.
+        if !beads.is_sorted_by(|a, b| a.id <= b.id) {
+            beads.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        }
+        let mut stats = LoadStats {
+            beads: bead_stats,
+            enrichment: None,
+        };
+        let mut enrichment = BTreeMap::new();
+        if parts.enrichment {
+            let (loaded, enrichment_stats) = index::load(store, &ENRICHMENT, |path, bytes, id| {
+                let e: Enrichment = kind::parse(path, bytes, id)?;
+                Ok(Cached::from(&e))
+            })?;
+            digest.write(b"enrichment\0");
+            for e in &loaded {
+                digest.write(e.id.as_bytes()).write(&e.hash.to_le_bytes());
+            }
+            enrichment = loaded
+                .into_iter()
+                .map(|e| (e.id, Enrichment::from(e.record)))
+                .collect();
+            stats.enrichment = Some(enrichment_stats);
+        }
+        Ok(Snapshot {
+            beads,
+            enrichment,
+            digest: format!("{:016x}", digest.finish()),
+            stats,
+        })
+    }
+
+    /// Every bead, sorted by id.
+    pub fn beads(&self) -> &[BeadHead] {
+        &self.beads
+    }
+
+    pub fn bead(&self, id: &str) -> Option<&BeadHead> {
+        self.beads
+            .binary_search_by(|b| b.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.beads[i])
+    }
+
+    /// Every enrichment by bead id (empty unless loaded with `Parts::ALL`).
+    pub fn enrichments(&self) -> &BTreeMap<String, Enrichment> {
+        &self.enrichment
+    }
+
+    /// A fingerprint of every file this snapshot read (ids and content
+    /// hashes): two decisions with the same digest saw the same store.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+}
+
+/// The bytes of bead files, in the order of `ids` (for JSON output that
+/// copies files instead of re-serializing them), read on several threads.
+pub fn bead_files(store: &Store, ids: &[&str]) -> Result<Vec<Vec<u8>>> {
+    parallel(ids, |id| {
+        let path = store.path(&BEADS, id)?;
+        std::fs::read(&path).at(&path)
+    })
+}
+
+/// An enrichment as the cache keeps it: plain fields (the file type skips
+/// empty ones, which a compact binary encoding cannot), globs validated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Cached {
+    targets: Option<(Vec<String>, Source, Option<String>)>,
+    concepts: Option<(Vec<String>, Source, Option<String>)>,
+    dispatch_status: Option<(DispatchStatus, Source, Option<String>)>,
+    estimated_size: Option<(Size, Source, Option<String>)>,
+}
+
+fn flat<T: Clone, U>(
+    s: &Option<Stamped<T>>,
+    f: impl Fn(&T) -> U,
+) -> Option<(U, Source, Option<String>)> {
+    s.as_ref()
+        .map(|s| (f(&s.value), s.source, s.updated_at.clone()))
+}
+
+fn stamped<T, U>(t: Option<(T, Source, Option<String>)>, f: impl Fn(T) -> U) -> Option<Stamped<U>> {
+    t.map(|(value, source, updated_at)| Stamped {
+        value: f(value),
+        source,
+        updated_at,
+    })
+}
+
+impl From<&Enrichment> for Cached {
+    fn from(e: &Enrichment) -> Cached {
+        Cached {
+            targets: flat(&e.targets, |globs| {
+                globs.iter().map(|g| g.as_str().to_string()).collect()
+            }),
+            concepts: flat(&e.concepts, Clone::clone),
+            dispatch_status: flat(&e.dispatch_status, |s| *s),
+            estimated_size: flat(&e.estimated_size, |s| *s),
+        }
+    }
+}
+
+impl From<Cached> for Enrichment {
+    fn from(c: Cached) -> Enrichment {
+        Enrichment {
+            targets: stamped(c.targets, |globs| {
+                globs.into_iter().map(Glob::trusted).collect()
+            }),
+            concepts: stamped(c.concepts, |c| c),
+            dispatch_status: stamped(c.dispatch_status, |s| s),
+            estimated_size: stamped(c.estimated_size, |s| s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn cached_enrichment_round_trips() {
+        let text = "targets:\n  value: [src/**]\n  source: operator\nconcepts:\n  value: [auth]\n  source: heuristic\n  updated_at: '2026-01-01T00:00:00Z'\nestimated_size:\n  value: small\n  source: backfill\n";
+        let e: Enrichment = crate::format::from_yaml(Path::new("e.yaml"), text).unwrap();
+        let bytes = postcard::to_stdvec(&Cached::from(&e)).unwrap();
+        let back: Cached = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(Enrichment::from(back), e);
+    }
+}
