@@ -272,17 +272,17 @@ fn check_enrichment(report: &mut Report, store: &Store, beads: &[Bead], vocabula
     }
 }
 
-fn check_graph(report: &mut Report, store: &Store, beads: &[BeadHead]) {
-    let ids: HashSet<&str> = beads.iter().map(|b| b.id.as_str()).collect();
+fn check_graph(report: &mut Report, store: &Store, beads: &[BeadHead<'_>]) {
+    let ids: HashSet<&str> = beads.iter().map(|b| b.id).collect();
     let path_of = |id: &str| store.path(&kind::BEADS, id).unwrap_or_default();
     for bead in beads {
         for dep in &bead.dependencies {
-            if !ids.contains(dep.depends_on_id.as_str())
+            if !ids.contains(dep.depends_on_id)
                 && dep.is_ordering()
-                && !external::is_external(&dep.depends_on_id)
+                && !external::is_external(dep.depends_on_id)
             {
                 report.warn(
-                    &path_of(&bead.id),
+                    &path_of(bead.id),
                     format!(
                         "{} dependency on {:?}, which is not in the store",
                         dep.dep_type, dep.depends_on_id
@@ -301,7 +301,7 @@ fn check_graph(report: &mut Report, store: &Store, beads: &[BeadHead]) {
 
 /// Every `external:` edge that keeps a bead from being ready, with why
 /// (reads the configured projects' trackers, each at most once).
-fn check_external(report: &mut Report, store: &Store, config: &Config, beads: &[BeadHead]) {
+fn check_external(report: &mut Report, store: &Store, config: &Config, beads: &[BeadHead<'_>]) {
     let repo_root = store.root().parent().unwrap_or(store.root());
     let externals = crate::import::external::resolve(config, repo_root, beads);
     for blocker in crate::plan::ready::external_blockers(beads, &externals) {

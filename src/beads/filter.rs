@@ -34,11 +34,11 @@ impl Filter {
             || self.unenriched
     }
 
-    pub fn apply<'a>(
+    pub fn apply<'s, 'a>(
         &self,
-        beads: &'a [BeadHead],
+        beads: &'s [BeadHead<'a>],
         enrichments: &BTreeMap<String, Enrichment>,
-    ) -> Vec<&'a BeadHead> {
+    ) -> Vec<&'s BeadHead<'a>> {
         let none = Enrichment::default();
         let target = self
             .target
@@ -47,15 +47,15 @@ impl Filter {
         beads
             .iter()
             .filter(|b| {
-                let e = enrichments.get(&b.id).unwrap_or(&none);
+                let e = enrichments.get(b.id).unwrap_or(&none);
                 let status_ok = if self.statuses.is_empty() {
                     self.all || b.status != "closed"
                 } else {
-                    self.statuses.contains(&b.status)
+                    self.statuses.iter().any(|s| s == b.status)
                 };
                 status_ok
-                    && self.labels.iter().all(|l| b.labels.contains(l))
-                    && (self.types.is_empty() || self.types.contains(&b.issue_type))
+                    && self.labels.iter().all(|l| b.labels.contains(&l.as_str()))
+                    && (self.types.is_empty() || self.types.iter().any(|t| t == b.issue_type))
                     && (!self.unenriched || e.is_empty())
                     && self.concepts.iter().all(|c| e.concept_names().contains(c))
                     && target
@@ -78,10 +78,8 @@ mod tests {
         open.labels = vec!["x".into()];
         let mut closed = Bead::new("b", "B");
         closed.status = "closed".into();
-        let beads: Vec<BeadHead> = [open, closed, Bead::new("c", "C")]
-            .iter()
-            .map(BeadHead::from)
-            .collect();
+        let full = [open, closed, Bead::new("c", "C")];
+        let beads: Vec<BeadHead> = full.iter().map(BeadHead::from).collect();
         let stamp = |value| {
             Some(Stamped {
                 value,
@@ -104,7 +102,7 @@ mod tests {
         let ids = |f: Filter| {
             f.apply(&beads, &enrichments)
                 .iter()
-                .map(|b| b.id.clone())
+                .map(|b| b.id.to_string())
                 .collect::<Vec<_>>()
         };
         assert_eq!(ids(Filter::default()), ["a", "c"]);

@@ -85,7 +85,7 @@ pub fn create(
     check_title(&new.title)?;
     let _lock = tx.store().lock(Scope::Beads)?;
     let snapshot = Snapshot::load(tx.store(), Parts::BEADS)?;
-    let exists = |id: &str| snapshot.bead(id).is_some();
+    let exists = |id: &str| snapshot.contains(id);
     if let Some(parent) = &new.parent {
         id::validate(parent).map_err(|e| Error::Invalid(e.to_string()))?;
         if !exists(parent) {
@@ -125,7 +125,7 @@ pub fn create(
         bead.id = match &new.parent {
             Some(parent) => {
                 let n = snapshot
-                    .beads()
+                    .beads()?
                     .iter()
                     .filter_map(|b| b.id.strip_prefix(&format!("{parent}.")))
                     .filter_map(|rest| rest.parse::<u32>().ok())
@@ -178,7 +178,7 @@ fn check_deps(bead: &Bead, snapshot: &Snapshot, added: &[&str]) -> Result<()> {
         if *target == bead.id {
             return Err(Error::Cycle(format!("{0} -> {0}", bead.id)));
         }
-        if snapshot.bead(target).is_none() {
+        if !snapshot.contains(target) {
             return Err(Error::Invalid(format!(
                 "dependency target {target:?} does not exist"
             )));
@@ -189,8 +189,8 @@ fn check_deps(bead: &Bead, snapshot: &Snapshot, added: &[&str]) -> Result<()> {
         return Ok(());
     }
     let head = BeadHead::from(bead);
-    let after = snapshot
-        .beads()
+    let all = snapshot.beads()?;
+    let after = all
         .iter()
         .filter(|b| b.id != bead.id)
         .chain(std::iter::once(&head));

@@ -50,15 +50,11 @@ impl Field {
         self.known().contains(&value)
     }
 
-    fn of(self, bead: &BeadHead) -> Vec<&str> {
+    fn of<'a>(self, bead: &BeadHead<'a>) -> Vec<&'a str> {
         match self {
-            Field::Status => vec![&bead.status],
-            Field::Type => vec![&bead.issue_type],
-            Field::DepType => bead
-                .dependencies
-                .iter()
-                .map(|d| d.dep_type.as_str())
-                .collect(),
+            Field::Status => vec![bead.status],
+            Field::Type => vec![bead.issue_type],
+            Field::DepType => bead.dependencies.iter().map(|d| d.dep_type).collect(),
         }
     }
 }
@@ -97,7 +93,7 @@ impl fmt::Display for Unknown {
 pub fn check<'a>(
     field: Field,
     values: impl IntoIterator<Item = &'a str>,
-    beads: &[BeadHead],
+    beads: &[BeadHead<'_>],
 ) -> Result<(), Unknown> {
     let known = field.known();
     let mut in_store: Option<BTreeSet<&str>> = None;
@@ -145,7 +141,8 @@ mod tests {
     fn table() {
         let mut linked = bead("open", "task");
         linked.dependencies = vec![crate::model::Dependency::new("b", "tracks")];
-        let beads = [bead("review", "incident"), linked].map(|b| BeadHead::from(&b));
+        let full = [bead("review", "incident"), linked];
+        let beads = full.each_ref().map(BeadHead::from);
         let cases: [(Field, &[&str], Result<(), &str>); 13] = [
             (Field::Status, &[], Ok(())),
             (Field::Status, &["open", "hooked"], Ok(())),
@@ -181,7 +178,8 @@ mod tests {
 
     #[test]
     fn message_lists_the_valid_values_and_says_the_set_is_open() {
-        let beads = [bead("review", "task"), bead("qa", "task")].map(|b| BeadHead::from(&b));
+        let full = [bead("review", "task"), bead("qa", "task")];
+        let beads = full.each_ref().map(BeadHead::from);
         let err = check(Field::Status, ["bogus"], &beads).unwrap_err();
         assert_eq!(err.in_store, ["qa", "review"]);
         assert_eq!(

@@ -35,11 +35,11 @@ pub struct ReadyArgs {
 pub fn run(ctx: &Ctx, args: ReadyArgs) -> CliResult {
     let store = ctx.store()?;
     let snapshot = Snapshot::load(&store, Parts::BEADS)?;
-    let beads = snapshot.beads();
+    let beads = snapshot.beads()?;
     let repo_root = ctx.gemba_dir.parent().unwrap_or(&ctx.gemba_dir);
-    let externals = crate::import::external::resolve(store.config(), repo_root, beads);
+    let externals = crate::import::external::resolve(store.config(), repo_root, &beads);
     let result = ready(
-        beads,
+        &beads,
         ctx.now,
         &Options {
             include_in_progress: args.include_in_progress,
@@ -72,10 +72,10 @@ pub fn run(ctx: &Ctx, args: ReadyArgs) -> CliResult {
             .iter()
             .map(|b| {
                 vec![
-                    b.id.clone(),
+                    b.id.to_string(),
                     format!("P{}", b.priority),
-                    b.issue_type.clone(),
-                    ui::clip(&b.title, 70),
+                    b.issue_type.to_string(),
+                    ui::clip(b.title, 70),
                 ]
             })
             .collect();

@@ -274,72 +274,76 @@ impl Dependency {
 }
 
 /// What planning reads of a bead: every field but the free text, comments
-/// and unknown fields. The snapshot cache keeps these, so the pure layers
-/// (ready work, conflicts, selection) get 100k beads in milliseconds; a
-/// full [`Bead`] converts with `BeadHead::from(&bead)`.
+/// and unknown fields, borrowed from wherever the bead's text lives (a
+/// parsed [`Bead`], or the snapshot cache's buffer, which decodes 100k of
+/// these without copying a string). `BeadHead::from(&bead)` borrows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BeadHead {
-    pub id: String,
-    pub title: String,
-    pub status: String,
+pub struct BeadHead<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub status: &'a str,
     pub priority: u8,
-    pub issue_type: String,
-    pub assignee: Option<String>,
-    pub owner: Option<String>,
-    pub parent: Option<String>,
-    pub labels: Vec<String>,
-    pub dependencies: Vec<Edge>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub closed_at: Option<String>,
-    pub defer_until: Option<String>,
+    pub issue_type: &'a str,
+    pub assignee: Option<&'a str>,
+    pub owner: Option<&'a str>,
+    pub parent: Option<&'a str>,
+    #[serde(borrow)]
+    pub labels: Vec<&'a str>,
+    #[serde(borrow)]
+    pub dependencies: Vec<Edge<'a>>,
+    pub created_at: Option<&'a str>,
+    pub updated_at: Option<&'a str>,
+    pub closed_at: Option<&'a str>,
+    pub defer_until: Option<&'a str>,
     pub ephemeral: bool,
     pub pinned: bool,
 }
 
 /// A dependency as planning reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Edge {
-    pub depends_on_id: String,
-    pub dep_type: String,
-    /// A `waits-for` gate (`any-children`); `None`: all children.
-    pub gate: Option<String>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edge<'a> {
+    pub depends_on_id: &'a str,
+    pub dep_type: &'a str,
+    /// A `waits-for` gate that opens when any child closes (bd's
+    /// `{"gate": "any-children"}`); otherwise all children must.
+    pub any_children: bool,
 }
 
-impl From<&Bead> for BeadHead {
-    fn from(b: &Bead) -> BeadHead {
+impl<'a> From<&'a Bead> for BeadHead<'a> {
+    fn from(b: &'a Bead) -> BeadHead<'a> {
         BeadHead {
-            id: b.id.clone(),
-            title: b.title.clone(),
-            status: b.status.clone(),
+            id: &b.id,
+            title: &b.title,
+            status: &b.status,
             priority: b.priority,
-            issue_type: b.issue_type.clone(),
-            assignee: b.assignee.clone(),
-            owner: b.owner.clone(),
-            parent: b.parent.clone(),
-            labels: b.labels.clone(),
+            issue_type: &b.issue_type,
+            assignee: b.assignee.as_deref(),
+            owner: b.owner.as_deref(),
+            parent: b.parent.as_deref(),
+            labels: b.labels.iter().map(String::as_str).collect(),
             dependencies: b
                 .dependencies
                 .iter()
                 .map(|d| Edge {
-                    depends_on_id: d.depends_on_id.clone(),
-                    dep_type: d.dep_type.clone(),
-                    gate: (d.dep_type == WAITS_FOR).then(|| d.gate()).flatten(),
+                    depends_on_id: &d.depends_on_id,
+                    dep_type: &d.dep_type,
+                    any_children: d.dep_type == WAITS_FOR
+                        && d.gate().as_deref() == Some("any-children"),
                 })
                 .collect(),
-            created_at: b.created_at.clone(),
-            updated_at: b.updated_at.clone(),
-            closed_at: b.closed_at.clone(),
-            defer_until: b.defer_until.clone(),
+            created_at: b.created_at.as_deref(),
+            updated_at: b.updated_at.as_deref(),
+            closed_at: b.closed_at.as_deref(),
+            defer_until: b.defer_until.as_deref(),
             ephemeral: b.ephemeral,
             pinned: b.pinned,
         }
     }
 }
 
-impl BeadHead {
+impl<'a> BeadHead<'a> {
     pub fn is_infrastructure(&self) -> bool {
-        INFRASTRUCTURE_TYPES.contains(&self.issue_type.as_str())
+        INFRASTRUCTURE_TYPES.contains(&self.issue_type)
     }
 
     /// Closed or pinned beads never block anything (bd's rule).
@@ -348,18 +352,18 @@ impl BeadHead {
     }
 
     /// Every parent named by a `parent-child` edge or the `parent` field.
-    pub fn parent_ids(&self) -> impl Iterator<Item = &str> {
+    pub fn parent_ids(&self) -> impl Iterator<Item = &'a str> + '_ {
         parents(
-            self.parent.as_deref(),
+            self.parent,
             self.dependencies
                 .iter()
-                .map(|d| (d.depends_on_id.as_str(), d.dep_type.as_str())),
+                .map(|d| (d.depends_on_id, d.dep_type)),
         )
     }
 }
 
-impl Edge {
+impl Edge<'_> {
     pub fn is_ordering(&self) -> bool {
-        is_ordering(&self.dep_type)
+        is_ordering(self.dep_type)
     }
 }

@@ -11,15 +11,15 @@ use crate::model::BeadHead;
 
 /// Every dependency cycle, each as `[a, b, c, a]` starting at its smallest
 /// id (a → b means a depends on b). Deterministic: nodes go in sorted order.
-pub fn cycles<'a>(beads: impl IntoIterator<Item = &'a BeadHead>) -> Vec<Vec<String>> {
-    let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+pub fn cycles<'s, 'a: 's>(beads: impl IntoIterator<Item = &'s BeadHead<'a>>) -> Vec<Vec<String>> {
+    let mut edges: BTreeMap<&'a str, BTreeSet<&'a str>> = BTreeMap::new();
     for bead in beads {
-        let out = edges.entry(bead.id.as_str()).or_default();
+        let out = edges.entry(bead.id).or_default();
         for dep in bead.dependencies.iter().filter(|d| d.is_ordering()) {
-            out.insert(dep.depends_on_id.as_str());
+            out.insert(dep.depends_on_id);
         }
-        if let Some(parent) = &bead.parent {
-            out.insert(parent.as_str());
+        if let Some(parent) = bead.parent {
+            out.insert(parent);
         }
     }
     let mut graph: DiGraph<&str, ()> = DiGraph::new();
@@ -95,23 +95,26 @@ pub fn describe(cycle: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Bead, Dependency};
+    use crate::model::{Bead, Edge};
     use proptest::prelude::*;
 
-    fn bead(id: &str, deps: &[(&str, &str)]) -> BeadHead {
-        let mut b = Bead::new(id, id);
-        b.dependencies = deps
-            .iter()
-            .map(|(to, t)| Dependency::new(*to, *t))
-            .collect();
-        BeadHead::from(&b)
+    /// Test ids live for the whole test run.
+    fn leak(s: &str) -> &'static str {
+        Box::leak(s.to_string().into_boxed_str())
     }
 
-    fn edge(to: String) -> crate::model::Edge {
-        crate::model::Edge {
-            depends_on_id: to,
-            dep_type: "blocks".into(),
-            gate: None,
+    fn bead(id: &str, deps: &[(&str, &str)]) -> BeadHead<'static> {
+        let bead: &'static Bead = Box::leak(Box::new(Bead::new(leak(id), "")));
+        let mut head = BeadHead::from(bead);
+        head.dependencies = deps.iter().map(|(to, t)| edge(to, t)).collect();
+        head
+    }
+
+    fn edge(to: &str, dep_type: &str) -> Edge<'static> {
+        Edge {
+            depends_on_id: leak(to),
+            dep_type: leak(dep_type),
+            any_children: false,
         }
     }
 
@@ -153,14 +156,14 @@ mod tests {
             for (x, y) in extra {
                 let (x, y) = (x % n, y % n);
                 if x > y {
-                    beads[x].dependencies.push(edge(format!("b{y:02}")));
+                    beads[x].dependencies.push(edge(&format!("b{y:02}"), "blocks"));
                 }
             }
             prop_assert!(cycles(&beads).is_empty());
             for (i, bead) in beads.iter_mut().enumerate().skip(1) {
-                bead.dependencies.push(edge(format!("b{:02}", i - 1)));
+                bead.dependencies.push(edge(&format!("b{:02}", i - 1), "blocks"));
             }
-            beads[0].dependencies.push(edge(format!("b{:02}", n - 1)));
+            beads[0].dependencies.push(edge(&format!("b{:02}", n - 1), "blocks"));
             let found = cycles(&beads);
             prop_assert_eq!(found.len(), 1);
             let c = &found[0];

@@ -16,13 +16,14 @@
 //! where the join finds nothing), and it is reported in [`Ready::missing`].
 //! `external:` targets are never missing beads.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 
 use jiff::Timestamp;
 use serde::Serialize;
 
 use super::external::{self, Externals, Unresolved};
+use super::{Map, Set};
 use crate::model::bead::{BLOCKING_DEP_TYPES, PARENT_CHILD, WAITS_FOR};
 use crate::model::{BeadHead, Edge};
 
@@ -37,7 +38,7 @@ pub struct Options {
 #[derive(Debug, Serialize)]
 pub struct Ready<'a> {
     /// Ready beads in bd's order.
-    pub beads: Vec<&'a BeadHead>,
+    pub beads: Vec<&'a BeadHead<'a>>,
     /// Ordering edges of beads that are neither closed nor pinned whose
     /// target is not in the set (ignored), sorted, without duplicates.
     pub missing: Vec<MissingEdge>,
@@ -85,20 +86,40 @@ impl fmt::Display for ExternalBlocker {
     }
 }
 
-/// Why a bead is or is not ready: the ids of beads blocked in the set by
-/// local edges. Edges to beads outside the set go to `missing`;
-/// `external:` edges are left to [`external_blockers`].
-pub fn blocked_ids<'a>(beads: &'a [BeadHead], missing: &mut Vec<MissingEdge>) -> HashSet<&'a str> {
-    let by_id: HashMap<&str, &BeadHead> = beads.iter().map(|b| (b.id.as_str(), b)).collect();
-    let mut children: HashMap<&str, Vec<&BeadHead>> = HashMap::new();
-    for bead in beads {
-        for parent in bead.parent_ids() {
-            children.entry(parent).or_default().push(bead);
-        }
-    }
+/// The beads by id, and the children of each parent.
+struct Graph<'s, 'a> {
+    by_id: Map<&'a str, &'s BeadHead<'a>>,
+    children: Map<&'a str, Vec<&'s BeadHead<'a>>>,
+}
 
+impl<'s, 'a> Graph<'s, 'a> {
+    fn new(beads: &'s [BeadHead<'a>]) -> Graph<'s, 'a> {
+        let mut by_id = Map::with_capacity_and_hasher(beads.len(), Default::default());
+        let mut children: Map<&str, Vec<&BeadHead>> = Map::default();
+        for bead in beads {
+            by_id.insert(bead.id, bead);
+            for parent in bead.parent_ids() {
+                children.entry(parent).or_default().push(bead);
+            }
+        }
+        Graph { by_id, children }
+    }
+}
+
+/// The ids of beads blocked in the set by local edges. Edges to beads
+/// outside the set go to `missing`; `external:` edges are left to
+/// [`external_blockers`].
+pub fn blocked_ids<'a>(beads: &[BeadHead<'a>], missing: &mut Vec<MissingEdge>) -> Set<&'a str> {
+    blocked(beads, &Graph::new(beads), missing)
+}
+
+fn blocked<'a>(
+    beads: &[BeadHead<'a>],
+    graph: &Graph<'_, 'a>,
+    missing: &mut Vec<MissingEdge>,
+) -> Set<&'a str> {
     // Directly blocked: an open blocker or an unsatisfied gate.
-    let mut blocked: HashSet<&str> = HashSet::new();
+    let mut blocked: Set<&str> = Set::default();
     let mut queue: VecDeque<&str> = VecDeque::new();
     for bead in beads {
         if bead.is_done() {
@@ -106,35 +127,35 @@ pub fn blocked_ids<'a>(beads: &'a [BeadHead], missing: &mut Vec<MissingEdge>) ->
         }
         let mut is_blocked = false;
         for dep in &bead.dependencies {
-            if external::is_external(&dep.depends_on_id) {
+            if external::is_external(dep.depends_on_id) {
                 continue;
             }
-            let target = by_id.get(dep.depends_on_id.as_str());
-            let t = dep.dep_type.as_str();
+            let target = graph.by_id.get(dep.depends_on_id);
+            let t = dep.dep_type;
             if BLOCKING_DEP_TYPES.contains(&t) {
                 match target {
                     Some(blocker) => is_blocked |= !blocker.is_done(),
-                    None => missing.push(missing_edge(bead, &dep.depends_on_id, t)),
+                    None => missing.push(missing_edge(bead, dep)),
                 }
             } else if t == WAITS_FOR {
-                is_blocked |= gate_unsatisfied(dep, children.get(dep.depends_on_id.as_str()));
+                is_blocked |= gate_unsatisfied(dep, graph.children.get(dep.depends_on_id));
                 if target.is_none() {
-                    missing.push(missing_edge(bead, &dep.depends_on_id, t));
+                    missing.push(missing_edge(bead, dep));
                 }
             } else if t == PARENT_CHILD && target.is_none() {
-                missing.push(missing_edge(bead, &dep.depends_on_id, t));
+                missing.push(missing_edge(bead, dep));
             }
         }
-        if is_blocked && blocked.insert(bead.id.as_str()) {
-            queue.push_back(bead.id.as_str());
+        if is_blocked && blocked.insert(bead.id) {
+            queue.push_back(bead.id);
         }
     }
 
     // A blocked parent blocks its children that are neither closed nor pinned.
     while let Some(id) = queue.pop_front() {
-        for child in children.get(id).into_iter().flatten() {
-            if !child.is_done() && blocked.insert(child.id.as_str()) {
-                queue.push_back(child.id.as_str());
+        for child in graph.children.get(id).into_iter().flatten() {
+            if !child.is_done() && blocked.insert(child.id) {
+                queue.push_back(child.id);
             }
         }
     }
@@ -143,17 +164,17 @@ pub fn blocked_ids<'a>(beads: &'a [BeadHead], missing: &mut Vec<MissingEdge>) ->
 
 /// Every unresolved `external:` blocking edge of a bead that is neither
 /// closed nor pinned, sorted.
-pub fn external_blockers(beads: &[BeadHead], externals: &Externals) -> Vec<ExternalBlocker> {
+pub fn external_blockers(beads: &[BeadHead<'_>], externals: &Externals) -> Vec<ExternalBlocker> {
     let mut out: Vec<ExternalBlocker> = beads
         .iter()
         .filter(|b| !b.is_done())
         .flat_map(|b| {
             b.dependencies.iter().filter_map(move |d| {
-                external::unresolved(&d.depends_on_id, &d.dep_type, externals).map(|reason| {
+                external::unresolved(d.depends_on_id, d.dep_type, externals).map(|reason| {
                     ExternalBlocker {
-                        bead: b.id.clone(),
-                        dep_type: d.dep_type.clone(),
-                        target: d.depends_on_id.clone(),
+                        bead: b.id.to_string(),
+                        dep_type: d.dep_type.to_string(),
+                        target: d.depends_on_id.to_string(),
                         reason,
                     }
                 })
@@ -167,31 +188,30 @@ pub fn external_blockers(beads: &[BeadHead], externals: &Externals) -> Vec<Exter
 
 /// A `waits-for` gate holds while the target has a child that is neither
 /// closed nor pinned, unless the gate is `any-children` and a child closed.
-fn gate_unsatisfied(dep: &Edge, children: Option<&Vec<&BeadHead>>) -> bool {
+fn gate_unsatisfied(dep: &Edge<'_>, children: Option<&Vec<&BeadHead<'_>>>) -> bool {
     let children = children.map(Vec::as_slice).unwrap_or_default();
     let any_open = children.iter().any(|c| !c.is_done());
-    let any_gate = dep.gate.as_deref() == Some("any-children");
-    any_open && !(any_gate && children.iter().any(|c| c.status == "closed"))
+    any_open && !(dep.any_children && children.iter().any(|c| c.status == "closed"))
 }
 
-fn missing_edge(bead: &BeadHead, target: &str, dep_type: &str) -> MissingEdge {
+fn missing_edge(bead: &BeadHead<'_>, dep: &Edge<'_>) -> MissingEdge {
     MissingEdge {
-        from: bead.id.clone(),
-        dep_type: dep_type.to_string(),
-        to: target.to_string(),
+        from: bead.id.to_string(),
+        dep_type: dep.dep_type.to_string(),
+        to: dep.depends_on_id.to_string(),
     }
 }
 
 /// The ready set in bd's order.
-pub fn ready<'a>(beads: &'a [BeadHead], now: Timestamp, options: &Options) -> Ready<'a> {
+pub fn ready<'s, 'a>(beads: &'s [BeadHead<'a>], now: Timestamp, options: &Options) -> Ready<'s> {
     let mut warnings = Vec::new();
     let mut missing = Vec::new();
-    let blocked = blocked_ids(beads, &mut missing);
+    let graph = Graph::new(beads);
+    let blocked = blocked(beads, &graph, &mut missing);
     missing.sort();
     missing.dedup();
     let external = external_blockers(beads, &options.externals);
-    let held: HashSet<&str> = external.iter().map(|e| e.bead.as_str()).collect();
-    let by_id: HashMap<&str, &BeadHead> = beads.iter().map(|b| (b.id.as_str(), b)).collect();
+    let held: Set<&str> = external.iter().map(|e| e.bead.as_str()).collect();
 
     let mut out: Vec<(&BeadHead, Option<Timestamp>)> = beads
         .iter()
@@ -199,16 +219,16 @@ pub fn ready<'a>(beads: &'a [BeadHead], now: Timestamp, options: &Options) -> Re
             b.status == "open" || (options.include_in_progress && b.status == "in_progress")
         })
         .filter(|b| !b.pinned && !b.ephemeral && !b.is_infrastructure())
-        .filter(|b| !blocked.contains(b.id.as_str()))
-        .filter(|b| !held.contains(b.id.as_str()))
-        .filter(|b| !deferred(b, &by_id, now, &mut warnings))
-        .map(|b| (b, parse_time(b.created_at.as_deref())))
+        .filter(|b| !blocked.contains(b.id))
+        .filter(|b| !held.contains(b.id))
+        .filter(|b| !deferred(b, &graph, now, &mut warnings))
+        .map(|b| (b, parse_time(b.created_at)))
         .collect();
     out.sort_by(|(a, at), (b, bt)| {
         a.priority
             .cmp(&b.priority)
             .then_with(|| bt.cmp(at))
-            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.id.cmp(b.id))
     });
     warnings.sort();
     warnings.dedup();
@@ -222,18 +242,19 @@ pub fn ready<'a>(beads: &'a [BeadHead], now: Timestamp, options: &Options) -> Re
 
 /// Deferred when the bead or any ancestor has a future `defer_until`.
 fn deferred(
-    bead: &BeadHead,
-    by_id: &HashMap<&str, &BeadHead>,
+    bead: &BeadHead<'_>,
+    graph: &Graph<'_, '_>,
     now: Timestamp,
     warnings: &mut Vec<String>,
 ) -> bool {
-    let mut seen = HashSet::new();
+    let mut seen: Vec<&str> = Vec::new();
     let mut stack = vec![bead];
     while let Some(b) = stack.pop() {
-        if !seen.insert(b.id.as_str()) {
+        if seen.contains(&b.id) {
             continue;
         }
-        if let Some(text) = &b.defer_until {
+        seen.push(b.id);
+        if let Some(text) = b.defer_until {
             match parse_time(Some(text)) {
                 Some(t) if t > now => return true,
                 Some(_) => {}
@@ -243,7 +264,7 @@ fn deferred(
                 )),
             }
         }
-        stack.extend(b.parent_ids().filter_map(|p| by_id.get(p).copied()));
+        stack.extend(b.parent_ids().filter_map(|p| graph.by_id.get(p).copied()));
     }
     false
 }
@@ -258,28 +279,32 @@ mod tests {
     use super::*;
     use crate::model::{Bead, Dependency};
 
-    fn bead(id: &str, status: &str, deps: &[(&str, &str)]) -> BeadHead {
+    fn bead(id: &str, status: &str, deps: &[(&str, &str)]) -> Bead {
         let mut b = Bead::new(id, id);
         b.status = status.into();
         b.dependencies = deps
             .iter()
             .map(|(to, t)| Dependency::new(*to, *t))
             .collect();
-        BeadHead::from(&b)
+        b
     }
 
-    fn ready_ids(beads: &[BeadHead]) -> Vec<String> {
+    fn heads(beads: &[Bead]) -> Vec<BeadHead<'_>> {
+        beads.iter().map(BeadHead::from).collect()
+    }
+
+    fn ready_ids(beads: &[Bead]) -> Vec<String> {
         let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-        ready(beads, now, &Options::default())
+        ready(&heads(beads), now, &Options::default())
             .beads
             .iter()
-            .map(|b| b.id.clone())
+            .map(|b| b.id.to_string())
             .collect()
     }
 
     #[test]
     fn table() {
-        let cases: Vec<(&str, Vec<BeadHead>, Vec<&str>)> = vec![
+        let cases: Vec<(&str, Vec<Bead>, Vec<&str>)> = vec![
             ("plain open", vec![bead("a", "open", &[])], vec!["a"]),
             (
                 "in_progress is not ready",
@@ -385,16 +410,16 @@ mod tests {
         }
     }
 
-    fn ready_with(beads: &[BeadHead], externals: &Externals) -> Vec<String> {
+    fn ready_with(beads: &[Bead], externals: &Externals) -> Vec<String> {
         let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
         let options = Options {
             externals: externals.clone(),
             ..Options::default()
         };
-        let mut ids: Vec<String> = ready(beads, now, &options)
+        let mut ids: Vec<String> = ready(&heads(beads), now, &options)
             .beads
             .iter()
-            .map(|b| b.id.clone())
+            .map(|b| b.id.to_string())
             .collect();
         ids.sort();
         ids
@@ -411,7 +436,7 @@ mod tests {
             )]
             .into(),
         };
-        let cases: Vec<(&str, Vec<BeadHead>, Vec<&str>)> = vec![
+        let cases: Vec<(&str, Vec<Bead>, Vec<&str>)> = vec![
             (
                 "resolved blocks edge does not block",
                 vec![bead("a", "open", &[("external:b:auth-api", "blocks")])],
@@ -493,7 +518,8 @@ mod tests {
             bead("z", "closed", &[("gone-4", "blocks")]),
         ];
         let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-        let r = ready(&beads, now, &Options::default());
+        let hs = heads(&beads);
+        let r = ready(&hs, now, &Options::default());
         let missing: Vec<String> = r.missing.iter().map(|m| m.to_string()).collect();
         assert_eq!(
             missing,

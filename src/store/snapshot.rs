@@ -9,12 +9,15 @@
 //! 100k beads costs a `stat` each, not a parse each.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::index::{self, Stats};
+use super::index::{self, Index, Stats};
 use super::kind::{self, BEADS, ENRICHMENT};
-use super::{IoContext, Result, Store, parallel};
+use super::{Error, IoContext, Result, Store, parallel};
+use crate::format::ParseError;
 use crate::hash::Fnv;
 use crate::model::enrichment::{DispatchStatus, Glob, Size, Source, Stamped};
 use crate::model::{Bead, BeadHead, Enrichment};
@@ -32,8 +35,10 @@ impl Parts {
 
 #[derive(Debug)]
 pub struct Snapshot {
-    /// Sorted by id.
-    beads: Vec<BeadHead>,
+    /// One record (an encoded [`BeadHead`]) per bead file, by file name.
+    beads: Index,
+    /// Where `beads` is cached, for errors.
+    cache: PathBuf,
     enrichment: BTreeMap<String, Enrichment>,
     digest: String,
     pub stats: LoadStats,
@@ -48,19 +53,16 @@ pub struct LoadStats {
 
 impl Snapshot {
     pub fn load(store: &Store, parts: Parts) -> Result<Snapshot> {
-        let mut digest = Fnv::default();
         let (beads, bead_stats) = index::load(store, &BEADS, |path, bytes, id| {
             let bead: Bead = kind::parse(path, bytes, id)?;
-            Ok(BeadHead::from(&bead))
+            Ok(postcard::to_stdvec(&BeadHead::from(&bead)).expect("heads encode"))
         })?;
+        let mut digest = Fnv::default();
         digest.write(b"beads\0");
-        for b in &beads {
-            digest.write(b.id.as_bytes()).write(&b.hash.to_le_bytes());
-        }
-        let mut beads: Vec<BeadHead> = beads.into_iter().map(|b| b.record).collect();
-        // File-name order is id order unless an id needed escaping.
-        if !beads.is_sorted_by(|a, b| a.id <= b.id) {
-            beads.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        for i in 0..beads.len() {
+            digest
+                .write(beads.name(i).as_bytes())
+                .write(&beads.hash(i).to_le_bytes());
         }
         let mut stats = LoadStats {
             beads: bead_stats,
@@ -70,36 +72,68 @@ impl Snapshot {
         if parts.enrichment {
             let (loaded, enrichment_stats) = index::load(store, &ENRICHMENT, |path, bytes, id| {
                 let e: Enrichment = kind::parse(path, bytes, id)?;
-                Ok(Cached::from(&e))
+                Ok(postcard::to_stdvec(&Cached::from(&e)).expect("records encode"))
             })?;
             digest.write(b"enrichment\0");
-            for e in &loaded {
-                digest.write(e.id.as_bytes()).write(&e.hash.to_le_bytes());
+            for i in 0..loaded.len() {
+                digest
+                    .write(loaded.name(i).as_bytes())
+                    .write(&loaded.hash(i).to_le_bytes());
+                let id = ENRICHMENT
+                    .id_of(loaded.name(i))
+                    .expect("cached names are ids");
+                let cached: Cached = postcard::from_bytes(loaded.record(i))
+                    .map_err(|_| corrupt(&index::cache_path(store, &ENRICHMENT)))?;
+                enrichment.insert(id, Enrichment::from(cached));
             }
-            enrichment = loaded
-                .into_iter()
-                .map(|e| (e.id, Enrichment::from(e.record)))
-                .collect();
             stats.enrichment = Some(enrichment_stats);
         }
         Ok(Snapshot {
             beads,
+            cache: index::cache_path(store, &BEADS),
             enrichment,
             digest: format!("{:016x}", digest.finish()),
             stats,
         })
     }
 
-    /// Every bead, sorted by id.
-    pub fn beads(&self) -> &[BeadHead] {
-        &self.beads
+    /// Every bead's planning fields, sorted by id, decoded from the cache
+    /// without copying a string (in parallel: keep the result, don't call
+    /// this twice).
+    pub fn beads(&self) -> Result<Vec<BeadHead<'_>>> {
+        const CHUNK: usize = 4096;
+        let chunks: Vec<Range<usize>> = (0..self.beads.len())
+            .step_by(CHUNK)
+            .map(|start| start..(start + CHUNK).min(self.beads.len()))
+            .collect();
+        let decoded = parallel(&chunks, |range| {
+            range
+                .clone()
+                .map(|i| postcard::from_bytes::<BeadHead<'_>>(self.beads.record(i)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|_| corrupt(&self.cache))?;
+        let mut heads: Vec<BeadHead<'_>> = decoded.into_iter().flatten().collect();
+        // File-name order is id order unless an id needed escaping.
+        if !heads.is_sorted_by(|a, b| a.id <= b.id) {
+            heads.sort_unstable_by(|a, b| a.id.cmp(b.id));
+        }
+        Ok(heads)
     }
 
-    pub fn bead(&self, id: &str) -> Option<&BeadHead> {
-        self.beads
-            .binary_search_by(|b| b.id.as_str().cmp(id))
-            .ok()
-            .map(|i| &self.beads[i])
+    /// Whether a bead with this id is in the snapshot.
+    pub fn contains(&self, id: &str) -> bool {
+        let name = BEADS.file_name(id);
+        let (mut lo, mut hi) = (0, self.beads.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.beads.name(mid).cmp(name.as_str()) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
     }
 
     /// Every enrichment by bead id (empty unless loaded with `Parts::ALL`).
@@ -107,11 +141,22 @@ impl Snapshot {
         &self.enrichment
     }
 
-    /// A fingerprint of every file this snapshot read (ids and content
+    /// A fingerprint of every file this snapshot read (names and content
     /// hashes): two decisions with the same digest saw the same store.
     pub fn digest(&self) -> &str {
         &self.digest
     }
+}
+
+/// A record that does not decode although its CRC holds: a cache written
+/// by another gemba build with the same format version.
+fn corrupt(cache: &Path) -> Error {
+    Error::Parse(ParseError::new(
+        cache,
+        0,
+        0,
+        "unreadable cache record (written by another gemba build?); delete .gemba/index/ and retry",
+    ))
 }
 
 /// The bytes of bead files, in the order of `ids` (for JSON output that

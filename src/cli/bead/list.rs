@@ -62,10 +62,10 @@ pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
         enrichment: filter.needs_enrichment(),
     };
     let snapshot = Snapshot::load(&store, parts)?;
-    let beads = snapshot.beads();
-    super::check_values("status", Field::Status, &filter.statuses, beads)?;
-    super::check_values("type", Field::Type, &filter.types, beads)?;
-    let shown = filter.apply(beads, snapshot.enrichments());
+    let beads = snapshot.beads()?;
+    super::check_values("status", Field::Status, &filter.statuses, &beads)?;
+    super::check_values("type", Field::Type, &filter.types, &beads)?;
+    let shown = filter.apply(&beads, snapshot.enrichments());
     if ctx.json {
         ui::bead_files(&store, &shown)?;
     } else {
@@ -73,11 +73,11 @@ pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
             .iter()
             .map(|b| {
                 vec![
-                    b.id.clone(),
-                    b.status.clone(),
+                    b.id.to_string(),
+                    b.status.to_string(),
                     format!("P{}", b.priority),
-                    b.issue_type.clone(),
-                    ui::clip(&b.title, 64),
+                    b.issue_type.to_string(),
+                    ui::clip(b.title, 64),
                 ]
             })
             .collect();

@@ -79,7 +79,7 @@ fn one_of<T: Copy + Send + Sync + 'static>(
 /// Refuse values of an open-set field (`--status`, `--type`) that are
 /// neither bd's nor used by one of `beads`: a usage error (exit 2) naming
 /// the valid values.
-fn check_values(flag: &str, field: Field, values: &[String], beads: &[BeadHead]) -> CliResult {
+fn check_values(flag: &str, field: Field, values: &[String], beads: &[BeadHead<'_>]) -> CliResult {
     values::check(field, values.iter().map(String::as_str), beads)
         .map_err(|e| CliError::usage(format!("--{flag}: {e}")))
 }
@@ -95,7 +95,7 @@ fn check_store_values(store: &Store, checks: &[(&str, Field, Vec<String>)]) -> C
     }
     let snapshot = Snapshot::load(store, Parts::BEADS)?;
     for (flag, field, values) in checks {
-        check_values(flag, *field, values, snapshot.beads())?;
+        check_values(flag, *field, values, &snapshot.beads()?)?;
     }
     Ok(())
 }
