@@ -162,9 +162,11 @@ fn corrupt(cache: &Path) -> Error {
 /// The bytes of bead files, in the order of `ids` (for JSON output that
 /// copies files instead of re-serializing them), read on several threads.
 pub fn bead_files(store: &Store, ids: &[&str]) -> Result<Vec<Vec<u8>>> {
+    let dir = store.dir(&BEADS);
+    let files = index::DirFiles::open(&dir).at(&dir)?;
     parallel(ids, |id| {
-        let path = store.path(&BEADS, id)?;
-        std::fs::read(&path).at(&path)
+        let name = BEADS.file_name(id);
+        files.read(&name).at(&files.path(&name))
     })
 }
 
