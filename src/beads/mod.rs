@@ -3,6 +3,7 @@
 //! Error type [`Error`]; all writes go through a store transaction.
 
 pub mod filter;
+pub mod ready;
 pub mod values;
 
 use jiff::Timestamp;

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use super::env::Ctx;
 use super::error::{CliError, CliResult};
 use super::ui;
+use crate::store::snapshot::{Parts, Snapshot};
 use crate::store::{Handoff, kind};
 
 #[derive(Debug, clap::Subcommand)]
@@ -23,11 +24,27 @@ pub enum DebugCommand {
     /// Move FROM to TO (paths inside `.gemba/`) unless TO exists or FROM is
     /// gone: prints `won`, or exits 4 (`already_taken`).
     MoveNew { from: PathBuf, to: PathBuf },
+    /// Load the snapshot and print its digest and how the cache served it
+    /// (files read and parsed, directory listed, cache rewritten).
+    Snapshot {
+        /// Load the enrichment too.
+        #[arg(long)]
+        enrichment: bool,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: DebugCommand) -> CliResult {
     let store = ctx.store()?;
     let outcome = match cmd {
+        DebugCommand::Snapshot { enrichment } => {
+            let snapshot = Snapshot::load(&store, Parts { enrichment })?;
+            ui::json(&serde_json::json!({
+                "digest": snapshot.digest(),
+                "beads": snapshot.beads()?.len(),
+                "stats": snapshot.stats,
+            }));
+            return Ok(());
+        }
         DebugCommand::CreateNew { kind, id, content } => {
             let kind = kind::ALL
                 .into_iter()

@@ -4,7 +4,7 @@ use super::env::Ctx;
 use super::error::{CliError, CliResult, Kind};
 use super::ui;
 use crate::plan::external;
-use crate::plan::ready::{ExternalBlocker, MissingEdge, Options, ready};
+use crate::plan::ready::{ExternalBlocker, MissingEdge};
 use crate::store::snapshot::{Parts, Snapshot};
 
 /// List beads that can start now (bd's ready rule).
@@ -35,17 +35,8 @@ pub struct ReadyArgs {
 pub fn run(ctx: &Ctx, args: ReadyArgs) -> CliResult {
     let store = ctx.store()?;
     let snapshot = Snapshot::load(&store, Parts::BEADS)?;
-    let beads = snapshot.beads()?;
-    let repo_root = ctx.gemba_dir.parent().unwrap_or(&ctx.gemba_dir);
-    let externals = crate::import::external::resolve(store.config(), repo_root, &beads);
-    let result = ready(
-        &beads,
-        ctx.now,
-        &Options {
-            include_in_progress: args.include_in_progress,
-            externals,
-        },
-    );
+    let (result, _) =
+        crate::beads::ready::ready(&store, &snapshot, ctx.now, args.include_in_progress)?;
     if !ctx.quiet {
         for w in &result.warnings {
             ui::warn(ctx, w);
@@ -57,28 +48,30 @@ pub fn run(ctx: &Ctx, args: ReadyArgs) -> CliResult {
             ui::warn(ctx, &line);
         }
     }
-    let total = result.beads.len();
-    let shown: Vec<_> = result
-        .beads
-        .into_iter()
+    let total = result.ids.len();
+    let shown: Vec<&str> = result
+        .ids
+        .iter()
         .take(args.limit.unwrap_or(usize::MAX))
+        .map(String::as_str)
         .collect();
     if ctx.json {
         ui::bead_files(&store, &shown)?;
     } else if total == 0 {
         ui::status(ctx, "no ready work");
     } else {
-        let rows = shown
-            .iter()
-            .map(|b| {
-                vec![
-                    b.id.to_string(),
-                    format!("P{}", b.priority),
-                    b.issue_type.to_string(),
-                    ui::clip(b.title, 70),
-                ]
-            })
-            .collect();
+        let mut rows = Vec::with_capacity(shown.len());
+        for id in &shown {
+            let Some(b) = snapshot.bead(id)? else {
+                continue;
+            };
+            rows.push(vec![
+                b.id.to_string(),
+                format!("P{}", b.priority),
+                b.issue_type.to_string(),
+                ui::clip(b.title, 70),
+            ]);
+        }
         ui::out(&ui::table(&["id", "pri", "type", "title"], rows));
         if shown.len() < total {
             ui::status(

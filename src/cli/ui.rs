@@ -31,9 +31,8 @@ pub fn json<T: Serialize + ?Sized>(value: &T) {
 /// The beads' own files as one JSON array (copied, not re-serialized: at
 /// 100k beads this is most of `list --json`'s time), written a few
 /// thousand files at a time.
-pub fn bead_files(store: &crate::store::Store, beads: &[&crate::model::BeadHead<'_>]) -> CliResult {
+pub fn bead_files(store: &crate::store::Store, ids: &[&str]) -> CliResult {
     use crate::store::snapshot;
-    let ids: Vec<&str> = beads.iter().map(|b| b.id).collect();
     let mut buf = Vec::new();
     out("[");
     for (n, chunk) in ids.chunks(4096).enumerate() {

@@ -25,11 +25,20 @@ use crate::store;
 /// What the configured projects provide for the external edges of `beads`
 /// that can still block (beads neither closed nor pinned, blocking types).
 pub fn resolve(config: &Config, repo_root: &Path, beads: &[BeadHead]) -> Externals {
+    resolve_projects(config, repo_root, needed_projects(config, beads))
+}
+
+/// What `projects` (configured ones) provide.
+pub fn resolve_projects<'a>(
+    config: &Config,
+    repo_root: &Path,
+    projects: impl IntoIterator<Item = &'a str>,
+) -> Externals {
     let mut out = Externals {
         configured: config.external_projects.keys().cloned().collect(),
         ..Externals::default()
     };
-    for project in needed_projects(&out.configured, beads) {
+    for project in projects {
         let root = project_path(repo_root, &config.external_projects[project]);
         match read_provided(&root) {
             Ok(capabilities) => out
@@ -46,7 +55,7 @@ pub fn resolve(config: &Config, repo_root: &Path, beads: &[BeadHead]) -> Externa
 
 /// The configured projects some blocking `external:` edge of a bead that is
 /// neither closed nor pinned names, in name order.
-fn needed_projects<'a>(configured: &BTreeSet<String>, beads: &'a [BeadHead]) -> BTreeSet<&'a str> {
+pub fn needed_projects<'a>(config: &Config, beads: &[BeadHead<'a>]) -> BTreeSet<&'a str> {
     beads
         .iter()
         .filter(|b| !b.is_done())
@@ -54,7 +63,7 @@ fn needed_projects<'a>(configured: &BTreeSet<String>, beads: &'a [BeadHead]) -> 
         .filter(|d| external::blocks(d.dep_type))
         .filter_map(|d| external::parse(d.depends_on_id))
         .map(|(project, _)| project)
-        .filter(|p| configured.contains(*p))
+        .filter(|p| config.external_projects.contains_key(*p))
         .collect()
 }
 

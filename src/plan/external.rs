@@ -42,7 +42,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::bead::{BLOCKING_DEP_TYPES, WAITS_FOR};
 
@@ -79,7 +79,7 @@ pub fn provided_capability(label: &str) -> Option<&str> {
 }
 
 /// What was learned from the other trackers for one command.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Externals {
     /// `(project, capability)` pairs that a closed bead provides.
     pub resolved: BTreeSet<(String, String)>,
@@ -90,7 +90,7 @@ pub struct Externals {
 }
 
 /// Why an `external:` edge still blocks.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Unresolved {
     /// Not of the form `external:<project>:<capability>`.

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::external::{self, Externals, Unresolved};
 use super::{Map, Set};
@@ -50,7 +50,7 @@ pub struct Ready<'a> {
 }
 
 /// A dependency edge whose target is not in the set.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MissingEdge {
     pub from: String,
     pub dep_type: String,
@@ -64,7 +64,7 @@ impl fmt::Display for MissingEdge {
 }
 
 /// A bead kept out of ready work by an `external:` edge, and why.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ExternalBlocker {
     pub bead: String,
     pub dep_type: String,

@@ -114,7 +114,11 @@ impl DirFiles {
         #[cfg(target_os = "linux")]
         let fd = {
             use rustix::fs::{Mode, OFlags};
-            rustix::fs::open(dir, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?
+            rustix::fs::open(
+                dir,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?
         };
         Ok(DirFiles {
             dir: dir.to_path_buf(),
@@ -147,7 +151,12 @@ impl DirFiles {
     pub(super) fn read(&self, name: &str) -> io::Result<Vec<u8>> {
         use rustix::fs::{Mode, OFlags};
         use std::io::Read;
-        let fd = rustix::fs::openat(&self.fd, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+        let fd = rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
         let mut bytes = Vec::new();
         std::fs::File::from(fd).read_to_end(&mut bytes)?;
         Ok(bytes)
@@ -412,7 +421,11 @@ pub fn load(
             return Ok(Got::Rehashed(stamp));
         }
         let id = kind.id_of(name).expect("listed names are ids");
-        Ok(Got::Fresh(stamp, hash, parse(&files.path(name), &bytes, &id)?))
+        Ok(Got::Fresh(
+            stamp,
+            hash,
+            parse(&files.path(name), &bytes, &id)?,
+        ))
     };
     let got = parallel(&work, check)?;
 

@@ -123,6 +123,18 @@ impl Snapshot {
 
     /// Whether a bead with this id is in the snapshot.
     pub fn contains(&self, id: &str) -> bool {
+        self.position(id).is_some()
+    }
+
+    /// One bead's planning fields, decoded alone.
+    pub fn bead(&self, id: &str) -> Result<Option<BeadHead<'_>>> {
+        self.position(id)
+            .map(|i| postcard::from_bytes(self.beads.record(i)).map_err(|_| corrupt(&self.cache)))
+            .transpose()
+    }
+
+    /// The entry of `id` (entries are in file-name order).
+    fn position(&self, id: &str) -> Option<usize> {
         let name = BEADS.file_name(id);
         let (mut lo, mut hi) = (0, self.beads.len());
         while lo < hi {
@@ -130,10 +142,10 @@ impl Snapshot {
             match self.beads.name(mid).cmp(name.as_str()) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Equal => return Some(mid),
             }
         }
-        false
+        None
     }
 
     /// Every enrichment by bead id (empty unless loaded with `Parts::ALL`).

@@ -18,6 +18,7 @@ mod test_init;
 mod test_log;
 mod test_ready;
 mod test_schema;
+mod test_snapshot;
 
 #[test]
 fn no_forgotten_test_files() {

@@ -67,7 +67,8 @@ pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
     super::check_values("type", Field::Type, &filter.types, &beads)?;
     let shown = filter.apply(&beads, snapshot.enrichments());
     if ctx.json {
-        ui::bead_files(&store, &shown)?;
+        let ids: Vec<&str> = shown.iter().map(|b| b.id).collect();
+        ui::bead_files(&store, &ids)?;
     } else {
         let rows = shown
             .iter()
