@@ -3,7 +3,7 @@
 //! `schema/` directory is not validated, only compared with what this
 //! binary generates.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -116,7 +116,7 @@ pub fn run(root: &Path) -> Report {
     check_enrichment(&mut report, &store, &beads, &vocabulary.unwrap_or_default());
     entities::<Suggestion>(&mut report, &store, |_, _, _, _| {});
     entities::<AnyClaim>(&mut report, &store, |_, _, _, _| {});
-    check_log(&mut report, &store.log_dir());
+    check_log(&mut report, &store);
     check_schemas(&mut report, root);
     report
 }
@@ -320,19 +320,15 @@ fn check_external(report: &mut Report, store: &Store, config: &Config, beads: &[
     }
 }
 
-fn check_log(report: &mut Report, dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+fn check_log(report: &mut Report, store: &Store) {
+    let (logs, others) = match crate::store::log::listing(store) {
+        Ok(listing) => listing,
+        Err(e) => return report.error(&store.log_dir(), e.to_string()),
     };
-    let mut files: BTreeMap<PathBuf, ()> = BTreeMap::new();
-    for e in entries.flatten() {
-        files.insert(e.path(), ());
+    for path in others {
+        report.warn(&path, "not a log file (expected YYYY-MM-DD.jsonl); ignored");
     }
-    for path in files.into_keys() {
-        if path.extension().is_none_or(|e| e != "jsonl") {
-            report.warn(&path, "not a log file (expected YYYY-MM-DD.jsonl); ignored");
-            continue;
-        }
+    for path in logs {
         let Some(bytes) = read(report, &path) else {
             continue;
         };

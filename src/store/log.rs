@@ -202,21 +202,30 @@ fn pending_message(files: usize, added_lines: &[String]) -> String {
 
 /// The log files, oldest first.
 pub fn files(store: &Store) -> Result<Vec<PathBuf>> {
+    Ok(listing(store)?.0)
+}
+
+/// The log directory's entries: the log files (`*.jsonl`) oldest first,
+/// and anything else found there (for `gemba check`), sorted.
+pub fn listing(store: &Store) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let dir = store.log_dir();
-    let mut out = Vec::new();
+    let (mut logs, mut others) = (Vec::new(), Vec::new());
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((logs, others)),
         Err(e) => return Err(e).at(&dir),
     };
     for entry in entries {
         let path = entry.at(&dir)?.path();
         if path.extension().is_some_and(|e| e == "jsonl") {
-            out.push(path);
+            logs.push(path);
+        } else {
+            others.push(path);
         }
     }
-    out.sort();
-    Ok(out)
+    logs.sort();
+    others.sort();
+    Ok((logs, others))
 }
 
 /// The UTC day a log file holds, from its name (`2026-11-23.jsonl`).
