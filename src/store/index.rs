@@ -393,6 +393,11 @@ pub fn load(
             (None, Some(i), Some(old)) => old.name(i),
             _ => unreachable!("a work item has a name or an old entry"),
         };
+        // A name the kind would not write (only a damaged cache has one)
+        // is not a file of this kind: never joined onto the directory.
+        let Some(id) = kind.id_of(name) else {
+            return Ok(Got::Gone);
+        };
         let stamp = match files.stamp(name) {
             Ok(stamp) => stamp,
             // Removed since the listing: not in this snapshot.
@@ -420,7 +425,6 @@ pub fn load(
         if old.is_some_and(|(i, old)| old.hash(i) == hash) {
             return Ok(Got::Rehashed(stamp));
         }
-        let id = kind.id_of(name).expect("listed names are ids");
         Ok(Got::Fresh(
             stamp,
             hash,
@@ -506,6 +510,75 @@ pub fn cache_path(store: &Store, kind: &Kind) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::kind::BEADS;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Write(u8, usize),
+        Remove(u8),
+        DamageCache,
+        DropCache,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u8..6, 0usize..40).prop_map(|(id, len)| Op::Write(id, len)),
+            2 => (0u8..6).prop_map(Op::Remove),
+            1 => Just(Op::DamageCache),
+            1 => Just(Op::DropCache),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// Whatever happened to the files and the cache, a load returns
+        /// exactly the files on disk, each with its current bytes.
+        #[test]
+        fn a_load_always_matches_the_files(ops in proptest::collection::vec(op(), 1..25)) {
+            let tmp = tempfile::tempdir().unwrap();
+            let store = Store::unchecked(tmp.path());
+            let dir = store.dir(&BEADS);
+            std::fs::create_dir_all(&dir).unwrap();
+            let cache = cache_path(&store, &BEADS);
+            for (step, op) in ops.into_iter().enumerate() {
+                let file = |id: u8| dir.join(BEADS.file_name(&format!("b-{id}")));
+                match op {
+                    Op::Write(id, len) => {
+                        std::fs::write(file(id), vec![b'a' + (step % 26) as u8; len]).unwrap()
+                    }
+                    Op::Remove(id) => {
+                        let _ = std::fs::remove_file(file(id));
+                    }
+                    Op::DamageCache => {
+                        if let Ok(mut bytes) = std::fs::read(&cache) {
+                            let at = bytes.len() / 2;
+                            bytes[at] ^= 0xff;
+                            std::fs::write(&cache, bytes).unwrap();
+                        }
+                    }
+                    Op::DropCache => {
+                        let _ = std::fs::remove_file(&cache);
+                    }
+                }
+                let (index, stats) = load(&store, &BEADS, |_, bytes, _| Ok(bytes.to_vec())).unwrap();
+                let mut want: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+                    .unwrap()
+                    .map(|e| e.unwrap())
+                    .map(|e| (e.file_name().into_string().unwrap(), std::fs::read(e.path()).unwrap()))
+                    .collect();
+                want.sort();
+                let got: Vec<(String, Vec<u8>)> = (0..index.len())
+                    .map(|i| (index.name(i).to_string(), index.record(i).to_vec()))
+                    .collect();
+                prop_assert_eq!(&got, &want);
+                for (i, (_, bytes)) in want.iter().enumerate() {
+                    prop_assert_eq!(index.hash(i), crate::hash::fnv1a(bytes));
+                }
+                prop_assert_eq!(stats.files, want.len());
+            }
+        }
+    }
 
     #[test]
     fn encoded_caches_parse_back_and_damage_is_refused() {

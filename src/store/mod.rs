@@ -289,9 +289,9 @@ impl Store {
         Ok(beads)
     }
 
-    /// Every enrichment file, by bead id.
+    /// Every enrichment file, by bead id (through the snapshot cache).
     pub fn load_enrichments(&self) -> Result<BTreeMap<String, Enrichment>> {
-        Ok(self.load_all()?.into_iter().collect())
+        snapshot::enrichments(self)
     }
 
     /// Create `kind/<id>` unless it exists: of several racing creators

@@ -70,22 +70,14 @@ impl Snapshot {
         };
         let mut enrichment = BTreeMap::new();
         if parts.enrichment {
-            let (loaded, enrichment_stats) = index::load(store, &ENRICHMENT, |path, bytes, id| {
-                let e: Enrichment = kind::parse(path, bytes, id)?;
-                Ok(postcard::to_stdvec(&Cached::from(&e)).expect("records encode"))
-            })?;
+            let (loaded, enrichment_stats) = enrichment_index(store)?;
             digest.write(b"enrichment\0");
             for i in 0..loaded.len() {
                 digest
                     .write(loaded.name(i).as_bytes())
                     .write(&loaded.hash(i).to_le_bytes());
-                let id = ENRICHMENT
-                    .id_of(loaded.name(i))
-                    .expect("cached names are ids");
-                let cached: Cached = postcard::from_bytes(loaded.record(i))
-                    .map_err(|_| corrupt(&index::cache_path(store, &ENRICHMENT)))?;
-                enrichment.insert(id, Enrichment::from(cached));
             }
+            enrichment = decode_enrichment(store, &loaded)?;
             stats.enrichment = Some(enrichment_stats);
         }
         Ok(Snapshot {
@@ -158,6 +150,32 @@ impl Snapshot {
     pub fn digest(&self) -> &str {
         &self.digest
     }
+}
+
+/// Every enrichment file's cache entry.
+fn enrichment_index(store: &Store) -> Result<(Index, Stats)> {
+    index::load(store, &ENRICHMENT, |path, bytes, id| {
+        let e: Enrichment = kind::parse(path, bytes, id)?;
+        Ok(postcard::to_stdvec(&Cached::from(&e)).expect("records encode"))
+    })
+}
+
+fn decode_enrichment(store: &Store, loaded: &Index) -> Result<BTreeMap<String, Enrichment>> {
+    let mut out = BTreeMap::new();
+    for i in 0..loaded.len() {
+        let Some(id) = ENRICHMENT.id_of(loaded.name(i)) else {
+            continue;
+        };
+        let cached: Cached = postcard::from_bytes(loaded.record(i))
+            .map_err(|_| corrupt(&index::cache_path(store, &ENRICHMENT)))?;
+        out.insert(id, Enrichment::from(cached));
+    }
+    Ok(out)
+}
+
+/// Every enrichment by bead id, through the cache, without the beads.
+pub fn enrichments(store: &Store) -> Result<BTreeMap<String, Enrichment>> {
+    decode_enrichment(store, &enrichment_index(store)?.0)
 }
 
 /// A record that does not decode although its CRC holds: a cache written
