@@ -2,6 +2,8 @@
 //! dependency graph, and bd's cross-project (`external:`) edges. No I/O, no
 //! clock reads: `now` and what other trackers provide are arguments.
 
+pub mod batches;
+pub mod conflicts;
 pub mod deps;
 pub mod external;
 pub mod ready;
