@@ -12,9 +12,10 @@
 //! paths: relative, non-empty, no empty, `.` or `..` segment, no trailing
 //! `/`, no NUL byte.
 //!
-//! Every glob goes through [`normalize`] first: `./src/x`, `src//x`,
-//! `/src/x` and `src/./x` are `src/x`; a trailing `/` means the directory's
-//! contents (`src/` is `src/**`); `..` is an error.
+//! Every glob goes through [`normalize_glob`] first (as `Glob::matcher`
+//! does): `./src/x`, `src//x`, `/src/x` and `src/./x` are `src/x`; a
+//! trailing `/` means the directory's contents (`src/` is `src/**`); `..`
+//! is an error.
 //!
 //! # Answers
 //!
@@ -80,7 +81,7 @@ use regex_automata::{Anchored, MatchKind};
 use serde::Serialize;
 
 use super::Map;
-use crate::model::enrichment::Glob;
+use crate::model::enrichment::{Glob, normalize_glob};
 
 /// Pair states the product search may visit before it answers Maybe. Two
 /// globs of a few segments and braces make products of tens to hundreds of
@@ -121,48 +122,6 @@ impl Overlap {
 pub struct PatternError {
     pub glob: String,
     pub reason: String,
-}
-
-/// The one normal form of a target glob, used for every comparison:
-/// surrounding blanks, empty and `.` segments and a leading `/` are
-/// dropped, a trailing `/` becomes `/**`. `..`, `\` and NUL are errors, as
-/// is a glob with no segment left.
-///
-/// [`Glob`] keeps the text as written (stable bytes on disk); only the
-/// planning layer compares normalized forms.
-pub fn normalize(text: &str) -> Result<String, PatternError> {
-    let error = |reason: &str| PatternError {
-        glob: text.to_string(),
-        reason: reason.to_string(),
-    };
-    let t = text.trim();
-    if t.contains('\\') {
-        return Err(error("use `/` as the separator"));
-    }
-    if t.contains('\0') {
-        return Err(error("contains NUL"));
-    }
-    let mut out = String::with_capacity(t.len() + 3);
-    let mut last = "";
-    for seg in t.split('/') {
-        match seg {
-            "" | "." => continue,
-            ".." => return Err(error("must not contain `..` segments")),
-            _ => {}
-        }
-        if !out.is_empty() {
-            out.push('/');
-        }
-        out.push_str(seg);
-        last = seg;
-    }
-    if out.is_empty() {
-        return Err(error("empty glob"));
-    }
-    if t.ends_with('/') && last != "**" {
-        out.push_str("/**");
-    }
-    Ok(out)
 }
 
 /// A target glob compiled once: its normalized text, the facts the fast
@@ -218,9 +177,12 @@ impl PartialEq for Pattern {
 impl Eq for Pattern {}
 
 impl Pattern {
-    /// Normalizes and validates `text` (see [`normalize`]).
+    /// Normalizes ([`normalize_glob`]) and validates `text`.
     pub fn new(text: &str) -> Result<Pattern, PatternError> {
-        let norm = normalize(text)?;
+        let norm = normalize_glob(text).map_err(|reason| PatternError {
+            glob: text.to_string(),
+            reason,
+        })?;
         let glob = globset::GlobBuilder::new(&norm)
             .literal_separator(true)
             .build()
