@@ -3,7 +3,7 @@
 //!
 //! Layers (see DESIGN.md): `model` (file types), `format` (bytes ↔ types),
 //! `store` (the `.gemba/` directory), `git`, `import`, `beads` (native bead
-//! operations), `plan` (pure: ready work, dependency graph), `check`, and
+//! operations), `plan` (pure: ready work, dependency graph, target overlap), `check`, and
 //! `cli`, the only module that knows clap.
 
 pub mod beads;

@@ -142,7 +142,8 @@ impl Glob {
         if t.contains('\\') {
             return Err(format!("glob {t:?}: use `/` as the separator"));
         }
-        globset::GlobBuilder::new(t)
+        let normal = normalize_glob(t).map_err(|e| format!("glob {t:?}: {e}"))?;
+        globset::GlobBuilder::new(&normal)
             .literal_separator(true)
             .build()
             .map_err(|e| format!("invalid glob {t:?}: {}", e.kind()))?;
@@ -154,18 +155,62 @@ impl Glob {
         Glob(text)
     }
 
+    /// The text as written (what the file holds).
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// A matcher where `*` never crosses `/`.
+    /// The form every match and comparison uses ([`normalize_glob`]).
+    pub fn normalized(&self) -> String {
+        normalize_glob(&self.0).unwrap_or_else(|_| self.0.clone())
+    }
+
+    /// A matcher of [`Glob::normalized`] where `*` never crosses `/`.
     pub fn matcher(&self) -> globset::GlobMatcher {
-        globset::GlobBuilder::new(&self.0)
+        globset::GlobBuilder::new(&self.normalized())
             .literal_separator(true)
             .build()
             .expect("validated when constructed")
             .compile_matcher()
     }
+}
+
+/// The one normal form of a target glob, used wherever globs are matched
+/// or compared (the files keep the text as written): surrounding blanks,
+/// empty and `.` segments and a leading `/` are dropped (`./src/x`,
+/// `src//x`, `/src/x` are all `src/x`), and a trailing `/` means the
+/// directory's contents (`src/` is `src/**`). `..`, `\` and NUL are errors,
+/// as is a glob with no segment left. [`Glob::new`] is stricter still: it
+/// rejects a leading `/` and `.` segments in what people write.
+pub fn normalize_glob(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.contains('\\') {
+        return Err("use `/` as the separator".into());
+    }
+    if t.contains('\0') {
+        return Err("contains NUL".into());
+    }
+    let mut out = String::with_capacity(t.len() + 3);
+    let mut last = "";
+    for seg in t.split('/') {
+        match seg {
+            "" | "." => continue,
+            ".." => return Err("must not contain `..` segments".into()),
+            _ => {}
+        }
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(seg);
+        last = seg;
+    }
+    if out.is_empty() {
+        return Err("empty glob".into());
+    }
+    if t.ends_with('/') && last != "**" {
+        out.push_str("/**");
+    }
+    Ok(out)
 }
 
 impl fmt::Display for Glob {
@@ -280,6 +325,15 @@ mod tests {
         let m = Glob::new("src/*.rs").unwrap().matcher();
         assert!(m.is_match("src/main.rs"));
         assert!(!m.is_match("src/cli/mod.rs"), "`*` must not cross `/`");
+        // Matched in the normal form, kept as written.
+        let g = Glob::new("src//cli/").unwrap();
+        assert_eq!(
+            (g.as_str(), g.normalized().as_str()),
+            ("src//cli/", "src/cli/**")
+        );
+        assert!(g.matcher().is_match("src/cli/mod.rs"));
+        assert!(!g.matcher().is_match("src/cli"));
+        assert!(Glob::new("a\0b").is_err());
     }
 
     #[test]

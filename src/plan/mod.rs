@@ -1,11 +1,13 @@
 //! Pure planning functions over a frozen set of beads: ready work, the
-//! dependency graph, and bd's cross-project (`external:`) edges. No I/O, no
-//! clock reads: `now` and what other trackers provide are arguments.
+//! dependency graph, bd's cross-project (`external:`) edges, and whether two
+//! beads' target globs overlap. No I/O, no clock reads: `now`, what other
+//! trackers provide and the tracked files are arguments.
 
 pub mod batches;
 pub mod conflicts;
 pub mod deps;
 pub mod external;
+pub mod overlap;
 pub mod ready;
 
 /// Hash maps and sets keyed by ids: foldhash, several times faster than
