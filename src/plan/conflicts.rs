@@ -5,6 +5,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::Map;
+use super::overlap::{Overlap, Pattern, TrackedPaths, Verdict, resolve};
+
 /// Why two beads conflict, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -40,4 +43,267 @@ pub struct Conflict {
     pub b: String,
     pub kind: EdgeKind,
     pub reason: String,
+}
+
+/// A bead's target globs, compiled.
+#[derive(Debug, Clone)]
+pub struct Targets<'a> {
+    pub id: &'a str,
+    pub globs: Vec<Pattern>,
+}
+
+/// The `target` and `may-overlap` edges between beads, found without
+/// comparing all pairs: every glob sits in a trie of path segments at its
+/// literal prefix (a literal path at its whole path), and a glob is only
+/// compared with the globs at its own node and below it, since two globs
+/// whose prefixes diverge can share no path. Maybe answers are settled
+/// against `tracked` when given (Yes if a tracked file matches both).
+pub fn target_edges(beads: &[Targets<'_>], tracked: Option<&TrackedPaths>) -> Vec<Conflict> {
+    let mut trie = Trie::default();
+    for (b, bead) in beads.iter().enumerate() {
+        for (g, glob) in bead.globs.iter().enumerate() {
+            let segments: Vec<&str> = if glob.is_literal() {
+                glob.text().split('/').collect()
+            } else {
+                glob.prefix_segments().collect()
+            };
+            trie.insert(&segments, (b, g));
+        }
+    }
+    // Candidate glob pairs, as (bead, glob) index pairs.
+    let mut best: Map<(usize, usize), (Verdict, usize, usize)> = Map::default();
+    let mut consider = |x: (usize, usize), y: (usize, usize)| {
+        if x.0 == y.0 {
+            return;
+        }
+        let (x, y) = if x.0 < y.0 { (x, y) } else { (y, x) };
+        if best
+            .get(&(x.0, y.0))
+            .is_some_and(|(v, _, _)| v.overlap.is_yes())
+        {
+            return;
+        }
+        let (ga, gb) = (&beads[x.0].globs[x.1], &beads[y.0].globs[y.1]);
+        let verdict = on_tracked(resolve(ga, gb, tracked), ga, gb, tracked);
+        if verdict.is_conflict() {
+            let slot = best.entry((x.0, y.0));
+            match slot {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert((verdict, x.1, y.1));
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) if verdict.overlap.is_yes() => {
+                    o.insert((verdict, x.1, y.1));
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {}
+            }
+        }
+    };
+    for node in 0..trie.nodes.len() {
+        let here = &trie.nodes[node].items;
+        for (i, x) in here.iter().enumerate() {
+            for y in &here[i + 1..] {
+                consider(*x, *y);
+            }
+        }
+        if here.is_empty() {
+            continue;
+        }
+        let mut below = Vec::new();
+        trie.below(node, &mut below);
+        for x in here {
+            for y in &below {
+                consider(*x, *y);
+            }
+        }
+    }
+    let mut out: Vec<Conflict> = best
+        .into_iter()
+        .map(|((i, j), (verdict, gi, gj))| {
+            let (a, b) = (&beads[i], &beads[j]);
+            let kind = if verdict.overlap.is_yes() {
+                EdgeKind::Target
+            } else {
+                EdgeKind::MayOverlap
+            };
+            let globs = format!("`{}` and `{}`", a.globs[gi].text(), b.globs[gj].text());
+            let (a, b, globs) = if a.id <= b.id {
+                (a.id, b.id, globs)
+            } else {
+                (
+                    b.id,
+                    a.id,
+                    format!("`{}` and `{}`", b.globs[gj].text(), a.globs[gi].text()),
+                )
+            };
+            Conflict {
+                a: a.to_string(),
+                b: b.to_string(),
+                kind,
+                reason: format!("{globs}: {}", verdict.reason),
+            }
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// With a tree at hand, two wildcard globs are only a `target` conflict
+/// when a tracked file matches both: a path they could both match that
+/// does not exist makes them `may-overlap`. (A literal glob names the
+/// file its bead will touch, existing or not.)
+fn on_tracked(
+    verdict: Verdict,
+    a: &Pattern,
+    b: &Pattern,
+    tracked: Option<&TrackedPaths>,
+) -> Verdict {
+    let (Some(tracked), Overlap::Yes { witness }) = (tracked, &verdict.overlap) else {
+        return verdict;
+    };
+    if a.is_literal() || b.is_literal() {
+        return verdict;
+    }
+    let is_tracked = |w: &str| tracked.starting_with(w).first().is_some_and(|p| p == w);
+    if witness.as_deref().is_some_and(is_tracked) {
+        return Verdict {
+            reason: format!(
+                "both match tracked {}",
+                witness.as_deref().unwrap_or_default()
+            ),
+            ..verdict
+        };
+    }
+    match tracked.common(a, b) {
+        Some(path) => Verdict {
+            overlap: Overlap::Yes {
+                witness: Some(path.to_string()),
+            },
+            reason: format!("both match tracked {path}"),
+        },
+        None => Verdict {
+            reason: match witness {
+                Some(w) => format!("both could match {w}, which is not tracked yet"),
+                None => "may overlap".to_string(),
+            },
+            overlap: Overlap::Maybe,
+        },
+    }
+}
+
+/// Path segments to the globs whose literal prefix they spell.
+#[derive(Debug, Default)]
+struct Trie<'s> {
+    nodes: Vec<TrieNode<'s>>,
+}
+
+#[derive(Debug, Default)]
+struct TrieNode<'s> {
+    children: Map<&'s str, usize>,
+    items: Vec<(usize, usize)>,
+}
+
+impl<'s> Trie<'s> {
+    fn insert(&mut self, segments: &[&'s str], item: (usize, usize)) {
+        if self.nodes.is_empty() {
+            self.nodes.push(TrieNode::default());
+        }
+        let mut node = 0;
+        for segment in segments {
+            node = match self.nodes[node].children.get(segment) {
+                Some(&child) => child,
+                None => {
+                    let child = self.nodes.len();
+                    self.nodes.push(TrieNode::default());
+                    self.nodes[node].children.insert(segment, child);
+                    child
+                }
+            };
+        }
+        self.nodes[node].items.push(item);
+    }
+
+    /// Every item strictly below `node`.
+    fn below(&self, node: usize, out: &mut Vec<(usize, usize)>) {
+        let mut stack: Vec<usize> = self.nodes[node].children.values().copied().collect();
+        while let Some(n) = stack.pop() {
+            out.extend(&self.nodes[n].items);
+            stack.extend(self.nodes[n].children.values());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::overlap::resolve_sets;
+    use proptest::prelude::*;
+
+    fn targets<'a>(id: &'a str, globs: &[&str]) -> Targets<'a> {
+        Targets {
+            id,
+            globs: globs.iter().map(|g| Pattern::new(g).unwrap()).collect(),
+        }
+    }
+
+    #[test]
+    fn edges_name_the_globs_and_the_path() {
+        let beads = [
+            targets("a", &["src/auth/**"]),
+            targets("b", &["src/auth/token.rs", "docs/x.md"]),
+            targets("c", &["src/*.rs"]),
+            targets("d", &["**/*.md"]),
+            targets("e", &["web/{a,b}/*.ts"]),
+            targets("f", &["web/*/x.ts"]),
+        ];
+        let tracked = TrackedPaths::new(["web/a/x.ts".to_string()]);
+        let got: Vec<String> = target_edges(&beads, Some(&tracked))
+            .iter()
+            .map(|c| format!("{} {} {} {}", c.a, c.b, c.kind, c.reason))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "a b target `src/auth/**` and `src/auth/token.rs`: both match src/auth/token.rs",
+                "a d may-overlap `src/auth/**` and `**/*.md`: both could match src/auth/a.md, which is not tracked yet",
+                "b d target `docs/x.md` and `**/*.md`: both match docs/x.md",
+                "e f target `web/{a,b}/*.ts` and `web/*/x.ts`: both match tracked web/a/x.ts",
+            ]
+        );
+    }
+
+    proptest! {
+        /// The trie finds exactly the pairs that all-pairs comparison finds.
+        #[test]
+        fn the_trie_misses_nothing(
+            globs in proptest::collection::vec(
+                proptest::collection::vec("(a|b|\\*|\\*\\*|[ab]\\*)(/(a|b|\\*|\\*\\*|c\\.rs|\\*\\.rs)){0,3}", 1..3),
+                1..8,
+            ),
+        ) {
+            let ids: Vec<String> = (0..globs.len()).map(|i| format!("b{i}")).collect();
+            let beads: Vec<Targets> = globs
+                .iter()
+                .zip(&ids)
+                .filter_map(|(gs, id)| {
+                    let patterns: Option<Vec<Pattern>> = gs.iter().map(|g| Pattern::new(g).ok()).collect();
+                    patterns.map(|globs| Targets { id, globs })
+                })
+                .collect();
+            let got: Vec<(String, String, bool)> = target_edges(&beads, None)
+                .into_iter()
+                .map(|c| (c.a, c.b, c.kind == EdgeKind::Target))
+                .collect();
+            let mut want = Vec::new();
+            for (i, a) in beads.iter().enumerate() {
+                for b in &beads[i + 1..] {
+                    let v = resolve_sets(&a.globs, &b.globs, None).verdict;
+                    if v.overlap != Overlap::No {
+                        want.push((a.id.to_string(), b.id.to_string(), v.overlap.is_yes()));
+                    }
+                }
+            }
+            want.sort();
+            prop_assert_eq!(got, want);
+        }
+    }
 }
