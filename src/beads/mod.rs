@@ -2,6 +2,7 @@
 //! checked before anything is written: ids, dependency targets, cycles.
 //! Error type [`Error`]; all writes go through a store transaction.
 
+pub mod conflicts;
 pub mod filter;
 pub mod ready;
 pub mod values;

@@ -6,6 +6,7 @@ mod check;
 mod commit;
 mod concepts;
 mod config;
+mod conflicts;
 mod debug;
 mod demo;
 pub mod env;
@@ -13,6 +14,7 @@ pub mod error;
 mod import;
 mod init;
 mod log;
+mod plan;
 mod ready;
 pub mod ui;
 
@@ -83,6 +85,8 @@ enum Command {
     Bead(bead::BeadCommand),
     #[command(subcommand)]
     Concepts(concepts::ConceptsCommand),
+    Conflicts(conflicts::ConflictsArgs),
+    Plan(plan::PlanArgs),
     Check(check::CheckArgs),
     Log(log::LogArgs),
     Commit(commit::CommitArgs),
@@ -153,6 +157,8 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Ready(args) => ready::run(&ctx, args),
         Command::Bead(cmd) => bead::run(&ctx, cmd),
         Command::Concepts(cmd) => concepts::run(&ctx, cmd),
+        Command::Conflicts(args) => conflicts::run(&ctx, args),
+        Command::Plan(args) => plan::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Commit(args) => commit::run(&ctx, args),

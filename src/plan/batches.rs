@@ -107,6 +107,7 @@ pub fn plan(
         let what: Vec<String> = holding
             .iter()
             .map(|h| match by_id.get(h) {
+                Some(b) if plannable(b) => format!("{h} (itself not planned)"),
                 Some(b) => format!("{h} ({})", b.status),
                 None => format!("{h} (not in the store)"),
             })

@@ -1,0 +1,62 @@
+//! The conflict graph over the store: the beads' target globs from the
+//! snapshot's enrichment, the tracked files from git, and (when fresh) the
+//! source index, handed to the pure graph in [`crate::plan::conflicts`].
+
+use serde::Serialize;
+
+use crate::model::BeadHead;
+use crate::plan::conflicts::{Conflict, EdgeKind, Targets, target_edges};
+use crate::plan::overlap::{Pattern, TrackedPaths};
+use crate::store::Store;
+use crate::store::snapshot::Snapshot;
+
+/// The edges between `beads`, with what was (and was not) used.
+#[derive(Debug, Clone, Serialize)]
+pub struct Graph {
+    /// Beads considered.
+    pub beads: usize,
+    /// Of those, beads with target globs.
+    pub with_targets: usize,
+    pub edges: Vec<Conflict>,
+    /// Whether semantic edges were computed: `fresh`, `stale` or `off`.
+    pub semantic: String,
+    /// One line on why semantic edges are missing, when they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Graph {
+    pub fn count(&self, kind: EdgeKind) -> usize {
+        self.edges.iter().filter(|e| e.kind == kind).count()
+    }
+}
+
+/// The conflict graph between `beads` (heads from `snapshot`, which must be
+/// loaded with enrichment).
+pub fn graph(
+    store: &Store,
+    snapshot: &Snapshot,
+    beads: &[&BeadHead<'_>],
+) -> crate::store::Result<Graph> {
+    let enrichments = snapshot.enrichments();
+    let targets: Vec<Targets> = beads
+        .iter()
+        .filter_map(|b| {
+            let e = enrichments.get(b.id)?;
+            let globs: Vec<Pattern> = e.target_globs().iter().map(Pattern::from_glob).collect();
+            (!globs.is_empty()).then_some(Targets { id: b.id, globs })
+        })
+        .collect();
+    let tracked = store
+        .worktree()
+        .and_then(|wt| crate::git::tracked_files(wt).ok())
+        .map(TrackedPaths::new);
+    let edges = target_edges(&targets, tracked.as_ref());
+    Ok(Graph {
+        beads: beads.len(),
+        with_targets: targets.len(),
+        edges,
+        semantic: "off".into(),
+        note: Some("semantic edges are off: no source index (run `gemba index build`)".into()),
+    })
+}
