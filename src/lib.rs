@@ -3,9 +3,10 @@
 //!
 //! Layers (see DESIGN.md): `model` (file types), `format` (bytes ↔ types),
 //! `store` (the `.gemba/` directory), `git`, `import`, `beads` (native bead
-//! operations), `plan` (pure: ready work, dependency graph), `check`, and
+//! operations), `analysis` (source import graph), `plan` (pure: ready work, dependency graph), `check`, and
 //! `cli`, the only module that knows clap.
 
+pub mod analysis;
 pub mod beads;
 pub mod check;
 pub mod cli;
