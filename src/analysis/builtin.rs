@@ -64,22 +64,43 @@ pub(super) fn build(
     let old_ref = old
         .as_ref()
         .and_then(|(meta, parsed)| Some((meta, parsed.as_deref()?)));
-    let indexed: Vec<(u32, &str)> = now
+    let paths: Vec<&str> = now
         .files
         .iter()
-        .enumerate()
-        .filter(|(_, p)| index::indexes(Backend::Builtin, p))
-        .map(|(i, p)| (i as u32, p.as_str()))
+        .map(String::as_str)
+        .filter(|p| index::indexes(Backend::Builtin, p))
         .collect();
-    let paths: Vec<&str> = indexed.iter().map(|(_, p)| *p).collect();
     let scan = index::scan(worktree, &paths, old_ref, true, progress)?;
 
-    let sources: Vec<(u32, &Parsed)> = indexed
+    // Resolve against the files in the worktree: an indexed file that is
+    // tracked but deleted names nothing.
+    let gone: std::collections::HashSet<&str> = scan
+        .files
+        .iter()
+        .filter(|f| f.stamp.is_none())
+        .map(|f| f.path.as_str())
+        .collect();
+    let present: Vec<String> = now
+        .files
+        .iter()
+        .filter(|p| !gone.contains(p.as_str()))
+        .cloned()
+        .collect();
+    let at = |path: &str| {
+        present
+            .binary_search_by(|p| p.as_str().cmp(path))
+            .expect("present files are sorted") as u32
+    };
+    let sources: Vec<(u32, &Parsed)> = scan
+        .files
         .iter()
         .zip(&scan.parsed)
-        .filter_map(|(&(i, _), parsed)| Some((i, parsed.as_ref()?)))
+        .filter_map(|(f, parsed)| {
+            let parsed = parsed.as_ref()?;
+            Some((at(&f.path), parsed))
+        })
         .collect();
-    let (graph, unresolved) = resolve_all(&now.files, &sources);
+    let (graph, unresolved) = resolve_all(&present, &sources);
     let meta = Meta {
         backend: Backend::Builtin,
         command: Vec::new(),
