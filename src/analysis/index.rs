@@ -54,6 +54,10 @@ pub(super) struct Meta {
     pub unresolved: u64,
 }
 
+/// A decoded index file: the meta section, and the parsed one when asked
+/// for.
+pub(super) type Decoded = (Meta, Option<Vec<Option<Parsed>>>);
+
 pub(super) fn encode(meta: &Meta, parsed: &[Option<Parsed>]) -> Vec<u8> {
     let meta = postcard::to_allocvec(meta).expect("serializes");
     let parsed = postcard::to_allocvec(parsed).expect("serializes");
@@ -71,10 +75,7 @@ pub(super) fn encode(meta: &Meta, parsed: &[Option<Parsed>]) -> Vec<u8> {
 
 /// The meta section (and the parsed one, if asked for) of an index file's
 /// bytes; `Err` says why they cannot be trusted.
-pub(super) fn decode(
-    buf: &[u8],
-    with_parsed: bool,
-) -> Result<(Meta, Option<Vec<Option<Parsed>>>), String> {
+pub(super) fn decode(buf: &[u8], with_parsed: bool) -> Result<Decoded, String> {
     let damaged = || "damaged".to_string();
     if buf.len() < HEADER || &buf[..8] != MAGIC {
         return Err(damaged());
@@ -105,10 +106,7 @@ pub(super) fn decode(
 }
 
 /// Read and decode; `Ok(None)` when there is no index file.
-pub(super) fn read(
-    path: &Path,
-    with_parsed: bool,
-) -> Result<Option<(Meta, Option<Vec<Option<Parsed>>>)>, String> {
+pub(super) fn read(path: &Path, with_parsed: bool) -> Result<Option<Decoded>, String> {
     match std::fs::read(path) {
         Ok(buf) => decode(&buf, with_parsed).map(Some),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),

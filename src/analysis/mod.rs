@@ -20,6 +20,23 @@
 //! analysis ([`SourceAnalysis::graph`], an [`ImportGraph`]) is plain data
 //! that the pure planning layers can take as input.
 //!
+//! A caller that adds semantic edges (the conflict graph) asks once:
+//!
+//! ```no_run
+//! # fn f(store: &gemba::store::Store) -> Result<(), gemba::analysis::Error> {
+//! use gemba::analysis::{self, SourceAnalysis};
+//! let analysis = analysis::open(store)?;
+//! match analysis.graph() {
+//!     // Fresh: plain data; `graph.dependents(path)`, `graph.dependencies(path)`.
+//!     Ok(graph) => { let _ = graph.dependents("src/store/mod.rs"); }
+//!     // Missing, stale or off: no semantic edges, and this one line says why
+//!     // ("semantic edges skipped: the source index is stale (HEAD moved
+//!     // from 1a2b3c4 to 5d6e7f8): run `gemba index build`").
+//!     Err(skip) => eprintln!("{skip}"),
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Backends
 //!
 //! - `builtin` (default): gemba's own import graph of Rust, Go, Python and

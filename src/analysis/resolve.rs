@@ -169,11 +169,9 @@ impl<'a> Tree<'a> {
                 Some(Lang::Go) if !path.ends_with("_test.go") => {
                     tree.go_packages.entry(dir_of(path)).or_default().push(i);
                 }
-                Some(Lang::Rust) => {
-                    if tree.is_crate_root(path) {
-                        tree.crate_roots.insert(i);
-                        tree.roots_by_dir.entry(dir_of(path)).or_default().push(i);
-                    }
+                Some(Lang::Rust) if tree.is_crate_root(path) => {
+                    tree.crate_roots.insert(i);
+                    tree.roots_by_dir.entry(dir_of(path)).or_default().push(i);
                 }
                 Some(Lang::Python) => {
                     let dir = dir_of(path);
@@ -233,12 +231,15 @@ impl<'a> Tree<'a> {
         };
         let rel = path[pkg.len()..].trim_start_matches('/');
         let parts: Vec<&str> = rel.split('/').collect();
-        let standard = match parts.as_slice() {
-            ["src", "lib.rs" | "main.rs"] | ["build.rs"] => true,
-            ["src", "bin", _] | ["tests" | "examples" | "benches", _] => true,
-            ["src", "bin", _, "main.rs"] | ["tests" | "examples" | "benches", _, "main.rs"] => true,
-            _ => false,
-        };
+        let standard = matches!(
+            parts.as_slice(),
+            ["src", "lib.rs" | "main.rs"]
+                | ["build.rs"]
+                | ["src", "bin", _]
+                | ["tests" | "examples" | "benches", _]
+                | ["src", "bin", _, "main.rs"]
+                | ["tests" | "examples" | "benches", _, "main.rs"]
+        );
         standard || {
             let m = self.manifests[pkg];
             m.lib_path
