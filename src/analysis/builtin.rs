@@ -50,6 +50,39 @@ pub(super) fn resolve_all(files: &[String], sources: &[(u32, &Parsed)]) -> (Impo
     (graph, unresolved)
 }
 
+/// Resolve the parsed files of `scan` against the tracked `files` that are
+/// in the worktree.
+fn resolve_present(files: &[String], scan: &index::Scan) -> (ImportGraph, usize) {
+    // Resolve against the files in the worktree: an indexed file that is
+    // tracked but deleted names nothing.
+    let gone: std::collections::HashSet<&str> = scan
+        .files
+        .iter()
+        .filter(|f| f.stamp.is_none())
+        .map(|f| f.path.as_str())
+        .collect();
+    let present: Vec<String> = files
+        .iter()
+        .filter(|p| !gone.contains(p.as_str()))
+        .cloned()
+        .collect();
+    let at = |path: &str| {
+        present
+            .binary_search_by(|p| p.as_str().cmp(path))
+            .expect("present files are sorted") as u32
+    };
+    let sources: Vec<(u32, &Parsed)> = scan
+        .files
+        .iter()
+        .zip(&scan.parsed)
+        .filter_map(|(f, parsed)| {
+            let parsed = parsed.as_ref()?;
+            Some((at(&f.path), parsed))
+        })
+        .collect();
+    resolve_all(&present, &sources)
+}
+
 pub(super) fn build(
     worktree: &Path,
     path: &Path,
@@ -72,35 +105,19 @@ pub(super) fn build(
         .collect();
     let scan = index::scan(worktree, &paths, old_ref, true, progress)?;
 
-    // Resolve against the files in the worktree: an indexed file that is
-    // tracked but deleted names nothing.
-    let gone: std::collections::HashSet<&str> = scan
-        .files
-        .iter()
-        .filter(|f| f.stamp.is_none())
-        .map(|f| f.path.as_str())
-        .collect();
-    let present: Vec<String> = now
-        .files
-        .iter()
-        .filter(|p| !gone.contains(p.as_str()))
-        .cloned()
-        .collect();
-    let at = |path: &str| {
-        present
-            .binary_search_by(|p| p.as_str().cmp(path))
-            .expect("present files are sorted") as u32
-    };
-    let sources: Vec<(u32, &Parsed)> = scan
-        .files
-        .iter()
-        .zip(&scan.parsed)
-        .filter_map(|(f, parsed)| {
-            let parsed = parsed.as_ref()?;
-            Some((at(&f.path), parsed))
+    let tracked = index::tracked_digest(&now.files);
+    // Nothing changed but (maybe) HEAD: the graph is what it was.
+    let kept = old_ref
+        .filter(|(old, _)| !scan.changed && old.tracked == tracked)
+        .map(|(old, _)| {
+            let graph = ImportGraph::with_nodes(old.nodes.clone(), old.edges.iter().copied());
+            graph.map(|g| (g, old.unresolved as usize))
         })
-        .collect();
-    let (graph, unresolved) = resolve_all(&present, &sources);
+        .and_then(Result::ok);
+    let (graph, unresolved) = match kept {
+        Some(kept) => kept,
+        None => resolve_present(&now.files, &scan),
+    };
     let meta = Meta {
         backend: Backend::Builtin,
         command: Vec::new(),
@@ -111,10 +128,14 @@ pub(super) fn build(
         nodes: graph.nodes().to_vec(),
         edges: graph.edge_indices(),
         unresolved: unresolved as u64,
+        tracked,
     };
     let changed = scan.changed
         || old_ref.is_none_or(|(old, _)| {
-            old.commit != meta.commit || old.nodes != meta.nodes || old.edges != meta.edges
+            old.commit != meta.commit
+                || old.tracked != meta.tracked
+                || old.nodes != meta.nodes
+                || old.edges != meta.edges
         });
     if changed {
         index::write(path, &index::encode(&meta, &scan.parsed))?;

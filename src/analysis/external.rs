@@ -229,6 +229,7 @@ pub(super) fn build(
         nodes: graph.nodes().to_vec(),
         edges: graph.edge_indices(),
         unresolved: 0,
+        tracked: index::tracked_digest(&now.files),
     };
     let parsed = vec![None; meta.files.len()];
     index::write(path, &index::encode(&meta, &parsed))?;

@@ -52,6 +52,19 @@ pub(super) struct Meta {
     pub nodes: Vec<String>,
     pub edges: Vec<(u32, u32)>,
     pub unresolved: u64,
+    /// FNV-1a of every tracked path (built-in: resolution also names
+    /// files it does not index, such as `import './a.css'`): a build whose
+    /// files and tracked paths are unchanged keeps the graph as it is.
+    pub tracked: u64,
+}
+
+/// The `tracked` digest of a list of paths.
+pub(super) fn tracked_digest(paths: &[String]) -> u64 {
+    let mut h = crate::hash::Fnv::default();
+    for p in paths {
+        h.write(p.as_bytes()).write(b"\0");
+    }
+    h.finish()
 }
 
 /// A decoded index file: the meta section, and the parsed one when asked
@@ -314,7 +327,7 @@ pub(super) fn load(
         head: now.head.clone(),
         ..Description::disabled()
     };
-    let (meta, _) = match read(path, false) {
+    let (mut meta, _) = match read(path, false) {
         Ok(Some(found)) => found,
         Ok(None) => {
             description.freshness = Freshness::Missing {
@@ -329,7 +342,8 @@ pub(super) fn load(
             return Indexed::new(description, ImportGraph::default());
         }
     };
-    let graph = match ImportGraph::with_nodes(meta.nodes.clone(), meta.edges.iter().copied()) {
+    let nodes = std::mem::take(&mut meta.nodes);
+    let graph = match ImportGraph::with_nodes(nodes, meta.edges.iter().copied()) {
         Ok(graph) => graph,
         Err(e) => {
             description.freshness = Freshness::Missing {
@@ -519,6 +533,7 @@ mod tests {
             nodes: vec!["a.rs".into(), "b.rs".into()],
             edges: vec![(0, 1)],
             unresolved: 2,
+            tracked: 3,
         }
     }
 

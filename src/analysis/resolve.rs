@@ -44,7 +44,9 @@
 //!   extensions. Unresolved when nothing matches (`tsconfig` paths and
 //!   workspace package names are not read).
 
-use std::collections::{HashMap, HashSet};
+/// foldhash: resolution is mostly hash lookups of paths.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 use super::lang::cargo::Manifest;
 use super::lang::python::Import;
@@ -144,12 +146,12 @@ impl<'a> Tree<'a> {
             files,
             index,
             go_modules: Vec::new(),
-            go_packages: HashMap::new(),
-            manifests: HashMap::new(),
-            crate_roots: HashSet::new(),
-            roots_by_dir: HashMap::new(),
-            crates: HashMap::new(),
-            py_roots: HashMap::new(),
+            go_packages: HashMap::default(),
+            manifests: HashMap::default(),
+            crate_roots: HashSet::default(),
+            roots_by_dir: HashMap::default(),
+            crates: HashMap::default(),
+            py_roots: HashMap::default(),
         };
         for &(i, parsed) in manifests {
             let dir = dir_of(&files[i as usize]);

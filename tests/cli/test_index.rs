@@ -582,3 +582,30 @@ fn test_help_documents_the_external_contract() {
         assert!(help.contains("Examples:"), "{sub}: {help}");
     }
 }
+
+#[test]
+fn test_a_rebuild_sees_newly_tracked_files_that_imports_name() {
+    let env = polyglot();
+    env.write(
+        "web/src/app.ts",
+        "import './theme.css';\nimport { api } from './api';\n",
+    );
+    env.git(&["add", "web/src/app.ts"]);
+    let b = build(&env);
+    assert_eq!(b.unresolved, 1, "theme.css is not tracked yet");
+    assert_eq!(files(&env, "deps", "web/src/app.ts"), ["web/src/api.ts"]);
+    // Only a non-source file is added: nothing to parse, but the import
+    // now names a file.
+    env.write("web/src/theme.css", "body {}\n");
+    env.git(&["add", "web/src/theme.css"]);
+    let b = build(&env);
+    assert_eq!((b.parsed, b.unresolved), (0, 0));
+    assert_eq!(
+        files(&env, "deps", "web/src/app.ts"),
+        ["web/src/api.ts", "web/src/theme.css"]
+    );
+    assert_eq!(
+        files(&env, "dependents", "web/src/theme.css"),
+        ["web/src/app.ts"]
+    );
+}
