@@ -5,7 +5,8 @@
 #
 #   bash benches/index.sh          # ~1 minute after the release build
 #
-# Reports, never asserts: the median (min, max) wall time of
+# Reports, never asserts: the median (min, max) wall time and the mean CPU
+# time (user + sys; steadier than wall time on a loaded machine) of
 #   full         a build with no index (every file parsed)
 #   unchanged    a build right after one (nothing parsed or written)
 #   head-moved   a build after an empty commit (nothing parsed; re-resolved)
@@ -57,9 +58,9 @@ echo "index: $summary; $(du -k .gemba/index/imports.bin | cut -f1) KiB" >&2
 
 # 10 files spread over the languages, each edited by appending a newline
 # (a script: hyperfine -N runs --prepare without a shell).
-git ls-files '*.rs' '*.go' '*.py' '*.ts' | awk 'NR % 487 == 1' | head -n 10 >"$WORK/edit.list"
+git ls-files '*.rs' '*.go' '*.py' '*.ts' | awk 'NR % 487 == 1 && n++ < 10' >"$WORK/edit.list"
 printf 'while read -r f; do printf "\\n" >>"$f"; done <%q\n' "$WORK/edit.list" >"$WORK/edit.sh"
-QUERY=$(git ls-files 'internal/*.go' | head -n 1)
+QUERY=$(git ls-files 'internal/*.go' | awk 'NR == 1')
 
 declare -a ROWS
 HAVE_HYPERFINE=0
@@ -72,7 +73,7 @@ bench() {
         local args=(-N --style none --runs "$RUNS" --warmup 1 --export-json "$WORK/$name.json")
         [[ -z $prepare ]] || args+=(--prepare "$prepare")
         hyperfine "${args[@]}" "$cmd" >/dev/null
-        line=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f\"{r['median']*1000:.0f} ms ({r['min']*1000:.0f}, {r['max']*1000:.0f})\")" "$WORK/$name.json")
+        line=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f\"{r['median']*1000:.0f} ms ({r['min']*1000:.0f}, {r['max']*1000:.0f}) | {(r['user']+r['system'])*1000:.0f} ms\")" "$WORK/$name.json")
     else
         local times=() t0 t1 i
         for ((i = 0; i < RUNS + 1; i++)); do
@@ -83,7 +84,7 @@ bench() {
             ((i == 0)) || times+=($(((t1 - t0) / 1000000)))
         done
         mapfile -t times < <(printf '%s\n' "${times[@]}" | sort -n)
-        line="${times[${#times[@]} / 2]} ms (${times[0]}, ${times[-1]})"
+        line="${times[${#times[@]} / 2]} ms (${times[0]}, ${times[-1]}) | -"
     fi
     ROWS+=("| $name | $line |")
     echo "  $name: $line" >&2
@@ -107,6 +108,6 @@ echo
 echo "gemba index build, $written files ($summary), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "10-edited rebuild: $incr"
 echo
-echo "| run | median (min, max) |"
-echo "|---|---|"
+echo "| run | wall: median (min, max) | CPU: user + sys, mean |"
+echo "|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
