@@ -104,6 +104,42 @@ pub fn tracked_files(worktree: &Path) -> Result<Vec<String>, Error> {
         .collect())
 }
 
+/// What a source index of `worktree` depends on in git: the commit HEAD
+/// points at and the tracked files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorktreeFiles {
+    /// HEAD's commit id (hex); `None` on an unborn branch.
+    pub head: Option<String>,
+    /// The regular files (no symlinks, no submodules) of the index,
+    /// repository-relative with `/`, sorted, each once (a conflicted path
+    /// has several entries).
+    pub files: Vec<String>,
+}
+
+/// HEAD's commit and the tracked regular files of `worktree`.
+pub fn worktree_files(worktree: &Path) -> Result<WorktreeFiles, Error> {
+    let open_err = |e: &dyn std::fmt::Display| Error::Open {
+        path: worktree.to_path_buf(),
+        message: e.to_string(),
+    };
+    let repo = gix::open(worktree).map_err(|e| open_err(&e))?;
+    let head = repo
+        .head()
+        .map_err(|e| open_err(&e))?
+        .id()
+        .map(|id| id.to_string());
+    let index = repo.index_or_empty().map_err(|e| open_err(&e))?;
+    let mut files: Vec<String> = index
+        .entries()
+        .iter()
+        .filter(|e| !e.mode.is_submodule() && e.mode != gix::index::entry::Mode::SYMLINK)
+        .map(|e| e.path(&index).to_string())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    Ok(WorktreeFiles { head, files })
+}
+
 /// What keeps `worktree` from taking a commit now: an operation in
 /// progress (merge, rebase, cherry-pick, revert, `git am`, bisect) or
 /// unmerged index entries (conflicts). `None` when a commit is fine.

@@ -3,9 +3,11 @@
 //!
 //! Layers (see DESIGN.md): `model` (file types), `format` (bytes ↔ types),
 //! `store` (the `.gemba/` directory), `git`, `import`, `beads` (native bead
-//! operations), `plan` (pure: ready work, dependency graph, target overlap), `check`, and
+//! operations), `analysis` (source import graph), `plan` (pure: ready
+//! work, dependency graph, target overlap, conflicts, batches), `check`, and
 //! `cli`, the only module that knows clap.
 
+pub mod analysis;
 pub mod beads;
 pub mod check;
 pub mod cli;

@@ -62,23 +62,31 @@ pub enum Code {
     Usage,
     /// Nothing to do (e.g. no ready work).
     NothingToDo,
+    /// The source index is missing, stale or switched off: a query that
+    /// needs it refuses rather than answer from stale data.
+    IndexUnavailable,
+    /// A configured external command (`analysis.command`) failed or broke
+    /// its output contract.
+    CommandFailed,
 }
 
 /// The JSON error codes for `gemba --help`, one per line.
-pub const CODES_HELP: &str = "  not_found        no such bead, suggestion, ...
-  invalid_input    a value is invalid (bad id, empty title, ...)
-  parse_error      a file is malformed (path:line:col in the message)
-  conflict         contradicts the current state (dependency cycle, bead exists)
-  already_taken    lost a race (exit 4); retryable
-  lock_timeout     a lock stayed held too long; retryable
-  io               reading or writing a file failed
-  not_initialized  no .gemba/ here (run `gemba init`)
-  git              a git operation failed
-  usage            the command line is wrong (exit 2)
-  nothing_to_do    nothing to do (exit 3)";
+pub const CODES_HELP: &str = "  not_found          no such bead, suggestion, ...
+  invalid_input      a value is invalid (bad id, empty title, ...)
+  parse_error        a file is malformed (path:line:col in the message)
+  conflict           contradicts the current state (dependency cycle, bead exists)
+  already_taken      lost a race (exit 4); retryable
+  lock_timeout       a lock stayed held too long; retryable
+  io                 reading or writing a file failed
+  not_initialized    no .gemba/ here (run `gemba init`)
+  git                a git operation failed
+  usage              the command line is wrong (exit 2)
+  nothing_to_do      nothing to do (exit 3)
+  index_unavailable  the source index is missing, stale or off (`gemba index status`)
+  command_failed     a configured external command failed (analysis.command)";
 
 impl Code {
-    pub const ALL: [Code; 11] = [
+    pub const ALL: [Code; 13] = [
         Code::NotFound,
         Code::InvalidInput,
         Code::ParseError,
@@ -90,6 +98,8 @@ impl Code {
         Code::Git,
         Code::Usage,
         Code::NothingToDo,
+        Code::IndexUnavailable,
+        Code::CommandFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +115,8 @@ impl Code {
             Code::Git => "git",
             Code::Usage => "usage",
             Code::NothingToDo => "nothing_to_do",
+            Code::IndexUnavailable => "index_unavailable",
+            Code::CommandFailed => "command_failed",
         }
     }
 
@@ -344,6 +356,27 @@ impl From<crate::vocab::Error> for CliError {
     }
 }
 
+impl From<crate::analysis::Error> for CliError {
+    fn from(e: crate::analysis::Error) -> CliError {
+        use crate::analysis::Error;
+        match e {
+            Error::NoWorktree(_) => CliError::git(e),
+            Error::Git(e) => e.into(),
+            Error::Io { .. } => CliError::io(e),
+            Error::Command(_) => CliError::new(Code::CommandFailed, e)
+                .hint("analysis.command in .gemba/config.yaml names the command; see `gemba index build --help` for what it must print"),
+            Error::Disabled => CliError::new(Code::NothingToDo, e),
+        }
+    }
+}
+
+/// A query the source index cannot answer: the one-line reason.
+impl From<crate::analysis::Unavailable> for CliError {
+    fn from(u: crate::analysis::Unavailable) -> CliError {
+        CliError::new(Code::IndexUnavailable, u.reason())
+    }
+}
+
 pub type CliResult<T = ()> = Result<T, CliError>;
 
 #[cfg(test)]
@@ -353,7 +386,7 @@ mod tests {
     use super::*;
     use crate::format::ParseError;
     use crate::model::suggestion::SuggestionStatus;
-    use crate::{beads, enrich, git, import, model, store, vocab};
+    use crate::{analysis, beads, enrich, git, import, model, store, vocab};
 
     fn io_error() -> std::io::Error {
         std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied")
@@ -565,6 +598,47 @@ mod tests {
                 Conflict,
             ),
             (
+                "analysis::NoWorktree",
+                analysis::Error::NoWorktree(path()).into(),
+                Git,
+            ),
+            (
+                "analysis::Git",
+                analysis::Error::Git(git_error()).into(),
+                Git,
+            ),
+            (
+                "analysis::Io",
+                analysis::Error::Io {
+                    path: path(),
+                    source: io_error(),
+                }
+                .into(),
+                Io,
+            ),
+            (
+                "analysis::Command",
+                analysis::Error::Command(analysis::CommandError::Spawn {
+                    command: "tool".into(),
+                    message: "not found".into(),
+                })
+                .into(),
+                CommandFailed,
+            ),
+            (
+                "analysis::Disabled",
+                analysis::Error::Disabled.into(),
+                NothingToDo,
+            ),
+            (
+                "analysis::Unavailable",
+                analysis::Unavailable {
+                    freshness: analysis::Freshness::Disabled,
+                }
+                .into(),
+                IndexUnavailable,
+            ),
+            (
                 "decide::RenameOntoExisting",
                 decide(vocab::decide::Error::RenameOntoExisting {
                     from: "a".into(),
@@ -597,6 +671,8 @@ mod tests {
             (Code::Git, 1, false),
             (Code::Usage, 2, false),
             (Code::NothingToDo, 3, false),
+            (Code::IndexUnavailable, 1, false),
+            (Code::CommandFailed, 1, false),
         ];
         assert_eq!(table.len(), Code::ALL.len());
         for (code, exit, retryable) in table {

@@ -12,6 +12,7 @@ mod demo;
 pub mod env;
 pub mod error;
 mod import;
+mod index;
 mod init;
 mod log;
 mod plan;
@@ -45,6 +46,7 @@ Examples:
   gemba init
   bd export | gemba import beads -
   gemba ready --limit 5
+  gemba index build     # the source import graph behind semantic conflicts
   gemba bead show bd-a1b2
   gemba check
   gemba log --kind import --json
@@ -81,6 +83,8 @@ enum Command {
     Init(init::InitArgs),
     Import(import::ImportArgs),
     Ready(ready::ReadyArgs),
+    #[command(subcommand)]
+    Index(index::IndexCommand),
     #[command(subcommand)]
     Bead(bead::BeadCommand),
     #[command(subcommand)]
@@ -155,6 +159,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Init(args) => init::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Ready(args) => ready::run(&ctx, args),
+        Command::Index(cmd) => index::run(&ctx, cmd),
         Command::Bead(cmd) => bead::run(&ctx, cmd),
         Command::Concepts(cmd) => concepts::run(&ctx, cmd),
         Command::Conflicts(args) => conflicts::run(&ctx, args),

@@ -22,6 +22,50 @@ pub struct Config {
     /// that project's tracker has a closed bead labelled
     /// `provides:<capability>`.
     pub external_projects: BTreeMap<String, String>,
+    /// Source analysis: where the import graph behind `semantic` conflict
+    /// edges comes from (`gemba index build`).
+    pub analysis: AnalysisConfig,
+}
+
+/// Which source analysis backs `gemba index` and semantic conflict edges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AnalysisBackend {
+    /// gemba's own import graph of Rust, Go, Python and JavaScript/TypeScript.
+    #[default]
+    Builtin,
+    /// A configured command that prints the edges as JSON.
+    External,
+    /// No source analysis: semantic edges are never computed.
+    None,
+}
+
+impl AnalysisBackend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnalysisBackend::Builtin => "builtin",
+            AnalysisBackend::External => "external",
+            AnalysisBackend::None => "none",
+        }
+    }
+}
+
+impl std::fmt::Display for AnalysisBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalysisConfig {
+    /// `builtin`, `external` or `none`.
+    pub backend: AnalysisBackend,
+    /// The external backend's command (argv, no shell), run in the
+    /// repository root by `gemba index build`. It prints
+    /// `{"commit": "<id>", "edges": [{"from": "<path>", "to": "<path>"}]}`:
+    /// `from` imports (depends on) `to`, paths repository-relative with `/`.
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -249,6 +293,22 @@ vocab:
 #     beads: ../beads
 #     auth: /srv/repos/auth
 external_projects: {}
+
+# Source analysis: the file -> file import graph behind `semantic` conflict
+# edges, built by `gemba index build` into .gemba/index/ (derived, never
+# committed). A stale or missing index is never used: the edges are skipped
+# and gemba says so.
+analysis:
+  # builtin: gemba's own import graph of Rust (mod, use crate::/super::),
+  #          Go (imports resolved through go.mod), Python (import, from)
+  #          and JavaScript/TypeScript (relative import ... from, require);
+  # external: run `command` (argv, no shell) in the repository root; it
+  #          prints {"commit": "<id>", "edges": [{"from": "a.rs", "to": "b.rs"}]}
+  #          where `from` imports `to` (paths repository-relative with /);
+  # none:    no source analysis.
+  backend: builtin
+  # e.g. command: [./tools/dump-edges, --json]
+  command: []
 "#;
 
 impl Config {
@@ -265,6 +325,19 @@ impl Config {
             return Err("store.lock_timeout: must be between 0 and 86400 seconds".into());
         }
         self.vocab.validate()?;
+        if self.analysis.backend == AnalysisBackend::External {
+            match self.analysis.command.first() {
+                None => {
+                    return Err(
+                        "analysis.command: the external backend needs a command (argv)".into(),
+                    );
+                }
+                Some(program) if program.trim().is_empty() => {
+                    return Err("analysis.command: the program name is empty".into());
+                }
+                Some(_) => {}
+            }
+        }
         for (name, path) in &self.external_projects {
             if name.is_empty() || name.contains(':') {
                 return Err(format!(
@@ -311,6 +384,27 @@ mod tests {
                     .unwrap();
             assert!(c.validate().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_external_backend_needs_a_command() {
+        let parse =
+            |text: &str| -> Config { crate::format::from_yaml(Path::new("c"), text).unwrap() };
+        let ok = parse("analysis:\n  backend: external\n  command: [tool, --json]\n");
+        assert_eq!(ok.analysis.backend, AnalysisBackend::External);
+        assert_eq!(ok.analysis.command, ["tool", "--json"]);
+        ok.validate().unwrap();
+        for bad in [
+            "analysis:\n  backend: external\n",
+            "analysis:\n  backend: external\n  command: [\"\"]\n",
+        ] {
+            assert!(parse(bad).validate().is_err(), "{bad}");
+        }
+        parse("analysis:\n  backend: none\n").validate().unwrap();
+        assert!(
+            crate::format::from_yaml::<Config>(Path::new("c"), "analysis:\n  backend: lsp\n")
+                .is_err()
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ const VERSION: u32 = 2;
 pub const RACY_WINDOW: Duration = Duration::from_secs(2);
 
 /// What identifies a file's version without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Stamp {
     pub size: u64,
     pub mtime_ns: i64,
@@ -48,7 +48,7 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    fn of(meta: &std::fs::Metadata) -> Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
@@ -77,7 +77,7 @@ impl Stamp {
 
     /// Whether a change within the timestamp granularity of `scanned_ns`
     /// could leave this stamp as it is.
-    fn racy(&self, scanned_ns: i64) -> bool {
+    pub fn racy(&self, scanned_ns: i64) -> bool {
         let window = RACY_WINDOW.as_nanos() as i64;
         self.mtime_ns >= scanned_ns - window || self.ctime_ns >= scanned_ns - window
     }
@@ -487,16 +487,25 @@ pub fn load(
     Ok((index, stats))
 }
 
-fn now_ns() -> i64 {
+/// Now, in nanoseconds since the epoch: the scan time of a cache.
+pub fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64)
 }
 
-fn write_cache(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Replace a derived file under `.gemba/index/` (temp file + rename, no
+/// fsync: it can always be rebuilt), creating the directory.
+pub fn write_cache(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().expect("cache files live in .gemba/index/");
     std::fs::create_dir_all(dir)?;
     atomic::replace_unsynced(path, bytes)
+}
+
+/// Where the source-analysis index lives (`crate::analysis` owns its
+/// format).
+pub fn analysis_path(store: &Store) -> PathBuf {
+    store.root().join(INDEX_DIR).join("imports.bin")
 }
 
 /// Where a kind's cache lives.

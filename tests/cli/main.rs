@@ -14,6 +14,7 @@ mod test_errors;
 mod test_external;
 mod test_handoff;
 mod test_import;
+mod test_index;
 mod test_init;
 mod test_log;
 mod test_ready;
