@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
+use crate::analysis::Freshness;
 use crate::model::BeadHead;
-use crate::plan::conflicts::{Conflict, EdgeKind, Targets, target_edges};
+use crate::plan::conflicts::{Conflict, EdgeKind, Targets, semantic_edges, target_edges};
 use crate::plan::overlap::{Pattern, TrackedPaths};
 use crate::store::Store;
 use crate::store::snapshot::Snapshot;
@@ -51,12 +52,38 @@ pub fn graph(
         .worktree()
         .and_then(|wt| crate::git::tracked_files(wt).ok())
         .map(TrackedPaths::new);
-    let edges = target_edges(&targets, tracked.as_ref());
+    let mut edges = target_edges(&targets, tracked.as_ref());
+    // Semantic edges only from a fresh index; otherwise one line says why.
+    let (semantic, note) = match (crate::analysis::open(store), &tracked) {
+        (Ok(analysis), Some(tracked)) => match analysis.graph() {
+            Ok(imports) => {
+                let more = semantic_edges(&targets, tracked, imports, &edges);
+                edges.extend(more);
+                edges.sort();
+                ("fresh", None)
+            }
+            Err(skip) => {
+                let state = match skip.freshness {
+                    Freshness::Stale { .. } => "stale",
+                    _ => "off",
+                };
+                (
+                    state,
+                    Some(format!("semantic edges skipped: {}", skip.reason())),
+                )
+            }
+        },
+        (Err(e), _) => ("off", Some(format!("semantic edges skipped: {e}"))),
+        (Ok(_), None) => (
+            "off",
+            Some("semantic edges skipped: no git worktree".to_string()),
+        ),
+    };
     Ok(Graph {
         beads: beads.len(),
         with_targets: targets.len(),
         edges,
-        semantic: "off".into(),
-        note: Some("semantic edges are off: no source index (run `gemba index build`)".into()),
+        semantic: semantic.into(),
+        note,
     })
 }

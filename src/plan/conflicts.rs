@@ -5,8 +5,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::Map;
 use super::overlap::{Overlap, Pattern, TrackedPaths, Verdict, resolve};
+use super::{Map, Set};
+use crate::analysis::graph::ImportGraph;
 
 /// Why two beads conflict, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -141,6 +142,91 @@ pub fn target_edges(beads: &[Targets<'_>], tracked: Option<&TrackedPaths>) -> Ve
                 kind,
                 reason: format!("{globs}: {}", verdict.reason),
             }
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Files a bead may touch, for the import graph: its literal targets, and
+/// the tracked files its wildcard targets match (at most
+/// [`MAX_FILES_PER_BEAD`]: a glob as wide as the tree says little about
+/// which imports matter).
+pub const MAX_FILES_PER_BEAD: usize = 256;
+
+fn files_of<'t>(targets: &'t Targets<'_>, tracked: &'t TrackedPaths) -> Vec<&'t str> {
+    let mut files: Vec<&str> = Vec::new();
+    for glob in &targets.globs {
+        if glob.is_literal() {
+            files.push(glob.text());
+            continue;
+        }
+        for path in tracked.starting_with(glob.head()) {
+            if files.len() >= MAX_FILES_PER_BEAD {
+                break;
+            }
+            if glob.is_match(path) == Some(true) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort_unstable();
+    files.dedup();
+    files
+}
+
+/// `semantic` edges: a file one bead targets imports a file another bead
+/// targets (from a fresh import graph). Pairs that already have an edge in
+/// `existing` keep it (a target edge says more).
+pub fn semantic_edges(
+    beads: &[Targets<'_>],
+    tracked: &TrackedPaths,
+    graph: &ImportGraph,
+    existing: &[Conflict],
+) -> Vec<Conflict> {
+    let taken: Set<(&str, &str)> = existing
+        .iter()
+        .map(|c| (c.a.as_str(), c.b.as_str()))
+        .collect();
+    let files: Vec<Vec<&str>> = beads.iter().map(|b| files_of(b, tracked)).collect();
+    let mut owners: Map<&str, Vec<usize>> = Map::default();
+    for (i, fs) in files.iter().enumerate() {
+        for f in fs {
+            owners.entry(f).or_default().push(i);
+        }
+    }
+    let mut found: Map<(usize, usize), String> = Map::default();
+    for (i, fs) in files.iter().enumerate() {
+        for f in fs {
+            for dep in graph.dependencies(f) {
+                for &j in owners.get(dep).into_iter().flatten() {
+                    if i == j {
+                        continue;
+                    }
+                    let key = (i.min(j), i.max(j));
+                    found.entry(key).or_insert_with(|| {
+                        format!("`{f}` ({}) imports `{dep}` ({})", beads[i].id, beads[j].id)
+                    });
+                }
+            }
+        }
+    }
+    let mut out: Vec<Conflict> = found
+        .into_iter()
+        .map(|((i, j), reason)| {
+            let (a, b) = if beads[i].id <= beads[j].id {
+                (beads[i].id, beads[j].id)
+            } else {
+                (beads[j].id, beads[i].id)
+            };
+            (a, b, reason)
+        })
+        .filter(|(a, b, _)| !taken.contains(&(*a, *b)))
+        .map(|(a, b, reason)| Conflict {
+            a: a.to_string(),
+            b: b.to_string(),
+            kind: EdgeKind::Semantic,
+            reason,
         })
         .collect();
     out.sort();

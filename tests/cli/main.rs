@@ -9,6 +9,7 @@ mod test_check;
 mod test_commit;
 mod test_concepts;
 mod test_concurrency;
+mod test_conflicts;
 mod test_enrich;
 mod test_errors;
 mod test_external;

@@ -23,6 +23,19 @@ pub fn shared_data(name: &str) -> PathBuf {
     path
 }
 
+/// A file of the real history data (read-only).
+pub fn shared_history(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/history")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "missing test data {}: keep ../shared beside this checkout",
+        path.display()
+    );
+    path
+}
+
 /// Every issue of a shared data file, as raw JSON.
 pub fn read_issues(name: &str) -> Vec<serde_json::Value> {
     std::fs::read_to_string(shared_data(name))
