@@ -129,18 +129,30 @@ score() { # name, pred
     python3 "$SCORER" "$TRUTH" "$2" --universe "$TRACKED" ${SCORE_ARGS:-} --json \
         --per-issue-out "$OUT/$1.per-issue.jsonl" >"$OUT/$1.score.json"
 }
+# `gemba import` skips tombstones (bd's deleted beads), so they get no
+# prediction; the second pair of rows leaves them out of the truth.
 score baseline "$OUT/BASELINE.jsonl"
 score gemba "$OUT/PRED.jsonl"
-python3 - "$OUT/baseline.score.json" "$OUT/gemba.score.json" <<'PY'
+SCORE_ARGS="${SCORE_ARGS:-} --exclude-status tombstone" score baseline-no-tombstones "$OUT/BASELINE.jsonl"
+SCORE_ARGS="${SCORE_ARGS:-} --exclude-status tombstone" score gemba-no-tombstones "$OUT/PRED.jsonl"
+python3 - "$OUT"/{baseline,gemba,baseline-no-tombstones,gemba-no-tombstones}.score.json <<'PY'
 import json, sys
 f = lambda v: "-" if v is None else f"{v:.3f}"
 print("| prediction | target recall | file precision | coverage | conflict recall | conflict precision | predicted conflicts | TP |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
-for name, path in zip(["text paths (baseline)", "gemba targets"], sys.argv[1:]):
+names = ["text paths (baseline)", "gemba targets",
+         "text paths, tombstones left out", "gemba targets, tombstones left out"]
+for name, path in zip(names, sys.argv[1:]):
     s = json.load(open(path))
     c = s["conflicts"]
     print(f"| {name} | {f(s['macro_recall'])} | {f(s['macro_file_precision'])} | {f(s['coverage'])} "
           f"| {f(c['recall'])} | {f(c['precision'])} | {c['predicted_conflicts']} | {c['tp']} |")
+s = json.load(open(sys.argv[2])); c = s["conflicts"]
 print(f"\n{s['n_truth']} truth beads, {c['pairs']} candidate pairs ({c['window']} window), "
       f"{c['actual_conflicts']} real conflicts; macro averages (precision over beads with a prediction).")
 PY
+
+# Conflict edges beyond target overlap, each scored on its own.
+echo
+python3 "$ROOT/benches/history_edges.py" "$WORK/beads.json" "$REPO/.gemba/enrichment" \
+    "$TRACKED" "$TRUTH" "$SCORER" "$OUT"

@@ -534,7 +534,9 @@ Every test does heavy setup:
             spec: r#"✅ **Completed**:
 - Audited all 280 tests, created TEST_SUITE_AUDIT.md ([deleted:bd-c49])
 - Refactored create_test.go to shared DB pattern ([deleted:bd-y6d])"#,
-            targets: &["cmd/bd/**", "cmd/bd/create_test.go"],
+            // About tests: the directory's test files (the commits
+            // changed 30-odd `cmd/bd/*_test.go`), not the whole program.
+            targets: &["cmd/bd/**/*_test.*", "cmd/bd/create_test.go"],
             concepts: &["testing", "sqlite"],
         },
         Case {
