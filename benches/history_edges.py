@@ -28,9 +28,9 @@ import re
 import subprocess
 import sys
 
-DIR_FILES = 20
-TITLE_COS = 0.2
-CONCEPT_SHARE = 0.05
+DIR_FILES = int(os.environ.get("EDGE_DIR_FILES", 20))
+TITLE_COS = float(os.environ.get("EDGE_TITLE_COS", 0.2))
+CONCEPT_SHARE = float(os.environ.get("EDGE_CONCEPT_SHARE", 0.05))
 STOP = set("the and for with from into when not should add fix use via".split())
 
 
