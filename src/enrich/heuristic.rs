@@ -748,12 +748,14 @@ Reproduction context:
             concepts: &[],
         },
         Case {
-            // Nested `.beads/` dirs are the bug, not the work's target.
+            // Nested `.beads/` dirs are the bug, not the work's target. The
+            // command quoted in inline code names its file (a miss: the
+            // commit changed `cmd/bd/daemon_lifecycle.go`).
             id: "bd-36870264",
             title: "Enforce daemon singleton per workspace with file locking",
             body: "Agent in ~/src/wyvern discovered 4 simultaneous daemon processes running, causing infinite directory recursion (.beads/.beads/.beads/...). Each daemon used relative paths and created nested .beads/ directories.\n\nRoot cause: No singleton enforcement. Multiple `bd daemon` processes can start in same workspace.",
             spec: "",
-            targets: &[],
+            targets: &["cmd/bd/daemon.go"],
             concepts: &["daemon"],
         },
         Case {

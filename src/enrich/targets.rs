@@ -47,8 +47,9 @@
 //!   that one is named by a plural ("Plaid connector", "connectors: plaid",
 //!   "mesh docs"; never under `internal/`, `cmd/` or `src/`). Plain words
 //!   alone (`daemon`, `config`, `linear`) never count.
-//! - Subcommands, in the title only (bodies quote commands in reproduction
-//!   steps): `<program> <sub>`, where `<program>` names a package directory
+//! - Subcommands, in the title or as the first words of inline code in the
+//!   body or spec (`` `bd sync --check` ``; bodies run commands in
+//!   reproduction steps, in plain text or fenced blocks): `<program> <sub>`, where `<program>` names a package directory
 //!   holding a `main.*` file and `<sub>.*` is a single tracked file in it
 //!   (`bd list` is `cmd/bd/list.go`; `bd export/import` names two). A
 //!   nested subcommand names its own file when the program has one
@@ -128,8 +129,12 @@ pub(super) fn extract<'a>(
                 found.push(Found::named(glob.to_string(), prefix));
             }
             Some(Candidate::Word { word, code }) => {
-                let in_title = token.section == 0;
-                resolve_word(word, code, in_title, near, tracked, &mut found);
+                let place = match (token.section, token.quoted) {
+                    (0, _) => Place::Title,
+                    (_, true) => Place::Quoted,
+                    _ => Place::Text,
+                };
+                resolve_word(word, code, place, near, tracked, &mut found);
             }
             Some(Candidate::Glob { .. }) | None => {}
         }
@@ -347,6 +352,9 @@ struct Token<'a> {
     text: &'a str,
     /// Inside a backtick span or fenced block.
     code: bool,
+    /// The first word of an inline backtick span (`` `bd sync` ``), not of
+    /// a fenced block.
+    quoted: bool,
     /// Index of the section (title, body, spec) it comes from.
     section: usize,
 }
@@ -361,6 +369,7 @@ fn is_separator(c: char) -> bool {
 
 fn tokenize<'a>(text: &'a str, section: usize, out: &mut Vec<Token<'a>>) {
     let mut code = false;
+    let mut quoted = false;
     let mut prev_tick = false;
     let mut start = None;
     for (i, c) in text.char_indices() {
@@ -373,12 +382,16 @@ fn tokenize<'a>(text: &'a str, section: usize, out: &mut Vec<Token<'a>>) {
             out.push(Token {
                 text: &text[s..i],
                 code,
+                quoted,
                 section,
             });
+            quoted = false;
         }
         // A run of backticks (`, ``, ```) opens or closes one span.
         if c == '`' && !prev_tick {
             code = !code;
+            let run = text[i..].bytes().take_while(|b| *b == b'`').count();
+            quoted = code && run < 3;
         }
         prev_tick = c == '`';
     }
@@ -386,6 +399,7 @@ fn tokenize<'a>(text: &'a str, section: usize, out: &mut Vec<Token<'a>>) {
         out.push(Token {
             text: &text[s..],
             code,
+            quoted,
             section,
         });
     }
@@ -733,11 +747,20 @@ struct Neighbors<'t> {
     after_next: Option<&'t str>,
 }
 
+/// Where a word stands, for the subcommand rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Title,
+    /// First word of an inline code span in the body or spec.
+    Quoted,
+    Text,
+}
+
 /// The targets for a single word: a file name, a subcommand or a package.
 fn resolve_word<'a>(
     word: &'a str,
     code: bool,
-    in_title: bool,
+    place: Place,
     near: Neighbors<'_>,
     tracked: &'a TrackedFiles,
     out: &mut Vec<Found<'a>>,
@@ -761,9 +784,12 @@ fn resolve_word<'a>(
             }
         }
     }
-    // Titles say which command a bead changes; bodies quote commands in
-    // reproduction steps and examples.
-    if in_title && let Some(next) = near.next {
+    // Titles say which command a bead changes; bodies run commands in
+    // reproduction steps (plain text, fenced blocks) and name the ones they
+    // change in inline code (`` `bd sync --check` ``).
+    if place != Place::Text
+        && let Some(next) = near.next
+    {
         let before = out.len();
         // `bd mol squash` -> `mol_squash.go` when the program has one:
         // the subcommand's own file, not its parent's.
@@ -1253,8 +1279,17 @@ mod tests {
             in_workspace("bd export/import out of sync", ""),
             ["cmd/bd/export.go", "cmd/bd/import.go"]
         );
-        // Only in the title: bodies quote commands in reproduction steps.
+        // In the body, only in inline code: bodies run commands in
+        // reproduction steps, in plain text or fenced blocks.
         assert!(in_workspace("Daemon hangs", "run bd list, then bd export").is_empty());
+        assert!(in_workspace("Daemon hangs", "```\nbd list\n```").is_empty());
+        assert_eq!(
+            in_workspace(
+                "Daemon hangs",
+                "make `bd list --all` and ``bd export`` faster"
+            ),
+            ["cmd/bd/list.go", "cmd/bd/export.go"]
+        );
         // Needs a program (a `main.*` file) and a file for the subcommand.
         assert!(in_workspace("bd frobnicate; internal config; daemon server", "").is_empty());
     }
