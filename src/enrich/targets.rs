@@ -49,7 +49,8 @@
 //!   alone (`daemon`, `config`, `linear`) never count.
 //! - Subcommands, in the title or as the first words of inline code in the
 //!   body or spec (`` `bd sync --check` ``; bodies run commands in
-//!   reproduction steps, in plain text or fenced blocks): `<program> <sub>`, where `<program>` names a package directory
+//!   reproduction steps, in plain text or fenced blocks): `<program> <sub>`,
+//!   where `<program>` names a package directory
 //!   holding a `main.*` file and `<sub>.*` is a single tracked file in it
 //!   (`bd list` is `cmd/bd/list.go`; `bd export/import` names two). A
 //!   nested subcommand names its own file when the program has one
@@ -251,9 +252,12 @@ fn about_tests(title: &str) -> bool {
     })
 }
 
+/// Does a file name follow a test naming convention?
+type Follows = fn(&str) -> bool;
+
 /// How test files are named, by convention: the glob below a directory
 /// for each convention, and whether a file name follows it.
-const TEST_CONVENTIONS: &[(&str, fn(&str) -> bool)] = &[
+const TEST_CONVENTIONS: &[(&str, Follows)] = &[
     ("**/*_test.*", |name| {
         without_extension(name).ends_with("_test")
     }),
