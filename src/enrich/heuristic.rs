@@ -534,7 +534,9 @@ Every test does heavy setup:
             spec: r#"✅ **Completed**:
 - Audited all 280 tests, created TEST_SUITE_AUDIT.md ([deleted:bd-c49])
 - Refactored create_test.go to shared DB pattern ([deleted:bd-y6d])"#,
-            targets: &["cmd/bd/**", "cmd/bd/create_test.go"],
+            // About tests: the directory's test files (the commits
+            // changed 30-odd `cmd/bd/*_test.go`), not the whole program.
+            targets: &["cmd/bd/**/*_test.*", "cmd/bd/create_test.go"],
             concepts: &["testing", "sqlite"],
         },
         Case {
@@ -746,12 +748,14 @@ Reproduction context:
             concepts: &[],
         },
         Case {
-            // Nested `.beads/` dirs are the bug, not the work's target.
+            // Nested `.beads/` dirs are the bug, not the work's target. The
+            // command quoted in inline code names its file (a miss: the
+            // commit changed `cmd/bd/daemon_lifecycle.go`).
             id: "bd-36870264",
             title: "Enforce daemon singleton per workspace with file locking",
             body: "Agent in ~/src/wyvern discovered 4 simultaneous daemon processes running, causing infinite directory recursion (.beads/.beads/.beads/...). Each daemon used relative paths and created nested .beads/ directories.\n\nRoot cause: No singleton enforcement. Multiple `bd daemon` processes can start in same workspace.",
             spec: "",
-            targets: &[],
+            targets: &["cmd/bd/daemon.go"],
             concepts: &["daemon"],
         },
         Case {

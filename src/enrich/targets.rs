@@ -47,10 +47,14 @@
 //!   that one is named by a plural ("Plaid connector", "connectors: plaid",
 //!   "mesh docs"; never under `internal/`, `cmd/` or `src/`). Plain words
 //!   alone (`daemon`, `config`, `linear`) never count.
-//! - Subcommands, in the title only (bodies quote commands in reproduction
-//!   steps): `<program> <sub>`, where `<program>` names a package directory
+//! - Subcommands, in the title or as the first words of inline code in the
+//!   body or spec (`` `bd sync --check` ``; bodies run commands in
+//!   reproduction steps, in plain text or fenced blocks): `<program> <sub>`,
+//!   where `<program>` names a package directory
 //!   holding a `main.*` file and `<sub>.*` is a single tracked file in it
-//!   (`bd list` is `cmd/bd/list.go`; `bd export/import` names two).
+//!   (`bd list` is `cmd/bd/list.go`; `bd export/import` names two). A
+//!   nested subcommand names its own file when the program has one
+//!   (`bd mol squash` is `cmd/bd/mol_squash.go`, not `mol.go`).
 //! - The tracker's own data (`.beads/`, `.gemba/`) is never a target: bug
 //!   reports quote it, work doesn't change it.
 //! - A package glob is dropped when the text names a path inside it: the
@@ -58,8 +62,18 @@
 //! - Deduplicated; targets the text names (paths, globs, file names) come
 //!   first, in order of first mention (title, body, spec), then those
 //!   inferred from package and subcommand names, in the same order; a plain
-//!   word next to its kind counts only when nothing else is found. Then
-//!   capped.
+//!   word next to its kind counts only when nothing else is found.
+//! - A directory holding more than 50 tracked files (a whole program,
+//!   `cmd/bd/**`) is dropped when anything else is found: it claims every
+//!   file there, so it would collide with every bead in the program.
+//! - A bead whose title is about tests (`test`, `tests`, `testing`,
+//!   `coverage`) targets test files: a directory becomes the glob of the
+//!   test naming convention most of its files follow (`dir/**/*_test.*`,
+//!   `dir/**/test_*`, `*.test.*`, `*.spec.*`; kept whole when none is
+//!   followed, as in Rust, whose unit tests live in the source), and a
+//!   source file brings its tracked test file (`x_test.go`, `test_x.py`,
+//!   `x.test.ts`, `tests/x.rs`) right after it.
+//! - Then capped.
 
 use std::collections::HashSet;
 
@@ -106,6 +120,7 @@ pub(super) fn extract<'a>(
         let near = Neighbors {
             prev: neighbor(i, i.checked_sub(1)),
             next: neighbor(i, Some(i + 1)),
+            after_next: neighbor(i, Some(i + 2)),
         };
         match parse(token.text, token.code) {
             Some(Candidate::Path { path, dir }) => {
@@ -115,8 +130,12 @@ pub(super) fn extract<'a>(
                 found.push(Found::named(glob.to_string(), prefix));
             }
             Some(Candidate::Word { word, code }) => {
-                let in_title = token.section == 0;
-                resolve_word(word, code, in_title, near, tracked, &mut found);
+                let place = match (token.section, token.quoted) {
+                    (0, _) => Place::Title,
+                    (_, true) => Place::Quoted,
+                    _ => Place::Text,
+                };
+                resolve_word(word, code, place, near, tracked, &mut found);
             }
             Some(Candidate::Glob { .. }) | None => {}
         }
@@ -168,18 +187,157 @@ pub(super) fn extract<'a>(
         &[Evidence::Weak]
     };
     let mut seen = HashSet::new();
-    let mut targets = Vec::new();
+    let mut targets: Vec<String> = Vec::new();
     for tier in tiers {
         for (target, evidence) in &found {
-            if targets.len() >= max {
-                return targets;
-            }
             if evidence == tier && seen.insert(*target) {
                 targets.push(target.to_string());
             }
         }
     }
+    let targets = refine(targets, sections.first().copied().unwrap_or(""), tracked);
+    let mut seen = HashSet::new();
     targets
+        .into_iter()
+        .filter(|t| seen.insert(t.clone()))
+        .take(max)
+        .collect()
+}
+
+/// A directory with more tracked files than this is too coarse a target
+/// next to anything more precise: `dir/**` on a whole program claims every
+/// file of it, so it collides with every other bead there.
+const COARSE_DIR_FILES: usize = 50;
+
+/// Rules on the whole list, in order: coarse directories give way to
+/// anything more precise; a bead about tests targets test files.
+fn refine(targets: Vec<String>, title: &str, tracked: &TrackedFiles) -> Vec<String> {
+    let coarse = |t: &str| {
+        t.strip_suffix("/**")
+            .is_some_and(|dir| tracked.under(dir).len() > COARSE_DIR_FILES)
+    };
+    let targets = if targets.iter().any(|t| !coarse(t)) {
+        targets.into_iter().filter(|t| !coarse(t)).collect()
+    } else {
+        targets
+    };
+    if !about_tests(title) {
+        return targets;
+    }
+    let mut out = Vec::with_capacity(targets.len());
+    for target in targets {
+        if let Some(dir) = target.strip_suffix("/**") {
+            let globs = test_globs(dir, tracked);
+            if globs.is_empty() {
+                out.push(target);
+            } else {
+                out.extend(globs);
+            }
+        } else {
+            let tests = test_partners(&target, tracked);
+            out.push(target);
+            out.extend(tests);
+        }
+    }
+    out
+}
+
+/// Does the title say the work is about tests (`test`, `tests`, `testing`,
+/// `coverage`, as words in any case)?
+fn about_tests(title: &str) -> bool {
+    title.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        ["test", "tests", "testing", "coverage"]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+    })
+}
+
+/// Does a file name follow a test naming convention?
+type Follows = fn(&str) -> bool;
+
+/// How test files are named, by convention: the glob below a directory
+/// for each convention, and whether a file name follows it.
+const TEST_CONVENTIONS: &[(&str, Follows)] = &[
+    ("**/*_test.*", |name| {
+        without_extension(name).ends_with("_test")
+    }),
+    ("**/test_*", |name| name.starts_with("test_")),
+    ("**/*.test.*", |name| name.contains(".test.")),
+    ("**/*.spec.*", |name| name.contains(".spec.")),
+];
+
+/// Is `path` a test file by name or place (`x_test.go`, `test_x.py`,
+/// `x.test.ts`, `x.spec.js`, anything under `tests/`, `test/` or `__tests__/`)?
+fn is_test_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    TEST_CONVENTIONS.iter().any(|(_, follows)| follows(name))
+        || parent(path)
+            .split('/')
+            .any(|c| matches!(c, "tests" | "test" | "__tests__"))
+}
+
+/// The test files of a directory as a glob for the naming convention most
+/// of them follow beside their code (`dir/**/*_test.*`, `dir/**/test_*`,
+/// ...; several on a tie). Empty when no file under it follows one:
+/// languages whose unit tests live in the source file (Rust) keep `dir/**`.
+fn test_globs(dir: &str, tracked: &TrackedFiles) -> Vec<String> {
+    let files = tracked.under(dir);
+    let counts: Vec<usize> = TEST_CONVENTIONS
+        .iter()
+        .map(|(_, follows)| {
+            files
+                .iter()
+                .filter(|p| follows(p.rsplit('/').next().unwrap_or(p)))
+                .count()
+        })
+        .collect();
+    let most = counts.iter().copied().max().unwrap_or(0);
+    TEST_CONVENTIONS
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| most > 0 && *n == most)
+        .map(|((glob, _), _)| format!("{dir}/{glob}"))
+        .collect()
+}
+
+/// The tracked test files that go with a source file: `x_test.go`,
+/// `test_x.py`, `x.test.ts`, `x.spec.ts` beside it, or its name (or
+/// `test_` + its name) in a `tests/` directory beside it or one or two
+/// levels up (`src/x.rs` and `tests/x.rs`).
+fn test_partners(path: &str, tracked: &TrackedFiles) -> Vec<String> {
+    if path.contains('*') || is_test_file(path) || !tracked.contains(path) {
+        return Vec::new();
+    }
+    let dir = parent(path);
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some(ext) = extension(name) else {
+        return Vec::new();
+    };
+    let stem = &name[..name.len() - ext.len() - 1];
+    let join = |dir: &str, name: &str| match dir {
+        "" => name.to_string(),
+        _ => format!("{dir}/{name}"),
+    };
+    let mut candidates = vec![
+        join(dir, &format!("{stem}_test.{ext}")),
+        join(dir, &format!("test_{name}")),
+        join(dir, &format!("{stem}.test.{ext}")),
+        join(dir, &format!("{stem}.spec.{ext}")),
+    ];
+    let mut up = Some(dir);
+    for _ in 0..3 {
+        let Some(d) = up else { break };
+        for t in ["tests", "test"] {
+            let tests = join(d, t);
+            candidates.push(join(&tests, name));
+            candidates.push(join(&tests, &format!("test_{name}")));
+        }
+        up = (!d.is_empty()).then(|| parent(d));
+    }
+    candidates
+        .into_iter()
+        .filter(|c| tracked.contains(c))
+        .collect()
 }
 
 /// How a target was found, strongest first.
@@ -198,6 +356,9 @@ struct Token<'a> {
     text: &'a str,
     /// Inside a backtick span or fenced block.
     code: bool,
+    /// The first word of an inline backtick span (`` `bd sync` ``), not of
+    /// a fenced block.
+    quoted: bool,
     /// Index of the section (title, body, spec) it comes from.
     section: usize,
 }
@@ -212,6 +373,7 @@ fn is_separator(c: char) -> bool {
 
 fn tokenize<'a>(text: &'a str, section: usize, out: &mut Vec<Token<'a>>) {
     let mut code = false;
+    let mut quoted = false;
     let mut prev_tick = false;
     let mut start = None;
     for (i, c) in text.char_indices() {
@@ -224,12 +386,16 @@ fn tokenize<'a>(text: &'a str, section: usize, out: &mut Vec<Token<'a>>) {
             out.push(Token {
                 text: &text[s..i],
                 code,
+                quoted,
                 section,
             });
+            quoted = false;
         }
         // A run of backticks (`, ``, ```) opens or closes one span.
         if c == '`' && !prev_tick {
             code = !code;
+            let run = text[i..].bytes().take_while(|b| *b == b'`').count();
+            quoted = code && run < 3;
         }
         prev_tick = c == '`';
     }
@@ -237,6 +403,7 @@ fn tokenize<'a>(text: &'a str, section: usize, out: &mut Vec<Token<'a>>) {
         out.push(Token {
             text: &text[s..],
             code,
+            quoted,
             section,
         });
     }
@@ -580,13 +747,24 @@ fn relative_matches<'a>(
 struct Neighbors<'t> {
     prev: Option<&'t str>,
     next: Option<&'t str>,
+    /// The word after `next`: a sub-subcommand (`bd mol squash`).
+    after_next: Option<&'t str>,
+}
+
+/// Where a word stands, for the subcommand rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Title,
+    /// First word of an inline code span in the body or spec.
+    Quoted,
+    Text,
 }
 
 /// The targets for a single word: a file name, a subcommand or a package.
 fn resolve_word<'a>(
     word: &'a str,
     code: bool,
-    in_title: bool,
+    place: Place,
     near: Neighbors<'_>,
     tracked: &'a TrackedFiles,
     out: &mut Vec<Found<'a>>,
@@ -610,10 +788,27 @@ fn resolve_word<'a>(
             }
         }
     }
-    // Titles say which command a bead changes; bodies quote commands in
-    // reproduction steps and examples.
-    if in_title && let Some(next) = near.next {
+    // Titles say which command a bead changes; bodies run commands in
+    // reproduction steps (plain text, fenced blocks) and name the ones they
+    // change in inline code (`` `bd sync --check` ``).
+    if place != Place::Text
+        && let Some(next) = near.next
+    {
         let before = out.len();
+        // `bd mol squash` -> `mol_squash.go` when the program has one:
+        // the subcommand's own file, not its parent's.
+        let nested = near
+            .after_next
+            .filter(|_| is_plain_name(next))
+            .and_then(|sub| subcommand(word, &format!("{next}_{sub}"), tracked));
+        if let Some(file) = nested {
+            out.push(Found::Target {
+                target: file.to_string(),
+                dir: parent(file),
+                evidence: Evidence::Inferred,
+            });
+            return;
+        }
         for sub in next.split('/') {
             if let Some(file) = subcommand(word, sub, tracked) {
                 out.push(Found::Target {
@@ -1088,10 +1283,105 @@ mod tests {
             in_workspace("bd export/import out of sync", ""),
             ["cmd/bd/export.go", "cmd/bd/import.go"]
         );
-        // Only in the title: bodies quote commands in reproduction steps.
+        // In the body, only in inline code: bodies run commands in
+        // reproduction steps, in plain text or fenced blocks.
         assert!(in_workspace("Daemon hangs", "run bd list, then bd export").is_empty());
+        assert!(in_workspace("Daemon hangs", "```\nbd list\n```").is_empty());
+        assert_eq!(
+            in_workspace(
+                "Daemon hangs",
+                "make `bd list --all` and ``bd export`` faster"
+            ),
+            ["cmd/bd/list.go", "cmd/bd/export.go"]
+        );
         // Needs a program (a `main.*` file) and a file for the subcommand.
         assert!(in_workspace("bd frobnicate; internal config; daemon server", "").is_empty());
+    }
+
+    #[test]
+    fn test_nested_subcommands() {
+        let tracked = TrackedFiles::new(
+            [
+                "cmd/bd/main.go",
+                "cmd/bd/mol.go",
+                "cmd/bd/mol_squash.go",
+                "cmd/bd/list.go",
+            ]
+            .map(String::from),
+        );
+        let got = |title: &str| extract(&[title], &tracked, 8);
+        assert_eq!(got("Basic bd mol squash command"), ["cmd/bd/mol_squash.go"]);
+        // No file of its own: the parent command's.
+        assert_eq!(got("bd mol burn: ask first"), ["cmd/bd/mol.go"]);
+        assert_eq!(got("bd list --all is slow"), ["cmd/bd/list.go"]);
+    }
+
+    /// A program with more files than a coarse directory, tests beside the
+    /// code, a Rust crate with inline unit tests.
+    fn big_tree() -> TrackedFiles {
+        let mut files: Vec<String> = (0..60).map(|i| format!("cmd/app/f{i}.go")).collect();
+        files.extend(
+            [
+                "cmd/app/main.go",
+                "cmd/app/sync.go",
+                "cmd/app/sync_test.go",
+                "internal/lock/lock.go",
+                "internal/lock/lock_test.go",
+                "internal/lock/flock.go",
+                "internal/lock/flock_test.go",
+                "internal/lock/testdata/test_case.txt",
+                "crates/core/src/lib.rs",
+                "crates/core/src/retry.rs",
+                "crates/core/tests/retry.rs",
+                "py/pkg/util.py",
+                "py/tests/test_util.py",
+            ]
+            .map(String::from),
+        );
+        TrackedFiles::new(files)
+    }
+
+    #[test]
+    fn test_coarse_directories_give_way() {
+        let t = big_tree();
+        let got = |title: &str, body: &str| extract(&[title, body], &t, 8);
+        assert_eq!(
+            got("Sync hangs", "in cmd/app/ see cmd/app/sync.go"),
+            ["cmd/app/sync.go"]
+        );
+        // Alone, it stays: better than nothing.
+        assert_eq!(got("Refactor cmd/app/", ""), ["cmd/app/**"]);
+        // A small directory is no coarse one.
+        assert_eq!(
+            got("Locks", "internal/lock/ and cmd/app/sync.go"),
+            ["internal/lock/**", "cmd/app/sync.go"]
+        );
+    }
+
+    #[test]
+    fn test_beads_about_tests_target_tests() {
+        let t = big_tree();
+        let got = |title: &str| extract(&[title], &t, 8);
+        assert_eq!(
+            got("Improve test coverage for internal/lock"),
+            ["internal/lock/**/*_test.*"]
+        );
+        // Rust unit tests live in the source: the crate stays whole.
+        assert_eq!(got("Add tests for crates/core/"), ["crates/core/**"]);
+        assert_eq!(
+            got("Tests for cmd/app/sync.go and py/pkg/util.py, crates/core/src/retry.rs"),
+            [
+                "cmd/app/sync.go",
+                "cmd/app/sync_test.go",
+                "py/pkg/util.py",
+                "py/tests/test_util.py",
+                "crates/core/src/retry.rs",
+                "crates/core/tests/retry.rs",
+            ]
+        );
+        // Not about tests: no test files.
+        assert_eq!(got("Fix cmd/app/sync.go"), ["cmd/app/sync.go"]);
+        assert_eq!(got("Protest internal/lock"), ["internal/lock/**"]);
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct TrackedFiles {
     dirs_by_name: HashMap<String, Vec<String>>,
     /// Top-level directories, sorted.
     roots: Vec<String>,
+    /// Every tracked path, sorted bytewise: a directory's files are a range.
+    sorted: Vec<String>,
 }
 
 impl TrackedFiles {
@@ -76,7 +78,28 @@ impl TrackedFiles {
             paths.sort();
         }
         tracked.roots.sort();
+        tracked.sorted = tracked.files.iter().cloned().collect();
+        tracked.sorted.sort();
         tracked
+    }
+
+    /// Tracked files anywhere below `dir` (a trailing `/` is ignored; the
+    /// empty string is the root), sorted.
+    pub fn under(&self, dir: &str) -> &[String] {
+        let dir = dir.trim_end_matches('/');
+        if dir.is_empty() {
+            return &self.sorted;
+        }
+        // Paths sharing the prefix `dir/` are one contiguous run.
+        let prefix = format!("{dir}/");
+        let start = self
+            .sorted
+            .partition_point(|p| p.as_str() < prefix.as_str());
+        let len = self.sorted[start..]
+            .iter()
+            .take_while(|p| p.starts_with(&prefix))
+            .count();
+        &self.sorted[start..start + len]
     }
 
     /// Is `path` a tracked file?
@@ -213,6 +236,22 @@ mod tests {
         assert_eq!(t.dirs_by_name("bd"), ["cmd/bd"]);
         assert!(t.dirs_by_name("server.go").is_empty());
         assert_eq!(t.roots(), ["cmd", "internal"]);
+    }
+
+    #[test]
+    fn test_under() {
+        let t = TrackedFiles::new(
+            [
+                "a/x.go", "a/b/y.go", "a-b/z.go", "a.go", "ab/w.go", "c/v.go",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(t.under("a"), ["a/b/y.go", "a/x.go"]);
+        assert_eq!(t.under("a/"), ["a/b/y.go", "a/x.go"]);
+        assert_eq!(t.under("a/b"), ["a/b/y.go"]);
+        assert!(t.under("a/x.go").is_empty());
+        assert!(t.under("d").is_empty());
+        assert_eq!(t.under("").len(), 6);
     }
 
     #[test]
