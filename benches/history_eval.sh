@@ -156,3 +156,41 @@ PY
 echo
 python3 "$ROOT/benches/history_edges.py" "$WORK/beads.json" "$REPO/.gemba/enrichment" \
     "$TRACKED" "$TRUTH" "$SCORER" "$OUT"
+
+# The conflict graph itself: `gemba conflicts --all --json`, scored with
+# --pairs per edge kind and for the unions selection and the plan use.
+echo
+"$GEMBA" conflicts --all --json -q >"$OUT/conflicts.json" 2>/dev/null
+python3 - "$OUT/conflicts.json" "$OUT" <<'PY'
+import json, sys
+doc, out = json.load(open(sys.argv[1])), sys.argv[2]
+edges = doc["edges"]
+groups = {k: [k] for k in ["target", "may-overlap", "semantic", "epic", "similar"]}
+groups["hard (target, may-overlap, semantic)"] = ["target", "may-overlap", "semantic"]
+groups["hard + epic"] = groups["hard (target, may-overlap, semantic)"] + ["epic"]
+groups["hard + epic + similar (all)"] = groups["hard + epic"] + ["similar"]
+for name, kinds in groups.items():
+    with open(f"{out}/pairs-{len(kinds)}-{kinds[0]}-{kinds[-1]}.jsonl", "w") as f:
+        for e in edges:
+            if e["kind"] in kinds:
+                f.write(json.dumps({"a": e["a"], "b": e["b"]}) + "\n")
+json.dump({n: f"{out}/pairs-{len(k)}-{k[0]}-{k[-1]}.jsonl" for n, k in groups.items()},
+          open(f"{out}/pairs-index.json", "w"))
+PY
+echo "| gemba conflicts edges | pairs | precision | recall | without co-committed pairs: precision | recall |"
+echo "|---|---:|---:|---:|---:|---:|"
+python3 - "$OUT/pairs-index.json" "$SCORER" "$TRUTH" "$TRACKED" "$OUT/PRED.jsonl" <<'PY'
+import json, subprocess, sys
+index, scorer, truth, tracked, pred = sys.argv[1:]
+f = lambda v: "-" if v is None else f"{v:.3f}"
+for name, pairs in json.load(open(index)).items():
+    row = []
+    for extra in ([], ["--drop-co-committed"]):
+        s = json.loads(subprocess.run(
+            ["python3", scorer, truth, pred, "--universe", tracked, "--pairs", pairs, "--json", *extra],
+            check=True, capture_output=True, text=True).stdout)["conflicts"]
+        row.append(s)
+    a, b = row
+    print(f"| {name} | {a['predicted_conflicts']} | {f(a['precision'])} | {f(a['recall'])} "
+          f"| {f(b['precision'])} | {f(b['recall'])} |")
+PY

@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::analysis::Freshness;
 use crate::model::BeadHead;
-use crate::plan::conflicts::{Conflict, EdgeKind, Targets, semantic_edges, target_edges};
+use crate::plan::conflicts::{
+    Conflict, EdgeKind, Targets, epic_edges, semantic_edges, similar_edges, strongest, target_edges,
+};
 use crate::plan::overlap::{Pattern, TrackedPaths};
 use crate::store::Store;
 use crate::store::snapshot::Snapshot;
@@ -79,6 +81,9 @@ pub fn graph(
             Some("semantic edges skipped: no git worktree".to_string()),
         ),
     };
+    edges.extend(epic_edges(beads));
+    edges.extend(similar_edges(beads));
+    let edges = strongest(edges);
     Ok(Graph {
         beads: beads.len(),
         with_targets: targets.len(),

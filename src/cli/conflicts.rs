@@ -9,12 +9,15 @@ use crate::store::snapshot::{Parts, Snapshot};
 
 /// Which beads must not run at the same time, and why.
 ///
-/// An edge joins two beads that would fight over the same code: `target`
-/// (their target globs share a tracked path, or a path a literal target
-/// names), `may-overlap` (two wildcard globs that could share a path that
-/// does not exist yet), `semantic` (a target of one imports a target of the
-/// other: needs a fresh `gemba index build`). Each edge has a one-line
-/// reason. Ready beads by default; `--all` for every bead.
+/// An edge joins two beads that would fight over the same code. Hard
+/// edges, from the code: `target` (their target globs share a tracked path,
+/// or a path a literal target names), `may-overlap` (two wildcard globs that
+/// could share a path that does not exist yet), `semantic` (a target of one
+/// imports a target of the other: needs a fresh `gemba index build`). Soft
+/// edges, from structure and text: `epic` (parent and part, or two parts
+/// of one epic of at most 40), `similar` (titles with TF-IDF cosine >=
+/// 0.2). Each edge has a one-line reason; a pair keeps its strongest edge.
+/// Ready beads by default; `--all` for every bead.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba conflicts\n  gemba conflicts --bead bd-a1b2\n  gemba conflicts --all --json | jq -c '.edges[] | {a, b}'\n  gemba conflicts --format dot | dot -Tsvg > conflicts.svg"
@@ -82,17 +85,9 @@ pub fn run(ctx: &Ctx, args: ConflictsArgs) -> CliResult {
     Ok(())
 }
 
-const KINDS: [EdgeKind; 5] = [
-    EdgeKind::Target,
-    EdgeKind::MayOverlap,
-    EdgeKind::Semantic,
-    EdgeKind::Directory,
-    EdgeKind::Workspace,
-];
-
 fn render(graph: &Graph) -> String {
     let mut out = String::new();
-    for kind in KINDS {
+    for kind in EdgeKind::ALL {
         let edges: Vec<&Conflict> = graph.edges.iter().filter(|e| e.kind == kind).collect();
         if edges.is_empty() {
             continue;

@@ -12,8 +12,9 @@ use crate::store::snapshot::{Parts, Snapshot};
 /// Waves of parallel-safe batches over the work that can start.
 ///
 /// Wave 1 is the ready set; a later wave holds what the earlier waves
-/// unblock. Each wave is split into batches with no conflict edge inside
-/// (`gemba conflicts` explains the edges), at most `--agents` beads each:
+/// unblock. Each wave is split into batches with no hard conflict edge
+/// inside (`gemba conflicts` explains the edges; `--soft` honours the soft
+/// ones too), at most `--agents` beads each:
 /// the beads of a batch can go to different agents at once. Of two
 /// conflicting beads the one with higher priority, or that unblocks more,
 /// goes first. Every bead's placement has a reason. Exits 3 when nothing
@@ -29,6 +30,9 @@ pub struct PlanArgs {
     /// Print a graph for Graphviz or Mermaid instead of a table.
     #[arg(long, value_enum)]
     format: Option<super::conflicts::Format>,
+    /// Also keep beads joined by a soft edge (epic, similar) apart.
+    #[arg(long)]
+    soft: bool,
 }
 
 #[derive(Serialize)]
@@ -46,6 +50,7 @@ pub fn run(ctx: &Ctx, args: PlanArgs) -> CliResult {
     let ready: Vec<&str> = ready.ids.iter().map(String::as_str).collect();
     let open: Vec<_> = heads.iter().filter(|b| !b.is_done()).collect();
     let graph = graph(&store, &snapshot, &open)?;
+    let semantic = graph.semantic.clone();
     if let Some(note) = &graph.note
         && !ctx.quiet
     {
@@ -54,12 +59,17 @@ pub fn run(ctx: &Ctx, args: PlanArgs) -> CliResult {
     let options = batches::Options {
         agents: args.agents.map(|n| n as usize),
     };
-    let plan = batches::plan(&heads, &ready, &graph.edges, &options);
+    let edges: Vec<_> = graph
+        .edges
+        .into_iter()
+        .filter(|e| args.soft || e.kind.is_hard())
+        .collect();
+    let plan = batches::plan(&heads, &ready, &edges, &options);
     match args.format {
         Some(format) => ui::out(&diagram(&plan, format)),
         None if ctx.json => ui::json(&Report {
             plan: &plan,
-            semantic: &graph.semantic,
+            semantic: &semantic,
         }),
         None => ui::out(&render(&plan, &snapshot)?),
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::overlap::{Overlap, Pattern, TrackedPaths, Verdict, resolve};
 use super::{Map, Set};
 use crate::analysis::graph::ImportGraph;
+use crate::model::BeadHead;
 
 /// Why two beads conflict, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -23,6 +24,35 @@ pub enum EdgeKind {
     Directory,
     /// Same repository and branch, or same worktree.
     Workspace,
+    /// One bead is the other's parent, or both have the same parent: the
+    /// parts of one epic usually touch the same code.
+    Epic,
+    /// Their titles say nearly the same thing (TF-IDF cosine).
+    Similar,
+}
+
+impl EdgeKind {
+    /// Every kind, strongest first.
+    pub const ALL: [EdgeKind; 7] = [
+        EdgeKind::Target,
+        EdgeKind::MayOverlap,
+        EdgeKind::Semantic,
+        EdgeKind::Workspace,
+        EdgeKind::Directory,
+        EdgeKind::Epic,
+        EdgeKind::Similar,
+    ];
+
+    /// Hard edges come from the code (files, imports, worktrees): two beads
+    /// joined by one are never planned together. Soft ones (directory, epic,
+    /// similar) are evidence from structure and text: selection weighs them,
+    /// `gemba plan --soft` honours them too.
+    pub fn is_hard(self) -> bool {
+        matches!(
+            self,
+            EdgeKind::Target | EdgeKind::MayOverlap | EdgeKind::Semantic | EdgeKind::Workspace
+        )
+    }
 }
 
 impl fmt::Display for EdgeKind {
@@ -33,6 +63,8 @@ impl fmt::Display for EdgeKind {
             EdgeKind::Semantic => "semantic",
             EdgeKind::Directory => "directory",
             EdgeKind::Workspace => "workspace",
+            EdgeKind::Epic => "epic",
+            EdgeKind::Similar => "similar",
         })
     }
 }
@@ -146,6 +178,169 @@ pub fn target_edges(beads: &[Targets<'_>], tracked: Option<&TrackedPaths>) -> Ve
         .collect();
     out.sort();
     out
+}
+
+/// Epics with more children than this make no `epic` edges among them: a
+/// bucket that wide says little about the code (as a directory of hundreds
+/// of files does not).
+pub const MAX_EPIC_CHILDREN: usize = 40;
+
+/// `epic` edges: a bead and its parent, and beads with the same parent
+/// (a `parent-child` edge, the `parent` field, or a dotted child id
+/// `x.1` under `x`).
+pub fn epic_edges(beads: &[&BeadHead<'_>]) -> Vec<Conflict> {
+    let ids: Set<&str> = beads.iter().map(|b| b.id).collect();
+    let mut children: Map<&str, Vec<&str>> = Map::default();
+    for b in beads {
+        let mut parents: Vec<&str> = b.parent_ids().collect();
+        if let Some((parent, n)) = b.id.rsplit_once('.')
+            && n.chars().all(|c| c.is_ascii_digit())
+            && ids.contains(parent)
+        {
+            parents.push(parent);
+        }
+        parents.sort_unstable();
+        parents.dedup();
+        for p in parents {
+            children.entry(p).or_default().push(b.id);
+        }
+    }
+    let mut out: Map<(&str, &str), String> = Map::default();
+    for (parent, kids) in &children {
+        if kids.len() > MAX_EPIC_CHILDREN {
+            continue;
+        }
+        for (i, a) in kids.iter().enumerate() {
+            if ids.contains(parent) {
+                let key = if *a < *parent {
+                    (*a, *parent)
+                } else {
+                    (*parent, *a)
+                };
+                out.entry(key)
+                    .or_insert_with(|| format!("{a} is a part of {parent}"));
+            }
+            for b in &kids[i + 1..] {
+                let key = if a < b { (*a, *b) } else { (*b, *a) };
+                out.entry(key)
+                    .or_insert_with(|| format!("both are parts of {parent}"));
+            }
+        }
+    }
+    let mut edges: Vec<Conflict> = out
+        .into_iter()
+        .filter(|((a, b), _)| a != b)
+        .map(|((a, b), reason)| Conflict {
+            a: a.to_string(),
+            b: b.to_string(),
+            kind: EdgeKind::Epic,
+            reason,
+        })
+        .collect();
+    edges.sort();
+    edges
+}
+
+/// Title similarity that makes a `similar` edge.
+pub const MIN_TITLE_COSINE: f64 = 0.2;
+/// Words carried by more titles than this are too common to find pairs by
+/// (and weigh little in the cosine anyway).
+const MAX_WORD_BEADS: usize = 200;
+const STOP_WORDS: [&str; 14] = [
+    "the", "and", "for", "with", "from", "into", "when", "not", "should", "add", "fix", "use",
+    "via", "are",
+];
+
+/// The words of a title: camelCase split, lower-cased, at least 3 letters,
+/// common English glue words left out.
+fn title_words(title: &str) -> Vec<String> {
+    let mut spaced = String::with_capacity(title.len() + 8);
+    let mut prev_lower = false;
+    for c in title.chars() {
+        if c.is_uppercase() && prev_lower {
+            spaced.push(' ');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        spaced.push(c);
+    }
+    let mut words: Vec<String> = spaced
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(w))
+        .map(String::from)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// `similar` edges: titles whose TF-IDF cosine (IDF over these beads'
+/// titles) is at least [`MIN_TITLE_COSINE`]. Candidates come from an
+/// inverted index of the words, so no pair without a shared word is
+/// compared.
+pub fn similar_edges(beads: &[&BeadHead<'_>]) -> Vec<Conflict> {
+    let words: Vec<Vec<String>> = beads.iter().map(|b| title_words(b.title)).collect();
+    let mut postings: Map<&str, Vec<usize>> = Map::default();
+    for (i, ws) in words.iter().enumerate() {
+        for w in ws {
+            postings.entry(w.as_str()).or_default().push(i);
+        }
+    }
+    let n = beads.len() as f64;
+    let idf = |w: &str| (n / (1.0 + postings.get(w).map_or(0, Vec::len) as f64)).ln();
+    let vectors: Vec<Map<&str, f64>> = words
+        .iter()
+        .map(|ws| {
+            let v: Map<&str, f64> = ws.iter().map(|w| (w.as_str(), idf(w))).collect();
+            let norm = v.values().map(|x| x * x).sum::<f64>().sqrt();
+            v.into_iter()
+                .map(|(w, x)| (w, if norm > 0.0 { x / norm } else { 0.0 }))
+                .collect()
+        })
+        .collect();
+    let mut pairs: Set<(usize, usize)> = Set::default();
+    for list in postings.values().filter(|l| l.len() <= MAX_WORD_BEADS) {
+        for (k, &i) in list.iter().enumerate() {
+            for &j in &list[k + 1..] {
+                pairs.insert((i.min(j), i.max(j)));
+            }
+        }
+    }
+    let mut out: Vec<Conflict> = pairs
+        .into_iter()
+        .filter_map(|(i, j)| {
+            let (vi, vj) = (&vectors[i], &vectors[j]);
+            let cos: f64 = vi
+                .iter()
+                .map(|(w, x)| x * vj.get(w).copied().unwrap_or(0.0))
+                .sum();
+            (cos >= MIN_TITLE_COSINE).then(|| {
+                let mut shared: Vec<&str> =
+                    vi.keys().filter(|w| vj.contains_key(*w)).copied().collect();
+                shared.sort_unstable();
+                let (a, b) = if beads[i].id <= beads[j].id {
+                    (beads[i].id, beads[j].id)
+                } else {
+                    (beads[j].id, beads[i].id)
+                };
+                Conflict {
+                    a: a.to_string(),
+                    b: b.to_string(),
+                    kind: EdgeKind::Similar,
+                    reason: format!("titles share {} (cosine {cos:.2})", shared.join(", ")),
+                }
+            })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Keep the strongest edge of each pair (edges sorted by pair, then kind).
+pub fn strongest(mut edges: Vec<Conflict>) -> Vec<Conflict> {
+    edges.sort();
+    edges.dedup_by(|later, first| later.a == first.a && later.b == first.b);
+    edges
 }
 
 /// Files a bead may touch, for the import graph: its literal targets, and
