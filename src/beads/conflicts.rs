@@ -39,6 +39,7 @@ impl Graph {
 pub fn graph(
     store: &Store,
     snapshot: &Snapshot,
+    all: &[BeadHead<'_>],
     beads: &[&BeadHead<'_>],
 ) -> crate::store::Result<Graph> {
     let enrichments = snapshot.enrichments();
@@ -82,7 +83,7 @@ pub fn graph(
         ),
     };
     edges.extend(epic_edges(beads));
-    edges.extend(similar_edges(beads));
+    edges.extend(similar_edges(beads, all));
     let edges = strongest(edges);
     Ok(Graph {
         beads: beads.len(),

@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: ConflictsArgs) -> CliResult {
             .collect();
         heads.iter().filter(|b| wanted.contains(b.id)).collect()
     };
-    let mut graph = graph(&store, &snapshot, &scope)?;
+    let mut graph = graph(&store, &snapshot, &heads, &scope)?;
     if !args.bead.is_empty() {
         graph
             .edges

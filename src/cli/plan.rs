@@ -49,7 +49,7 @@ pub fn run(ctx: &Ctx, args: PlanArgs) -> CliResult {
     let (ready, _) = crate::beads::ready::ready(&store, &snapshot, ctx.now, false)?;
     let ready: Vec<&str> = ready.ids.iter().map(String::as_str).collect();
     let open: Vec<_> = heads.iter().filter(|b| !b.is_done()).collect();
-    let graph = graph(&store, &snapshot, &open)?;
+    let graph = graph(&store, &snapshot, &heads, &open)?;
     let semantic = graph.semantic.clone();
     if let Some(note) = &graph.note
         && !ctx.quiet

@@ -274,11 +274,18 @@ fn title_words(title: &str) -> Vec<String> {
     words
 }
 
-/// `similar` edges: titles whose TF-IDF cosine (IDF over these beads'
-/// titles) is at least [`MIN_TITLE_COSINE`]. Candidates come from an
-/// inverted index of the words, so no pair without a shared word is
-/// compared.
-pub fn similar_edges(beads: &[&BeadHead<'_>]) -> Vec<Conflict> {
+/// `similar` edges between `beads`: titles whose TF-IDF cosine is at least
+/// [`MIN_TITLE_COSINE`], with IDF over the titles of `corpus` (every bead,
+/// so an edge does not depend on which beads a command looks at).
+/// Candidates come from an inverted index of the words, so no pair without
+/// a shared word is compared.
+pub fn similar_edges(beads: &[&BeadHead<'_>], corpus: &[BeadHead<'_>]) -> Vec<Conflict> {
+    let mut df: Map<String, usize> = Map::default();
+    for b in corpus {
+        for w in title_words(b.title) {
+            *df.entry(w).or_default() += 1;
+        }
+    }
     let words: Vec<Vec<String>> = beads.iter().map(|b| title_words(b.title)).collect();
     let mut postings: Map<&str, Vec<usize>> = Map::default();
     for (i, ws) in words.iter().enumerate() {
@@ -286,8 +293,8 @@ pub fn similar_edges(beads: &[&BeadHead<'_>]) -> Vec<Conflict> {
             postings.entry(w.as_str()).or_default().push(i);
         }
     }
-    let n = beads.len() as f64;
-    let idf = |w: &str| (n / (1.0 + postings.get(w).map_or(0, Vec::len) as f64)).ln();
+    let n = corpus.len().max(beads.len()) as f64;
+    let idf = |w: &str| (n / (1.0 + df.get(w).copied().unwrap_or(1) as f64)).ln();
     let vectors: Vec<Map<&str, f64>> = words
         .iter()
         .map(|ws| {

@@ -137,12 +137,28 @@ fn check_plan(tracker: &str, tree: Option<&str>) {
     env.ok(&["-q", "concepts", "bootstrap"]);
     env.run(&["-q", "bead", "backfill"]);
     let (conflicts, _, _) = edges(&env, &["--all"]);
-    let edge_set: BTreeSet<(String, String)> = conflicts
-        .iter()
-        .map(|(a, b, _)| (a.clone(), b.clone()))
-        .collect();
+    let hard = ["target", "may-overlap", "semantic", "workspace"];
+    for soft in [false, true] {
+        let edge_set: BTreeSet<(String, String)> = conflicts
+            .iter()
+            .filter(|(_, _, kind)| soft || hard.contains(&kind.as_str()))
+            .map(|(a, b, _)| (a.clone(), b.clone()))
+            .collect();
+        let mut args = vec!["plan", "--agents", "3"];
+        if soft {
+            args.push("--soft");
+        }
+        check_batches(&env, tracker, &args, &edge_set);
+    }
+}
 
-    let plan = env.json(&["plan", "--agents", "3"]);
+fn check_batches(
+    env: &TestEnv,
+    tracker: &str,
+    args: &[&str],
+    edge_set: &BTreeSet<(String, String)>,
+) {
+    let plan = env.json(args);
     // Blocking edges, from the tracker file itself.
     let mut blockers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for issue in read_issues(tracker) {
