@@ -110,6 +110,10 @@ pub fn tracked_files(worktree: &Path) -> Result<Vec<String>, Error> {
 pub struct WorktreeFiles {
     /// HEAD's commit id (hex); `None` on an unborn branch.
     pub head: Option<String>,
+    /// A digest of HEAD's tree without `.gemba/`: equal for two commits
+    /// whose sources are the same (gemba's own auto-commits change only
+    /// `.gemba/`).
+    pub source_tree: Option<String>,
     /// The regular files (no symlinks, no submodules) of the index,
     /// repository-relative with `/`, sorted, each once (a conflicted path
     /// has several entries).
@@ -128,6 +132,23 @@ pub fn worktree_files(worktree: &Path) -> Result<WorktreeFiles, Error> {
         .map_err(|e| open_err(&e))?
         .id()
         .map(|id| id.to_string());
+    let source_tree = repo
+        .head_commit()
+        .ok()
+        .and_then(|commit| commit.tree().ok())
+        .and_then(|tree| {
+            let mut h = crate::hash::Fnv::default();
+            for entry in tree.iter() {
+                let entry = entry.ok()?;
+                if entry.filename() == ".gemba" {
+                    continue;
+                }
+                h.write(entry.filename())
+                    .write(b"\0")
+                    .write(entry.oid().as_bytes());
+            }
+            Some(format!("{:016x}", h.finish()))
+        });
     let index = repo.index_or_empty().map_err(|e| open_err(&e))?;
     let mut files: Vec<String> = index
         .entries()
@@ -137,7 +158,11 @@ pub fn worktree_files(worktree: &Path) -> Result<WorktreeFiles, Error> {
         .collect();
     files.sort_unstable();
     files.dedup();
-    Ok(WorktreeFiles { head, files })
+    Ok(WorktreeFiles {
+        head,
+        source_tree,
+        files,
+    })
 }
 
 /// What keeps `worktree` from taking a commit now: an operation in

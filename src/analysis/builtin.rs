@@ -123,6 +123,7 @@ pub(super) fn build(
         command: Vec::new(),
         commit: now.head.clone(),
         head: now.head.clone(),
+        source_tree: now.source_tree.clone(),
         scanned_ns,
         files: scan.files,
         nodes: graph.nodes().to_vec(),

@@ -219,11 +219,16 @@ pub(super) fn build(
             index::short(now.head.as_deref())
         ));
     }
+    // The sources the command saw are HEAD's only if it indexed HEAD.
+    let source_tree = index::same_commit(Some(&output.commit), now.head.as_deref())
+        .then(|| now.source_tree.clone())
+        .flatten();
     let meta = Meta {
         backend: Backend::External,
         command: argv.to_vec(),
         commit: Some(output.commit),
         head: now.head.clone(),
+        source_tree,
         scanned_ns,
         files: scan.files,
         nodes: graph.nodes().to_vec(),

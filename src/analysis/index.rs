@@ -20,7 +20,7 @@ use crate::store::index::Stamp;
 const MAGIC: &[u8; 8] = b"GEMBASA\0";
 /// Bump when the layout or a parser's output changes: old indexes are
 /// rebuilt from scratch.
-pub(super) const VERSION: u32 = 1;
+pub(super) const VERSION: u32 = 2;
 /// Magic, CRC, version, length of the meta section.
 const HEADER: usize = 8 + 4 + 4 + 4;
 
@@ -43,6 +43,10 @@ pub(super) struct Meta {
     pub commit: Option<String>,
     /// HEAD when the build started.
     pub head: Option<String>,
+    /// HEAD's tree without `.gemba/` then ([`crate::git::WorktreeFiles`]):
+    /// a later commit with the same sources (an auto-commit of gemba's
+    /// state) leaves the index fresh.
+    pub source_tree: Option<String>,
     /// When the build started (ns since the epoch): files stamped close to
     /// it are compared by content.
     pub scanned_ns: i64,
@@ -183,6 +187,7 @@ pub(super) fn freshness(
     meta: &Meta,
     config: &AnalysisConfig,
     head: Option<&str>,
+    source_tree: Option<&str>,
     files_now: &[&str],
     unchanged: impl Fn(&FileStamp) -> bool + Sync,
 ) -> Freshness {
@@ -196,10 +201,12 @@ pub(super) fn freshness(
     if meta.backend == Backend::External && meta.command != config.command {
         return stale("built with another analysis.command".into());
     }
-    let moved = match meta.backend {
-        Backend::External => !same_commit(meta.commit.as_deref(), head),
-        _ => meta.commit.as_deref() != head,
-    };
+    let same_sources = meta.source_tree.is_some() && meta.source_tree.as_deref() == source_tree;
+    let moved = !same_sources
+        && match meta.backend {
+            Backend::External => !same_commit(meta.commit.as_deref(), head),
+            _ => meta.commit.as_deref() != head,
+        };
     if moved {
         return stale(match meta.backend {
             Backend::External if meta.head.as_deref() == head => format!(
@@ -358,9 +365,14 @@ pub(super) fn load(
         .map(String::as_str)
         .filter(|p| indexes(meta.backend, p))
         .collect();
-    description.freshness = freshness(&meta, config, now.head.as_deref(), &files_now, |f| {
-        unchanged(worktree, meta.scanned_ns, f)
-    });
+    description.freshness = freshness(
+        &meta,
+        config,
+        now.head.as_deref(),
+        now.source_tree.as_deref(),
+        &files_now,
+        |f| unchanged(worktree, meta.scanned_ns, f),
+    );
     description.commit = meta.commit.clone();
     description.built_at = timestamp(meta.scanned_ns);
     description.files = meta.files.iter().filter(|f| f.stamp.is_some()).count();
@@ -521,6 +533,7 @@ mod tests {
             command: Vec::new(),
             commit: commit.map(String::from),
             head: commit.map(String::from),
+            source_tree: Some("tree-1".into()),
             scanned_ns: 100,
             files: files
                 .iter()
@@ -570,12 +583,32 @@ mod tests {
         let same = |_: &FileStamp| true;
         let head = Some("1111111aaaa");
         assert_eq!(
-            freshness(&m, &builtin, head, &files, same),
+            freshness(&m, &builtin, head, None, &files, same),
             Freshness::Fresh
         );
         let line = |f: Freshness| f.line();
+        // A later commit with the same sources (gemba's own auto-commit of
+        // .gemba/) leaves the index fresh.
         assert_eq!(
-            line(freshness(&m, &builtin, Some("2222222bbbb"), &files, same)),
+            freshness(
+                &m,
+                &builtin,
+                Some("2222222bbbb"),
+                Some("tree-1"),
+                &files,
+                same
+            ),
+            Freshness::Fresh
+        );
+        assert_eq!(
+            line(freshness(
+                &m,
+                &builtin,
+                Some("2222222bbbb"),
+                None,
+                &files,
+                same
+            )),
             "stale: HEAD moved from 1111111 to 2222222"
         );
         assert_eq!(
@@ -583,24 +616,25 @@ mod tests {
                 &m,
                 &builtin,
                 head,
+                None,
                 &["a.rs", "b.rs", "c.rs"],
                 same
             )),
             "stale: files differ from the index: added: c.rs"
         );
         assert_eq!(
-            line(freshness(&m, &builtin, head, &["b.rs"], same)),
+            line(freshness(&m, &builtin, head, None, &["b.rs"], same)),
             "stale: files differ from the index: removed: a.rs"
         );
         assert_eq!(
-            line(freshness(&m, &builtin, head, &files, |f| f.path != "b.rs")),
+            line(freshness(&m, &builtin, head, None, &files, |f| f.path != "b.rs")),
             "stale: files differ from the index: changed: b.rs"
         );
         let many: Vec<String> = (0..6).map(|i| format!("f{i}.rs")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         let m6 = meta(Backend::Builtin, head, &many);
         assert_eq!(
-            line(freshness(&m6, &builtin, head, &many, |_| false)),
+            line(freshness(&m6, &builtin, head, None, &many, |_| false)),
             "stale: files differ from the index: changed: f0.rs, f1.rs, f2.rs and 3 more"
         );
         let external = AnalysisConfig {
@@ -608,23 +642,30 @@ mod tests {
             command: vec!["tool".into()],
         };
         assert_eq!(
-            line(freshness(&m, &external, head, &files, same)),
+            line(freshness(&m, &external, head, None, &files, same)),
             "stale: built by the builtin backend, and analysis.backend is external"
         );
         let mut e = meta(Backend::External, Some("1111111"), &files);
         e.command = vec!["tool".into()];
         e.head = Some("1111111aaaa".into());
         assert_eq!(
-            freshness(&e, &external, head, &files, same),
+            freshness(&e, &external, head, None, &files, same),
             Freshness::Fresh
         );
         assert_eq!(
-            line(freshness(&e, &external, Some("2222222bbbb"), &files, same)),
+            line(freshness(
+                &e,
+                &external,
+                Some("2222222bbbb"),
+                None,
+                &files,
+                same
+            )),
             "stale: HEAD moved from 1111111 to 2222222"
         );
         e.commit = Some("3333333".into());
         assert_eq!(
-            line(freshness(&e, &external, head, &files, same)),
+            line(freshness(&e, &external, head, None, &files, same)),
             "stale: the analysis command indexed 3333333, and HEAD is 1111111"
         );
         let other_command = AnalysisConfig {
@@ -632,7 +673,7 @@ mod tests {
             ..external
         };
         assert_eq!(
-            line(freshness(&e, &other_command, head, &files, same)),
+            line(freshness(&e, &other_command, head, None, &files, same)),
             "stale: built with another analysis.command"
         );
     }

@@ -47,8 +47,9 @@ const SKELETON: &[(&str, &str)] = &[
 ///
 /// Creates a throwaway git repository, then runs init (with
 /// `git.auto_commit` on) → import → concepts bootstrap → backfill → ready →
-/// targets → show → list → create → close → ready → concepts → drift →
-/// check → log, printing each command and its output, and ends with
+/// targets → show → list → index build → conflicts → plan → create →
+/// close → ready → concepts → drift → check → log, printing each command
+/// and its output, and ends with
 /// `git log --oneline -- .gemba`: every change is a commit a person can
 /// review.
 #[derive(Debug, clap::Args)]
@@ -143,6 +144,9 @@ pub fn run(args: &DemoArgs) -> CliResult {
     let first = demo.capture(&["ready", "--limit", "1", "--json"])?;
     let first: serde_json::Value = serde_json::from_str(&first).map_err(CliError::parse_error)?;
     let first_id = first[0]["id"].as_str().unwrap_or("fc-1").to_string();
+    let ready = demo.capture(&["ready", "--json"])?;
+    let ready: serde_json::Value = serde_json::from_str(&ready).map_err(CliError::parse_error)?;
+    let second_id = ready[1]["id"].as_str().unwrap_or(&first_id).to_string();
     demo.step(
         "Pin targets by hand: operator values survive every later extraction",
         &["bead", "targets", "add", &first_id, "crates/fcp-sdk/src/**"],
@@ -154,6 +158,28 @@ pub fn run(args: &DemoArgs) -> CliResult {
     demo.step(
         "Which open beads are expected to touch the SDK?",
         &["bead", "list", "--target", "crates/fcp-sdk/src/lib.rs"],
+    )?;
+    demo.step(
+        "Index the sources: which file imports which (for semantic conflicts)",
+        &["index", "build"],
+    )?;
+    demo.step(
+        "Another ready bead will touch the SDK's lib.rs too",
+        &[
+            "bead",
+            "targets",
+            "add",
+            &second_id,
+            "crates/fcp-sdk/src/lib.rs",
+        ],
+    )?;
+    demo.step(
+        "Which ready beads must not run at the same time, and why",
+        &["conflicts"],
+    )?;
+    demo.step(
+        "Waves of parallel-safe batches for three agents, each placement with its reason",
+        &["plan", "--agents", "3"],
     )?;
     demo.step(
         "Create a native bead that depends on it",

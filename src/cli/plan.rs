@@ -114,8 +114,15 @@ fn render(plan: &Plan, snapshot: &Snapshot) -> CliResult<String> {
         plan.waves.len(),
         plan.conflicts
     ));
-    for id in &plan.left_out {
+    const SHOWN: usize = 3;
+    for id in plan.left_out.iter().take(SHOWN) {
         out.push_str(&format!("left out: {id}: {}\n", plan.reasons[id]));
+    }
+    if plan.left_out.len() > SHOWN {
+        out.push_str(&format!(
+            "... and {} more left out (`gemba plan --json` lists every reason)\n",
+            plan.left_out.len() - SHOWN
+        ));
     }
     Ok(out)
 }

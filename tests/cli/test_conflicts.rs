@@ -74,7 +74,17 @@ fn semantic_edges_come_from_a_fresh_index_only() {
         "{v}"
     );
 
-    // HEAD moves: the index is stale, the edge goes, and a line says why.
+    // A commit of gemba's own state only (what auto-commit makes) leaves
+    // the sources, and so the index, as they were.
+    env.ok(&["bead", "update", "o", "--priority", "1"]);
+    env.git(&["add", "-A", "--", ".gemba"]);
+    env.git(&["commit", "-q", "-m", "gemba state"]);
+    let (list, v, _) = edges(&env, &[]);
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(v["semantic"], "fresh");
+
+    // HEAD moves with a source change: the index is stale, the edge goes,
+    // and a line says why.
     env.write("README.md", "changed\n");
     env.git(&["commit", "-q", "-am", "docs"]);
     let (list, v, err) = edges(&env, &[]);
