@@ -153,14 +153,13 @@ pub fn plan(
     }
 
     let waves_n = wave_of.values().copied().max().map_or(0, |w| w + 1);
+    let mut by_wave: Vec<Vec<&str>> = vec![Vec::new(); waves_n];
+    for (id, w) in &wave_of {
+        by_wave[*w].push(id);
+    }
     let mut waves = Vec::with_capacity(waves_n);
-    for w in 0..waves_n {
-        let mut members: Vec<&str> = wave_of
-            .iter()
-            .filter(|(_, wave)| **wave == w)
-            .map(|(id, _)| *id)
-            .collect();
-        members.sort_unstable();
+    for (w, mut members) in by_wave.into_iter().enumerate() {
+        let unblock: Map<&str, usize> = members.iter().map(|id| (*id, unblocks(id))).collect();
         let score: Map<&str, f64> = members
             .iter()
             .map(|id| {
@@ -169,44 +168,60 @@ pub fn plan(
                     .get(id)
                     .map_or(0, |n| n.iter().filter(|(o, _)| wave_of[o] == w).count());
                 let priority = f64::from(4u8.saturating_sub(b.priority.min(4)));
-                let s = 2.0 * priority + (1.0 + unblocks(id) as f64).ln()
-                    - 0.5 * (degree as f64).sqrt();
+                let s =
+                    2.0 * priority + (1.0 + unblock[id] as f64).ln() - 0.5 * (degree as f64).sqrt();
                 (*id, s)
             })
             .collect();
-        let mut held: Map<&str, Vec<String>> = Map::default();
-        let mut pending: Vec<&str> = members;
-        let mut batches: Vec<Vec<String>> = Vec::new();
-        while !pending.is_empty() {
-            // Best first; ties by id, so the plan is deterministic.
-            pending.sort_by(|a, b| score[b].total_cmp(&score[a]).then(a.cmp(b)));
-            let mut batch: Vec<&str> = Vec::new();
-            let mut rest: Vec<&str> = Vec::new();
-            for id in pending {
-                let clash = neighbours
-                    .get(id)
-                    .and_then(|n| n.iter().find(|(o, _)| batch.contains(o)));
-                if let Some((other, c)) = clash {
-                    held.entry(id)
-                        .or_default()
-                        .push(format!("{other} ({}: {})", c.kind, c.reason));
-                    rest.push(id);
-                } else if options.agents.is_some_and(|n| batch.len() >= n) {
-                    rest.push(id);
-                } else {
-                    batch.push(id);
-                }
+        // Best first; ties by id, so the plan is deterministic. Each bead
+        // goes to the first batch that is not full and holds none of its
+        // neighbours: the same batches as filling one batch at a time with
+        // the best beads that fit, in one pass.
+        members.sort_by(|a, b| score[b].total_cmp(&score[a]).then(a.cmp(b)));
+        let mut batch_of: Map<&str, usize> = Map::default();
+        let mut batches: Vec<Vec<&str>> = Vec::new();
+        let mut first_open = 0;
+        for id in members {
+            let taken: Set<usize> = neighbours
+                .get(id)
+                .into_iter()
+                .flatten()
+                .filter_map(|(o, _)| batch_of.get(o).copied())
+                .collect();
+            let full = |b: usize, batches: &Vec<Vec<&str>>| {
+                options.agents.is_some_and(|n| batches[b].len() >= n)
+            };
+            let mut b = first_open;
+            while b < batches.len() && (full(b, &batches) || taken.contains(&b)) {
+                b += 1;
             }
-            for id in &batch {
-                reasons.insert(
-                    id.to_string(),
-                    placement(by_id[id], w, batches.len(), unblocks(id), &blockers, &held),
-                );
+            if b == batches.len() {
+                batches.push(Vec::new());
             }
-            batches.push(batch.iter().map(|s| s.to_string()).collect());
-            pending = rest;
+            batches[b].push(id);
+            batch_of.insert(id, b);
+            while first_open < batches.len() && full(first_open, &batches) {
+                first_open += 1;
+            }
+            // The conflicting beads placed before it, in earlier batches.
+            let held: Vec<String> = neighbours
+                .get(id)
+                .into_iter()
+                .flatten()
+                .filter(|(o, _)| batch_of.get(o).is_some_and(|ob| *ob < b))
+                .map(|(o, c)| format!("{o} ({}: {})", c.kind, c.reason))
+                .collect();
+            reasons.insert(
+                id.to_string(),
+                placement(by_id[id], w, b, unblock[id], &blockers, &held),
+            );
         }
-        waves.push(Wave { batches });
+        waves.push(Wave {
+            batches: batches
+                .into_iter()
+                .map(|b| b.into_iter().map(String::from).collect())
+                .collect(),
+        });
     }
     Plan {
         waves,
@@ -223,7 +238,7 @@ fn placement(
     batch: usize,
     unblocks: usize,
     blockers: &Map<&str, Vec<&str>>,
-    held: &Map<&str, Vec<String>>,
+    held: &[String],
 ) -> String {
     let mut why = format!("wave {}, batch {}: P{}", wave + 1, batch + 1, b.priority);
     if unblocks > 0 {
@@ -232,8 +247,11 @@ fn placement(
     if let Some(after) = blockers.get(b.id) {
         why.push_str(&format!(", after {}", after.join(", ")));
     }
-    if let Some(h) = held.get(b.id) {
-        why.push_str(&format!("; conflicts with {}, placed first", h.join(", ")));
+    if !held.is_empty() {
+        why.push_str(&format!(
+            "; conflicts with {}, placed first",
+            held.join(", ")
+        ));
     }
     why
 }

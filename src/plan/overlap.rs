@@ -144,6 +144,9 @@ pub struct Pattern {
     /// Every `/` in `text` is a separator (none in braces, no class can
     /// match `/`): the segment facts below hold.
     simple: bool,
+    /// Only literal characters, `*`, `?` and `**`: matched segment by
+    /// segment without building an automaton.
+    plain: bool,
     min_depth: usize,
     /// `None`: unbounded (a `**` segment), or not `simple`.
     max_depth: Option<usize>,
@@ -211,6 +214,7 @@ impl Pattern {
             literal: false,
             subtree: false,
             simple: false,
+            plain: false,
             min_depth: 0,
             max_depth: None,
             lazy: Arc::default(),
@@ -230,6 +234,7 @@ impl Pattern {
         let prefix = text[..head].rfind('/').map_or(0, |i| i + 1);
         let subtree = head == prefix && &text[prefix..] == "**";
         let simple = slashes_are_separators(&text);
+        let plain = !text.contains(['[', ']', '{', '}', '\\']);
         let (mut min_depth, mut max_depth) = (0, None);
         if simple {
             let segs = text.split('/').count();
@@ -248,6 +253,7 @@ impl Pattern {
             literal,
             subtree,
             simple,
+            plain,
             min_depth,
             max_depth,
             lazy: Arc::default(),
@@ -298,6 +304,11 @@ impl Pattern {
     /// Whether `path` matches (globset's semantics, on the normalized
     /// glob). `None` when the automaton could not be built.
     pub fn is_match(&self, path: &str) -> Option<bool> {
+        if self.plain {
+            let pattern: Vec<&str> = self.text.split('/').collect();
+            let path: Vec<&str> = path.split('/').collect();
+            return Some(plain_match(&pattern, &path));
+        }
         self.walker()?.is_match(path.as_bytes())
     }
 
@@ -307,6 +318,9 @@ impl Pattern {
         self.lazy.example.get_or_init(|| {
             if self.literal {
                 return Overlap::yes(&*self.text);
+            }
+            if self.plain {
+                return Overlap::yes(plain_example(&self.text));
             }
             match (self.walker(), self.walker()) {
                 (Some(mut a), Some(mut b)) => product(&mut a, &mut b, STATE_BUDGET),
@@ -372,6 +386,75 @@ fn is_meta(c: u8) -> bool {
 /// that can match `/` or holds one (negated classes, `/` or a range over
 /// it), and no non-ASCII class (globset matches those byte by byte).
 /// Mirrors globset's class parser.
+/// globset's semantics for a glob of literal characters, `*`, `?` and
+/// `**`, segment by segment: `**` as a whole segment matches any number of
+/// segments (at least one when it ends the glob), elsewhere it is `*`; `*`
+/// and `?` never match `/`.
+fn plain_match(pattern: &[&str], path: &[&str]) -> bool {
+    match pattern.split_first() {
+        None => path.is_empty(),
+        Some((&"**", [])) => !path.is_empty(),
+        Some((&"**", rest)) => (0..=path.len()).any(|i| plain_match(rest, &path[i..])),
+        Some((segment, rest)) => path.split_first().is_some_and(|(first, more)| {
+            segment_match(segment.as_bytes(), first.as_bytes()) && plain_match(rest, more)
+        }),
+    }
+}
+
+/// A shortest path a plain glob matches, preferring no `.`-file segment:
+/// `*` runs match nothing and `?` is `a`, except that a segment left empty
+/// or turned into a `.`-file by a leading `*` gets an `a`; an inner `**`
+/// segment is dropped, a final one is `a`.
+fn plain_example(glob: &str) -> String {
+    let segments: Vec<&str> = glob.split('/').collect();
+    let last = segments.len() - 1;
+    let mut out: Vec<String> = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        if *segment == "**" && i < last {
+            continue;
+        }
+        let mut s: String = segment
+            .chars()
+            .filter(|c| *c != '*')
+            .map(|c| if c == '?' { 'a' } else { c })
+            .collect();
+        if s.is_empty() || (segment.starts_with('*') && s.starts_with('.')) {
+            s.insert(0, 'a');
+        }
+        out.push(s);
+    }
+    out.join("/")
+}
+
+/// One segment: `*` (or `**` inside a segment) any run, `?` one byte.
+fn segment_match(p: &[u8], s: &[u8]) -> bool {
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                while p.get(pi) == Some(&b'*') {
+                    pi += 1;
+                }
+                star = Some((pi, si));
+            }
+            Some(&c) if c == b'?' || c == s[si] => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                Some((sp, ss)) => {
+                    pi = sp;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
 fn slashes_are_separators(text: &str) -> bool {
     let mut chars = text.chars().peekable();
     let mut depth = 0usize;
@@ -654,10 +737,17 @@ impl TrackedPaths {
         } else {
             b.tail()
         };
-        let (mut wa, mut wb) = (a.walker()?, b.walker()?);
-        self.starting_with(head)
+        let mut candidates = self
+            .starting_with(head)
             .iter()
-            .filter(|p| p.ends_with(tail))
+            .filter(|p| p.ends_with(tail));
+        if a.plain && b.plain {
+            return candidates
+                .find(|p| a.is_match(p) == Some(true) && b.is_match(p) == Some(true))
+                .map(String::as_str);
+        }
+        let (mut wa, mut wb) = (a.walker()?, b.walker()?);
+        candidates
             .find(|p| {
                 wa.is_match(p.as_bytes()) == Some(true) && wb.is_match(p.as_bytes()) == Some(true)
             })

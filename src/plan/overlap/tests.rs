@@ -491,3 +491,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// The automaton-free matcher of plain globs (`*`, `?`, `**`) agrees
+    /// with globset.
+    #[test]
+    fn plain_globs_match_like_globset(
+        segments in prop::collection::vec(
+            prop_oneof![Just("a"), Just("b"), Just("*"), Just("**"), Just("?"), Just("a*"), Just("*b"), Just("a?b"), Just("**a"), Just("a.*")],
+            1..5,
+        ),
+        paths in prop::collection::vec(arb_path(), 1..10),
+    ) {
+        let p = pat(&segments.join("/"));
+        prop_assert!(p.plain);
+        let r = reference(&p);
+        match p.example() {
+            Overlap::Yes { witness: Some(w) } => prop_assert!(r.is_match(w) && is_valid_path(w), "{} does not match {}", w, p.text()),
+            other => prop_assert!(false, "{:?}", other),
+        }
+        for path in &paths {
+            prop_assert_eq!(p.is_match(path), Some(r.is_match(path)), "{} vs {}", p.text(), path);
+        }
+    }
+}
