@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use fs_err::File;
@@ -33,15 +33,20 @@ pub enum Handoff {
 /// creates (tempfile's default 0600 would hide state from teammates).
 fn temp_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
     sweep(dir);
-    let prefix = format!("{TMP_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix);
+    builder.prefix(temp_prefix());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     builder.tempfile_in(dir)
+}
+
+/// `.gemba-tmp-<pid>-`: the start of every temp file this process writes.
+fn temp_prefix() -> &'static str {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    PREFIX.get_or_init(|| format!("{TMP_PREFIX}{}-", std::process::id()))
 }
 
 fn temp_with(dir: &Path, bytes: &[u8], sync: bool) -> io::Result<tempfile::NamedTempFile> {
@@ -69,48 +74,229 @@ pub fn write_unsynced_dir(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// How [`write_batch`] placed one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// There was no file: it is new.
+    Created,
+    /// It replaced whatever was there.
+    Replaced,
+    /// A file expected absent was there with exactly these bytes: left
+    /// alone.
+    Same,
+}
+
 /// Replace many files, each atomically; directories are left for the
 /// caller to fsync. A large batch writes every temp file first, flushes
 /// them all with one `syncfs`, then renames: the same guarantee as
 /// [`write_unsynced_dir`] per file (data is durable before its rename) for
 /// one flush instead of thousands of fsyncs.
-pub fn write_batch(jobs: &[(PathBuf, Vec<u8>)]) -> io::Result<()> {
-    if jobs.len() < BATCH_SYNC_MIN || !flush_filesystem_supported() {
-        super::parallel(jobs, |(path, bytes)| write_unsynced_dir(path, bytes))?;
-        return Ok(());
+///
+/// `absent[i]`: the caller saw no file at `jobs[i]`'s path (and did not
+/// read it). It is linked with a rename that never replaces; should a file
+/// have appeared meanwhile, that one is compared, then replaced
+/// ([`Placed::Replaced`]) or, with the same bytes, left alone
+/// ([`Placed::Same`]). Other files are renamed over their target
+/// (`Placed::Replaced`).
+pub fn write_batch(jobs: &[(PathBuf, Vec<u8>)], absent: &[bool]) -> io::Result<Vec<Placed>> {
+    assert_eq!(jobs.len(), absent.len(), "one `absent` per job");
+    #[cfg(target_os = "linux")]
+    if jobs.len() >= BATCH_SYNC_MIN {
+        return batch::write(jobs, absent);
     }
-    let temps = super::parallel(jobs, |(path, bytes)| {
-        Ok::<_, io::Error>(temp_with(parent(path)?, bytes, false)?.into_temp_path())
-    })?;
-    if let Some((first, _)) = jobs.first() {
-        flush_filesystem(parent(first)?)?;
-    }
-    for (temp, (path, _)) in temps.into_iter().zip(jobs) {
-        temp.persist(path).map_err(|e| e.error)?;
-    }
-    Ok(())
+    let indices: Vec<usize> = (0..jobs.len()).collect();
+    super::parallel(&indices, |&i| {
+        let (path, bytes) = &jobs[i];
+        let tmp = temp_with(parent(path)?, bytes, true)?;
+        if !absent[i] {
+            tmp.persist(path).map_err(|e| e.error)?;
+            return Ok(Placed::Replaced);
+        }
+        let tmp = match tmp.persist_noclobber(path) {
+            Ok(_) => return Ok(Placed::Created),
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => e.file,
+            Err(e) => return Err(e.error),
+        };
+        if same_bytes(std::fs::read(path), bytes)? {
+            return Ok(Placed::Same); // the temp file goes with `tmp`
+        }
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(Placed::Replaced)
+    })
 }
 
+/// Whether a read of an existing file gave exactly `bytes` (a file gone
+/// since is not the same).
+fn same_bytes(read: io::Result<Vec<u8>>, bytes: &[u8]) -> io::Result<bool> {
+    match read {
+        Ok(old) => Ok(old == bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The large-batch path of [`write_batch`]: files named relative to an
+/// open directory (no path walk per call), temp files written on a few
+/// threads, one `syncfs` per directory, then the renames.
 #[cfg(target_os = "linux")]
-fn flush_filesystem_supported() -> bool {
-    true
-}
+mod batch {
+    use std::cell::Cell;
+    use std::ffi::OsStr;
+    use std::io::{self, Write};
+    use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+    use std::path::{Path, PathBuf};
 
-#[cfg(not(target_os = "linux"))]
-fn flush_filesystem_supported() -> bool {
-    false
-}
+    use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
+    use rustix::io::Errno;
 
-/// Flush every dirty page and inode of the filesystem holding `dir`.
-#[cfg(target_os = "linux")]
-fn flush_filesystem(dir: &Path) -> io::Result<()> {
-    let file = std::fs::File::open(dir)?;
-    rustix::fs::syncfs(&file).map_err(io::Error::from)
-}
+    use super::{Placed, parent, same_bytes, sweep, temp_prefix};
 
-#[cfg(not(target_os = "linux"))]
-fn flush_filesystem(_dir: &Path) -> io::Result<()> {
-    unreachable!("guarded by flush_filesystem_supported")
+    /// Threads that create and write temp files. Every create takes the
+    /// directory's lock, so more threads mostly spin on it.
+    const WRITE_THREADS: usize = 2;
+
+    pub(super) fn write(jobs: &[(PathBuf, Vec<u8>)], absent: &[bool]) -> io::Result<Vec<Placed>> {
+        let mut dirs: Vec<(&Path, OwnedFd)> = Vec::new();
+        let mut targets: Vec<(usize, &OsStr)> = Vec::with_capacity(jobs.len());
+        for (path, _) in jobs {
+            let dir = parent(path)?;
+            let name = path.file_name().ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "path has no file name")
+            })?;
+            let d = match dirs.iter().position(|(d, _)| *d == dir) {
+                Some(d) => d,
+                None => {
+                    sweep(dir);
+                    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                    dirs.push((dir, rustix::fs::open(dir, flags, Mode::empty())?));
+                    dirs.len() - 1
+                }
+            };
+            targets.push((d, name));
+        }
+        let indices: Vec<usize> = (0..jobs.len()).collect();
+        let threads = WRITE_THREADS;
+        let temps = super::super::parallel_with(threads, &indices, |&i| {
+            Temp::write(dirs[targets[i].0].1.as_fd(), &jobs[i].1)
+        })?;
+        for (_, fd) in &dirs {
+            rustix::fs::syncfs(fd)?;
+        }
+        let mut placed = Vec::with_capacity(jobs.len());
+        for (i, temp) in temps.into_iter().enumerate() {
+            let (d, name) = targets[i];
+            let dir = dirs[d].1.as_fd();
+            placed.push(temp.place(dir, name, &jobs[i].1, absent[i])?);
+        }
+        Ok(placed)
+    }
+
+    /// A temp file in `dir`, removed when dropped unless placed.
+    struct Temp<'d> {
+        dir: BorrowedFd<'d>,
+        name: String,
+    }
+
+    impl<'d> Temp<'d> {
+        /// A new temp file holding `bytes` (not synced).
+        fn write(dir: BorrowedFd<'d>, bytes: &[u8]) -> io::Result<Temp<'d>> {
+            let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC;
+            let mode = Mode::from_raw_mode(0o666);
+            loop {
+                let name = temp_name();
+                match rustix::fs::openat(dir, &name, flags, mode) {
+                    Ok(fd) => {
+                        let temp = Temp { dir, name };
+                        std::fs::File::from(fd).write_all(bytes)?;
+                        return Ok(temp);
+                    }
+                    Err(Errno::EXIST) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+
+        /// Rename into place as `name` (see [`super::write_batch`]).
+        fn place(
+            self,
+            dir: BorrowedFd<'_>,
+            name: &OsStr,
+            bytes: &[u8],
+            absent: bool,
+        ) -> io::Result<Placed> {
+            if absent {
+                match rustix::fs::renameat_with(dir, &self.name, dir, name, RenameFlags::NOREPLACE)
+                {
+                    Ok(()) => {
+                        std::mem::forget(self);
+                        return Ok(Placed::Created);
+                    }
+                    // Not supported here: compare, then replace.
+                    Err(Errno::EXIST) | Err(Errno::INVAL) | Err(Errno::NOSYS) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                let old =
+                    rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+                        .map_err(io::Error::from)
+                        .and_then(|fd| {
+                            let mut old = Vec::with_capacity(bytes.len());
+                            std::io::Read::read_to_end(&mut std::fs::File::from(fd), &mut old)?;
+                            Ok(old)
+                        });
+                let existed = old.is_ok();
+                if same_bytes(old, bytes)? {
+                    return Ok(Placed::Same); // dropping `self` removes the temp file
+                }
+                rustix::fs::renameat(dir, &self.name, dir, name)?;
+                std::mem::forget(self);
+                return Ok(if existed {
+                    Placed::Replaced
+                } else {
+                    Placed::Created
+                });
+            }
+            rustix::fs::renameat(dir, &self.name, dir, name)?;
+            std::mem::forget(self);
+            Ok(Placed::Replaced)
+        }
+    }
+
+    impl Drop for Temp<'_> {
+        fn drop(&mut self) {
+            let _ = rustix::fs::unlinkat(self.dir, &self.name, AtFlags::empty());
+        }
+    }
+
+    /// `.gemba-tmp-<pid>-<10 random letters and digits>`.
+    fn temp_name() -> String {
+        thread_local! {
+            static STATE: Cell<u64> = Cell::new(seed());
+        }
+        const ALPHABET: &[u8; 62] =
+            b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let mut x = STATE.with(|s| {
+            // xorshift64*
+            let mut x = s.get();
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            s.set(x);
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        });
+        let mut name = String::with_capacity(temp_prefix().len() + 10);
+        name.push_str(temp_prefix());
+        for _ in 0..10 {
+            name.push(ALPHABET[(x % 62) as usize] as char);
+            x /= 62;
+        }
+        name
+    }
+
+    /// Per thread: std's hasher keys are random per process and thread.
+    fn seed() -> u64 {
+        use std::hash::BuildHasher;
+        std::collections::hash_map::RandomState::new().hash_one(0u8) | 1
+    }
 }
 
 /// Create `path` with `bytes` unless it exists: of several racing
@@ -438,11 +624,50 @@ mod tests {
         let jobs: Vec<(PathBuf, Vec<u8>)> = (0..BATCH_SYNC_MIN * 2)
             .map(|i| (dir.path().join(format!("{i:03}")), vec![b'x'; i]))
             .collect();
-        write_batch(&jobs).unwrap();
+        write_batch(&jobs, &vec![false; jobs.len()]).unwrap();
         for (path, bytes) in &jobs {
             assert_eq!(&std::fs::read(path).unwrap(), bytes);
         }
         assert_eq!(names(dir.path()).len(), jobs.len());
+    }
+
+    #[test]
+    fn batch_links_files_expected_absent_without_replacing_blindly() {
+        // Small batches (one file at a time) and large ones (the batch path).
+        for n in [4, BATCH_SYNC_MIN * 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let jobs: Vec<(PathBuf, Vec<u8>)> = (0..n)
+                .map(|i| {
+                    (
+                        dir.path().join(format!("{i:03}")),
+                        format!("new {i}").into_bytes(),
+                    )
+                })
+                .collect();
+            // 0: there after all, same bytes; 1: there, other bytes;
+            // 2: really absent; 3: not expected absent, replaced.
+            std::fs::write(&jobs[0].0, &jobs[0].1).unwrap();
+            std::fs::write(&jobs[1].0, b"old").unwrap();
+            std::fs::write(&jobs[3].0, b"old").unwrap();
+            let mut absent = vec![true; n];
+            absent[3] = false;
+            let placed = write_batch(&jobs, &absent).unwrap();
+            assert_eq!(
+                placed[..4],
+                [
+                    Placed::Same,
+                    Placed::Replaced,
+                    Placed::Created,
+                    Placed::Replaced
+                ],
+                "batch of {n}"
+            );
+            assert!(placed[4..].iter().all(|p| *p == Placed::Created));
+            for (path, bytes) in &jobs {
+                assert_eq!(&std::fs::read(path).unwrap(), bytes);
+            }
+            assert_eq!(names(dir.path()).len(), n, "no temp files left");
+        }
     }
 
     #[test]
