@@ -137,22 +137,30 @@ fn same_bytes(read: io::Result<Vec<u8>>, bytes: &[u8]) -> io::Result<bool> {
 
 /// The large-batch path of [`write_batch`]: files named relative to an
 /// open directory (no path walk per call), temp files written on a few
-/// threads, one `syncfs` per directory, then the renames.
+/// threads, one `syncfs` per directory and round, then the renames.
+///
+/// A file expected absent is written as an unnamed `O_TMPFILE` inode and
+/// linked under its name once durable: no temp name to create, look up,
+/// rename and remove, no directory lock while writing, and nothing left
+/// behind when the process dies first. It stays open until linked, so a
+/// round holds at most [`fd_budget`] of them.
 #[cfg(target_os = "linux")]
 mod batch {
     use std::cell::Cell;
     use std::ffi::OsStr;
-    use std::io::{self, Write};
-    use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+    use std::fs::File;
+    use std::io::{self, Read, Write};
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
     use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
-    use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags, RenameFlags};
     use rustix::io::Errno;
 
     use super::{Placed, parent, same_bytes, sweep, temp_prefix};
 
-    /// Threads that create and write temp files. Every create takes the
-    /// directory's lock, so more threads mostly spin on it.
+    /// Threads that create and write temp files. Every named create takes
+    /// the directory's lock, so more threads mostly spin on it.
     const WRITE_THREADS: usize = 2;
 
     pub(super) fn write(jobs: &[(PathBuf, Vec<u8>)], absent: &[bool]) -> io::Result<Vec<Placed>> {
@@ -174,40 +182,161 @@ mod batch {
             };
             targets.push((d, name));
         }
-        let indices: Vec<usize> = (0..jobs.len()).collect();
-        let threads = WRITE_THREADS;
-        let temps = super::super::parallel_with(threads, &indices, |&i| {
-            Temp::write(dirs[targets[i].0].1.as_fd(), &jobs[i].1)
-        })?;
-        for (_, fd) in &dirs {
-            rustix::fs::syncfs(fd)?;
-        }
         let mut placed = Vec::with_capacity(jobs.len());
-        for (i, temp) in temps.into_iter().enumerate() {
-            let (d, name) = targets[i];
-            let dir = dirs[d].1.as_fd();
-            placed.push(temp.place(dir, name, &jobs[i].1, absent[i])?);
+        let indices: Vec<usize> = (0..jobs.len()).collect();
+        for round in indices.chunks(fd_budget()) {
+            let temps = super::super::parallel_with(WRITE_THREADS, round, |&i| {
+                Temp::write(dirs[targets[i].0].1.as_fd(), &jobs[i].1, absent[i])
+            })?;
+            for (_, fd) in &dirs {
+                rustix::fs::syncfs(fd)?;
+            }
+            for (&i, temp) in round.iter().zip(temps) {
+                let (d, name) = targets[i];
+                placed.push(temp.place(dirs[d].1.as_fd(), name, &jobs[i].1, absent[i])?);
+            }
         }
         Ok(placed)
     }
 
-    /// A temp file in `dir`, removed when dropped unless placed.
-    struct Temp<'d> {
-        dir: BorrowedFd<'d>,
-        name: String,
+    /// How many `O_TMPFILE` files a round may hold open: half of what
+    /// the open-file limit leaves.
+    fn fd_budget() -> usize {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap_or(u64::MAX);
+        (limit.saturating_sub(64) / 2).clamp(16, 4096) as usize
+    }
+
+    /// A written temp file, removed (or freed) when dropped unless placed.
+    enum Temp<'d> {
+        Named(Named<'d>),
+        /// An `O_TMPFILE` inode: linked under a name that must be free.
+        Unnamed(File),
     }
 
     impl<'d> Temp<'d> {
-        /// A new temp file holding `bytes` (not synced).
-        fn write(dir: BorrowedFd<'d>, bytes: &[u8]) -> io::Result<Temp<'d>> {
+        /// A new temp file holding `bytes` (not synced): unnamed for a
+        /// target expected absent, where the filesystem can.
+        fn write(dir: BorrowedFd<'d>, bytes: &[u8], absent: bool) -> io::Result<Temp<'d>> {
+            if absent && TMPFILE.load(Ordering::Relaxed) != NO {
+                let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+                match rustix::fs::openat(dir, ".", flags, Mode::from_raw_mode(0o666)) {
+                    Ok(fd) => {
+                        let mut file = File::from(fd);
+                        file.write_all(bytes)?;
+                        return Ok(Temp::Unnamed(file));
+                    }
+                    // Not on this kernel or filesystem: named temp files.
+                    Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOENT) => {
+                        TMPFILE.store(NO, Ordering::Relaxed);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(Temp::Named(Named::write(dir, bytes, false)?))
+        }
+
+        /// Put the file in place as `name` in `dir`, holding `bytes`
+        /// (see [`super::write_batch`]).
+        fn place(
+            self,
+            dir: BorrowedFd<'_>,
+            name: &OsStr,
+            bytes: &[u8],
+            absent: bool,
+        ) -> io::Result<Placed> {
+            let temp = match self {
+                Temp::Named(temp) if !absent => {
+                    temp.rename(dir, name)?;
+                    return Ok(Placed::Replaced);
+                }
+                Temp::Named(temp) => temp,
+                Temp::Unnamed(file) => match link(&file, dir, name) {
+                    Ok(()) => {
+                        LINKED.store(true, Ordering::Release);
+                        return Ok(Placed::Created);
+                    }
+                    Err(Errno::EXIST) => return replace_if_changed(dir, name, bytes, None),
+                    // Cannot link here after all: a named temp file,
+                    // synced on its own.
+                    Err(_) => {
+                        TMPFILE.store(NO, Ordering::Relaxed);
+                        Named::write(dir, bytes, true)?
+                    }
+                },
+            };
+            match rustix::fs::renameat_with(
+                temp.dir,
+                temp.name.as_str(),
+                dir,
+                name,
+                RenameFlags::NOREPLACE,
+            ) {
+                Ok(()) => {
+                    temp.keep();
+                    Ok(Placed::Created)
+                }
+                Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS) => {
+                    replace_if_changed(dir, name, bytes, Some(temp))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+
+    /// A file expected absent is there (or the no-replace rename is not
+    /// supported): compare, then leave it or replace it with `temp`, or
+    /// with a named temp file synced on its own.
+    fn replace_if_changed(
+        dir: BorrowedFd<'_>,
+        name: &OsStr,
+        bytes: &[u8],
+        temp: Option<Named<'_>>,
+    ) -> io::Result<Placed> {
+        let old = read_at(dir, name);
+        let existed = old.is_ok();
+        if same_bytes(old, bytes)? {
+            return Ok(Placed::Same); // dropping `temp` removes it
+        }
+        let temp = match temp {
+            Some(temp) => temp,
+            None => Named::write(dir, bytes, true)?,
+        };
+        temp.rename(dir, name)?;
+        Ok(if existed {
+            Placed::Replaced
+        } else {
+            Placed::Created
+        })
+    }
+
+    /// `.gemba-tmp-<pid>-<random>` in `dir`, removed when dropped unless
+    /// renamed.
+    struct Named<'d> {
+        dir: BorrowedFd<'d>,
+        name: String,
+        /// Renamed into place: nothing to remove.
+        kept: bool,
+    }
+
+    impl<'d> Named<'d> {
+        fn write(dir: BorrowedFd<'d>, bytes: &[u8], sync: bool) -> io::Result<Named<'d>> {
             let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC;
-            let mode = Mode::from_raw_mode(0o666);
             loop {
                 let name = temp_name();
-                match rustix::fs::openat(dir, &name, flags, mode) {
+                match rustix::fs::openat(dir, &name, flags, Mode::from_raw_mode(0o666)) {
                     Ok(fd) => {
-                        let temp = Temp { dir, name };
-                        std::fs::File::from(fd).write_all(bytes)?;
+                        let temp = Named {
+                            dir,
+                            name,
+                            kept: false,
+                        };
+                        let mut file = File::from(fd);
+                        file.write_all(bytes)?;
+                        if sync {
+                            file.sync_all()?;
+                        }
                         return Ok(temp);
                     }
                     Err(Errno::EXIST) => continue,
@@ -216,55 +345,65 @@ mod batch {
             }
         }
 
-        /// Rename into place as `name` (see [`super::write_batch`]).
-        fn place(
-            self,
-            dir: BorrowedFd<'_>,
-            name: &OsStr,
-            bytes: &[u8],
-            absent: bool,
-        ) -> io::Result<Placed> {
-            if absent {
-                match rustix::fs::renameat_with(dir, &self.name, dir, name, RenameFlags::NOREPLACE)
-                {
-                    Ok(()) => {
-                        std::mem::forget(self);
-                        return Ok(Placed::Created);
-                    }
-                    // Not supported here: compare, then replace.
-                    Err(Errno::EXIST) | Err(Errno::INVAL) | Err(Errno::NOSYS) => {}
-                    Err(e) => return Err(e.into()),
-                }
-                let old =
-                    rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-                        .map_err(io::Error::from)
-                        .and_then(|fd| {
-                            let mut old = Vec::with_capacity(bytes.len());
-                            std::io::Read::read_to_end(&mut std::fs::File::from(fd), &mut old)?;
-                            Ok(old)
-                        });
-                let existed = old.is_ok();
-                if same_bytes(old, bytes)? {
-                    return Ok(Placed::Same); // dropping `self` removes the temp file
-                }
-                rustix::fs::renameat(dir, &self.name, dir, name)?;
-                std::mem::forget(self);
-                return Ok(if existed {
-                    Placed::Replaced
-                } else {
-                    Placed::Created
-                });
-            }
-            rustix::fs::renameat(dir, &self.name, dir, name)?;
-            std::mem::forget(self);
-            Ok(Placed::Replaced)
+        fn rename(self, dir: BorrowedFd<'_>, target: &OsStr) -> io::Result<()> {
+            rustix::fs::renameat(self.dir, self.name.as_str(), dir, target)?;
+            self.keep();
+            Ok(())
+        }
+
+        fn keep(mut self) {
+            self.kept = true;
         }
     }
 
-    impl Drop for Temp<'_> {
+    impl Drop for Named<'_> {
         fn drop(&mut self) {
-            let _ = rustix::fs::unlinkat(self.dir, &self.name, AtFlags::empty());
+            if !self.kept {
+                let _ = rustix::fs::unlinkat(self.dir, self.name.as_str(), AtFlags::empty());
+            }
         }
+    }
+
+    /// Files were linked from `O_TMPFILE` since the last [`super::sync_dir`]:
+    /// a link count lives in the file's inode, which a directory fsync
+    /// does not write on a filesystem without a journal, so that sync
+    /// flushes the filesystem first. (Each round's `syncfs` covers the
+    /// links of the rounds before it.)
+    pub(super) static LINKED: AtomicBool = AtomicBool::new(false);
+
+    /// Whether `O_TMPFILE` works here, and how to link such a file:
+    /// `AT_EMPTY_PATH` needs a capability on older kernels, `/proc/self/fd`
+    /// needs procfs.
+    pub(super) static TMPFILE: AtomicU8 = AtomicU8::new(UNTRIED);
+    pub(super) const UNTRIED: u8 = 0;
+    const EMPTY_PATH: u8 = 1;
+    pub(super) const PROC: u8 = 2;
+    pub(super) const NO: u8 = 3;
+
+    /// Give an `O_TMPFILE` inode the name `name` in `dir`; `EXIST` when taken.
+    fn link(file: &File, dir: BorrowedFd<'_>, name: &OsStr) -> Result<(), Errno> {
+        let how = TMPFILE.load(Ordering::Relaxed);
+        if how != PROC {
+            match rustix::fs::linkat(file, "", dir, name, AtFlags::EMPTY_PATH) {
+                Ok(()) => {
+                    TMPFILE.store(EMPTY_PATH, Ordering::Relaxed);
+                    return Ok(());
+                }
+                Err(Errno::NOENT | Errno::PERM | Errno::INVAL) if how == UNTRIED => {
+                    TMPFILE.store(PROC, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let fd_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+        rustix::fs::linkat(CWD, fd_path.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW)
+    }
+
+    fn read_at(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<Vec<u8>> {
+        let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+        let mut bytes = Vec::new();
+        File::from(fd).read_to_end(&mut bytes)?;
+        Ok(bytes)
     }
 
     /// `.gemba-tmp-<pid>-<10 random letters and digits>`.
@@ -518,7 +657,12 @@ fn parent(path: &Path) -> io::Result<&Path> {
 }
 
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+    let file = File::open(dir)?;
+    #[cfg(target_os = "linux")]
+    if batch::LINKED.swap(false, std::sync::atomic::Ordering::AcqRel) {
+        rustix::fs::syncfs(&file)?;
+    }
+    file.sync_all()
 }
 
 #[cfg(test)]
@@ -631,8 +775,9 @@ mod tests {
         assert_eq!(names(dir.path()).len(), jobs.len());
     }
 
-    #[test]
-    fn batch_links_files_expected_absent_without_replacing_blindly() {
+    /// Files expected absent: created, or compared when they are there
+    /// after all; other files replaced.
+    fn check_batch_with_absent_files() {
         // Small batches (one file at a time) and large ones (the batch path).
         for n in [4, BATCH_SYNC_MIN * 2] {
             let dir = tempfile::tempdir().unwrap();
@@ -667,6 +812,26 @@ mod tests {
                 assert_eq!(&std::fs::read(path).unwrap(), bytes);
             }
             assert_eq!(names(dir.path()).len(), n, "no temp files left");
+            sync_dir(dir.path()).unwrap();
+        }
+    }
+
+    #[test]
+    fn batch_links_files_expected_absent_without_replacing_blindly() {
+        check_batch_with_absent_files();
+        #[cfg(target_os = "linux")]
+        {
+            use std::sync::atomic::Ordering;
+            // Other ways, whatever this kernel allows (other tests may run
+            // meanwhile: every way is correct). Linking through
+            // /proc/self/fd, as where AT_EMPTY_PATH needs a capability:
+            batch::TMPFILE.store(batch::PROC, Ordering::Relaxed);
+            check_batch_with_absent_files();
+            // Where O_TMPFILE is not available: named temp files and
+            // no-replace renames.
+            batch::TMPFILE.store(batch::NO, Ordering::Relaxed);
+            check_batch_with_absent_files();
+            batch::TMPFILE.store(batch::UNTRIED, Ordering::Relaxed);
         }
     }
 
