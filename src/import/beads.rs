@@ -524,50 +524,57 @@ pub fn run(
     if options.strict && !report.errors.is_empty() {
         return Err(Error::Strict(path.to_path_buf(), report.errors));
     }
-    // Beads without a file when we looked: not read to compare (a file
-    // that appears meanwhile is still compared before it is replaced).
-    let existing: HashSet<&str> = listing.entries.iter().map(|(id, _)| id.as_str()).collect();
     let store = tx.store();
-    let serialize = |batch: &[(usize, Bead)]| {
-        on_all_cores(batch, |(_, bead)| {
-            Ok((store.path(&kind::BEADS, &bead.id)?, bead.to_bytes()))
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>, store::Error>>()
-    };
     std::thread::scope(|scope| -> Result<(), Error> {
-        // The next batch is serialized while this one is written.
+        // The next batch is serialized while this one is written, by a
+        // thread that owns the beads and the listing and frees them as it
+        // goes, so that is not left for the end either.
         let (send, serialized) = std::sync::mpsc::sync_channel(1);
-        let (beads, serialize) = (&beads, &serialize);
         scope.spawn(move || {
-            for batch in beads.chunks(IMPORT_BATCH) {
-                if send.send((batch, serialize(batch))).is_err() {
+            // Beads without a file when we looked: not read to compare (a
+            // file that appears meanwhile is still compared before it is
+            // replaced).
+            let existing: HashSet<&str> =
+                listing.entries.iter().map(|(id, _)| id.as_str()).collect();
+            let mut beads = beads.into_iter().map(|(_, bead)| bead);
+            loop {
+                let batch: Vec<Bead> = beads.by_ref().take(IMPORT_BATCH).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                let jobs = on_all_cores(&batch, |bead| {
+                    Ok((store.path(&kind::BEADS, &bead.id)?, bead.to_bytes()))
+                })
+                .into_iter()
+                .collect::<Result<Vec<_>, store::Error>>();
+                let absent: Vec<bool> = batch
+                    .iter()
+                    .map(|b| !existing.contains(b.id.as_str()))
+                    .collect();
+                let ids: Vec<String> = batch.into_iter().map(|b| b.id).collect();
+                if send.send((ids, absent, jobs)).is_err() {
                     break; // the writer stopped on an error
                 }
             }
         });
         // The bead lock is held one batch at a time, so a `bead update`
         // during a long import waits for one batch, not the whole import.
-        for (batch, jobs) in serialized {
+        for (ids, absent, jobs) in serialized {
             let jobs = jobs?;
-            let absent: Vec<bool> = batch
-                .iter()
-                .map(|(_, b)| !existing.contains(b.id.as_str()))
-                .collect();
             let outcomes = if options.dry_run {
                 tx.compare_files(&jobs, &absent)?
             } else {
                 let _lock = store.lock(Scope::Beads)?;
                 tx.write_files_hinted(jobs, &absent)?
             };
-            for ((_, bead), outcome) in batch.iter().zip(outcomes) {
+            for (id, outcome) in ids.into_iter().zip(outcomes) {
                 match outcome {
                     Written::Created => report.created += 1,
                     Written::Updated => report.updated += 1,
                     Written::Unchanged => report.unchanged += 1,
                 }
                 if outcome != Written::Unchanged {
-                    report.written.push(bead.id.clone());
+                    report.written.push(id);
                 }
             }
         }

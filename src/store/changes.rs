@@ -251,12 +251,27 @@ impl Drop for Changes<'_> {
     }
 }
 
-/// Whether `path` already holds exactly `bytes`.
+/// Whether `path` already holds exactly `bytes`. Reads at most one byte
+/// more than `bytes` (a longer file differs), into a buffer reused per
+/// thread: a re-import compares every file.
 fn compare(path: &Path, bytes: &[u8]) -> Result<Written> {
-    match std::fs::read(path) {
-        Ok(old) if old == bytes => Ok(Written::Unchanged),
-        Ok(_) => Ok(Written::Updated),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Written::Created),
-        Err(e) => Err(e).at(path),
+    use std::io::Read;
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Written::Created),
+        Err(e) => return Err(e).at(path),
+    };
+    BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        let limit = bytes.len() as u64 + 1;
+        (&mut file).take(limit).read_to_end(buf).at(path)?;
+        Ok(if buf.as_slice() == bytes {
+            Written::Unchanged
+        } else {
+            Written::Updated
+        })
+    })
 }

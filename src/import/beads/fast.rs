@@ -62,7 +62,7 @@ const OPTIONAL: [&str; 11] = [
 ];
 
 impl Issue {
-    fn into_converted(mut self) -> Option<Converted> {
+    fn into_converted(self) -> Option<Converted> {
         let id = self.id?;
         id::validate(&id).ok()?;
         let status = self.status.unwrap_or_else(|| "open".into());
@@ -75,20 +75,14 @@ impl Issue {
         if INFRASTRUCTURE_TYPES.contains(&issue_type.as_str()) {
             return Some(Converted::Skipped(format!("type:{issue_type}")));
         }
-        let mut bead = Bead::new(id, self.title?);
-        bead.status = status;
-        bead.issue_type = issue_type;
-        bead.priority = match self.priority {
+        let title = self.title?;
+        let priority = match self.priority {
             None => 2,
             Some(p) if p <= 4 => p as u8,
             Some(_) => return None,
         };
         let [description, design, acceptance_criteria, notes] =
-            std::mem::take(&mut self.texts).map(Option::unwrap_or_default);
-        bead.description = description;
-        bead.design = design;
-        bead.acceptance_criteria = acceptance_criteria;
-        bead.notes = notes;
+            self.texts.map(Option::unwrap_or_default);
         let [
             assignee,
             owner,
@@ -101,37 +95,50 @@ impl Issue {
             due_at,
             defer_until,
             close_reason,
-        ] = std::mem::take(&mut self.optional).map(|s| s.filter(|s| !s.is_empty()));
+        ] = self.optional.map(|s| s.filter(|s| !s.is_empty()));
         if let Some(parent) = &parent {
             id::validate(parent).ok()?;
         }
-        bead.assignee = assignee;
-        bead.owner = owner;
-        bead.created_by = created_by;
-        bead.parent = parent;
-        bead.created_at = created_at;
-        bead.updated_at = updated_at;
-        bead.started_at = started_at;
-        bead.closed_at = closed_at;
-        bead.due_at = due_at;
-        bead.defer_until = defer_until;
-        bead.close_reason = close_reason;
-        bead.ephemeral = self.ephemeral.unwrap_or(false);
-        bead.pinned = self.pinned.unwrap_or(false);
-        bead.labels = self.labels.unwrap_or_default();
-        bead.dependencies = self
+        let dependencies = self
             .dependencies
             .unwrap_or_default()
             .into_iter()
-            .map(|d| d.into_dependency(&bead.id))
+            .map(|d| d.into_dependency(&id))
             .collect::<Option<_>>()?;
-        bead.comments = self
+        let comments = self
             .comments
             .unwrap_or_default()
             .into_iter()
-            .map(|c| c.into_comment(&bead.id))
+            .map(|c| c.into_comment(&id))
             .collect();
-        bead.extra = self.extra;
+        let bead = Bead {
+            id,
+            title,
+            description,
+            design,
+            acceptance_criteria,
+            notes,
+            status,
+            priority,
+            issue_type,
+            assignee,
+            owner,
+            created_by,
+            parent,
+            labels: self.labels.unwrap_or_default(),
+            dependencies,
+            created_at,
+            updated_at,
+            started_at,
+            closed_at,
+            due_at,
+            defer_until,
+            close_reason,
+            ephemeral: self.ephemeral.unwrap_or(false),
+            pinned: self.pinned.unwrap_or(false),
+            comments,
+            extra: self.extra,
+        };
         Some(Converted::Bead(Box::new(bead)))
     }
 }
@@ -258,6 +265,7 @@ trait Keys: Sized {
 struct Fields<K> {
     strings: [Option<String>; 4],
     id: Option<Value>,
+    issue_id: Option<Value>,
     extra: BTreeMap<String, Value>,
     keys: std::marker::PhantomData<K>,
 }
@@ -275,10 +283,15 @@ impl Keys for CommentKey {
 }
 
 impl<K> Fields<K> {
-    /// `issue_id` repeats the bead's own id: derivable, so not stored.
+    /// `issue_id` repeats the bead's own id: derivable, so not stored;
+    /// any other value is kept.
     fn drop_own_id(&mut self, bead_id: &str) {
-        if self.extra.get("issue_id").and_then(Value::as_str) == Some(bead_id) {
-            self.extra.remove("issue_id");
+        match self.issue_id.take() {
+            Some(Value::String(id)) if id == bead_id => {}
+            Some(other) => {
+                self.extra.insert("issue_id".into(), other);
+            }
+            None => {}
         }
     }
 }
@@ -323,6 +336,7 @@ impl<'de, K: Keys> Deserialize<'de> for Fields<K> {
                 let mut fields = Fields {
                     strings: Default::default(),
                     id: None,
+                    issue_id: None,
                     extra: BTreeMap::new(),
                     keys: std::marker::PhantomData,
                 };
@@ -331,6 +345,7 @@ impl<'de, K: Keys> Deserialize<'de> for Fields<K> {
                         FieldKey::String(i, _) => fields.strings[i] = map.next_value()?,
                         // A comment's `id`: kept as given, `null` included.
                         FieldKey::Id => fields.id = Some(map.next_value()?),
+                        FieldKey::IssueId => fields.issue_id = Some(map.next_value()?),
                         FieldKey::Other(key) => {
                             fields.extra.insert(key, map.next_value()?);
                         }
@@ -348,6 +363,8 @@ enum FieldKey<K> {
     String(usize, std::marker::PhantomData<K>),
     /// Only comments have an `id` of their own.
     Id,
+    /// The bead's own id, usually.
+    IssueId,
     Other(String),
 }
 
@@ -357,6 +374,8 @@ impl<K: Keys> FieldKey<K> {
             FieldKey::String(i, std::marker::PhantomData)
         } else if K::HAS_ID && key == "id" {
             FieldKey::Id
+        } else if key == "issue_id" {
+            FieldKey::IssueId
         } else {
             FieldKey::Other(key.to_string())
         }
