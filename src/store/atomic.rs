@@ -7,7 +7,10 @@
 //!
 //! Temp files are named `.gemba-tmp-<pid>-<random>`: a process killed
 //! mid-write leaves one behind, and the next write in that directory
-//! removes those whose writer is gone ([`sweep`]).
+//! removes those whose writer is gone ([`sweep`]). A large batch on Linux
+//! writes the files it creates as unnamed `O_TMPFILE` inodes instead and
+//! links them into place once flushed ([`write_batch`]): those leave
+//! nothing behind.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
