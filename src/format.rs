@@ -62,9 +62,33 @@ pub fn json_message(err: &serde_json::Error) -> String {
 pub fn to_json_bytes<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     // Serializing our own types into memory cannot fail: no non-string map
     // keys, no I/O.
-    let mut out = serde_json::to_vec_pretty(value).expect("serializable to JSON");
-    out.push(b'\n');
-    out
+    fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+        serde_json::to_writer_pretty(&mut *out, value).expect("serializable to JSON");
+        out.push(b'\n');
+    }
+    // Into a buffer reused per thread, then copied out at its exact size:
+    // one allocation per value instead of a chain of reallocations (an
+    // import serializes every bead).
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            write(&mut buf, value);
+            let out = buf.to_vec();
+            if buf.capacity() > 1 << 20 {
+                *buf = Vec::new(); // keep no huge buffer around
+            }
+            out
+        }
+        // Serializing from inside a serialization: a fresh buffer.
+        Err(_) => {
+            let mut out = Vec::new();
+            write(&mut out, value);
+            out
+        }
+    })
 }
 
 pub fn from_json<T: DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, ParseError> {

@@ -8,7 +8,7 @@
 //! `--strict`). Unchanged beads are not rewritten; enrichment is never
 //! touched.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -21,7 +21,10 @@ use crate::model::bead::INFRASTRUCTURE_TYPES;
 use crate::model::id;
 use crate::model::{Bead, BeadHead, Comment, Dependency};
 use crate::plan::deps;
-use crate::store::{Changes, Scope, Written};
+use crate::store::snapshot::{Parts, Snapshot};
+use crate::store::{self, Changes, Entity, Scope, Written, kind};
+
+mod fast;
 
 /// Beads written per hold of the bead lock.
 const IMPORT_BATCH: usize = 4096;
@@ -64,6 +67,38 @@ pub struct Item {
     pub value: Result<Value, String>,
 }
 
+/// One item of the input, not parsed yet: its JSON text and where it
+/// starts.
+#[derive(Debug, Clone, Copy)]
+pub struct RawItem<'a> {
+    pub line: usize,
+    pub text: &'a str,
+    /// A JSONL line, whose syntax errors name the column (an element of
+    /// one JSON document was checked with the whole document).
+    jsonl: bool,
+}
+
+impl RawItem<'_> {
+    pub fn value(&self) -> Result<Value, String> {
+        serde_json::from_str(self.text).map_err(|e| {
+            if self.jsonl {
+                format!("column {}: {}", e.column(), format::json_message(&e))
+            } else {
+                format::json_message(&e)
+            }
+        })
+    }
+
+    /// The item as a bead, or why it is skipped or invalid: the typed fast
+    /// path, else [`convert`] on its `Value` (same result, slower).
+    pub fn convert(&self) -> Result<Converted, String> {
+        match fast::convert(self.text) {
+            Some(converted) => Ok(converted),
+            None => self.value().and_then(convert),
+        }
+    }
+}
+
 /// What one item turned into.
 #[derive(Debug, PartialEq)]
 pub enum Converted {
@@ -71,9 +106,21 @@ pub enum Converted {
     Skipped(String),
 }
 
+/// Split the input into items, each parsed to a `Value` (see
+/// [`parse_raw`]).
+pub fn parse(path: &Path, text: &str) -> Result<Vec<Item>, ParseError> {
+    Ok(parse_raw(path, text)?
+        .iter()
+        .map(|item| Item {
+            line: item.line,
+            value: item.value(),
+        })
+        .collect())
+}
+
 /// Split the input into items. A document that is not JSON at all and not
 /// JSONL either is an error with its position.
-pub fn parse(path: &Path, text: &str) -> Result<Vec<Item>, ParseError> {
+pub fn parse_raw<'a>(path: &Path, text: &'a str) -> Result<Vec<RawItem<'a>>, ParseError> {
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Ok(Vec::new());
@@ -93,9 +140,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Item>, ParseError> {
             match env.data.or(env.issues) {
                 Some(list) => array_items(path, text, list),
                 // A single issue object.
-                None => Ok(vec![Item {
+                None => Ok(vec![RawItem {
                     line: line_of(text, raw.get()),
-                    value: Ok(parse_value(raw.get())?),
+                    text: raw.get(),
+                    jsonl: false,
                 }]),
             }
         }
@@ -104,18 +152,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Item>, ParseError> {
     }
 }
 
-fn parse_value(raw: &str) -> Result<Value, ParseError> {
-    serde_json::from_str(raw).map_err(|e| {
-        ParseError::new(
-            Path::new("<item>"),
-            e.line(),
-            e.column(),
-            format::json_message(&e),
-        )
-    })
-}
-
-fn array_items(path: &Path, text: &str, raw: &RawValue) -> Result<Vec<Item>, ParseError> {
+fn array_items<'a>(
+    path: &Path,
+    text: &'a str,
+    raw: &'a RawValue,
+) -> Result<Vec<RawItem<'a>>, ParseError> {
     let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|e| {
         let base = line_of(text, raw.get());
         ParseError::new(
@@ -130,21 +171,22 @@ fn array_items(path: &Path, text: &str, raw: &RawValue) -> Result<Vec<Item>, Par
     let mut lines = LineCounter::new(text);
     Ok(items
         .into_iter()
-        .map(|item| Item {
+        .map(|item| RawItem {
             line: lines.line_of(item.get()),
-            value: serde_json::from_str(item.get()).map_err(|e| format::json_message(&e)),
+            text: item.get(),
+            jsonl: false,
         })
         .collect())
 }
 
-fn jsonl_items(text: &str) -> Vec<Item> {
+fn jsonl_items(text: &str) -> Vec<RawItem<'_>> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| Item {
+        .map(|(i, l)| RawItem {
             line: i + 1,
-            value: serde_json::from_str(l)
-                .map_err(|e| format!("column {}: {}", e.column(), format::json_message(&e))),
+            text: l,
+            jsonl: true,
         })
         .collect()
 }
@@ -346,13 +388,24 @@ fn take_objects(
     }
 }
 
-/// Convert every item: good beads, skip counts and per-line errors. Pure.
-pub fn convert_all(items: Vec<Item>, existing: &[Bead]) -> (Vec<(usize, Bead)>, Report) {
+/// Convert every item and check cycles with the `existing` beads (those
+/// the import replaces are ignored): good beads, skip counts and per-line
+/// errors. Pure.
+pub fn convert_all(items: &[RawItem<'_>], existing: &[Bead]) -> (Vec<(usize, Bead)>, Report) {
+    let (mut beads, mut report) = convert_items(items);
+    let existing: Vec<BeadHead> = existing.iter().map(BeadHead::from).collect();
+    drop_cycles(&mut beads, &mut report, &existing);
+    (beads, report)
+}
+
+/// Convert every item (on every core): good beads in input order, skip
+/// counts and per-line errors; of two items with one id the first wins.
+fn convert_items(items: &[RawItem<'_>]) -> (Vec<(usize, Bead)>, Report) {
+    let results = on_all_cores(items, RawItem::convert);
     let mut report = Report::default();
-    let mut beads: Vec<(usize, Bead)> = Vec::new();
-    let mut first_line: HashMap<String, usize> = HashMap::new();
-    for item in items {
-        let result = item.value.and_then(convert);
+    let mut beads: Vec<(usize, Bead)> = Vec::with_capacity(results.len());
+    let mut first_line: HashMap<String, usize> = HashMap::with_capacity(results.len());
+    for (item, result) in items.iter().zip(results) {
         match result {
             Ok(Converted::Bead(bead)) => {
                 if let Some(first) = first_line.get(&bead.id) {
@@ -377,20 +430,19 @@ pub fn convert_all(items: Vec<Item>, existing: &[Bead]) -> (Vec<(usize, Bead)>, 
             }),
         }
     }
-    // Cycles among the beads as they will be after the import.
+    (beads, report)
+}
+
+/// Drop the beads in a dependency cycle among the beads as they will be
+/// after the import (the imported ones, and the `existing` ones they do
+/// not replace), with an error on each one's line.
+fn drop_cycles(beads: &mut Vec<(usize, Bead)>, report: &mut Report, existing: &[BeadHead<'_>]) {
     let imported: HashMap<&str, usize> = beads.iter().map(|(l, b)| (b.id.as_str(), *l)).collect();
-    let heads: Vec<BeadHead> = beads
+    let heads: Vec<BeadHead> = beads.iter().map(|(_, b)| BeadHead::from(b)).collect();
+    let after = heads
         .iter()
-        .map(|(_, b)| b)
-        .chain(
-            existing
-                .iter()
-                .filter(|b| !imported.contains_key(b.id.as_str())),
-        )
-        .map(BeadHead::from)
-        .collect();
-    let after = heads.iter();
-    let mut in_cycle = Vec::new();
+        .chain(existing.iter().filter(|b| !imported.contains_key(b.id)));
+    let mut in_cycle = HashSet::new();
     for cycle in deps::cycles(after) {
         let text = deps::describe(&cycle);
         for id in &cycle[..cycle.len() - 1] {
@@ -400,65 +452,122 @@ pub fn convert_all(items: Vec<Item>, existing: &[Bead]) -> (Vec<(usize, Bead)>, 
                     id: Some(id.clone()),
                     message: format!("dependency cycle {text}"),
                 });
-                in_cycle.push(id.clone());
+                in_cycle.insert(id.clone());
             }
         }
     }
-    beads.retain(|(_, b)| !in_cycle.contains(&b.id));
+    if !in_cycle.is_empty() {
+        beads.retain(|(_, b)| !in_cycle.contains(&b.id));
+    }
     report.errors.sort_by_key(|e| e.line);
-    (beads, report)
+}
+
+/// `f` over `items` on every core, results in input order: for CPU work
+/// (file work uses [`store::parallel`]).
+fn on_all_cores<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 1024 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<T>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for handle in handles {
+            out.extend(handle.join().expect("worker thread panicked"));
+        }
+        out
+    })
 }
 
 /// Import `text` through `tx`. With errors and `strict`, or with
 /// `dry_run`, nothing is written.
+///
+/// A bead counts as unchanged when its file already holds exactly the
+/// bytes it would be written as (such a file is neither rewritten nor
+/// logged, so a re-import leaves `git diff` empty); a dry run compares the
+/// same way.
 pub fn run(
     tx: &mut Changes<'_>,
     path: &Path,
     text: &str,
     options: &Options,
 ) -> Result<Report, Error> {
-    let items = parse(path, text)?;
-    let existing = tx.store().load_beads()?;
-    let (beads, mut report) = convert_all(items, &existing);
+    let items = parse_raw(path, text)?;
+    let (mut beads, mut report) = convert_items(&items);
+    drop(items);
+    let listing = tx.store().list(&kind::BEADS)?;
+    // The existing beads' dependency edges, from the snapshot cache (a
+    // re-import of the same export replaces them all).
+    if !listing.entries.is_empty() {
+        let snapshot = Snapshot::load(tx.store(), Parts::BEADS)?;
+        drop_cycles(&mut beads, &mut report, &snapshot.beads()?);
+    } else {
+        drop_cycles(&mut beads, &mut report, &[]);
+    }
     report.dry_run = options.dry_run;
     if options.strict && !report.errors.is_empty() {
         return Err(Error::Strict(path.to_path_buf(), report.errors));
     }
-    // Compare with the beads just loaded: an unchanged bead is neither
-    // re-read nor rewritten (a re-import leaves `git diff` empty).
-    let current: HashMap<&str, &Bead> = existing.iter().map(|b| (b.id.as_str(), b)).collect();
-    let outcomes: Vec<Written> = beads
-        .iter()
-        .map(|(_, bead)| match current.get(bead.id.as_str()) {
-            None => Written::Created,
-            Some(old) if *old == bead => Written::Unchanged,
-            Some(_) => Written::Updated,
-        })
-        .collect();
-    if !options.dry_run {
-        let changed: Vec<Bead> = beads
-            .iter()
-            .zip(&outcomes)
-            .filter(|(_, o)| **o != Written::Unchanged)
-            .map(|((_, b), _)| b.clone())
-            .collect();
+    let store = tx.store();
+    std::thread::scope(|scope| -> Result<(), Error> {
+        // The next batch is serialized while this one is written, by a
+        // thread that owns the beads and the listing and frees them as it
+        // goes, so that is not left for the end either.
+        let (send, serialized) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            // Beads without a file when we looked: not read to compare (a
+            // file that appears meanwhile is still compared before it is
+            // replaced).
+            let existing: HashSet<&str> =
+                listing.entries.iter().map(|(id, _)| id.as_str()).collect();
+            let mut beads = beads.into_iter().map(|(_, bead)| bead);
+            loop {
+                let batch: Vec<Bead> = beads.by_ref().take(IMPORT_BATCH).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                let jobs = on_all_cores(&batch, |bead| {
+                    Ok((store.path(&kind::BEADS, &bead.id)?, bead.to_bytes()))
+                })
+                .into_iter()
+                .collect::<Result<Vec<_>, store::Error>>();
+                let absent: Vec<bool> = batch
+                    .iter()
+                    .map(|b| !existing.contains(b.id.as_str()))
+                    .collect();
+                let ids: Vec<String> = batch.into_iter().map(|b| b.id).collect();
+                if send.send((ids, absent, jobs)).is_err() {
+                    break; // the writer stopped on an error
+                }
+            }
+        });
         // The bead lock is held one batch at a time, so a `bead update`
         // during a long import waits for one batch, not the whole import.
-        for batch in changed.chunks(IMPORT_BATCH) {
-            let _lock = tx.store().lock(Scope::Beads)?;
-            tx.write_beads(batch)?;
+        for (ids, absent, jobs) in serialized {
+            let jobs = jobs?;
+            let outcomes = if options.dry_run {
+                tx.compare_files(&jobs, &absent)?
+            } else {
+                let _lock = store.lock(Scope::Beads)?;
+                tx.write_files_hinted(jobs, &absent)?
+            };
+            for (id, outcome) in ids.into_iter().zip(outcomes) {
+                match outcome {
+                    Written::Created => report.created += 1,
+                    Written::Updated => report.updated += 1,
+                    Written::Unchanged => report.unchanged += 1,
+                }
+                if outcome != Written::Unchanged {
+                    report.written.push(id);
+                }
+            }
         }
-    }
-    for ((_, bead), outcome) in beads.iter().zip(outcomes) {
-        match outcome {
-            Written::Created => report.created += 1,
-            Written::Updated => report.updated += 1,
-            Written::Unchanged => report.unchanged += 1,
-        }
-        if outcome != Written::Unchanged {
-            report.written.push(bead.id.clone());
-        }
-    }
+        Ok(())
+    })?;
     Ok(report)
 }
 
@@ -571,10 +680,88 @@ mod tests {
         }
     }
 
+    /// The fast path gives what the slow path gives, or passes.
+    fn check_same(text: &str) -> bool {
+        let slow = serde_json::from_str(text)
+            .map_err(|e| e.to_string())
+            .and_then(convert);
+        match fast::convert(text) {
+            Some(fast) => {
+                assert_eq!(Ok(&fast), slow.as_ref(), "{text}");
+                true
+            }
+            None => {
+                assert!(
+                    !matches!(slow, Ok(Converted::Bead(_))),
+                    "the fast path passed on a good bead: {text}"
+                );
+                false
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_is_the_slow_path() {
+        for text in [
+            r#"{"id":"a","title":"t"}"#,
+            r#"{"id":"a","title":""}"#,
+            r#"{"id":"a","title":"t","deleted_at":null,"status":null,"priority":null,"labels":null}"#,
+            r#"{"id":"a","title":"t","priority":0,"ephemeral":true,"pinned":false,"ephemeral":null}"#,
+            r#"{"id":"a","title":"t","title":"second wins","extra":{"x":1},"zz":[1,{"a":null}]}"#,
+            r#"{"id":"a","ti\u0074le":"escaped key","descr\u0069ption":"d\n\u00e9"}"#,
+            r#"{"id":"a","title":"t","assignee":"","owner":"o","parent":"","notes":null,"design":""}"#,
+            r#"{"id":"a","title":"t","parent":"p-1","dependency_count":3,"comment_count":"x"}"#,
+            r#"{"id":"a","title":"t","dependencies":[{"issue_id":"a","depends_on_id":"b","type":null,"created_at":"","metadata":"{}"}]}"#,
+            r#"{"id":"a","title":"t","dependencies":[{"issue_id":"other","depends_on_id":"b"},{"issue_id":7,"depends_on_id":"c","id":1}]}"#,
+            r#"{"id":"a","title":"t","comments":[{"id":null,"issue_id":"a","author":null,"text":null},{"id":5,"text":"x","created_at":"c","issue_id":"b"}]}"#,
+            r#"{"id":"a","title":"t","comments":[{"id":"c1","id":null}],"dependencies":[]}"#,
+            r#"{"id":"a","deleted_at":"2025-01-01T00:00:00Z"}"#,
+            r#"{"id":"a","issue_type":"molecule"}"#,
+            r#"{"id":"a","issue_type":"custom","title":"t","status":"custom"}"#,
+        ] {
+            assert!(check_same(text), "the fast path passed: {text}");
+        }
+        // Errors, and skips of items with bad fields: the slow path decides.
+        for text in [
+            r#"{"id":"a","title":"t","status":"tombstone","priority":"high"}"#,
+            r#"{"id":"a","deleted_at":5,"title":7}"#,
+            r#"{"title":"no id"}"#,
+            r#"{"id":"../x","title":"t"}"#,
+            r#"{"id":"a","title":"t","priority":5}"#,
+            r#"{"id":"a","title":"t","priority":-1}"#,
+            r#"{"id":"a","title":"t","priority":1.0}"#,
+            r#"{"id":"a","title":"t","parent":"../p"}"#,
+            r#"{"id":"a","title":"t","labels":["x",1]}"#,
+            r#"{"id":"a","title":"t","dependencies":[{"type":"blocks"}]}"#,
+            r#"{"id":"a","title":"t","dependencies":[{"depends_on_id":"/abs"}]}"#,
+            r#"{"id":"a","title":"t","dependencies":[1]}"#,
+            r#"{"id":"a","title":"t","comments":{"id":1}}"#,
+            r#"{"id":"a","title":null}"#,
+            r#"{"id":5,"title":"t"}"#,
+            r#"{"id":"a","title":"t","status":5,"deleted_at":"x"}"#,
+            r#"[1]"#,
+            r#""a""#,
+        ] {
+            assert!(!check_same(text), "{text}");
+        }
+        // Real exports: every item, and the fast path takes nearly all.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/beads");
+        for name in [
+            "Dicklesworthstone__flywheel_connectors__issues.jsonl",
+            "steveyegge__beads__issues.jsonl",
+        ] {
+            let text = std::fs::read_to_string(dir.join(name))
+                .unwrap_or_else(|e| panic!("{name}: {e} (keep ../shared beside this checkout)"));
+            let items = parse_raw(Path::new(name), &text).unwrap();
+            let fast = items.iter().filter(|i| check_same(i.text)).count();
+            assert_eq!(fast, items.len(), "{name}: items left to the slow path");
+        }
+    }
+
     #[test]
     fn cycles_are_errors_on_their_lines() {
         let text = "{\"id\":\"a\",\"title\":\"A\",\"dependencies\":[{\"depends_on_id\":\"b\",\"type\":\"blocks\"}]}\n{\"id\":\"b\",\"title\":\"B\",\"dependencies\":[{\"depends_on_id\":\"a\",\"type\":\"blocks\"}]}\n{\"id\":\"c\",\"title\":\"C\"}\n";
-        let (beads, report) = convert_all(parse(Path::new("in"), text).unwrap(), &[]);
+        let (beads, report) = convert_all(&parse_raw(Path::new("in"), text).unwrap(), &[]);
         assert_eq!(beads.len(), 1);
         assert_eq!(
             report.errors.iter().map(|e| e.line).collect::<Vec<_>>(),

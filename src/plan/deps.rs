@@ -4,42 +4,69 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::Map;
+
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::BeadHead;
 
 /// Every dependency cycle, each as `[a, b, c, a]` starting at its smallest
-/// id (a → b means a depends on b). Deterministic: nodes go in sorted order.
+/// id (a → b means a depends on b). Deterministic: the cycles are sorted,
+/// and each is found by a DFS in sorted order inside its component.
 pub fn cycles<'s, 'a: 's>(beads: impl IntoIterator<Item = &'s BeadHead<'a>>) -> Vec<Vec<String>> {
-    let mut edges: BTreeMap<&'a str, BTreeSet<&'a str>> = BTreeMap::new();
+    // Nodes numbered as met, edges as adjacency lists: the whole graph
+    // costs a hash lookup per id (this runs over every bead on import).
+    let mut index: Map<&str, u32> = Map::default();
+    let mut ids: Vec<&str> = Vec::new();
+    let mut edges: Vec<Vec<u32>> = Vec::new();
+    let mut node = |id: &'a str, ids: &mut Vec<&'a str>, edges: &mut Vec<Vec<u32>>| {
+        *index.entry(id).or_insert_with(|| {
+            ids.push(id);
+            edges.push(Vec::new());
+            (ids.len() - 1) as u32
+        })
+    };
     for bead in beads {
-        let out = edges.entry(bead.id).or_default();
-        for dep in bead.dependencies.iter().filter(|d| d.is_ordering()) {
-            out.insert(dep.depends_on_id);
-        }
-        if let Some(parent) = bead.parent {
-            out.insert(parent);
+        let from = node(bead.id, &mut ids, &mut edges);
+        let targets = bead
+            .dependencies
+            .iter()
+            .filter(|d| d.is_ordering())
+            .map(|d| d.depends_on_id)
+            .chain(bead.parent);
+        for to in targets {
+            let to = node(to, &mut ids, &mut edges);
+            edges[from as usize].push(to);
         }
     }
-    let mut graph: DiGraph<&str, ()> = DiGraph::new();
-    let mut index: BTreeMap<&str, NodeIndex> = BTreeMap::new();
-    let nodes: BTreeSet<&str> = edges
-        .iter()
-        .flat_map(|(k, v)| std::iter::once(*k).chain(v.iter().copied()))
-        .collect();
-    for id in nodes {
-        index.insert(id, graph.add_node(id));
+    let mut graph: DiGraph<(), (), u32> = DiGraph::with_capacity(ids.len(), 0);
+    for _ in &ids {
+        graph.add_node(());
     }
-    for (from, tos) in &edges {
+    for (from, tos) in edges.iter().enumerate() {
         for to in tos {
-            graph.add_edge(index[from], index[to], ());
+            graph.add_edge(NodeIndex::new(from), NodeIndex::new(*to as usize), ());
         }
     }
     let mut out: Vec<Vec<String>> = tarjan_scc(&graph)
         .into_iter()
-        .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
-        .map(|scc| cycle_path(&edges, &scc.iter().map(|n| graph[*n]).collect()))
+        .filter(|scc| {
+            let first = scc[0].index();
+            scc.len() > 1 || edges[first].contains(&(first as u32))
+        })
+        .map(|scc| {
+            // The component's own edges, sorted, for a deterministic path.
+            let sorted: BTreeMap<&str, BTreeSet<&str>> = scc
+                .iter()
+                .map(|n| {
+                    let tos = edges[n.index()].iter().map(|t| ids[*t as usize]);
+                    (ids[n.index()], tos.collect())
+                })
+                .collect();
+            let members: BTreeSet<&str> = sorted.keys().copied().collect();
+            cycle_path(&sorted, &members)
+        })
         .collect();
     out.sort();
     out
@@ -146,7 +173,63 @@ mod tests {
         );
     }
 
+    /// The first implementation (sorted maps all the way): the reference.
+    fn cycles_reference<'s, 'a: 's>(
+        beads: impl IntoIterator<Item = &'s BeadHead<'a>>,
+    ) -> Vec<Vec<String>> {
+        let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for bead in beads {
+            let out = edges.entry(bead.id).or_default();
+            for dep in bead.dependencies.iter().filter(|d| d.is_ordering()) {
+                out.insert(dep.depends_on_id);
+            }
+            if let Some(parent) = bead.parent {
+                out.insert(parent);
+            }
+        }
+        let mut graph: DiGraph<&str, ()> = DiGraph::new();
+        let mut index: BTreeMap<&str, NodeIndex> = BTreeMap::new();
+        let nodes: BTreeSet<&str> = edges
+            .iter()
+            .flat_map(|(k, v)| std::iter::once(*k).chain(v.iter().copied()))
+            .collect();
+        for id in nodes {
+            index.insert(id, graph.add_node(id));
+        }
+        for (from, tos) in &edges {
+            for to in tos {
+                graph.add_edge(index[from], index[to], ());
+            }
+        }
+        let mut out: Vec<Vec<String>> = tarjan_scc(&graph)
+            .into_iter()
+            .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
+            .map(|scc| cycle_path(&edges, &scc.iter().map(|n| graph[*n]).collect()))
+            .collect();
+        out.sort();
+        out
+    }
+
     proptest! {
+        // Random graphs (ordering edges, links, parents, repeated ids):
+        // the same cycles as the reference implementation.
+        #[test]
+        fn same_as_reference(n in 1usize..12, edges in proptest::collection::vec((0usize..12, 0usize..12, 0usize..4), 0..40)) {
+            let types = ["blocks", "related", "parent-child", "waits-for"];
+            let mut beads: Vec<BeadHead> = (0..n).map(|i| bead(&format!("b{i}"), &[])).collect();
+            for (x, y, t) in edges {
+                let (x, y) = (x % n, y % 12);
+                if t == 3 && y % 3 == 0 {
+                    beads[x].parent = Some(leak(&format!("b{y}")));
+                } else {
+                    beads[x].dependencies.push(edge(&format!("b{y}"), types[t]));
+                }
+            }
+            // An id twice: its edges add up.
+            beads.push(bead("b0", &[("b1", "blocks")]));
+            prop_assert_eq!(cycles(&beads), cycles_reference(&beads));
+        }
+
         // Edges only from higher to lower index: never a cycle. Adding one
         // back edge along a chain always makes one, and the reported path
         // follows real edges.

@@ -7,12 +7,15 @@
 //!
 //! Temp files are named `.gemba-tmp-<pid>-<random>`: a process killed
 //! mid-write leaves one behind, and the next write in that directory
-//! removes those whose writer is gone ([`sweep`]).
+//! removes those whose writer is gone ([`sweep`]). A large batch on Linux
+//! writes the files it creates as unnamed `O_TMPFILE` inodes instead and
+//! links them into place once flushed ([`write_batch`]): those leave
+//! nothing behind.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use fs_err::File;
@@ -33,15 +36,20 @@ pub enum Handoff {
 /// creates (tempfile's default 0600 would hide state from teammates).
 fn temp_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
     sweep(dir);
-    let prefix = format!("{TMP_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix);
+    builder.prefix(temp_prefix());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     builder.tempfile_in(dir)
+}
+
+/// `.gemba-tmp-<pid>-`: the start of every temp file this process writes.
+fn temp_prefix() -> &'static str {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    PREFIX.get_or_init(|| format!("{TMP_PREFIX}{}-", std::process::id()))
 }
 
 fn temp_with(dir: &Path, bytes: &[u8], sync: bool) -> io::Result<tempfile::NamedTempFile> {
@@ -78,48 +86,368 @@ pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// How [`write_batch`] placed one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// There was no file: it is new.
+    Created,
+    /// It replaced whatever was there.
+    Replaced,
+    /// A file expected absent was there with exactly these bytes: left
+    /// alone.
+    Same,
+}
+
 /// Replace many files, each atomically; directories are left for the
 /// caller to fsync. A large batch writes every temp file first, flushes
 /// them all with one `syncfs`, then renames: the same guarantee as
 /// [`write_unsynced_dir`] per file (data is durable before its rename) for
 /// one flush instead of thousands of fsyncs.
-pub fn write_batch(jobs: &[(PathBuf, Vec<u8>)]) -> io::Result<()> {
-    if jobs.len() < BATCH_SYNC_MIN || !flush_filesystem_supported() {
-        super::parallel(jobs, |(path, bytes)| write_unsynced_dir(path, bytes))?;
-        return Ok(());
+///
+/// `absent[i]`: the caller saw no file at `jobs[i]`'s path (and did not
+/// read it). It is linked with a rename that never replaces; should a file
+/// have appeared meanwhile, that one is compared, then replaced
+/// ([`Placed::Replaced`]) or, with the same bytes, left alone
+/// ([`Placed::Same`]). Other files are renamed over their target
+/// (`Placed::Replaced`).
+pub fn write_batch(jobs: &[(PathBuf, Vec<u8>)], absent: &[bool]) -> io::Result<Vec<Placed>> {
+    assert_eq!(jobs.len(), absent.len(), "one `absent` per job");
+    #[cfg(target_os = "linux")]
+    if jobs.len() >= BATCH_SYNC_MIN {
+        return batch::write(jobs, absent);
     }
-    let temps = super::parallel(jobs, |(path, bytes)| {
-        Ok::<_, io::Error>(temp_with(parent(path)?, bytes, false)?.into_temp_path())
-    })?;
-    if let Some((first, _)) = jobs.first() {
-        flush_filesystem(parent(first)?)?;
-    }
-    for (temp, (path, _)) in temps.into_iter().zip(jobs) {
-        temp.persist(path).map_err(|e| e.error)?;
-    }
-    Ok(())
+    let indices: Vec<usize> = (0..jobs.len()).collect();
+    super::parallel(&indices, |&i| {
+        let (path, bytes) = &jobs[i];
+        let tmp = temp_with(parent(path)?, bytes, true)?;
+        if !absent[i] {
+            tmp.persist(path).map_err(|e| e.error)?;
+            return Ok(Placed::Replaced);
+        }
+        let tmp = match tmp.persist_noclobber(path) {
+            Ok(_) => return Ok(Placed::Created),
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => e.file,
+            Err(e) => return Err(e.error),
+        };
+        if same_bytes(std::fs::read(path), bytes)? {
+            return Ok(Placed::Same); // the temp file goes with `tmp`
+        }
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(Placed::Replaced)
+    })
 }
 
+/// Whether a read of an existing file gave exactly `bytes` (a file gone
+/// since is not the same).
+fn same_bytes(read: io::Result<Vec<u8>>, bytes: &[u8]) -> io::Result<bool> {
+    match read {
+        Ok(old) => Ok(old == bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The large-batch path of [`write_batch`]: files named relative to an
+/// open directory (no path walk per call), temp files written on a few
+/// threads, one `syncfs` per directory and round, then the renames.
+///
+/// A file expected absent is written as an unnamed `O_TMPFILE` inode and
+/// linked under its name once durable: no temp name to create, look up,
+/// rename and remove, no directory lock while writing, and nothing left
+/// behind when the process dies first. It stays open until linked, so a
+/// round holds at most [`fd_budget`] of them.
 #[cfg(target_os = "linux")]
-fn flush_filesystem_supported() -> bool {
-    true
-}
+mod batch {
+    use std::cell::Cell;
+    use std::ffi::OsStr;
+    use std::fs::File;
+    use std::io::{self, Read, Write};
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
-#[cfg(not(target_os = "linux"))]
-fn flush_filesystem_supported() -> bool {
-    false
-}
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags, RenameFlags};
+    use rustix::io::Errno;
 
-/// Flush every dirty page and inode of the filesystem holding `dir`.
-#[cfg(target_os = "linux")]
-fn flush_filesystem(dir: &Path) -> io::Result<()> {
-    let file = std::fs::File::open(dir)?;
-    rustix::fs::syncfs(&file).map_err(io::Error::from)
-}
+    use super::{Placed, parent, same_bytes, sweep, temp_prefix};
 
-#[cfg(not(target_os = "linux"))]
-fn flush_filesystem(_dir: &Path) -> io::Result<()> {
-    unreachable!("guarded by flush_filesystem_supported")
+    /// Threads that create and write temp files. Every named create takes
+    /// the directory's lock, so more threads mostly spin on it.
+    const WRITE_THREADS: usize = 2;
+
+    pub(super) fn write(jobs: &[(PathBuf, Vec<u8>)], absent: &[bool]) -> io::Result<Vec<Placed>> {
+        let mut dirs: Vec<(&Path, OwnedFd)> = Vec::new();
+        let mut targets: Vec<(usize, &OsStr)> = Vec::with_capacity(jobs.len());
+        for (path, _) in jobs {
+            let dir = parent(path)?;
+            let name = path.file_name().ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "path has no file name")
+            })?;
+            let d = match dirs.iter().position(|(d, _)| *d == dir) {
+                Some(d) => d,
+                None => {
+                    sweep(dir);
+                    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                    dirs.push((dir, rustix::fs::open(dir, flags, Mode::empty())?));
+                    dirs.len() - 1
+                }
+            };
+            targets.push((d, name));
+        }
+        let mut placed = Vec::with_capacity(jobs.len());
+        let indices: Vec<usize> = (0..jobs.len()).collect();
+        for round in indices.chunks(fd_budget()) {
+            let temps = super::super::parallel_with(WRITE_THREADS, round, |&i| {
+                Temp::write(dirs[targets[i].0].1.as_fd(), &jobs[i].1, absent[i])
+            })?;
+            for (_, fd) in &dirs {
+                rustix::fs::syncfs(fd)?;
+            }
+            for (&i, temp) in round.iter().zip(temps) {
+                let (d, name) = targets[i];
+                placed.push(temp.place(dirs[d].1.as_fd(), name, &jobs[i].1, absent[i])?);
+            }
+        }
+        Ok(placed)
+    }
+
+    /// How many `O_TMPFILE` files a round may hold open: half of what
+    /// the open-file limit leaves.
+    fn fd_budget() -> usize {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap_or(u64::MAX);
+        (limit.saturating_sub(64) / 2).clamp(16, 4096) as usize
+    }
+
+    /// A written temp file, removed (or freed) when dropped unless placed.
+    enum Temp<'d> {
+        Named(Named<'d>),
+        /// An `O_TMPFILE` inode: linked under a name that must be free.
+        Unnamed(File),
+    }
+
+    impl<'d> Temp<'d> {
+        /// A new temp file holding `bytes` (not synced): unnamed for a
+        /// target expected absent, where the filesystem can.
+        fn write(dir: BorrowedFd<'d>, bytes: &[u8], absent: bool) -> io::Result<Temp<'d>> {
+            if absent && TMPFILE.load(Ordering::Relaxed) != NO {
+                let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+                match rustix::fs::openat(dir, ".", flags, Mode::from_raw_mode(0o666)) {
+                    Ok(fd) => {
+                        let mut file = File::from(fd);
+                        file.write_all(bytes)?;
+                        return Ok(Temp::Unnamed(file));
+                    }
+                    // Not on this kernel or filesystem: named temp files.
+                    Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOENT) => {
+                        TMPFILE.store(NO, Ordering::Relaxed);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(Temp::Named(Named::write(dir, bytes, false)?))
+        }
+
+        /// Put the file in place as `name` in `dir`, holding `bytes`
+        /// (see [`super::write_batch`]).
+        fn place(
+            self,
+            dir: BorrowedFd<'_>,
+            name: &OsStr,
+            bytes: &[u8],
+            absent: bool,
+        ) -> io::Result<Placed> {
+            let temp = match self {
+                Temp::Named(temp) if !absent => {
+                    temp.rename(dir, name)?;
+                    return Ok(Placed::Replaced);
+                }
+                Temp::Named(temp) => temp,
+                Temp::Unnamed(file) => match link(&file, dir, name) {
+                    Ok(()) => {
+                        LINKED.store(true, Ordering::Release);
+                        return Ok(Placed::Created);
+                    }
+                    Err(Errno::EXIST) => return replace_if_changed(dir, name, bytes, None),
+                    // Cannot link here after all: a named temp file,
+                    // synced on its own.
+                    Err(_) => {
+                        TMPFILE.store(NO, Ordering::Relaxed);
+                        Named::write(dir, bytes, true)?
+                    }
+                },
+            };
+            match rustix::fs::renameat_with(
+                temp.dir,
+                temp.name.as_str(),
+                dir,
+                name,
+                RenameFlags::NOREPLACE,
+            ) {
+                Ok(()) => {
+                    temp.keep();
+                    Ok(Placed::Created)
+                }
+                Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS) => {
+                    replace_if_changed(dir, name, bytes, Some(temp))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+
+    /// A file expected absent is there (or the no-replace rename is not
+    /// supported): compare, then leave it or replace it with `temp`, or
+    /// with a named temp file synced on its own.
+    fn replace_if_changed(
+        dir: BorrowedFd<'_>,
+        name: &OsStr,
+        bytes: &[u8],
+        temp: Option<Named<'_>>,
+    ) -> io::Result<Placed> {
+        let old = read_at(dir, name);
+        let existed = old.is_ok();
+        if same_bytes(old, bytes)? {
+            return Ok(Placed::Same); // dropping `temp` removes it
+        }
+        let temp = match temp {
+            Some(temp) => temp,
+            None => Named::write(dir, bytes, true)?,
+        };
+        temp.rename(dir, name)?;
+        Ok(if existed {
+            Placed::Replaced
+        } else {
+            Placed::Created
+        })
+    }
+
+    /// `.gemba-tmp-<pid>-<random>` in `dir`, removed when dropped unless
+    /// renamed.
+    struct Named<'d> {
+        dir: BorrowedFd<'d>,
+        name: String,
+        /// Renamed into place: nothing to remove.
+        kept: bool,
+    }
+
+    impl<'d> Named<'d> {
+        fn write(dir: BorrowedFd<'d>, bytes: &[u8], sync: bool) -> io::Result<Named<'d>> {
+            let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC;
+            loop {
+                let name = temp_name();
+                match rustix::fs::openat(dir, &name, flags, Mode::from_raw_mode(0o666)) {
+                    Ok(fd) => {
+                        let temp = Named {
+                            dir,
+                            name,
+                            kept: false,
+                        };
+                        let mut file = File::from(fd);
+                        file.write_all(bytes)?;
+                        if sync {
+                            file.sync_all()?;
+                        }
+                        return Ok(temp);
+                    }
+                    Err(Errno::EXIST) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+
+        fn rename(self, dir: BorrowedFd<'_>, target: &OsStr) -> io::Result<()> {
+            rustix::fs::renameat(self.dir, self.name.as_str(), dir, target)?;
+            self.keep();
+            Ok(())
+        }
+
+        fn keep(mut self) {
+            self.kept = true;
+        }
+    }
+
+    impl Drop for Named<'_> {
+        fn drop(&mut self) {
+            if !self.kept {
+                let _ = rustix::fs::unlinkat(self.dir, self.name.as_str(), AtFlags::empty());
+            }
+        }
+    }
+
+    /// Files were linked from `O_TMPFILE` since the last [`super::sync_dir`]:
+    /// a link count lives in the file's inode, which a directory fsync
+    /// does not write on a filesystem without a journal, so that sync
+    /// flushes the filesystem first. (Each round's `syncfs` covers the
+    /// links of the rounds before it.)
+    pub(super) static LINKED: AtomicBool = AtomicBool::new(false);
+
+    /// Whether `O_TMPFILE` works here, and how to link such a file:
+    /// `AT_EMPTY_PATH` needs a capability on older kernels, `/proc/self/fd`
+    /// needs procfs.
+    pub(super) static TMPFILE: AtomicU8 = AtomicU8::new(UNTRIED);
+    pub(super) const UNTRIED: u8 = 0;
+    const EMPTY_PATH: u8 = 1;
+    pub(super) const PROC: u8 = 2;
+    pub(super) const NO: u8 = 3;
+
+    /// Give an `O_TMPFILE` inode the name `name` in `dir`; `EXIST` when taken.
+    fn link(file: &File, dir: BorrowedFd<'_>, name: &OsStr) -> Result<(), Errno> {
+        let how = TMPFILE.load(Ordering::Relaxed);
+        if how != PROC {
+            match rustix::fs::linkat(file, "", dir, name, AtFlags::EMPTY_PATH) {
+                Ok(()) => {
+                    TMPFILE.store(EMPTY_PATH, Ordering::Relaxed);
+                    return Ok(());
+                }
+                Err(Errno::NOENT | Errno::PERM | Errno::INVAL) if how == UNTRIED => {
+                    TMPFILE.store(PROC, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let fd_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+        rustix::fs::linkat(CWD, fd_path.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW)
+    }
+
+    fn read_at(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<Vec<u8>> {
+        let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+        let mut bytes = Vec::new();
+        File::from(fd).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// `.gemba-tmp-<pid>-<10 random letters and digits>`.
+    fn temp_name() -> String {
+        thread_local! {
+            static STATE: Cell<u64> = Cell::new(seed());
+        }
+        const ALPHABET: &[u8; 62] =
+            b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let mut x = STATE.with(|s| {
+            // xorshift64*
+            let mut x = s.get();
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            s.set(x);
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        });
+        let mut name = String::with_capacity(temp_prefix().len() + 10);
+        name.push_str(temp_prefix());
+        for _ in 0..10 {
+            name.push(ALPHABET[(x % 62) as usize] as char);
+            x /= 62;
+        }
+        name
+    }
+
+    /// Per thread: std's hasher keys are random per process and thread.
+    fn seed() -> u64 {
+        use std::hash::BuildHasher;
+        std::collections::hash_map::RandomState::new().hash_one(0u8) | 1
+    }
 }
 
 /// Create `path` with `bytes` unless it exists: of several racing
@@ -341,7 +669,12 @@ fn parent(path: &Path) -> io::Result<&Path> {
 }
 
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+    let file = File::open(dir)?;
+    #[cfg(target_os = "linux")]
+    if batch::LINKED.swap(false, std::sync::atomic::Ordering::AcqRel) {
+        rustix::fs::syncfs(&file)?;
+    }
+    file.sync_all()
 }
 
 #[cfg(test)]
@@ -447,11 +780,71 @@ mod tests {
         let jobs: Vec<(PathBuf, Vec<u8>)> = (0..BATCH_SYNC_MIN * 2)
             .map(|i| (dir.path().join(format!("{i:03}")), vec![b'x'; i]))
             .collect();
-        write_batch(&jobs).unwrap();
+        write_batch(&jobs, &vec![false; jobs.len()]).unwrap();
         for (path, bytes) in &jobs {
             assert_eq!(&std::fs::read(path).unwrap(), bytes);
         }
         assert_eq!(names(dir.path()).len(), jobs.len());
+    }
+
+    /// Files expected absent: created, or compared when they are there
+    /// after all; other files replaced.
+    fn check_batch_with_absent_files() {
+        // Small batches (one file at a time) and large ones (the batch path).
+        for n in [4, BATCH_SYNC_MIN * 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let jobs: Vec<(PathBuf, Vec<u8>)> = (0..n)
+                .map(|i| {
+                    (
+                        dir.path().join(format!("{i:03}")),
+                        format!("new {i}").into_bytes(),
+                    )
+                })
+                .collect();
+            // 0: there after all, same bytes; 1: there, other bytes;
+            // 2: really absent; 3: not expected absent, replaced.
+            std::fs::write(&jobs[0].0, &jobs[0].1).unwrap();
+            std::fs::write(&jobs[1].0, b"old").unwrap();
+            std::fs::write(&jobs[3].0, b"old").unwrap();
+            let mut absent = vec![true; n];
+            absent[3] = false;
+            let placed = write_batch(&jobs, &absent).unwrap();
+            assert_eq!(
+                placed[..4],
+                [
+                    Placed::Same,
+                    Placed::Replaced,
+                    Placed::Created,
+                    Placed::Replaced
+                ],
+                "batch of {n}"
+            );
+            assert!(placed[4..].iter().all(|p| *p == Placed::Created));
+            for (path, bytes) in &jobs {
+                assert_eq!(&std::fs::read(path).unwrap(), bytes);
+            }
+            assert_eq!(names(dir.path()).len(), n, "no temp files left");
+            sync_dir(dir.path()).unwrap();
+        }
+    }
+
+    #[test]
+    fn batch_links_files_expected_absent_without_replacing_blindly() {
+        check_batch_with_absent_files();
+        #[cfg(target_os = "linux")]
+        {
+            use std::sync::atomic::Ordering;
+            // Other ways, whatever this kernel allows (other tests may run
+            // meanwhile: every way is correct). Linking through
+            // /proc/self/fd, as where AT_EMPTY_PATH needs a capability:
+            batch::TMPFILE.store(batch::PROC, Ordering::Relaxed);
+            check_batch_with_absent_files();
+            // Where O_TMPFILE is not available: named temp files and
+            // no-replace renames.
+            batch::TMPFILE.store(batch::NO, Ordering::Relaxed);
+            check_batch_with_absent_files();
+            batch::TMPFILE.store(batch::UNTRIED, Ordering::Relaxed);
+        }
     }
 
     #[test]

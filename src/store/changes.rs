@@ -66,25 +66,68 @@ impl<'s> Changes<'s> {
     /// (see [`atomic::write_batch`]); each directory is fsynced once, at
     /// the end.
     pub fn write_files(&mut self, jobs: Vec<(PathBuf, Vec<u8>)>) -> Result<Vec<Written>> {
+        let absent = vec![false; jobs.len()];
+        self.write_files_hinted(jobs, &absent)
+    }
+
+    /// [`Changes::write_files`] for a caller that listed the directories
+    /// just before: `absent[i]` says there was no file at `jobs[i]`'s
+    /// path, so it is not read to compare; should one have appeared
+    /// meanwhile, it is compared before it is replaced (and left alone
+    /// when it holds the same bytes), so the outcomes are exact either way.
+    pub fn write_files_hinted(
+        &mut self,
+        jobs: Vec<(PathBuf, Vec<u8>)>,
+        absent: &[bool],
+    ) -> Result<Vec<Written>> {
         let mut dirs: Vec<&Path> = jobs.iter().filter_map(|(p, _)| p.parent()).collect();
         dirs.dedup();
         for dir in dirs {
             std::fs::create_dir_all(dir).at(dir)?;
         }
-        let outcomes = parallel(&jobs, |(path, bytes)| compare(path, bytes))?;
-        let changed: Vec<(PathBuf, Vec<u8>)> = jobs
-            .into_iter()
-            .zip(&outcomes)
-            .filter(|(_, w)| **w != Written::Unchanged)
-            .map(|(job, _)| job)
-            .collect();
+        let mut outcomes = self.compare_files(&jobs, absent)?;
+        let mut changed: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        let mut changed_absent: Vec<bool> = Vec::new();
+        let mut index: Vec<usize> = Vec::new();
+        for (i, job) in jobs.into_iter().enumerate() {
+            if outcomes[i] != Written::Unchanged {
+                changed.push(job);
+                changed_absent.push(absent[i]);
+                index.push(i);
+            }
+        }
         let first = changed.first().map(|(p, _)| p.clone()).unwrap_or_default();
-        atomic::write_batch(&changed).at(&first)?;
-        let mut written = outcomes.iter().filter(|w| **w != Written::Unchanged);
-        for (path, _) in &changed {
-            self.record(path, *written.next().expect("one outcome per change"));
+        let placed = atomic::write_batch(&changed, &changed_absent).at(&first)?;
+        for (((path, _), placed), i) in changed.iter().zip(placed).zip(index) {
+            // Files read to compare keep the outcome the read gave.
+            if absent[i] {
+                outcomes[i] = match placed {
+                    atomic::Placed::Created => Written::Created,
+                    atomic::Placed::Replaced => Written::Updated,
+                    atomic::Placed::Same => Written::Unchanged,
+                };
+            }
+            self.record(path, outcomes[i]);
         }
         Ok(outcomes)
+    }
+
+    /// What [`Changes::write_files_hinted`] would do with each file,
+    /// writing nothing (a dry run).
+    pub fn compare_files(
+        &self,
+        jobs: &[(PathBuf, Vec<u8>)],
+        absent: &[bool],
+    ) -> Result<Vec<Written>> {
+        assert_eq!(jobs.len(), absent.len(), "one `absent` per job");
+        let indices: Vec<usize> = (0..jobs.len()).collect();
+        parallel(&indices, |&i| {
+            if absent[i] {
+                return Ok(Written::Created);
+            }
+            let (path, bytes) = &jobs[i];
+            compare(path, bytes)
+        })
     }
 
     /// Write entities (stable bytes; unchanged ones are not rewritten).
@@ -208,12 +251,27 @@ impl Drop for Changes<'_> {
     }
 }
 
-/// Whether `path` already holds exactly `bytes`.
+/// Whether `path` already holds exactly `bytes`. Reads at most one byte
+/// more than `bytes` (a longer file differs), into a buffer reused per
+/// thread: a re-import compares every file.
 fn compare(path: &Path, bytes: &[u8]) -> Result<Written> {
-    match std::fs::read(path) {
-        Ok(old) if old == bytes => Ok(Written::Unchanged),
-        Ok(_) => Ok(Written::Updated),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Written::Created),
-        Err(e) => Err(e).at(path),
+    use std::io::Read;
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Written::Created),
+        Err(e) => return Err(e).at(path),
+    };
+    BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        let limit = bytes.len() as u64 + 1;
+        (&mut file).take(limit).read_to_end(buf).at(path)?;
+        Ok(if buf.as_slice() == bytes {
+            Written::Unchanged
+        } else {
+            Written::Updated
+        })
+    })
 }

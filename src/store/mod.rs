@@ -365,9 +365,17 @@ pub(crate) fn parallel<I: Sync, T: Send, E: Send>(
     items: &[I],
     f: impl Fn(&I) -> std::result::Result<T, E> + Sync,
 ) -> std::result::Result<Vec<T>, E> {
+    parallel_with(16, items, f)
+}
+
+/// [`parallel`] on at most `threads` threads.
+pub(crate) fn parallel_with<I: Sync, T: Send, E: Send>(
+    threads: usize,
+    items: &[I],
+    f: impl Fn(&I) -> std::result::Result<T, E> + Sync,
+) -> std::result::Result<Vec<T>, E> {
     const MIN_PER_THREAD: usize = 128;
-    let threads = 16;
-    if items.len() < 2 * MIN_PER_THREAD {
+    if threads < 2 || items.len() < 2 * MIN_PER_THREAD {
         return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(threads);

@@ -267,7 +267,7 @@ pub fn render(out: &Output) -> String {
 
 /// Every path under `dir` (files and directories; symlinks are not
 /// followed), relative to `dir`, sorted: for "nothing was created
-/// elsewhere" assertions.
+/// elsewhere" assertions. The derived cache `.gemba/index/` is left out.
 pub fn tree(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -275,6 +275,9 @@ pub fn tree(dir: &Path) -> Vec<PathBuf> {
         for e in std::fs::read_dir(&d).unwrap() {
             let e = e.unwrap();
             let p = e.path();
+            if p.ends_with(".gemba/index") {
+                continue;
+            }
             out.push(p.strip_prefix(dir).unwrap().to_path_buf());
             if e.file_type().unwrap().is_dir() {
                 stack.push(p);
