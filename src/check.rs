@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::format::{self, ParseError};
 use crate::model::suggestion::Suggestion;
-use crate::model::{Bead, BeadHead, Config, Enrichment, Vocabulary};
+use crate::model::{Agent, Bead, BeadHead, Claim, Config, Enrichment, Session, Vocabulary};
 use crate::plan::{deps, external};
 use crate::store::atomic::TempWriter;
 use crate::store::{Entity, Store, Stray, StrayKind, kind};
@@ -115,7 +115,9 @@ pub fn run(root: &Path) -> Report {
     check_external(&mut report, &store, &config.unwrap_or_default(), &heads);
     check_enrichment(&mut report, &store, &beads, &vocabulary.unwrap_or_default());
     entities::<Suggestion>(&mut report, &store, |_, _, _, _| {});
-    entities::<AnyClaim>(&mut report, &store, |_, _, _, _| {});
+    entities::<Agent>(&mut report, &store, |_, _, _, _| {});
+    entities::<Session>(&mut report, &store, |_, _, _, _| {});
+    entities::<Claim>(&mut report, &store, |_, _, _, _| {});
     check_log(&mut report, &store);
     check_schemas(&mut report, root);
     report
@@ -189,15 +191,6 @@ fn vocabulary_problem(v: &Vocabulary) -> Option<String> {
         }
     }
     None
-}
-
-/// Claims get their model type with selection; until then a claim file
-/// must be a JSON object.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct AnyClaim(serde_json::Map<String, serde_json::Value>);
-
-impl Entity for AnyClaim {
-    const KIND: &'static kind::Kind = &kind::CLAIMS;
 }
 
 /// Parse every file of `E`'s kind, reporting each malformed one, leftover

@@ -11,10 +11,13 @@ use crate::model::{Bead, Config, Enrichment, Event, Vocabulary};
 pub fn all() -> Vec<(&'static str, Value)> {
     let v = |s: schemars::Schema| s.to_value();
     vec![
+        ("agent", v(schema_for!(crate::model::Agent))),
         ("bead", v(schema_for!(Bead))),
+        ("claim", v(schema_for!(crate::model::Claim))),
         ("config", v(schema_for!(Config))),
         ("enrichment", v(schema_for!(Enrichment))),
         ("event", v(schema_for!(Event))),
+        ("session", v(schema_for!(crate::model::Session))),
         (
             "suggestion",
             v(schema_for!(crate::model::suggestion::Suggestion)),

@@ -1,15 +1,23 @@
 //! Serde types for every file kind under `.gemba/`. No I/O here.
 
+pub mod agent;
 pub mod bead;
+pub mod claim;
 pub mod config;
 pub mod event;
 pub mod id;
+pub mod profile;
+pub mod session;
 pub mod suggestion;
 pub mod vocabulary;
 
+pub use agent::{Agent, Band, CostTier};
 pub use bead::{Bead, BeadHead, Comment, Dependency, Edge};
+pub use claim::Claim;
 pub use config::Config;
 pub use event::{Event, EventKind};
+pub use profile::Profile;
+pub use session::{Session, Workspace};
 pub use vocabulary::{Term, Vocabulary};
 pub mod enrichment;
 pub use enrichment::Enrichment;

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::format::{self, ParseError};
 use crate::model::suggestion::Suggestion;
-use crate::model::{Bead, Enrichment, id};
+use crate::model::{Agent, Bead, Claim, Enrichment, Session, id};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -73,8 +73,7 @@ pub const SUGGESTIONS: Kind = Kind {
     schema: "suggestion",
 };
 
-/// One file per claimed bead, created with `O_EXCL` (its model type comes
-/// with selection and claims; until then `check` only parses it as JSON).
+/// One file per claimed bead, created with `O_EXCL`.
 pub const CLAIMS: Kind = Kind {
     name: "claim",
     dir: "claims",
@@ -82,8 +81,29 @@ pub const CLAIMS: Kind = Kind {
     schema: "claim",
 };
 
+pub const AGENTS: Kind = Kind {
+    name: "agent",
+    dir: "agents",
+    format: Format::Yaml,
+    schema: "agent",
+};
+
+pub const SESSIONS: Kind = Kind {
+    name: "session",
+    dir: "sessions",
+    format: Format::Json,
+    schema: "session",
+};
+
 /// Every entity kind, in the order `gemba check` reports them.
-pub const ALL: [&Kind; 4] = [&BEADS, &ENRICHMENT, &SUGGESTIONS, &CLAIMS];
+pub const ALL: [&Kind; 6] = [
+    &BEADS,
+    &ENRICHMENT,
+    &SUGGESTIONS,
+    &AGENTS,
+    &SESSIONS,
+    &CLAIMS,
+];
 
 /// A type stored one file per id in a [`Kind`]'s directory.
 pub trait Entity: Serialize + DeserializeOwned + Send {
@@ -129,6 +149,40 @@ impl Entity for Suggestion {
 
     fn to_bytes(&self) -> Vec<u8> {
         self.to_yaml().into_bytes()
+    }
+}
+
+impl Entity for Agent {
+    const KIND: &'static Kind = &AGENTS;
+
+    fn validate(&self, id: &str) -> Result<(), String> {
+        id::validate(&self.name).map_err(|e| e.to_string())?;
+        same_id(&AGENTS, &self.name, id)
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        format::to_yaml_with_schema(AGENT_SCHEMA, self).into_bytes()
+    }
+}
+
+/// The JSON Schema an agent file names in its first line.
+pub const AGENT_SCHEMA: &str = "../schema/agent.schema.json";
+
+impl Entity for Session {
+    const KIND: &'static Kind = &SESSIONS;
+
+    fn validate(&self, id: &str) -> Result<(), String> {
+        id::validate(&self.id).map_err(|e| e.to_string())?;
+        same_id(&SESSIONS, &self.id, id)
+    }
+}
+
+impl Entity for Claim {
+    const KIND: &'static Kind = &CLAIMS;
+
+    fn validate(&self, id: &str) -> Result<(), String> {
+        id::validate(&self.bead).map_err(|e| e.to_string())?;
+        same_id(&CLAIMS, &self.bead, id)
     }
 }
 
