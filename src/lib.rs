@@ -20,4 +20,5 @@ pub mod model;
 pub mod plan;
 pub mod schema;
 pub mod store;
+pub mod text;
 pub mod vocab;

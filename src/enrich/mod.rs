@@ -16,6 +16,7 @@ mod apply;
 mod concepts;
 mod heuristic;
 pub mod ops;
+pub mod related;
 mod size;
 mod targets;
 mod tracked;

@@ -4,8 +4,11 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::{
     ExtractInput, Extraction, Extractor, Heuristic, Limits, Size, TrackedFiles, VocabTerm, apply,
+    related,
 };
 use crate::model::enrichment::{DispatchStatus, Enrichment, Glob, Source, Stamped};
 use crate::model::vocabulary::{Resolver, normalize_tag};
@@ -354,9 +357,20 @@ pub struct BackfillReport {
     /// Already enriched (--skip-existing) or nothing new found.
     pub skipped: usize,
     pub failed: Vec<Failure>,
+    /// Beads that got targets borrowed from related beads (among `enriched`).
+    pub borrowed: Vec<BorrowedTargets>,
     pub dry_run: bool,
     #[serde(skip)]
     pub written: Vec<String>,
+}
+
+/// A bead whose targets were borrowed from related beads.
+#[derive(Debug, Serialize)]
+pub struct BorrowedTargets {
+    pub id: String,
+    /// `parts of epic <id>` or `similar beads`.
+    pub via: String,
+    pub from: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -395,28 +409,57 @@ pub fn backfill(
         dry_run: options.dry_run,
         ..Default::default()
     };
-    // Extract on several threads a batch at a time, with no lock held;
-    // then, under the enrichment lock for that batch only, land each
-    // extraction on the enrichment as it is now (an operator's edit made
-    // meanwhile wins) and write. Other commands wait at most one batch.
+    // Extract on several threads, with no lock held. Then borrow targets
+    // for beads whose own come out empty (this needs every bead's own
+    // targets, so it runs between extracting and landing). Then, under the
+    // enrichment lock for one batch at a time, land each result on the
+    // enrichment as it is now (an operator's edit made meanwhile wins) and
+    // write. Other commands wait at most one batch.
+    let store = tx.store();
+    let skip = |before: &Enrichment| options.skip_existing && !before.is_empty();
+    let extract_one = |bead: &&Bead| -> store::Result<Option<(Extraction, Vec<Glob>)>> {
+        Ok(match store.read_enrichment(&bead.id) {
+            Ok(before) if skip(&before) => None,
+            Ok(before) => {
+                let found = extract(bead, &Texts::default(), &ctx);
+                let own = own_targets(&apply(&before, &found, Source::Backfill, false, &stamp));
+                Some((found, own))
+            }
+            // Reported when landing.
+            Err(_) => Some((extract(bead, &Texts::default(), &ctx), Vec::new())),
+        })
+    };
+    let found = store::parallel(&selected, extract_one)?;
+    let borrowed = borrow_targets(store, &beads, &selected, &found)?;
     enum Outcome {
         Failed(String),
         Skipped,
         Enriched(Enrichment),
     }
-    let store = tx.store();
-    let skip = |before: &Enrichment| options.skip_existing && !before.is_empty();
-    let extract_one = |bead: &&Bead| -> store::Result<Option<Extraction>> {
-        Ok(match store.read_enrichment(&bead.id) {
-            Ok(before) if skip(&before) => None,
-            _ => Some(extract(bead, &Texts::default(), &ctx)),
-        })
-    };
-    let land = |(bead, found): &(&Bead, Option<Extraction>)| -> store::Result<Outcome> {
+    let land = |(bead, found, lent): &(
+        &Bead,
+        Option<(Extraction, Vec<Glob>)>,
+        Option<related::Borrowed>,
+    )|
+     -> store::Result<Outcome> {
         Ok(match (store.read_enrichment(&bead.id), found) {
             (Err(e), _) => Outcome::Failed(e.to_string()),
-            (Ok(before), Some(found)) if !skip(&before) => {
-                let after = apply(&before, found, Source::Backfill, false, &stamp);
+            (Ok(before), Some((found, _))) if !skip(&before) => {
+                let mut after = apply(&before, found, Source::Backfill, false, &stamp);
+                if let Some(lent) = lent
+                    && own_targets(&after).is_empty()
+                    && !after
+                        .targets
+                        .as_ref()
+                        .is_some_and(|t| t.source.is_operator())
+                {
+                    let keep = before.targets.as_ref().filter(|t| t.value == lent.targets);
+                    after.targets = Some(keep.cloned().unwrap_or_else(|| Stamped {
+                        value: lent.targets.clone(),
+                        source: Source::Similar,
+                        updated_at: Some(stamp.clone()),
+                    }));
+                }
                 if after == before {
                     Outcome::Skipped
                 } else {
@@ -426,16 +469,21 @@ pub fn backfill(
             (Ok(_), _) => Outcome::Skipped,
         })
     };
+    let jobs: Vec<_> = selected
+        .iter()
+        .copied()
+        .zip(found)
+        .zip(borrowed)
+        .map(|((bead, found), lent)| (bead, found, lent))
+        .collect();
     let mut done = 0;
-    for batch in selected.chunks(512) {
-        let found = store::parallel(batch, extract_one)?;
-        let pairs: Vec<(&Bead, Option<Extraction>)> = batch.iter().copied().zip(found).collect();
+    for batch in jobs.chunks(512) {
         let _lock = match options.dry_run {
             true => None,
             false => Some(store.lock(Scope::Enrichment)?),
         };
         let mut writes: Vec<(String, Enrichment)> = Vec::new();
-        for ((bead, _), outcome) in pairs.iter().zip(store::parallel(&pairs, land)?) {
+        for ((bead, _, lent), outcome) in batch.iter().zip(store::parallel(batch, land)?) {
             match outcome {
                 Outcome::Failed(error) => report.failed.push(Failure {
                     id: bead.id.clone(),
@@ -444,6 +492,18 @@ pub fn backfill(
                 Outcome::Skipped => report.skipped += 1,
                 Outcome::Enriched(after) => {
                     report.enriched += 1;
+                    if let Some(lent) = lent
+                        && after
+                            .targets
+                            .as_ref()
+                            .is_some_and(|t| t.source == Source::Similar)
+                    {
+                        report.borrowed.push(BorrowedTargets {
+                            id: bead.id.clone(),
+                            via: lent.via.clone(),
+                            from: lent.from.clone(),
+                        });
+                    }
                     writes.push((bead.id.clone(), after));
                 }
             }
@@ -456,4 +516,72 @@ pub fn backfill(
         progress(done, selected.len());
     }
     Ok(report)
+}
+
+/// A bead's own targets: from its text or a person, never borrowed ones.
+fn own_targets(e: &Enrichment) -> Vec<Glob> {
+    match &e.targets {
+        Some(t) if t.source != Source::Similar => t.value.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// What each selected bead whose own targets come out empty borrows from
+/// related beads (`None` for the others). Lenders are every bead in the
+/// store: the selected ones with their new targets, the others with their
+/// enrichment as it is.
+fn borrow_targets(
+    store: &Store,
+    beads: &[Bead],
+    selected: &[&Bead],
+    found: &[Option<(Extraction, Vec<Glob>)>],
+) -> Result<Vec<Option<related::Borrowed>>> {
+    // A malformed enrichment file lends nothing (it is reported elsewhere).
+    let others: Vec<&Bead> = {
+        let picked: BTreeSet<&str> = selected.iter().map(|b| b.id.as_str()).collect();
+        beads
+            .iter()
+            .filter(|b| !picked.contains(b.id.as_str()))
+            .collect()
+    };
+    let lent = store::parallel(&others, |b: &&Bead| -> store::Result<Vec<Glob>> {
+        Ok(store
+            .read_enrichment(&b.id)
+            .map(|e| own_targets(&e))
+            .unwrap_or_default())
+    })?;
+    let mut own: BTreeMap<&str, Vec<Glob>> =
+        others.iter().map(|b| b.id.as_str()).zip(lent).collect();
+    let mut wanted: BTreeSet<&str> = BTreeSet::new();
+    for (bead, found) in selected.iter().zip(found) {
+        if let Some((_, targets)) = found {
+            if targets.is_empty() {
+                wanted.insert(&bead.id);
+            }
+            own.insert(&bead.id, targets.clone());
+        }
+    }
+    let empty = Vec::new();
+    let docs: Vec<related::Doc<'_>> = beads
+        .iter()
+        .map(|b| related::Doc {
+            id: &b.id,
+            title: &b.title,
+            description: &b.description,
+            parent: b.parent_ids().next(),
+            targets: own.get(b.id.as_str()).unwrap_or(&empty),
+        })
+        .collect();
+    let at: Vec<usize> = (0..beads.len())
+        .filter(|&i| wanted.contains(beads[i].id.as_str()))
+        .collect();
+    let lent: BTreeMap<&str, related::Borrowed> = at
+        .iter()
+        .zip(related::borrow(&docs, &at))
+        .filter_map(|(&i, b)| Some((beads[i].id.as_str(), b?)))
+        .collect();
+    Ok(selected
+        .iter()
+        .map(|b| lent.get(b.id.as_str()).cloned())
+        .collect())
 }

@@ -58,6 +58,10 @@ pub enum Source {
     Backfill,
     /// Learned from a merge retrospective.
     Retro,
+    /// Borrowed by `gemba bead backfill` from related beads (parts of the
+    /// same epic, or the most similar texts) when the bead's own text names
+    /// no files; the backfill event says which beads.
+    Similar,
 }
 
 impl Source {
@@ -75,6 +79,7 @@ impl fmt::Display for Source {
             Source::Heuristic => "heuristic",
             Source::Backfill => "backfill",
             Source::Retro => "retro",
+            Source::Similar => "similar",
         })
     }
 }

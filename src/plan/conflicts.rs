@@ -246,29 +246,9 @@ pub const MIN_TITLE_COSINE: f64 = 0.2;
 /// Words carried by more titles than this are too common to find pairs by
 /// (and weigh little in the cosine anyway).
 const MAX_WORD_BEADS: usize = 200;
-const STOP_WORDS: [&str; 14] = [
-    "the", "and", "for", "with", "from", "into", "when", "not", "should", "add", "fix", "use",
-    "via", "are",
-];
-
-/// The words of a title: camelCase split, lower-cased, at least 3 letters,
-/// common English glue words left out.
+/// The distinct words of a title.
 fn title_words(title: &str) -> Vec<String> {
-    let mut spaced = String::with_capacity(title.len() + 8);
-    let mut prev_lower = false;
-    for c in title.chars() {
-        if c.is_uppercase() && prev_lower {
-            spaced.push(' ');
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        spaced.push(c);
-    }
-    let mut words: Vec<String> = spaced
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(w))
-        .map(String::from)
-        .collect();
+    let mut words = crate::text::words(title);
     words.sort_unstable();
     words.dedup();
     words

@@ -331,3 +331,60 @@ fn reimport_never_touches_enrichment() {
     assert!(out.status.success());
     assert_eq!(env.read(".gemba/enrichment/t-1.yaml"), before);
 }
+
+#[test]
+fn backfill_borrows_literal_targets_from_epic_parts_and_similar_beads() {
+    let (env, named) = setup();
+    let create = |args: &[&str]| -> String {
+        let mut all = vec!["bead", "create"];
+        all.extend_from_slice(args);
+        env.json(&all)["id"].as_str().unwrap().to_string()
+    };
+    let epic = create(&["--title", "Auth overhaul", "--type", "epic"]);
+    let part = create(&[
+        "--title",
+        "Session cookie in `src/auth/mod.rs`",
+        "--parent",
+        &epic,
+    ]);
+    let sibling = create(&["--title", "Rotate keys on logout", "--parent", &epic]);
+    let similar = create(&["--title", "Fix login redirect loop after timeout"]);
+    let pinned = create(&["--title", "Login redirect for guests"]);
+    env.write(
+        &format!(".gemba/enrichment/{pinned}.yaml"),
+        "targets:\n  value: []\n  source: operator\n",
+    );
+
+    let report = env.json(&["bead", "backfill", "--skip-existing=false"]);
+    let borrowed = report["borrowed"].as_array().unwrap();
+    let of = |id: &str| borrowed.iter().find(|b| b["id"] == id).cloned();
+    assert_eq!(
+        of(&sibling).expect("the epic part borrows")["from"],
+        serde_json::json!([part])
+    );
+    assert_eq!(
+        of(&similar).expect("the similar bead borrows")["via"],
+        "similar beads"
+    );
+    assert!(
+        of(&pinned).is_none(),
+        "an operator's empty list stands: {report}"
+    );
+    let e = enrichment(&env, &sibling)["targets"].clone();
+    assert_eq!(e["source"], "similar");
+    assert_eq!(e["value"], serde_json::json!(["src/auth/mod.rs"]));
+    // Only literal paths travel, and only a lender's own targets.
+    let e = enrichment(&env, &similar)["targets"].clone();
+    assert!(
+        e["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| !g.as_str().unwrap().contains('*')),
+        "{e}"
+    );
+    assert!(enrichment(&env, &named)["targets"]["source"] == "backfill");
+
+    let again = env.json(&["bead", "backfill", "--skip-existing=false"]);
+    assert_eq!(again["enriched"], 0, "re-running changes nothing: {again}");
+}

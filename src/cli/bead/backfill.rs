@@ -6,7 +6,9 @@ use crate::enrich::ops::{self, BackfillOptions};
 /// Run the extractor over many beads and store what it finds.
 ///
 /// Beads that are not closed (all with --all); values are stamped
-/// `backfill`, and operator values always survive.
+/// `backfill`, and operator values always survive. A bead whose text names
+/// no files borrows the literal file targets of the other parts of its epic
+/// or of its most similar beads (stamped `similar`; --json lists from which).
 /// A failing bead (e.g. a malformed enrichment file) is reported and the
 /// loop goes on.
 #[derive(Debug, clap::Args)]
@@ -76,10 +78,14 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
         ui::json(&report);
     } else {
         ui::out(&format!(
-            "{}{} beads: {} enriched, {} skipped, {} failed\n",
+            "{}{} beads: {} enriched{}, {} skipped, {} failed\n",
             if report.dry_run { "dry run: " } else { "" },
             report.considered,
             report.enriched,
+            match report.borrowed.len() {
+                0 => String::new(),
+                n => format!(" ({n} with targets borrowed from related beads)"),
+            },
             report.skipped,
             report.failed.len()
         ));
