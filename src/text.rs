@@ -10,6 +10,13 @@ const STOP_WORDS: [&str; 14] = [
 /// The words of `text` in order, repeats kept: camelCase split,
 /// lower-cased, at least 3 letters, common English glue words left out.
 pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each_word(text, |w| out.push(w.to_string()));
+    out
+}
+
+/// [`words`] without an allocation per word.
+pub fn each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut spaced = String::with_capacity(text.len() + 8);
     let mut prev_lower = false;
     for c in text.chars() {
@@ -17,14 +24,16 @@ pub fn words(text: &str) -> Vec<String> {
             spaced.push(' ');
         }
         prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        spaced.push(c);
+        if c.is_ascii() {
+            spaced.push(c.to_ascii_lowercase());
+        } else {
+            spaced.extend(c.to_lowercase());
+        }
     }
     spaced
-        .to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(w))
-        .map(String::from)
-        .collect()
+        .filter(|w| (w.len() >= 3 && w.chars().nth(2).is_some()) && !STOP_WORDS.contains(w))
+        .for_each(&mut f);
 }
 
 #[cfg(test)]

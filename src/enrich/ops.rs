@@ -436,12 +436,7 @@ pub fn backfill(
         Skipped,
         Enriched(Enrichment),
     }
-    let land = |(bead, found, lent): &(
-        &Bead,
-        Option<(Extraction, Vec<Glob>)>,
-        Option<related::Borrowed>,
-    )|
-     -> store::Result<Outcome> {
+    let land = |(bead, found, lent): &Job<'_>| -> store::Result<Outcome> {
         Ok(match (store.read_enrichment(&bead.id), found) {
             (Err(e), _) => Outcome::Failed(e.to_string()),
             (Ok(before), Some((found, _))) if !skip(&before) => {
@@ -517,6 +512,14 @@ pub fn backfill(
     }
     Ok(report)
 }
+
+/// A bead to land: its extraction and own targets (`None` when skipped),
+/// and what it borrows.
+type Job<'b> = (
+    &'b Bead,
+    Option<(Extraction, Vec<Glob>)>,
+    Option<related::Borrowed>,
+);
 
 /// A bead's own targets: from its text or a person, never borrowed ones.
 fn own_targets(e: &Enrichment) -> Vec<Glob> {

@@ -17,15 +17,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::plan::Map;
+
 use crate::model::enrichment::Glob;
 use crate::text;
 
 pub const MAX_EPIC_PARTS: usize = 40;
 pub const NEIGHBOURS: usize = 3;
 pub const MIN_COSINE: f64 = 0.1;
-/// Words in more documents than this are skipped when looking for
-/// candidates (they weigh almost nothing in the cosine anyway).
-const MAX_POSTINGS: usize = 400;
+/// Words in more than this share of all beads (and more than
+/// [`COMMON_MIN`] beads) are skipped when looking for candidates: they weigh
+/// little in the cosine and cost the most.
+const MAX_WORD_SHARE: f64 = 0.2;
+const COMMON_MIN: u32 = 50;
+/// Bytes of a description that count: its start says what it is about,
+/// and a pasted log would otherwise dominate the cost.
+const MAX_DESCRIPTION: usize = 4096;
 
 /// One bead as borrowing sees it.
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +65,11 @@ pub fn borrow(docs: &[Doc<'_>], wanted: &[usize]) -> Vec<Option<Borrowed>> {
             parts.entry(p).or_default().push(i);
         }
     }
+    if !docs.iter().any(|d| literals(d.targets).next().is_some()) {
+        return vec![None; wanted.len()];
+    }
     let index = Index::new(docs);
+    let mut scratch = vec![0.0; docs.len()];
     wanted
         .iter()
         .map(|&i| {
@@ -77,9 +88,8 @@ pub fn borrow(docs: &[Doc<'_>], wanted: &[usize]) -> Vec<Option<Borrowed>> {
                 });
             }
             let near: Vec<usize> = index
-                .nearest(i)
+                .nearest(i, &mut scratch)
                 .into_iter()
-                .filter(|&j| literals(docs[j].targets).next().is_some())
                 .take(NEIGHBOURS)
                 .collect();
             lend(docs, &near).map(|(targets, from)| Borrowed {
@@ -91,7 +101,7 @@ pub fn borrow(docs: &[Doc<'_>], wanted: &[usize]) -> Vec<Option<Borrowed>> {
         .collect()
 }
 
-fn literals<'g>(targets: &'g [Glob]) -> impl Iterator<Item = &'g Glob> {
+fn literals(targets: &[Glob]) -> impl Iterator<Item = &Glob> {
     targets
         .iter()
         .filter(|g| !g.as_str().contains(['*', '?', '[', '{']))
@@ -118,80 +128,116 @@ fn lend(docs: &[Doc<'_>], lenders: &[usize]) -> Option<(Vec<Glob>, Vec<String>)>
     (!targets.is_empty()).then_some((targets, from))
 }
 
-/// Unit TF-IDF vectors (tf = 1 + ln count, idf = ln(N / df)) and an
-/// inverted index to find candidates.
+/// Unit TF-IDF vectors (tf = 1 + ln count, idf = ln(N / df), over every
+/// doc) and an inverted index of the lenders (docs with literal targets),
+/// the only docs worth ranking.
 struct Index {
-    vectors: Vec<Vec<(usize, f64)>>,
-    postings: Vec<Vec<usize>>,
+    vectors: Vec<Vec<(u32, f64)>>,
+    /// Per word: the lenders that have it; empty for words too common.
+    postings: Vec<Vec<u32>>,
 }
 
 impl Index {
     fn new(docs: &[Doc<'_>]) -> Index {
-        let mut ids: BTreeMap<String, usize> = BTreeMap::new();
-        let counts: Vec<BTreeMap<usize, f64>> = docs
+        let mut ids: Map<String, u32> = Map::default();
+        let counts: Vec<Vec<(u32, f64)>> = docs
             .iter()
             .map(|d| {
-                let mut c: BTreeMap<usize, f64> = BTreeMap::new();
-                let title = text::words(d.title);
-                let words = title
-                    .iter()
-                    .chain(&title)
-                    .chain(&text::words(d.description))
-                    .cloned()
-                    .collect::<Vec<_>>();
+                let mut words: Vec<u32> = Vec::new();
+                let mut intern = |w: &str| {
+                    let id = match ids.get(w) {
+                        Some(&id) => id,
+                        None => {
+                            let id = ids.len() as u32;
+                            ids.insert(w.to_string(), id);
+                            id
+                        }
+                    };
+                    words.push(id);
+                };
+                text::each_word(d.title, &mut intern);
+                text::each_word(d.title, &mut intern);
+                text::each_word(head(d.description, MAX_DESCRIPTION), &mut intern);
+                words.sort_unstable();
+                let mut out: Vec<(u32, f64)> = Vec::new();
                 for w in words {
-                    let next = ids.len();
-                    *c.entry(*ids.entry(w).or_insert(next)).or_default() += 1.0;
+                    match out.last_mut() {
+                        Some((last, n)) if *last == w => *n += 1.0,
+                        _ => out.push((w, 1.0)),
+                    }
                 }
-                c
+                out
             })
             .collect();
+        let mut df = vec![0u32; ids.len()];
+        for c in &counts {
+            for &(w, _) in c {
+                df[w as usize] += 1;
+            }
+        }
+        let common = ((MAX_WORD_SHARE * docs.len() as f64) as u32).max(COMMON_MIN);
         let mut postings = vec![Vec::new(); ids.len()];
         for (i, c) in counts.iter().enumerate() {
-            for &w in c.keys() {
-                postings[w].push(i);
+            if literals(docs[i].targets).next().is_some() {
+                for &(w, _) in c.iter().filter(|&&(w, _)| df[w as usize] <= common) {
+                    postings[w as usize].push(i as u32);
+                }
             }
         }
         let n = docs.len() as f64;
         let vectors = counts
-            .iter()
-            .map(|c| {
-                let v: Vec<(usize, f64)> = c
-                    .iter()
-                    .map(|(&w, &k)| (w, (1.0 + k.ln()) * (n / postings[w].len() as f64).ln()))
-                    .collect();
+            .into_iter()
+            .map(|mut v| {
+                for (w, x) in &mut v {
+                    *x = (1.0 + x.ln()) * (n / df[*w as usize] as f64).ln();
+                }
                 let norm = v.iter().map(|(_, x)| x * x).sum::<f64>().sqrt();
-                v.into_iter()
-                    .map(|(w, x)| (w, if norm > 0.0 { x / norm } else { 0.0 }))
-                    .collect()
+                for (_, x) in &mut v {
+                    *x = if norm > 0.0 { *x / norm } else { 0.0 };
+                }
+                v
             })
             .collect();
         Index { vectors, postings }
     }
 
-    /// Other docs with cosine at least [`MIN_COSINE`], most similar first
-    /// (ties by index, so the order is deterministic).
-    fn nearest(&self, i: usize) -> Vec<usize> {
-        let mut score: BTreeMap<usize, f64> = BTreeMap::new();
+    /// Lenders with cosine at least [`MIN_COSINE`] to doc `i`, most similar
+    /// first (ties by index, so the order is deterministic). `scratch` is
+    /// one zeroed slot per doc, left zeroed.
+    fn nearest(&self, i: usize, scratch: &mut [f64]) -> Vec<usize> {
+        let mut touched: Vec<u32> = Vec::new();
         for &(w, x) in &self.vectors[i] {
-            let list = &self.postings[w];
-            if list.len() > MAX_POSTINGS {
-                continue;
-            }
-            for &j in list.iter().filter(|&&j| j != i) {
-                let y = self.vectors[j]
-                    .binary_search_by_key(&w, |&(v, _)| v)
-                    .map_or(0.0, |k| self.vectors[j][k].1);
-                *score.entry(j).or_default() += x * y;
+            for &j in self.postings[w as usize]
+                .iter()
+                .filter(|&&j| j as usize != i)
+            {
+                let v = &self.vectors[j as usize];
+                let y = v
+                    .binary_search_by_key(&w, |&(u, _)| u)
+                    .map_or(0.0, |k| v[k].1);
+                if scratch[j as usize] == 0.0 {
+                    touched.push(j);
+                }
+                scratch[j as usize] += x * y;
             }
         }
-        let mut out: Vec<(usize, f64)> = score
+        let mut out: Vec<(u32, f64)> = touched
             .into_iter()
+            .map(|j| (j, std::mem::take(&mut scratch[j as usize])))
             .filter(|&(_, s)| s >= MIN_COSINE)
             .collect();
         out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        out.into_iter().map(|(j, _)| j).collect()
+        out.into_iter().map(|(j, _)| j as usize).collect()
     }
+}
+
+/// The first `max` bytes of `s`, cut at a character boundary.
+fn head(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 #[cfg(test)]
