@@ -22,5 +22,6 @@ pub mod model;
 pub mod plan;
 pub mod profile;
 pub mod schema;
+pub mod sessions;
 pub mod store;
 pub mod vocab;
