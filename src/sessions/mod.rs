@@ -500,3 +500,240 @@ pub fn health_of(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::profile::ProfileSource;
+
+    fn at(t: &str) -> Timestamp {
+        t.parse().unwrap()
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join(".gemba");
+        store::init(&root).unwrap();
+        let store = Store::open(&root, None).unwrap();
+        (tmp, store)
+    }
+
+    fn work(bead: &str, concepts: &[&str], files: &[&str]) -> BeadWork {
+        BeadWork {
+            bead: bead.into(),
+            epic: Some("gm-epic".into()),
+            concepts: concepts.iter().map(|s| s.to_string()).collect(),
+            files: files.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// An agent `alice` (window 1000) and one live session of hers.
+    fn started(store: &Store) -> Session {
+        let now = at("2026-01-01T00:00:00Z");
+        let mut tx = store.changes();
+        let envelope = agents::Envelope {
+            context_window: Some(1000),
+            ..Default::default()
+        };
+        agents::add(&mut tx, "alice", envelope, "t", now).unwrap();
+        let ws = Workspace {
+            repo: "/r".into(),
+            ..Workspace::default()
+        };
+        start(&mut tx, "alice", ws, "t", now).unwrap().0
+    }
+
+    #[test]
+    fn record_claim_folds_into_session_and_agent() {
+        let (_tmp, store) = store();
+        let s = started(&store);
+        let mut tx = store.changes();
+        let t1 = at("2026-01-01T01:00:00Z");
+        record_claim(
+            &mut tx,
+            &s.id,
+            &work("gm-1", &["auth"], &["src/auth.rs"]),
+            t1,
+        )
+        .unwrap();
+        let t2 = at("2026-01-01T02:00:00Z");
+        let after = record_claim(&mut tx, &s.id, &work("gm-2", &["db"], &[]), t2).unwrap();
+        assert_eq!(after.telemetry.bead.as_deref(), Some("gm-2"));
+        assert_eq!(
+            after.telemetry.bead_since.as_deref(),
+            Some("2026-01-01T02:00:00Z")
+        );
+        assert_eq!(after.profile.events, 2);
+        assert_eq!(after.profile.recent[0].source, ProfileSource::Declared);
+        assert_eq!(after.profile.recent[1].epic.as_deref(), Some("gm-epic"));
+        assert!((after.profile.concepts["auth"] - 0.5f64.powf(0.2)).abs() < 1e-9);
+        assert_eq!(
+            read(&store, &s.id).unwrap(),
+            after,
+            "written to the session file"
+        );
+        let agent = agents::read(&store, "alice").unwrap();
+        assert_eq!(agent.profile.events, 2);
+        assert!(
+            (agent.profile.concepts["db"] - 0.5).abs() < 1e-9,
+            "1 / 2 lifetime beads"
+        );
+
+        // A renewed claim of the bead in hand changes neither profile nor `bead_since`.
+        let again = record_claim(
+            &mut tx,
+            &s.id,
+            &work("gm-2", &["db"], &[]),
+            at("2026-01-01T03:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(again, after);
+        assert_eq!(agents::read(&store, "alice").unwrap().profile.events, 2);
+
+        let released = record_release(&mut tx, &s.id, "gm-2", true).unwrap();
+        assert_eq!(released.telemetry.bead, None);
+        assert!(released.profile.recent[1].closed);
+        // Releasing another bead leaves the one in hand alone.
+        record_claim(&mut tx, &s.id, &work("gm-3", &[], &[]), t2).unwrap();
+        let other = record_release(&mut tx, &s.id, "gm-1", false).unwrap();
+        assert_eq!(other.telemetry.bead.as_deref(), Some("gm-3"));
+    }
+
+    #[test]
+    fn heartbeats_log_only_level_changes() {
+        let (_tmp, store) = store();
+        let s = started(&store);
+        let mut tx = store.changes();
+        let now = at("2026-01-01T00:10:00Z");
+        // (tokens, logged?, level)
+        for (tokens, logged, level) in [
+            (100, false, health::Level::Ok),
+            (500, false, health::Level::Ok),
+            (650, true, health::Level::Warn),
+            (700, false, health::Level::Warn),
+            (900, true, health::Level::Recycle),
+            (100, true, health::Level::Ok),
+        ] {
+            let (beat, event) = heartbeat(&mut tx, &s.id, tokens, None, "t", now).unwrap();
+            assert_eq!(event.is_some(), logged, "{tokens}");
+            assert_eq!(beat.health.pressure_level, level, "{tokens}");
+            assert_eq!(beat.session.telemetry.tokens, tokens);
+        }
+        assert!(heartbeat(&mut tx, &s.id, 1, Some(0), "t", now).is_err());
+    }
+
+    #[test]
+    fn handoff_ends_the_old_session_and_inherits() {
+        let (_tmp, store) = store();
+        let s = started(&store);
+        let mut tx = store.changes();
+        let t = at("2026-01-01T01:00:00Z");
+        record_claim(&mut tx, &s.id, &work("gm-1", &["auth"], &[]), t).unwrap();
+        let focus_on = Focus {
+            scope: IntentScope::Label("backend".into()),
+            rationale: String::new(),
+            demotion: None,
+        };
+        focus(&mut tx, &s.id, Some(focus_on), "t", t).unwrap();
+        let ((old, new), event) = handoff(&mut tx, &s.id, "t", t).unwrap();
+        assert_eq!(old.status, SessionStatus::Ended);
+        assert_eq!(new.parent.as_deref(), Some(s.id.as_str()));
+        assert_ne!(new.id, s.id);
+        // Agent (auth 1, scaled to max 1) + half the session (auth 1).
+        assert!(
+            (new.profile.concepts["auth"] - 1.5).abs() < 1e-9,
+            "{:?}",
+            new.profile
+        );
+        assert_eq!(new.profile.events, 0);
+        assert_eq!(new.intent.as_ref().map(|i| i.demotion), Some(0.4));
+        assert_eq!(event.data["to"], new.id.as_str());
+        assert!(matches!(
+            handoff(&mut tx, &s.id, "t", t),
+            Err(Error::Ended(_))
+        ));
+        assert!(matches!(end(&mut tx, &s.id, "t", t), Err(Error::Ended(_))));
+    }
+
+    #[test]
+    fn focus_changes_are_events_and_repeats_are_not() {
+        let (_tmp, store) = store();
+        let s = started(&store);
+        let mut tx = store.changes();
+        let t = at("2026-01-01T01:00:00Z");
+        let label = |l: &str| Focus {
+            scope: IntentScope::Label(l.into()),
+            rationale: "r".into(),
+            demotion: Some(0.2),
+        };
+        assert!(
+            focus(&mut tx, &s.id, None, "t", t).unwrap().1.is_none(),
+            "nothing to clear"
+        );
+        assert!(
+            focus(&mut tx, &s.id, Some(label("a")), "t", t)
+                .unwrap()
+                .1
+                .is_some()
+        );
+        assert!(
+            focus(&mut tx, &s.id, Some(label("a")), "t", t)
+                .unwrap()
+                .1
+                .is_none()
+        );
+        let (_, ev) = focus(&mut tx, &s.id, Some(label("b")), "t", t).unwrap();
+        assert_eq!(ev.unwrap().data["was"]["scope"]["label"], "a");
+        assert!(focus(&mut tx, &s.id, None, "t", t).unwrap().1.is_some());
+        let bad = Focus {
+            scope: IntentScope::Regex("(".into()),
+            rationale: String::new(),
+            demotion: None,
+        };
+        assert!(matches!(
+            focus(&mut tx, &s.id, Some(bad), "t", t),
+            Err(Error::Invalid(_))
+        ));
+        let epic = Focus {
+            scope: IntentScope::Epic("gm-none".into()),
+            rationale: String::new(),
+            demotion: None,
+        };
+        assert!(matches!(
+            focus(&mut tx, &s.id, Some(epic), "t", t),
+            Err(Error::Store(_))
+        ));
+    }
+
+    #[test]
+    fn session_ids_avoid_collisions() {
+        let (_tmp, store) = store();
+        let a = started(&store);
+        let mut tx = store.changes();
+        // Same agent, same time, same workspace: a second id all the same.
+        let (b, _) = start(
+            &mut tx,
+            "alice",
+            a.workspace.clone(),
+            "t",
+            at("2026-01-01T00:00:00Z"),
+        )
+        .unwrap();
+        assert_ne!(a.id, b.id);
+        assert!(
+            a.id.starts_with("s-alice-") && a.id.len() == "s-alice-".len() + 4,
+            "{}",
+            a.id
+        );
+        assert!(matches!(
+            start(
+                &mut tx,
+                "bob",
+                a.workspace.clone(),
+                "t",
+                at("2026-01-01T00:00:00Z")
+            ),
+            Err(Error::UnknownAgent(_))
+        ));
+    }
+}
