@@ -496,7 +496,8 @@ mod tests {
             concept_overlap: overlap,
         };
         // (pressure, drift, hours, affinity, overlap, rules)
-        let table: &[(Option<f64>, Option<f64>, f64, f64, f64, &[Rule])] = &[
+        type Row = (Option<f64>, Option<f64>, f64, f64, f64, &'static [Rule]);
+        let table: &[Row] = &[
             (Some(0.9), Some(0.1), 1.0, 0.3, 0.9, &[Rule::Pressure]),
             (Some(0.9), Some(0.1), 1.0, 0.6, 0.9, &[]), // warm bead: keep going
             (Some(0.85), Some(0.1), 1.0, 0.3, 0.9, &[]), // not above 0.85

@@ -55,7 +55,8 @@ mod tests {
 
     #[test]
     fn cosine_table() {
-        let table: &[(&[(&str, f64)], &[(&str, f64)], Option<f64>)] = &[
+        type Weights = &'static [(&'static str, f64)];
+        let table: &[(Weights, Weights, Option<f64>)] = &[
             (&[("a", 1.0)], &[("a", 3.0)], Some(1.0)),
             (&[("a", 1.0)], &[("b", 1.0)], Some(0.0)),
             (
