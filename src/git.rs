@@ -165,6 +165,84 @@ pub fn worktree_files(worktree: &Path) -> Result<WorktreeFiles, Error> {
     })
 }
 
+/// The branch checked out in `worktree` (short name, e.g. `main`);
+/// `None` when HEAD is detached.
+pub fn branch(worktree: &Path) -> Result<Option<String>, Error> {
+    let open_err = |e: &dyn std::fmt::Display| Error::Open {
+        path: worktree.to_path_buf(),
+        message: e.to_string(),
+    };
+    let repo = gix::open(worktree).map_err(|e| open_err(&e))?;
+    let head = repo.head_name().map_err(|e| open_err(&e))?;
+    Ok(head.map(|name| name.shorten().to_string()))
+}
+
+/// What `git status` says about a worktree, leaving out gemba's own
+/// `.gemba/` (its pending files are not the agent's work).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Status {
+    /// The checked-out branch; `None` when HEAD is detached.
+    pub branch: Option<String>,
+    /// The branch's upstream (`origin/main`), when it has one.
+    pub upstream: Option<String>,
+    /// Commits on the branch not on its upstream, and the other way round
+    /// (0 without an upstream).
+    pub ahead: u64,
+    pub behind: u64,
+    /// Paths modified, staged, unmerged or untracked (not ignored).
+    pub changed: usize,
+}
+
+impl Status {
+    pub fn is_clean(&self) -> bool {
+        self.changed == 0
+    }
+}
+
+/// `git status` of `worktree`. The git CLI rather than gix: it applies
+/// exactly the user's ignore rules, racy-clean checks and fsmonitor.
+pub fn status(worktree: &Path) -> Result<Status, Error> {
+    let mut cmd = git(worktree);
+    cmd.args([
+        "status",
+        "--porcelain=v2",
+        "--branch",
+        "--untracked-files=normal",
+        "--",
+        ".",
+        ":(exclude).gemba",
+    ]);
+    Ok(parse_status(&output(cmd, "status")?))
+}
+
+/// `git status --porcelain=v2 --branch` output (one entry per line: paths
+/// with newlines are quoted without `-z`).
+fn parse_status(text: &str) -> Status {
+    let mut status = Status::default();
+    for line in text.lines() {
+        if let Some(header) = line.strip_prefix("# ") {
+            let (key, value) = header.split_once(' ').unwrap_or((header, ""));
+            match key {
+                "branch.head" if value != "(detached)" => status.branch = Some(value.into()),
+                "branch.upstream" => status.upstream = Some(value.into()),
+                "branch.ab" => {
+                    for part in value.split_whitespace() {
+                        if let Some(n) = part.strip_prefix('+') {
+                            status.ahead = n.parse().unwrap_or(0);
+                        } else if let Some(n) = part.strip_prefix('-') {
+                            status.behind = n.parse().unwrap_or(0);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        } else if !line.is_empty() && !line.starts_with('!') {
+            status.changed += 1;
+        }
+    }
+    status
+}
+
 /// What keeps `worktree` from taking a commit now: an operation in
 /// progress (merge, rebase, cherry-pick, revert, `git am`, bisect) or
 /// unmerged index entries (conflicts). `None` when a commit is fine.
@@ -354,5 +432,24 @@ fn output(mut cmd: Command, what: &str) -> Result<String, Error> {
             args: what.into(),
             message,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lines() {
+        let text = "# branch.oid 1a2b\n# branch.head feature\n# branch.upstream origin/feature\n# branch.ab +2 -3\n1 .M N... 100644 100644 100644 a b src/a.rs\n2 R. N... 100644 100644 100644 a b R100 new.rs\told.rs\n? notes.txt\n! target/\n";
+        let s = parse_status(text);
+        assert_eq!(s.branch.as_deref(), Some("feature"));
+        assert_eq!(s.upstream.as_deref(), Some("origin/feature"));
+        assert_eq!((s.ahead, s.behind), (2, 3));
+        assert_eq!(s.changed, 3);
+        let detached = parse_status("# branch.oid 1a2b\n# branch.head (detached)\n");
+        assert_eq!(detached.branch, None);
+        assert!(detached.is_clean());
+        assert_eq!((detached.ahead, detached.behind), (0, 0));
     }
 }

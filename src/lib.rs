@@ -4,7 +4,9 @@
 //! Layers (see DESIGN.md): `model` (file types), `format` (bytes ↔ types),
 //! `store` (the `.gemba/` directory), `git`, `import`, `beads` (native bead
 //! operations), `analysis` (source import graph), `plan` (pure: ready
-//! work, dependency graph, target overlap, conflicts, batches), `check`, and
+//! work, dependency graph, target overlap, conflicts, batches), `profile`
+//! (pure: session and agent profiles, health), `sessions` (agents and
+//! sessions over the store), `check`, and
 //! `cli`, the only module that knows clap.
 
 pub mod analysis;
@@ -18,7 +20,9 @@ pub mod hash;
 pub mod import;
 pub mod model;
 pub mod plan;
+pub mod profile;
 pub mod schema;
+pub mod sessions;
 pub mod store;
 pub mod text;
 pub mod vocab;

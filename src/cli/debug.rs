@@ -30,17 +30,32 @@ pub enum DebugCommand {
         /// Load the enrichment too.
         #[arg(long)]
         enrichment: bool,
+        /// Load the sessions and agents too.
+        #[arg(long)]
+        sessions: bool,
     },
 }
 
 pub fn run(ctx: &Ctx, cmd: DebugCommand) -> CliResult {
     let store = ctx.store()?;
     let outcome = match cmd {
-        DebugCommand::Snapshot { enrichment } => {
-            let snapshot = Snapshot::load(&store, Parts { enrichment })?;
+        DebugCommand::Snapshot {
+            enrichment,
+            sessions,
+        } => {
+            let snapshot = Snapshot::load(
+                &store,
+                Parts {
+                    enrichment,
+                    sessions,
+                },
+            )?;
             ui::json(&serde_json::json!({
                 "digest": snapshot.digest(),
                 "beads": snapshot.beads()?.len(),
+                "sessions": snapshot.sessions().len(),
+                "live_sessions": snapshot.live_sessions().count(),
+                "agents": snapshot.agents().len(),
                 "stats": snapshot.stats,
             }));
             return Ok(());

@@ -370,6 +370,29 @@ impl From<crate::analysis::Error> for CliError {
     }
 }
 
+impl From<crate::sessions::Error> for CliError {
+    fn from(e: crate::sessions::Error) -> CliError {
+        use crate::sessions::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Git(e) => e.into(),
+            Error::Invalid(_) => CliError::invalid_input(e),
+            Error::UnknownAgent(_) => CliError::not_found(e)
+                .hint("`gemba agent list` lists the agents; `gemba agent add NAME` adds one"),
+            Error::AgentExists(ref name) => {
+                let hint = format!("`gemba agent edit {name}` changes it");
+                CliError::conflict(e).hint(hint)
+            }
+            Error::UnknownSession(_) => {
+                CliError::not_found(e).hint("`gemba session status` lists the live sessions")
+            }
+            Error::Ended(_) => {
+                CliError::conflict(e).hint("start a new one: `gemba session start --agent NAME`")
+            }
+        }
+    }
+}
+
 /// A query the source index cannot answer: the one-line reason.
 impl From<crate::analysis::Unavailable> for CliError {
     fn from(u: crate::analysis::Unavailable) -> CliError {
@@ -386,7 +409,7 @@ mod tests {
     use super::*;
     use crate::format::ParseError;
     use crate::model::suggestion::SuggestionStatus;
-    use crate::{analysis, beads, enrich, git, import, model, store, vocab};
+    use crate::{analysis, beads, enrich, git, import, model, sessions, store, vocab};
 
     fn io_error() -> std::io::Error {
         std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied")
@@ -637,6 +660,41 @@ mod tests {
                 }
                 .into(),
                 IndexUnavailable,
+            ),
+            (
+                "sessions::Store",
+                sessions::Error::Store(store_error()).into(),
+                NotFound,
+            ),
+            (
+                "sessions::Git",
+                sessions::Error::Git(git_error()).into(),
+                Git,
+            ),
+            (
+                "sessions::Invalid",
+                sessions::Error::Invalid("x".into()).into(),
+                InvalidInput,
+            ),
+            (
+                "sessions::UnknownAgent",
+                sessions::Error::UnknownAgent("a".into()).into(),
+                NotFound,
+            ),
+            (
+                "sessions::AgentExists",
+                sessions::Error::AgentExists("a".into()).into(),
+                Conflict,
+            ),
+            (
+                "sessions::UnknownSession",
+                sessions::Error::UnknownSession("s".into()).into(),
+                NotFound,
+            ),
+            (
+                "sessions::Ended",
+                sessions::Error::Ended("s".into()).into(),
+                Conflict,
             ),
             (
                 "decide::RenameOntoExisting",

@@ -1,6 +1,7 @@
 //! The command line: clap types and one module per command. Thin: resolve
 //! the context, call the library, render the result as text or JSON.
 
+mod agent;
 mod bead;
 mod check;
 mod commit;
@@ -17,6 +18,7 @@ mod init;
 mod log;
 mod plan;
 mod ready;
+mod session;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -48,6 +50,9 @@ Examples:
   gemba ready --limit 5
   gemba index build     # the source import graph behind semantic conflicts
   gemba bead show bd-a1b2
+  gemba agent add alice --role build --context-window 200000
+  S=$(gemba session start --agent alice)
+  gemba session health
   gemba check
   gemba log --kind import --json
   gemba commit          # commit what auto-commit left pending
@@ -89,6 +94,10 @@ enum Command {
     Bead(bead::BeadCommand),
     #[command(subcommand)]
     Concepts(concepts::ConceptsCommand),
+    #[command(subcommand)]
+    Agent(agent::AgentCommand),
+    #[command(subcommand)]
+    Session(session::SessionCommand),
     Conflicts(conflicts::ConflictsArgs),
     Plan(plan::PlanArgs),
     Check(check::CheckArgs),
@@ -162,6 +171,8 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Index(cmd) => index::run(&ctx, cmd),
         Command::Bead(cmd) => bead::run(&ctx, cmd),
         Command::Concepts(cmd) => concepts::run(&ctx, cmd),
+        Command::Agent(cmd) => agent::run(&ctx, cmd),
+        Command::Session(cmd) => session::run(&ctx, cmd),
         Command::Conflicts(args) => conflicts::run(&ctx, args),
         Command::Plan(args) => plan::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),

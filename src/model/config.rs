@@ -25,6 +25,204 @@ pub struct Config {
     /// Source analysis: where the import graph behind `semantic` conflict
     /// edges comes from (`gemba index build`).
     pub analysis: AnalysisConfig,
+    /// Session and agent profiles: decay, the ring of recent beads,
+    /// handoff inheritance, the default focus demotion.
+    pub profile: ProfileConfig,
+    /// Session health: context pressure, concept drift, time on task,
+    /// runway and recycle advice.
+    pub health: HealthConfig,
+}
+
+/// How session and agent profiles remember work (`profile/`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProfileConfig {
+    /// A session profile's half-life in bead events: the weight of event i
+    /// at event n is 0.5^((n-i)/h).
+    #[schemars(range(min = 0.1))]
+    pub session_half_life: f64,
+    /// An agent profile's half-life in days of wall time.
+    #[schemars(range(min = 0.1))]
+    pub agent_half_life_days: f64,
+    /// Beads kept in a profile's ring of recent work.
+    #[schemars(range(min = 1, max = 50))]
+    pub recent_beads: usize,
+    /// Weights that decay below this are dropped (keeps files small).
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub prune_below: f64,
+    /// `session handoff`: the new session starts from the agent profile
+    /// plus this share of the old session's profile.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub handoff_share: f64,
+    /// `session focus`: the default score multiplier for beads outside the
+    /// focus (`--demotion` overrides).
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub focus_demotion: f64,
+}
+
+impl Default for ProfileConfig {
+    fn default() -> ProfileConfig {
+        ProfileConfig {
+            session_half_life: 5.0,
+            agent_half_life_days: 14.0,
+            recent_beads: 5,
+            prune_below: 0.001,
+            handoff_share: 0.5,
+            focus_demotion: 0.4,
+        }
+    }
+}
+
+/// Session health thresholds, runway and recycle advice (`profile/health.rs`).
+/// Advice only: gemba never ends a session itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthConfig {
+    /// Context pressure (tokens / window) at which a session is warned...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub pressure_warn: f64,
+    /// ...and at which it should be recycled.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub pressure_recycle: f64,
+    /// Concept drift (1 - cosine of the last beads' profile and the
+    /// session's) at which a session is warned...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub drift_warn: f64,
+    /// ...and at which it should be recycled.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub drift_recycle: f64,
+    /// Drift compares the profile of this many last beads with the session's.
+    #[schemars(range(min = 1))]
+    pub drift_beads: usize,
+    /// Hours of time on task (since the session started) after which it is
+    /// warned, and recycling is advised before a new concept area.
+    #[schemars(range(min = 0.0))]
+    pub long_session_hours: f64,
+    /// Runway: share of the usable context left, times (1 - this x drift)...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub runway_drift_penalty: f64,
+    /// ...times this calibration factor (> 1: beads cost less context than
+    /// assumed)...
+    #[schemars(range(min = 0.0))]
+    pub runway_calibration: f64,
+    /// ...is `large` from this score...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub runway_large: f64,
+    /// ...`medium` from this one, else `small`.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub runway_medium: f64,
+    /// Recycle advice: pressure above this and the next bead's affinity
+    /// below the ready set's median...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub recycle_pressure: f64,
+    /// ...or drift above this...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub recycle_drift: f64,
+    /// ...and the next bead's concept overlap below this...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub recycle_overlap: f64,
+    /// ...or a long session and the next bead in a new concept area: its
+    /// concept overlap below this.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub new_area_overlap: f64,
+}
+
+impl Default for HealthConfig {
+    fn default() -> HealthConfig {
+        HealthConfig {
+            pressure_warn: 0.6,
+            pressure_recycle: 0.8,
+            drift_warn: 0.5,
+            drift_recycle: 0.7,
+            drift_beads: 3,
+            long_session_hours: 4.0,
+            runway_drift_penalty: 0.5,
+            runway_calibration: 1.0,
+            runway_large: 0.5,
+            runway_medium: 0.2,
+            recycle_pressure: 0.85,
+            recycle_drift: 0.7,
+            recycle_overlap: 0.3,
+            new_area_overlap: 0.1,
+        }
+    }
+}
+
+impl ProfileConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, value, min) in [
+            ("session_half_life", self.session_half_life, 0.1),
+            ("agent_half_life_days", self.agent_half_life_days, 0.1),
+        ] {
+            if !(value.is_finite() && value >= min) {
+                return Err(format!("profile.{name}: must be at least {min}"));
+            }
+        }
+        if !(1..=50).contains(&self.recent_beads) {
+            return Err("profile.recent_beads: must be between 1 and 50".into());
+        }
+        unit("profile", "prune_below", self.prune_below)?;
+        unit("profile", "handoff_share", self.handoff_share)?;
+        unit("profile", "focus_demotion", self.focus_demotion)
+    }
+}
+
+impl HealthConfig {
+    pub fn validate(&self, profile: &ProfileConfig) -> Result<(), String> {
+        for (name, value) in [
+            ("pressure_warn", self.pressure_warn),
+            ("pressure_recycle", self.pressure_recycle),
+            ("drift_warn", self.drift_warn),
+            ("drift_recycle", self.drift_recycle),
+            ("runway_drift_penalty", self.runway_drift_penalty),
+            ("runway_large", self.runway_large),
+            ("runway_medium", self.runway_medium),
+            ("recycle_pressure", self.recycle_pressure),
+            ("recycle_drift", self.recycle_drift),
+            ("recycle_overlap", self.recycle_overlap),
+            ("new_area_overlap", self.new_area_overlap),
+        ] {
+            unit("health", name, value)?;
+        }
+        for (warn, recycle, what) in [
+            (self.pressure_warn, self.pressure_recycle, "pressure"),
+            (self.drift_warn, self.drift_recycle, "drift"),
+            (self.runway_medium, self.runway_large, "runway"),
+        ] {
+            if warn > recycle {
+                return Err(format!(
+                    "health: the {what} thresholds are out of order ({warn} > {recycle})"
+                ));
+            }
+        }
+        if self.pressure_recycle <= 0.0 {
+            return Err("health.pressure_recycle: must be above 0".into());
+        }
+        if self.drift_beads == 0 || self.drift_beads > profile.recent_beads {
+            return Err(format!(
+                "health.drift_beads: must be between 1 and profile.recent_beads ({})",
+                profile.recent_beads
+            ));
+        }
+        for (name, value) in [
+            ("long_session_hours", self.long_session_hours),
+            ("runway_calibration", self.runway_calibration),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(format!("health.{name}: must be a number >= 0"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A share: between 0 and 1.
+fn unit(section: &str, name: &str, value: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{section}.{name}: must be between 0 and 1"))
+    }
 }
 
 /// Which source analysis backs `gemba index` and semantic conflict edges.
@@ -309,6 +507,56 @@ analysis:
   backend: builtin
   # e.g. command: [./tools/dump-edges, --json]
   command: []
+
+# Session and agent profiles: what a session or an agent has worked on
+# (concept and file weights), used by affinity.
+profile:
+  # A session's profile decays by bead events: the weight of the bead
+  # claimed i events ago is 0.5^(i / session_half_life).
+  session_half_life: 5
+  # An agent's long-lived profile decays by wall time (days); each bead adds
+  # 1 / (the agent's lifetime beads) per concept and file.
+  agent_half_life_days: 14
+  # Beads kept in a profile's ring of recent work.
+  recent_beads: 5
+  # Weights that decay below this are dropped.
+  prune_below: 0.001
+  # `session handoff`: the new session starts from the agent's profile plus
+  # this share of the old session's (each scaled to a largest weight of 1).
+  handoff_share: 0.5
+  # `session focus`: score multiplier for beads outside the focus.
+  focus_demotion: 0.4
+
+# Session health. Advice only: gemba never ends a session itself, and never
+# advises recycling in the middle of a bead.
+health:
+  # Context pressure (tokens / context window): warn, then recycle.
+  pressure_warn: 0.6
+  pressure_recycle: 0.8
+  # Concept drift (cosine distance between the profile of the last
+  # `drift_beads` beads and the session's whole profile): warn, then recycle.
+  drift_warn: 0.5
+  drift_recycle: 0.7
+  drift_beads: 3
+  # Time on task (hours since the session started) that counts as long.
+  long_session_hours: 4
+  # Runway score = share of the context left before pressure_recycle
+  #   x (1 - runway_drift_penalty x drift) x runway_calibration;
+  # large from runway_large, medium from runway_medium, else small.
+  runway_drift_penalty: 0.5
+  runway_calibration: 1
+  runway_large: 0.5
+  runway_medium: 0.2
+  # Recycle advice before the next bead, when
+  #   pressure > recycle_pressure and its affinity is below the ready
+  #   set's median; or
+  #   drift > recycle_drift and its concept overlap < recycle_overlap; or
+  #   time on task > long_session_hours and its concept overlap <
+  #   new_area_overlap (a new concept area).
+  recycle_pressure: 0.85
+  recycle_drift: 0.7
+  recycle_overlap: 0.3
+  new_area_overlap: 0.1
 "#;
 
 impl Config {
@@ -325,6 +573,8 @@ impl Config {
             return Err("store.lock_timeout: must be between 0 and 86400 seconds".into());
         }
         self.vocab.validate()?;
+        self.profile.validate()?;
+        self.health.validate(&self.profile)?;
         if self.analysis.backend == AnalysisBackend::External {
             match self.analysis.command.first() {
                 None => {
@@ -404,6 +654,39 @@ mod tests {
         assert!(
             crate::format::from_yaml::<Config>(Path::new("c"), "analysis:\n  backend: lsp\n")
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn profile_and_health_values_are_checked() {
+        let parse =
+            |text: &str| -> Config { crate::format::from_yaml(Path::new("c"), text).unwrap() };
+        let ok = parse("profile:\n  session_half_life: 3\nhealth:\n  pressure_warn: 0.5\n");
+        assert_eq!(ok.profile.session_half_life, 3.0);
+        assert_eq!(ok.health.pressure_recycle, 0.8);
+        ok.validate().unwrap();
+        for (bad, names) in [
+            (
+                "profile:\n  session_half_life: 0\n",
+                "profile.session_half_life",
+            ),
+            ("profile:\n  recent_beads: 0\n", "profile.recent_beads"),
+            ("profile:\n  handoff_share: 1.5\n", "profile.handoff_share"),
+            ("health:\n  pressure_warn: 0.9\n", "pressure thresholds"),
+            ("health:\n  drift_recycle: 2\n", "health.drift_recycle"),
+            ("health:\n  drift_beads: 6\n", "health.drift_beads"),
+            (
+                "health:\n  runway_calibration: -1\n",
+                "health.runway_calibration",
+            ),
+        ] {
+            let err = parse(bad).validate().unwrap_err();
+            assert!(err.contains(names), "{bad}: {err}");
+        }
+        assert!(
+            crate::format::from_yaml::<Config>(Path::new("c"), "health:\n  presure_warn: 0.5\n")
+                .is_err(),
+            "a typo is an error"
         );
     }
 

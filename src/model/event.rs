@@ -186,6 +186,25 @@ event_kinds! {
     Claim = "claim",
     /// A claim released (done, abandoned or expired).
     ClaimRelease = "claim.release",
+    /// An agent was added (`gemba agent add`).
+    AgentAdd = "agent.add",
+    /// An agent's capability envelope changed; `data.fields` names them.
+    AgentEdit = "agent.edit",
+    /// A session started; `data` has its agent and workspace.
+    SessionStart = "session.start",
+    /// A session ended (by its agent or operator; gemba never ends one).
+    SessionEnd = "session.end",
+    /// A session handed off to a new one of the same agent: `data.from`,
+    /// `data.to`.
+    SessionHandoff = "session.handoff",
+    /// A session's focus (intent) set or cleared; `data` has the scope,
+    /// rationale and demotion.
+    SessionFocus = "session.focus",
+    /// A heartbeat that moved the session's context pressure to another
+    /// level (ok, warn, recycle). Heartbeats that stay within a level
+    /// update the session file without an event: they are too frequent
+    /// for the log and for auto-commit.
+    SessionHeartbeat = "session.heartbeat",
 }
 
 impl EventKind {

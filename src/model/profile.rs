@@ -32,6 +32,28 @@ pub struct Profile {
     pub recent: Vec<RecentBead>,
 }
 
+impl Profile {
+    /// Rules serde cannot express: weights are finite and not negative,
+    /// `updated_at` is an RFC 3339 time.
+    pub fn validate(&self) -> Result<(), String> {
+        for (what, weights) in [("concepts", &self.concepts), ("files", &self.files)] {
+            if let Some((key, w)) = weights.iter().find(|(_, w)| !(w.is_finite() && **w >= 0.0)) {
+                return Err(format!(
+                    "profile.{what}.{key}: weight {w} is not a number >= 0"
+                ));
+            }
+        }
+        if let Some(t) = &self.updated_at
+            && t.parse::<jiff::Timestamp>().is_err()
+        {
+            return Err(format!(
+                "profile.updated_at: {t:?} is not an RFC 3339 time (2026-11-30T10:00:00Z)"
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One bead in a profile's ring of recent work.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]

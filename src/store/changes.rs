@@ -193,6 +193,16 @@ impl<'s> Changes<'s> {
         }
     }
 
+    /// Create an entity file that must not exist yet (`O_EXCL`: of several
+    /// racing creators exactly one gets `Won`); recorded only when won.
+    pub fn create<E: Entity>(&mut self, id: &str, value: &E) -> Result<Handoff> {
+        let handoff = self.store.create_new(E::KIND, id, &value.to_bytes())?;
+        if handoff == Handoff::Won {
+            self.changed.push(self.store.path(E::KIND, id)?);
+        }
+        Ok(handoff)
+    }
+
     pub fn write_yaml<T: Serialize>(&mut self, path: &Path, value: &T) -> Result<Written> {
         self.write_file(path, format::to_yaml_string(value).as_bytes())
     }

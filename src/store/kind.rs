@@ -157,6 +157,13 @@ impl Entity for Agent {
 
     fn validate(&self, id: &str) -> Result<(), String> {
         id::validate(&self.name).map_err(|e| e.to_string())?;
+        if self.created_at.parse::<jiff::Timestamp>().is_err() {
+            return Err(format!(
+                "created_at: {:?} is not an RFC 3339 time (2026-11-30T10:00:00Z)",
+                self.created_at
+            ));
+        }
+        self.profile.validate()?;
         same_id(&AGENTS, &self.name, id)
     }
 
@@ -173,6 +180,7 @@ impl Entity for Session {
 
     fn validate(&self, id: &str) -> Result<(), String> {
         id::validate(&self.id).map_err(|e| e.to_string())?;
+        self.profile.validate()?;
         same_id(&SESSIONS, &self.id, id)
     }
 }

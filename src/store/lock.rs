@@ -21,6 +21,9 @@ pub enum Scope {
     Vocabulary,
     /// Appends to the event log (held for one append).
     Log,
+    /// Read-modify-write of agent and session files (heartbeats, focus,
+    /// profiles folded at claim time).
+    Sessions,
 }
 
 impl Scope {
@@ -30,6 +33,7 @@ impl Scope {
             Scope::Enrichment => "enrichment.lock",
             Scope::Vocabulary => "vocabulary.lock",
             Scope::Log => "log.lock",
+            Scope::Sessions => "sessions.lock",
         }
     }
 }

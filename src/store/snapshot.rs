@@ -15,22 +15,31 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::index::{self, Index, Stats};
-use super::kind::{self, BEADS, ENRICHMENT};
+use super::kind::{self, BEADS, ENRICHMENT, Entity};
 use super::{Error, IoContext, Result, Store, parallel};
 use crate::format::ParseError;
 use crate::hash::Fnv;
 use crate::model::enrichment::{DispatchStatus, Glob, Size, Source, Stamped};
-use crate::model::{Bead, BeadHead, Enrichment};
+use crate::model::session::SessionStatus;
+use crate::model::{Agent, Bead, BeadHead, Enrichment, Session};
 
 /// What to load besides the beads.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Parts {
     pub enrichment: bool,
+    /// Sessions and agents.
+    pub sessions: bool,
 }
 
 impl Parts {
-    pub const BEADS: Parts = Parts { enrichment: false };
-    pub const ALL: Parts = Parts { enrichment: true };
+    pub const BEADS: Parts = Parts {
+        enrichment: false,
+        sessions: false,
+    };
+    pub const ALL: Parts = Parts {
+        enrichment: true,
+        sessions: true,
+    };
 }
 
 #[derive(Debug)]
@@ -40,6 +49,9 @@ pub struct Snapshot {
     /// Where `beads` is cached, for errors.
     cache: PathBuf,
     enrichment: BTreeMap<String, Enrichment>,
+    /// Every session (live and ended) by id.
+    sessions: BTreeMap<String, Session>,
+    agents: BTreeMap<String, Agent>,
     digest: String,
     pub stats: LoadStats,
 }
@@ -49,6 +61,8 @@ pub struct Snapshot {
 pub struct LoadStats {
     pub beads: Stats,
     pub enrichment: Option<Stats>,
+    pub sessions: Option<Stats>,
+    pub agents: Option<Stats>,
 }
 
 impl Snapshot {
@@ -58,32 +72,35 @@ impl Snapshot {
             Ok(postcard::to_stdvec(&BeadHead::from(&bead)).expect("heads encode"))
         })?;
         let mut digest = Fnv::default();
-        digest.write(b"beads\0");
-        for i in 0..beads.len() {
-            digest
-                .write(beads.name(i).as_bytes())
-                .write(&beads.hash(i).to_le_bytes());
-        }
+        write_entries(&mut digest, b"beads\0", &beads);
         let mut stats = LoadStats {
             beads: bead_stats,
-            enrichment: None,
+            ..LoadStats::default()
         };
         let mut enrichment = BTreeMap::new();
         if parts.enrichment {
             let (loaded, enrichment_stats) = enrichment_index(store)?;
-            digest.write(b"enrichment\0");
-            for i in 0..loaded.len() {
-                digest
-                    .write(loaded.name(i).as_bytes())
-                    .write(&loaded.hash(i).to_le_bytes());
-            }
+            write_entries(&mut digest, b"enrichment\0", &loaded);
             enrichment = decode_enrichment(store, &loaded)?;
             stats.enrichment = Some(enrichment_stats);
+        }
+        let (mut sessions, mut agents) = (BTreeMap::new(), BTreeMap::new());
+        if parts.sessions {
+            let (loaded, session_stats) = entity_index::<Session>(store)?;
+            write_entries(&mut digest, b"sessions\0", &loaded);
+            sessions = decode_entities(store, &loaded)?;
+            stats.sessions = Some(session_stats);
+            let (loaded, agent_stats) = entity_index::<Agent>(store)?;
+            write_entries(&mut digest, b"agents\0", &loaded);
+            agents = decode_entities(store, &loaded)?;
+            stats.agents = Some(agent_stats);
         }
         Ok(Snapshot {
             beads,
             cache: index::cache_path(store, &BEADS),
             enrichment,
+            sessions,
+            agents,
             digest: format!("{:016x}", digest.finish()),
             stats,
         })
@@ -145,11 +162,63 @@ impl Snapshot {
         &self.enrichment
     }
 
+    /// Every session, live or ended, by id (empty unless loaded with
+    /// `Parts { sessions: true, .. }`).
+    pub fn sessions(&self) -> &BTreeMap<String, Session> {
+        &self.sessions
+    }
+
+    /// The sessions that have not ended, by id.
+    pub fn live_sessions(&self) -> impl Iterator<Item = &Session> {
+        self.sessions
+            .values()
+            .filter(|s| s.status == SessionStatus::Live)
+    }
+
+    /// Every agent by name (loaded with the sessions).
+    pub fn agents(&self) -> &BTreeMap<String, Agent> {
+        &self.agents
+    }
+
     /// A fingerprint of every file this snapshot read (names and content
     /// hashes): two decisions with the same digest saw the same store.
     pub fn digest(&self) -> &str {
         &self.digest
     }
+}
+
+/// Add a kind's entries (names and content hashes) to the digest.
+fn write_entries(digest: &mut Fnv, tag: &[u8], loaded: &Index) {
+    digest.write(tag);
+    for i in 0..loaded.len() {
+        digest
+            .write(loaded.name(i).as_bytes())
+            .write(&loaded.hash(i).to_le_bytes());
+    }
+}
+
+/// The cache entries of a small kind (sessions, agents): each record is
+/// the value as JSON (their files skip empty fields, which a compact
+/// binary encoding cannot; a few dozen files decode in well under a
+/// millisecond).
+fn entity_index<E: Entity>(store: &Store) -> Result<(Index, Stats)> {
+    index::load(store, E::KIND, |path, bytes, id| {
+        let value: E = kind::parse(path, bytes, id)?;
+        Ok(serde_json::to_vec(&value).expect("entities serialize"))
+    })
+}
+
+fn decode_entities<E: Entity>(store: &Store, loaded: &Index) -> Result<BTreeMap<String, E>> {
+    let mut out = BTreeMap::new();
+    for i in 0..loaded.len() {
+        let Some(id) = E::KIND.id_of(loaded.name(i)) else {
+            continue;
+        };
+        let value: E = serde_json::from_slice(loaded.record(i))
+            .map_err(|_| corrupt(&index::cache_path(store, E::KIND)))?;
+        out.insert(id, value);
+    }
+    Ok(out)
 }
 
 /// Every enrichment file's cache entry.

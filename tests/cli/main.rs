@@ -20,6 +20,7 @@ mod test_init;
 mod test_log;
 mod test_ready;
 mod test_schema;
+mod test_sessions;
 mod test_snapshot;
 
 #[test]

@@ -60,6 +60,7 @@ pub fn run(ctx: &Ctx, args: BeadListArgs) -> CliResult {
     };
     let parts = Parts {
         enrichment: filter.needs_enrichment(),
+        ..Parts::BEADS
     };
     let snapshot = Snapshot::load(&store, parts)?;
     let beads = snapshot.beads()?;

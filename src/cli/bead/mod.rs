@@ -64,7 +64,7 @@ fn parse_priority(s: &str) -> Result<u8, String> {
 
 /// The value parser of a closed enum (dispatch status, size): `--help`
 /// lists the values; any other value is a usage error (exit 2) listing them.
-fn one_of<T: Copy + Send + Sync + 'static>(
+pub(super) fn one_of<T: Copy + Send + Sync + 'static>(
     all: &'static [T],
     name: fn(T) -> &'static str,
 ) -> impl clap::builder::TypedValueParser<Value = T> {
