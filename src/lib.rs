@@ -4,13 +4,15 @@
 //! Layers (see DESIGN.md): `model` (file types), `format` (bytes ↔ types),
 //! `store` (the `.gemba/` directory), `git`, `import`, `beads` (native bead
 //! operations), `analysis` (source import graph), `plan` (pure: ready
-//! work, dependency graph, target overlap, conflicts, batches), `check`, and
+//! work, dependency graph, target overlap, conflicts, batches), `dispatch`
+//! (claims), `check`, and
 //! `cli`, the only module that knows clap.
 
 pub mod analysis;
 pub mod beads;
 pub mod check;
 pub mod cli;
+pub mod dispatch;
 pub mod enrich;
 pub mod format;
 pub mod git;

@@ -21,6 +21,10 @@ pub enum Scope {
     Vocabulary,
     /// Appends to the event log (held for one append).
     Log,
+    /// Changes to an existing claim file (renew, release, takeover of an
+    /// expired lease), which must not act on a claim that changed since
+    /// it was read. Creating a claim takes no lock.
+    Claims,
 }
 
 impl Scope {
@@ -30,6 +34,7 @@ impl Scope {
             Scope::Enrichment => "enrichment.lock",
             Scope::Vocabulary => "vocabulary.lock",
             Scope::Log => "log.lock",
+            Scope::Claims => "claims.lock",
         }
     }
 }
