@@ -347,9 +347,11 @@ pub fn write_file_commit(
     );
     let mut commit = git(worktree);
     commit.args(["hash-object", "-t", "commit", "-w", "--stdin"]);
-    Ok(output_with_input(commit, "hash-object -t commit", commit_text.as_bytes())?
-        .trim()
-        .to_string())
+    Ok(
+        output_with_input(commit, "hash-object -t commit", commit_text.as_bytes())?
+            .trim()
+            .to_string(),
+    )
 }
 
 /// What a guarded push did.
@@ -393,7 +395,8 @@ pub fn push_ref(
         let flag = fields.next()?;
         let refs = fields.next()?;
         let summary = fields.next().unwrap_or("");
-        refs.ends_with(&format!(":{refname}")).then_some((flag, summary))
+        refs.ends_with(&format!(":{refname}"))
+            .then_some((flag, summary))
     });
     match line {
         Some(("!", summary)) => Ok(Push::Rejected(summary.to_string())),
@@ -471,7 +474,13 @@ pub fn mirror_refs(
 ) -> Result<Vec<(String, String)>, Error> {
     let mut fetch = network(worktree);
     fetch
-        .args(["fetch", "-q", "--prune", "--no-tags", "--no-write-fetch-head"])
+        .args([
+            "fetch",
+            "-q",
+            "--prune",
+            "--no-tags",
+            "--no-write-fetch-head",
+        ])
         .arg(remote)
         .arg(format!("+{remote_prefix}*:{local}*"));
     let out = fetch.output().map_err(|e| Error::Command {
@@ -495,7 +504,10 @@ pub fn mirror_refs(
 
 /// The contents of `<commit>:<path>` for each `(commit, path)`, in one
 /// `git cat-file --batch`; `None` where there is no such file.
-pub fn read_files(worktree: &Path, specs: &[(String, String)]) -> Result<Vec<Option<Vec<u8>>>, Error> {
+pub fn read_files(
+    worktree: &Path,
+    specs: &[(String, String)],
+) -> Result<Vec<Option<Vec<u8>>>, Error> {
     if specs.is_empty() {
         return Ok(Vec::new());
     }
@@ -585,7 +597,10 @@ fn run_with_input(mut cmd: Command, what: &str, input: &[u8]) -> Result<Vec<u8>,
         .map_err(err)?;
     // Write from another thread: a large output could otherwise fill the
     // pipe while we still write the input.
-    let mut stdin = child.stdin.take().ok_or_else(|| err(std::io::ErrorKind::BrokenPipe.into()))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| err(std::io::ErrorKind::BrokenPipe.into()))?;
     let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output().map_err(err)?;

@@ -421,9 +421,9 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::dispatch::claims;
     use crate::format::ParseError;
     use crate::model::suggestion::SuggestionStatus;
-    use crate::dispatch::claims;
     use crate::{analysis, beads, enrich, git, import, model, store, vocab};
 
     fn io_error() -> std::io::Error {
@@ -750,7 +750,11 @@ mod tests {
                 claims::Error::NoRepository("/x/.gemba".into()).into(),
                 Git,
             ),
-            ("claims::NoRemote", claims::Error::NoRemote.into(), InvalidInput),
+            (
+                "claims::NoRemote",
+                claims::Error::NoRemote.into(),
+                InvalidInput,
+            ),
             (
                 "claims::Invalid",
                 claims::Error::Invalid("x".into()).into(),

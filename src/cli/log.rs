@@ -17,7 +17,8 @@ use crate::model::Event;
 /// Kinds: init, import, bead.create, bead.update, bead.close, enrich.edit,
 /// enrich.extract, enrich.backfill, concepts.bootstrap, concepts.drift,
 /// concepts.approve, concepts.reject, commit, decision, claim,
-/// claim.release (see schema/event.schema.json).
+/// claim.release, claim.renew, claim.takeover (see
+/// schema/event.schema.json).
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba log\n  gemba log --kind import\n  gemba log --kind decision --json\n  gemba log --bead gm-a1b2 --since 2026-11-01 --json"

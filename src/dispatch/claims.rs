@@ -93,7 +93,9 @@ pub enum Error {
         bead: String,
         holder: Option<String>,
     },
-    #[error("cannot {what}: the claims remote {remote:?} is unreachable ({message}); nothing was changed")]
+    #[error(
+        "cannot {what}: the claims remote {remote:?} is unreachable ({message}); nothing was changed"
+    )]
     Unreachable {
         what: String,
         remote: String,
@@ -190,7 +192,9 @@ pub fn claim(
         let bytes = claim.to_bytes();
         let commit = remote.commit_of(&claim, &bytes)?;
         let expected = match &local {
-            Local::Expired { previous, bytes } if previous.remote.as_ref() == Some(&remote.name) => {
+            Local::Expired { previous, bytes }
+                if previous.remote.as_ref() == Some(&remote.name) =>
+            {
                 Some(remote.commit_of(previous, bytes)?)
             }
             _ => None,
@@ -576,7 +580,10 @@ pub fn renew(
         actor,
         EventKind::ClaimRenew,
         vec![bead.to_string()],
-        format!("renew {bead} for {} until {}", claim.session, claim.lease_until),
+        format!(
+            "renew {bead} for {} until {}",
+            claim.session, claim.lease_until
+        ),
     )
     .with("session", &claim.session)
     .with("previous_lease_until", &old.lease_until)
@@ -654,7 +661,12 @@ pub struct Synced {
 /// `.gemba/index/remote-claims.json`, where the snapshot (and so `next`)
 /// sees them. Writes no tracked file and logs nothing: the copy is derived.
 pub fn sync(store: &Store, now: Timestamp) -> Result<Synced> {
-    let name = store.config().claims.remote.clone().ok_or(Error::NoRemote)?;
+    let name = store
+        .config()
+        .claims
+        .remote
+        .clone()
+        .ok_or(Error::NoRemote)?;
     let remote = Remote::named(store, &name)?;
     let refs = match git::mirror_refs(remote.worktree, &name, REF_PREFIX, MIRROR_PREFIX) {
         Ok(refs) => refs,
@@ -982,7 +994,10 @@ mod tests {
         let after = at("2026-11-23T12:01:00Z");
         let w = won(claim(&store, "b-1", "s-b", None, "t", after).unwrap());
         assert_eq!(w.took_over.map(|c| c.session).as_deref(), Some("s-a"));
-        assert_eq!(store.read_bead("b-1").unwrap().assignee.as_deref(), Some("b"));
+        assert_eq!(
+            store.read_bead("b-1").unwrap().assignee.as_deref(),
+            Some("b")
+        );
         // The new lease is live: a third session loses.
         let taken = holder(claim(&store, "b-1", "s-c", None, "t", after).unwrap());
         assert_eq!(taken.map(|c| c.session).as_deref(), Some("s-b"));
@@ -1063,7 +1078,15 @@ mod tests {
         let (_dir, store) = setup(&["a", "b"]);
         won(claim(&store, "b-1", "s-a", None, "t", at(T0)).unwrap());
         let later = at("2026-11-23T13:00:00Z");
-        let r = renew(&store, "b-1", "s-a", Some(Duration::from_secs(1800)), "t", later).unwrap();
+        let r = renew(
+            &store,
+            "b-1",
+            "s-a",
+            Some(Duration::from_secs(1800)),
+            "t",
+            later,
+        )
+        .unwrap();
         assert_eq!(r.claim.lease_until, "2026-11-23T13:30:00Z");
         assert_eq!(r.previous_lease_until, "2026-11-23T14:00:00Z");
         assert_eq!(r.claim.claimed_at, T0);
@@ -1090,7 +1113,9 @@ mod tests {
         tx.write_bead(&closed).unwrap();
         drop(tx);
         let cases: Vec<(&str, &str, fn(&Error) -> bool)> = vec![
-            ("b-1", "s-nobody", |e| matches!(e, Error::SessionNotFound(_))),
+            ("b-1", "s-nobody", |e| {
+                matches!(e, Error::SessionNotFound(_))
+            }),
             ("b-1", "s-gone", |e| matches!(e, Error::SessionEnded(_))),
             ("b-9", "s-a", |e| {
                 matches!(e, Error::Store(store::Error::NotFound { .. }))

@@ -68,7 +68,9 @@ impl Snapshot {
                 .write(&beads.hash(i).to_le_bytes());
         }
         let claims = Claims::load(store)?;
-        digest.write(b"claims\0").write(&claims.digest.to_le_bytes());
+        digest
+            .write(b"claims\0")
+            .write(&claims.digest.to_le_bytes());
         let mut stats = LoadStats {
             beads: bead_stats,
             enrichment: None,
@@ -228,7 +230,10 @@ impl Claims {
 /// Where `gemba claims sync` keeps the remote's claims (derived: never
 /// committed, rebuilt by the next sync).
 pub fn remote_claims_path(store: &Store) -> PathBuf {
-    store.root().join(index::INDEX_DIR).join("remote-claims.json")
+    store
+        .root()
+        .join(index::INDEX_DIR)
+        .join("remote-claims.json")
 }
 
 /// Replace the remote claims `gemba claims sync` saw.
