@@ -1112,7 +1112,8 @@ mod tests {
         closed.status = "closed".into();
         tx.write_bead(&closed).unwrap();
         drop(tx);
-        let cases: Vec<(&str, &str, fn(&Error) -> bool)> = vec![
+        type Expect = fn(&Error) -> bool;
+        let cases: Vec<(&str, &str, Expect)> = vec![
             ("b-1", "s-nobody", |e| {
                 matches!(e, Error::SessionNotFound(_))
             }),
