@@ -8,10 +8,9 @@ use crate::dispatch::claims::{self, Claimed};
 use crate::model::Claim;
 use crate::model::duration::{self, Duration};
 
-/// Claim a bead for a session: exactly one of several racing sessions
-/// wins. The bead goes in_progress with the session's agent as assignee.
+/// Claim a bead for a session: exactly one of several racing sessions wins.
 ///
-/// A bead whose claim has expired is taken over (logged as
+/// The bead goes in_progress with the session's agent as assignee. A bead whose claim has expired is taken over (logged as
 /// claim.takeover, with the previous holder). With `claims.remote` set,
 /// the claim must also win refs/gemba/claims/<id> on that remote; when the
 /// remote cannot be reached it fails closed (exit 1, remote_unreachable)
@@ -19,7 +18,7 @@ use crate::model::duration::{self, Duration};
 /// `already_taken`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gemba claim gm-a1b2 --session s-alice-3k9x\n  gemba claim gm-a1b2 --session s-alice-3k9x --lease 30m --json\n  gemba claim gm-a1b2 --session s-alice-3k9x || [ $? -eq 4 ] && echo 'taken: pick another'"
+    after_help = "Examples:\n  gemba claim gm-a1b2 --session s-alice-3k9x\n  gemba claim gm-a1b2 --session s-alice-3k9x --lease 30m --json\n  gemba claim gm-a1b2 --session s-alice-3k9x; [ $? -eq 4 ] && echo 'taken: pick another'"
 )]
 pub struct ClaimArgs {
     /// The bead to claim.
@@ -33,8 +32,9 @@ pub struct ClaimArgs {
     lease: Option<Duration>,
 }
 
-/// Release a claim: only its holder (`--session`), or anyone with
-/// `--force`. A bead still in_progress with the holder's agent as assignee
+/// Release a claim: its holder (`--session`), or anyone with `--force`.
+///
+/// A bead still in_progress with the holder's agent as assignee
 /// goes back to open, unassigned (close the bead first if it is done).
 #[derive(Debug, clap::Args)]
 #[command(

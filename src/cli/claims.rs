@@ -12,17 +12,21 @@ pub enum ClaimsCommand {
     Sync(ClaimsSyncArgs),
 }
 
-/// List the claims this machine knows: its claim files and, after
-/// `gemba claims sync`, the other machines' claims on the claims remote.
-/// Expired claims are listed (marked): another session may take them over.
+/// List the claims this machine knows, with holder and lease.
+///
+/// Its claim files and, after `gemba claims sync`, the other machines'
+/// claims on the claims remote (source `remote`). Expired claims are
+/// listed too: another session may take them over.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  gemba claims list\n  gemba claims list --json")]
 pub struct ClaimsListArgs {}
 
-/// Fetch refs/gemba/claims/* from `claims.remote` so that selection here
-/// sees every machine's claims (kept in .gemba/index/remote-claims.json,
-/// never committed). Run it before `gemba next` on a shared remote, or
-/// from cron.
+/// Fetch the other machines' claims from `claims.remote`.
+///
+/// Copies refs/gemba/claims/* into .gemba/index/remote-claims.json (never
+/// committed), so that selection here skips beads held elsewhere. Run it
+/// before `gemba next` on a shared remote, or from cron; the claim itself
+/// is decided on the remote either way.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  gemba claims sync\n  gemba claims sync --json")]
 pub struct ClaimsSyncArgs {}

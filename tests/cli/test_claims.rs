@@ -607,3 +607,27 @@ fn an_unreachable_remote_fails_closed() {
     assert_eq!(file["session"], "s-a");
     assert_eq!(file.get("remote"), None, "{file}");
 }
+
+#[test]
+fn auto_commit_records_claim_and_release() {
+    let env = setup(1);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "beads and sessions"]);
+    env.enable_auto_commit();
+    env.ok(&["claim", "c-0", "--session", "s-a"]);
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s"]),
+        "gemba: claim c-0 for s-a (+1 more)\n"
+    );
+    let files = env.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(
+        files,
+        ".gemba/beads/c-0.json\n.gemba/claims/c-0.json\n.gemba/log/2026-11-23.jsonl\n"
+    );
+    env.ok(&["release", "c-0", "--session", "s-a"]);
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s"]),
+        "gemba: release c-0 by s-a (+1 more)\n"
+    );
+    assert_eq!(env.git(&["status", "--porcelain", ".gemba"]), "");
+}
