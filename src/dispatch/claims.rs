@@ -166,7 +166,7 @@ pub fn claim(
     let mut tx = store.changes();
 
     // 1. This machine.
-    let (mut local, mut lock) = match take_local(&mut tx, &claim, now)? {
+    let (mut local, lock) = match take_local(&mut tx, &claim, now)? {
         Taking::Taken(holder) => return Ok(Claimed::AlreadyTaken { holder }),
         Taking::Created => (Local::Created, None),
         Taking::Expired {
@@ -206,7 +206,7 @@ pub fn claim(
                 pushed = Some((commit, before));
             }
             Ok(Pushed::Taken(holder)) => {
-                undo_local(&mut tx, &claim, &local, &mut lock)?;
+                undo_local(&mut tx, &claim, &local, &lock)?;
                 return Ok(Claimed::AlreadyTaken { holder });
             }
             Ok(Pushed::Unreachable(message)) if config.on_unreachable == OnUnreachable::Local => {
@@ -217,12 +217,12 @@ pub fn claim(
                 claim.remote = None;
                 if matches!(local, Local::Created) {
                     // Our own live claim: rewrite it without the remote.
-                    let _guard = relock(store, &mut lock)?;
+                    let _guard = relock(store, &lock)?;
                     tx.write_all(&[(bead, &claim)])?;
                 }
             }
             Ok(Pushed::Unreachable(message)) => {
-                undo_local(&mut tx, &claim, &local, &mut lock)?;
+                undo_local(&mut tx, &claim, &local, &lock)?;
                 return Err(Error::Unreachable {
                     what: format!("claim {bead}"),
                     remote: remote.name.clone(),
@@ -230,7 +230,7 @@ pub fn claim(
                 });
             }
             Err(e) => {
-                undo_local(&mut tx, &claim, &local, &mut lock)?;
+                undo_local(&mut tx, &claim, &local, &lock)?;
                 return Err(e);
             }
         }
@@ -256,7 +256,7 @@ pub fn claim(
             if let (Some(remote), Some((ours, before))) = (&remote, &pushed) {
                 let _ = remote.push(bead, before.as_deref(), Some(ours.clone()), |_| false);
             }
-            let _ = undo_local(&mut tx, &claim, &local, &mut lock);
+            let _ = undo_local(&mut tx, &claim, &local, &lock);
             return Err(e.into());
         }
     };
@@ -352,7 +352,7 @@ fn undo_local(
     tx: &mut Changes<'_>,
     claim: &Claim,
     local: &Local,
-    lock: &mut Option<Lock>,
+    lock: &Option<Lock>,
 ) -> Result<()> {
     let store = tx.store();
     match local {
@@ -372,8 +372,9 @@ fn undo_local(
     Ok(())
 }
 
-/// The claims lock: the one held already, or a new one.
-fn relock(store: &Store, held: &mut Option<Lock>) -> Result<Option<Lock>> {
+/// The claims lock, unless this process holds it already (a second
+/// `flock` on it from here would wait for ourselves).
+fn relock(store: &Store, held: &Option<Lock>) -> Result<Option<Lock>> {
     Ok(match held {
         Some(_) => None,
         None => Some(store.lock(Scope::Claims)?),

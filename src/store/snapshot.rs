@@ -348,6 +348,40 @@ mod tests {
     use std::path::Path;
 
     #[test]
+    fn merged_claims_keep_the_later_lease() {
+        let claim = |bead: &str, session: &str, until: &str| Claim {
+            bead: bead.into(),
+            session: session.into(),
+            agent: "a".into(),
+            claimed_at: "2026-11-23T10:00:00Z".into(),
+            lease_until: until.into(),
+            remote: Some("origin".into()),
+        };
+        let mut claims = Claims::default();
+        for c in [
+            claim("mine", "s-1", "2026-11-23T12:00:00Z"),
+            claim("stale", "s-1", "2026-11-23T11:00:00Z"),
+        ] {
+            claims.local.insert(c.bead.clone(), c);
+        }
+        claims.remote = Some(RemoteClaims {
+            remote: "origin".into(),
+            synced_at: "2026-11-23T10:30:00Z".into(),
+            claims: vec![
+                claim("mine", "s-1", "2026-11-23T11:00:00Z"),
+                claim("stale", "s-2", "2026-11-23T13:00:00Z"),
+                claim("theirs", "s-3", "2026-11-23T13:00:00Z"),
+            ],
+        });
+        let merged = claims.merged();
+        let holders: Vec<(&str, &str)> = merged
+            .iter()
+            .map(|(bead, c)| (bead.as_str(), c.session.as_str()))
+            .collect();
+        assert_eq!(holders, [("mine", "s-1"), ("stale", "s-2"), ("theirs", "s-3")]);
+    }
+
+    #[test]
     fn cached_enrichment_round_trips() {
         let text = "targets:\n  value: [src/**]\n  source: operator\nconcepts:\n  value: [auth]\n  source: heuristic\n  updated_at: '2026-01-01T00:00:00Z'\nestimated_size:\n  value: small\n  source: backfill\n";
         let e: Enrichment = crate::format::from_yaml(Path::new("e.yaml"), text).unwrap();
