@@ -17,6 +17,9 @@ pub enum Error {
     /// conflicts: committing now would mix gemba's files into that.
     #[error("not committing in {}: {what}; finish or abort it first", worktree.display())]
     InProgress { worktree: PathBuf, what: String },
+    /// A remote could not be reached (network, no such repository, auth).
+    #[error("cannot reach git remote {remote:?}: {message}")]
+    Unreachable { remote: String, message: String },
 }
 
 /// Where a repository's shared state lives.
@@ -397,6 +400,250 @@ pub fn commit_dir(worktree: &Path, dir: &Path, message: &str) -> Result<String, 
     Ok(output(head, "rev-parse HEAD")?.trim().to_string())
 }
 
+/// Write a commit holding one file, `name` with `bytes`, and return its id.
+/// The commit has no parent and a fixed author (`gemba`) at `time` (Unix
+/// seconds), so its id is a function of its arguments: anyone holding the
+/// same file can compute the id a ref holding it must have.
+pub fn write_file_commit(
+    worktree: &Path,
+    name: &str,
+    bytes: &[u8],
+    message: &str,
+    time: i64,
+) -> Result<String, Error> {
+    let mut blob = git(worktree);
+    blob.args(["hash-object", "-w", "--no-filters", "--stdin"]);
+    let blob = output_with_input(blob, "hash-object", bytes)?;
+    let mut tree = git(worktree);
+    tree.arg("mktree");
+    let entry = format!("100644 blob {}\t{name}\n", blob.trim());
+    let tree = output_with_input(tree, "mktree", entry.as_bytes())?;
+    let who = format!("gemba <gemba@invalid> {time} +0000");
+    let commit_text = format!(
+        "tree {}\nauthor {who}\ncommitter {who}\n\n{message}\n",
+        tree.trim()
+    );
+    let mut commit = git(worktree);
+    commit.args(["hash-object", "-t", "commit", "-w", "--stdin"]);
+    Ok(
+        output_with_input(commit, "hash-object -t commit", commit_text.as_bytes())?
+            .trim()
+            .to_string(),
+    )
+}
+
+/// What a guarded push did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Push {
+    Done,
+    /// The remote refused the update: the ref was not at the expected
+    /// value (`stale info`), or a hook or lock refused it. The reason as
+    /// git gives it.
+    Rejected(String),
+}
+
+/// Set `refname` on `remote` to `new` (`None` deletes it), only if it is
+/// now at `expected` (`None`: only if it does not exist). This is `git
+/// push --force-with-lease=<ref>:<expected>`: a compare-and-swap on the
+/// remote ref, where a plain push would accept any fast-forward.
+pub fn push_ref(
+    worktree: &Path,
+    remote: &str,
+    refname: &str,
+    new: Option<&str>,
+    expected: Option<&str>,
+) -> Result<Push, Error> {
+    let mut push = network(worktree);
+    push.args(["push", "--porcelain", "--no-verify"])
+        .arg(format!(
+            "--force-with-lease={refname}:{}",
+            expected.unwrap_or("")
+        ))
+        .arg(remote)
+        .arg(format!("{}:{refname}", new.unwrap_or("")));
+    let out = push.output().map_err(|e| Error::Command {
+        args: "push".into(),
+        message: e.to_string(),
+    })?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // `<flag>\t<from>:<to>\t<summary>`; `!` is a refusal. No line for our
+    // ref: git never got to talk to the remote.
+    let line = stdout.lines().find_map(|line| {
+        let mut fields = line.split('\t');
+        let flag = fields.next()?;
+        let refs = fields.next()?;
+        let summary = fields.next().unwrap_or("");
+        refs.ends_with(&format!(":{refname}"))
+            .then_some((flag, summary))
+    });
+    match line {
+        Some(("!", summary)) => Ok(Push::Rejected(summary.to_string())),
+        Some(_) if out.status.success() => Ok(Push::Done),
+        Some((_, summary)) => Err(Error::Command {
+            args: "push".into(),
+            message: format!("{summary}: {}", String::from_utf8_lossy(&out.stderr).trim()),
+        }),
+        None => Err(Error::Unreachable {
+            remote: remote.into(),
+            message: last_line(&out.stderr, &out.status),
+        }),
+    }
+}
+
+/// The commit `refname` points at on `remote`, fetched into the local
+/// object store so it can be read; `None` when the remote has no such ref.
+pub fn fetch_ref(worktree: &Path, remote: &str, refname: &str) -> Result<Option<String>, Error> {
+    let mut ls = network(worktree);
+    ls.args(["ls-remote", remote, refname]);
+    let out = ls.output().map_err(|e| Error::Command {
+        args: "ls-remote".into(),
+        message: e.to_string(),
+    })?;
+    if !out.status.success() {
+        return Err(Error::Unreachable {
+            remote: remote.into(),
+            message: last_line(&out.stderr, &out.status),
+        });
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let Some(oid) = text
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .find(|(_, name)| *name == refname)
+        .map(|(oid, _)| oid.to_string())
+    else {
+        return Ok(None);
+    };
+    if !has_object(worktree, &oid) {
+        let mut fetch = network(worktree);
+        fetch
+            .args(["fetch", "-q", "--no-tags", "--no-write-fetch-head"])
+            .args([remote, refname]);
+        let out = fetch.output().map_err(|e| Error::Command {
+            args: "fetch".into(),
+            message: e.to_string(),
+        })?;
+        if !out.status.success() {
+            return Err(Error::Unreachable {
+                remote: remote.into(),
+                message: last_line(&out.stderr, &out.status),
+            });
+        }
+    }
+    Ok(Some(oid))
+}
+
+fn has_object(worktree: &Path, oid: &str) -> bool {
+    let mut cat = git(worktree);
+    cat.args(["cat-file", "-e", oid]);
+    cat.stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Make the local refs under `local` (`refs/x/`) a copy of the remote's
+/// under `remote_prefix`: fetched, and pruned where the remote has none.
+/// Returns `(ref name, commit)` of the copies, by name.
+pub fn mirror_refs(
+    worktree: &Path,
+    remote: &str,
+    remote_prefix: &str,
+    local: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let mut fetch = network(worktree);
+    fetch
+        .args([
+            "fetch",
+            "-q",
+            "--prune",
+            "--no-tags",
+            "--no-write-fetch-head",
+        ])
+        .arg(remote)
+        .arg(format!("+{remote_prefix}*:{local}*"));
+    let out = fetch.output().map_err(|e| Error::Command {
+        args: "fetch".into(),
+        message: e.to_string(),
+    })?;
+    if !out.status.success() {
+        return Err(Error::Unreachable {
+            remote: remote.into(),
+            message: last_line(&out.stderr, &out.status),
+        });
+    }
+    let mut list = git(worktree);
+    list.args(["for-each-ref", "--format=%(refname)%09%(objectname)", local]);
+    Ok(output(list, "for-each-ref")?
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(name, oid)| (name.to_string(), oid.to_string()))
+        .collect())
+}
+
+/// The contents of `<commit>:<path>` for each `(commit, path)`, in one
+/// `git cat-file --batch`; `None` where there is no such file.
+pub fn read_files(
+    worktree: &Path,
+    specs: &[(String, String)],
+) -> Result<Vec<Option<Vec<u8>>>, Error> {
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let input: String = specs
+        .iter()
+        .map(|(commit, path)| format!("{commit}:{path}\n"))
+        .collect();
+    let mut cat = git(worktree);
+    cat.args(["cat-file", "--batch"]);
+    let out = run_with_input(cat, "cat-file --batch", input.as_bytes())?;
+    // `<oid> <type> <size>\n<bytes>\n`, or `<spec> missing\n`.
+    let mut rest: &[u8] = &out;
+    let mut files = Vec::with_capacity(specs.len());
+    let bad = || Error::Command {
+        args: "cat-file --batch".into(),
+        message: "unexpected output".into(),
+    };
+    for _ in specs {
+        let end = rest.iter().position(|&b| b == b'\n').ok_or_else(bad)?;
+        let header = String::from_utf8_lossy(&rest[..end]).into_owned();
+        rest = &rest[end + 1..];
+        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+            files.push(None);
+            continue;
+        }
+        let size: usize = header
+            .rsplit(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(bad)?;
+        let body = rest.get(..size).ok_or_else(bad)?;
+        files.push(Some(body.to_vec()));
+        rest = rest.get(size + 1..).ok_or_else(bad)?;
+    }
+    Ok(files)
+}
+
+/// The last line git wrote on stderr (its `fatal:` reason), or the status.
+fn last_line(stderr: &[u8], status: &std::process::ExitStatus) -> String {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.trim().to_string())
+        .unwrap_or_else(|| status.to_string())
+}
+
+/// A git command that talks to a remote: never prompts (a claim must not
+/// hang on a password prompt), and never starts maintenance in a
+/// repository many gembas use at once.
+fn network(worktree: &Path) -> Command {
+    let mut cmd = git(worktree);
+    cmd.env("GIT_TERMINAL_PROMPT", "0")
+        .args(["-c", "gc.auto=0", "-c", "maintenance.auto=false"])
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
 fn git(worktree: &Path) -> Command {
     let mut cmd = Command::new("git");
     // Inside a hook git exports these; they would point at another worktree
@@ -406,6 +653,47 @@ fn git(worktree: &Path) -> Command {
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE");
     cmd
+}
+
+/// Run with `input` on stdin; stdout (trimmed of nothing) on success.
+fn output_with_input(cmd: Command, what: &str, input: &[u8]) -> Result<String, Error> {
+    run_with_input(cmd, what, input).map(|out| String::from_utf8_lossy(&out).into_owned())
+}
+
+fn run_with_input(mut cmd: Command, what: &str, input: &[u8]) -> Result<Vec<u8>, Error> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let err = |e: std::io::Error| Error::Command {
+        args: what.into(),
+        message: e.to_string(),
+    };
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(err)?;
+    // Write from another thread: a large output could otherwise fill the
+    // pipe while we still write the input.
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| err(std::io::ErrorKind::BrokenPipe.into()))?;
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().map_err(err)?;
+    writer
+        .join()
+        .unwrap_or_else(|_| Err(std::io::ErrorKind::BrokenPipe.into()))
+        .map_err(err)?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(Error::Command {
+            args: what.into(),
+            message: last_line(&out.stderr, &out.status),
+        })
+    }
 }
 
 fn run(cmd: Command, what: &str) -> Result<(), Error> {

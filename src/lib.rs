@@ -6,13 +6,14 @@
 //! operations), `analysis` (source import graph), `plan` (pure: ready
 //! work, dependency graph, target overlap, conflicts, batches), `profile`
 //! (pure: session and agent profiles, health), `sessions` (agents and
-//! sessions over the store), `check`, and
+//! sessions over the store), `dispatch` (claims), `check`, and
 //! `cli`, the only module that knows clap.
 
 pub mod analysis;
 pub mod beads;
 pub mod check;
 pub mod cli;
+pub mod dispatch;
 pub mod enrich;
 pub mod format;
 pub mod git;

@@ -68,6 +68,9 @@ pub enum Code {
     /// A configured external command (`analysis.command`) failed or broke
     /// its output contract.
     CommandFailed,
+    /// The claims remote (`claims.remote`) cannot be reached: the claim
+    /// fails closed, nothing changed.
+    RemoteUnreachable,
 }
 
 /// The JSON error codes for `gemba --help`, one per line.
@@ -83,10 +86,11 @@ pub const CODES_HELP: &str = "  not_found          no such bead, suggestion, ...
   usage              the command line is wrong (exit 2)
   nothing_to_do      nothing to do (exit 3)
   index_unavailable  the source index is missing, stale or off (`gemba index status`)
-  command_failed     a configured external command failed (analysis.command)";
+  command_failed     a configured external command failed (analysis.command)
+  remote_unreachable the claims remote cannot be reached; nothing changed; retryable";
 
 impl Code {
-    pub const ALL: [Code; 13] = [
+    pub const ALL: [Code; 14] = [
         Code::NotFound,
         Code::InvalidInput,
         Code::ParseError,
@@ -100,6 +104,7 @@ impl Code {
         Code::NothingToDo,
         Code::IndexUnavailable,
         Code::CommandFailed,
+        Code::RemoteUnreachable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +122,7 @@ impl Code {
             Code::NothingToDo => "nothing_to_do",
             Code::IndexUnavailable => "index_unavailable",
             Code::CommandFailed => "command_failed",
+            Code::RemoteUnreachable => "remote_unreachable",
         }
     }
 
@@ -132,7 +138,10 @@ impl Code {
 
     /// Whether running the same command again can succeed.
     pub fn retryable(self) -> bool {
-        matches!(self, Code::AlreadyTaken | Code::LockTimeout)
+        matches!(
+            self,
+            Code::AlreadyTaken | Code::LockTimeout | Code::RemoteUnreachable
+        )
     }
 }
 
@@ -272,6 +281,7 @@ impl From<crate::git::Error> for CliError {
             Error::Open { .. } | Error::Command { .. } | Error::InProgress { .. } => {
                 CliError::git(e)
             }
+            Error::Unreachable { .. } => CliError::new(Code::RemoteUnreachable, e),
         }
     }
 }
@@ -393,6 +403,33 @@ impl From<crate::sessions::Error> for CliError {
     }
 }
 
+impl From<crate::dispatch::claims::Error> for CliError {
+    fn from(e: crate::dispatch::claims::Error) -> CliError {
+        use crate::dispatch::claims::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Beads(e) => e.into(),
+            Error::Git(e) => e.into(),
+            Error::SessionNotFound(_) | Error::SessionEnded(_) => CliError::not_found(e)
+                .hint("`gemba session start --agent NAME` starts a session and prints its id"),
+            Error::NotClaimed(_) => {
+                CliError::not_found(e).hint("`gemba claims list` lists the claims")
+            }
+            Error::Closed(_) => CliError::conflict(e),
+            Error::NotHolder { .. } => CliError::conflict(e)
+                .hint("only the holder's session releases or renews; `gemba release ID --force` releases anyway"),
+            Error::Lost { .. } => CliError::already_taken(e),
+            Error::Unreachable { .. } => CliError::new(Code::RemoteUnreachable, e).hint(
+                "retry once the remote is back; `claims.on_unreachable: local` in .gemba/config.yaml claims on this machine only",
+            ),
+            Error::NoRepository(_) => CliError::git(e),
+            Error::NoRemote => CliError::invalid_input(e)
+                .hint("set `claims.remote: origin` (a git remote shared by the machines)"),
+            Error::Invalid(_) => CliError::invalid_input(e),
+        }
+    }
+}
+
 /// A query the source index cannot answer: the one-line reason.
 impl From<crate::analysis::Unavailable> for CliError {
     fn from(u: crate::analysis::Unavailable) -> CliError {
@@ -407,6 +444,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::dispatch::claims;
     use crate::format::ParseError;
     use crate::model::suggestion::SuggestionStatus;
     use crate::{analysis, beads, enrich, git, import, model, sessions, store, vocab};
@@ -459,6 +497,15 @@ mod tests {
                 Git,
             ),
             ("git::Command", git_error().into(), Git),
+            (
+                "git::Unreachable",
+                git::Error::Unreachable {
+                    remote: "origin".into(),
+                    message: "no route".into(),
+                }
+                .into(),
+                RemoteUnreachable,
+            ),
             (
                 "store::NotInitialized",
                 store::Error::NotInitialized(path()).into(),
@@ -697,6 +744,81 @@ mod tests {
                 Conflict,
             ),
             (
+                "claims::Store",
+                claims::Error::Store(store_error()).into(),
+                NotFound,
+            ),
+            (
+                "claims::Beads",
+                claims::Error::Beads(beads::Error::Invalid("x".into())).into(),
+                InvalidInput,
+            ),
+            ("claims::Git", claims::Error::Git(git_error()).into(), Git),
+            (
+                "claims::SessionNotFound",
+                claims::Error::SessionNotFound("s".into()).into(),
+                NotFound,
+            ),
+            (
+                "claims::SessionEnded",
+                claims::Error::SessionEnded("s".into()).into(),
+                NotFound,
+            ),
+            (
+                "claims::Closed",
+                claims::Error::Closed("b".into()).into(),
+                Conflict,
+            ),
+            (
+                "claims::NotClaimed",
+                claims::Error::NotClaimed("b".into()).into(),
+                NotFound,
+            ),
+            (
+                "claims::NotHolder",
+                claims::Error::NotHolder {
+                    bead: "b".into(),
+                    holder: "s-1".into(),
+                    session: "s-2".into(),
+                }
+                .into(),
+                Conflict,
+            ),
+            (
+                "claims::Lost",
+                claims::Error::Lost {
+                    bead: "b".into(),
+                    holder: None,
+                }
+                .into(),
+                AlreadyTaken,
+            ),
+            (
+                "claims::Unreachable",
+                claims::Error::Unreachable {
+                    what: "claim b".into(),
+                    remote: "origin".into(),
+                    message: "no route".into(),
+                }
+                .into(),
+                RemoteUnreachable,
+            ),
+            (
+                "claims::NoRepository",
+                claims::Error::NoRepository("/x/.gemba".into()).into(),
+                Git,
+            ),
+            (
+                "claims::NoRemote",
+                claims::Error::NoRemote.into(),
+                InvalidInput,
+            ),
+            (
+                "claims::Invalid",
+                claims::Error::Invalid("x".into()).into(),
+                InvalidInput,
+            ),
+            (
                 "decide::RenameOntoExisting",
                 decide(vocab::decide::Error::RenameOntoExisting {
                     from: "a".into(),
@@ -731,6 +853,7 @@ mod tests {
             (Code::NothingToDo, 3, false),
             (Code::IndexUnavailable, 1, false),
             (Code::CommandFailed, 1, false),
+            (Code::RemoteUnreachable, 1, true),
         ];
         assert_eq!(table.len(), Code::ALL.len());
         for (code, exit, retryable) in table {

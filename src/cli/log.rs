@@ -17,8 +17,9 @@ use crate::model::Event;
 /// Kinds: init, import, bead.create, bead.update, bead.close, enrich.edit,
 /// enrich.extract, enrich.backfill, concepts.bootstrap, concepts.drift,
 /// concepts.approve, concepts.reject, commit, decision, claim,
-/// claim.release, agent.add, agent.edit, session.start, session.end,
-/// session.handoff, session.focus, session.heartbeat (see
+/// claim.release, claim.renew, claim.takeover, agent.add, agent.edit,
+/// session.start, session.end, session.handoff, session.focus,
+/// session.heartbeat (see
 /// schema/event.schema.json).
 #[derive(Debug, clap::Args)]
 #[command(

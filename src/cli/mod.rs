@@ -4,6 +4,8 @@
 mod agent;
 mod bead;
 mod check;
+mod claim;
+mod claims;
 mod commit;
 mod concepts;
 mod config;
@@ -55,6 +57,8 @@ Examples:
   gemba session health
   gemba check
   gemba log --kind import --json
+  gemba claim gm-a1b2 --session s-alice-3k9x   # exit 4: someone else has it
+  gemba claims list
   gemba commit          # commit what auto-commit left pending
   gemba demo            # a guided tour on a built-in sample tracker",
         error::CODES_HELP
@@ -102,6 +106,11 @@ enum Command {
     Plan(plan::PlanArgs),
     Check(check::CheckArgs),
     Log(log::LogArgs),
+    Claim(claim::ClaimArgs),
+    Release(claim::ReleaseArgs),
+    Renew(claim::RenewArgs),
+    #[command(subcommand)]
+    Claims(claims::ClaimsCommand),
     Commit(commit::CommitArgs),
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -177,6 +186,10 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Plan(args) => plan::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
+        Command::Claim(args) => claim::run_claim(&ctx, args),
+        Command::Release(args) => claim::run_release(&ctx, args),
+        Command::Renew(args) => claim::run_renew(&ctx, args),
+        Command::Claims(cmd) => claims::run(&ctx, cmd),
         Command::Commit(args) => commit::run(&ctx, args),
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Debug(cmd) => debug::run(&ctx, cmd),

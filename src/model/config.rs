@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::duration::Duration;
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -31,6 +33,46 @@ pub struct Config {
     /// Session health: context pressure, concept drift, time on task,
     /// runway and recycle advice.
     pub health: HealthConfig,
+    /// Claims: the default lease, and the git remote that arbitrates
+    /// claims between machines.
+    pub claims: ClaimsConfig,
+}
+
+/// `claims:` in `config.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClaimsConfig {
+    /// How long a claim holds unless renewed (`--lease` overrides); after
+    /// that another session may take the bead over.
+    pub lease: Duration,
+    /// A git remote (name or URL) on which every claim must also win
+    /// `refs/gemba/claims/<id>`, so that machines sharing it never claim
+    /// the same bead. None: claims arbitrate on this machine only.
+    pub remote: Option<String>,
+    /// With a remote that cannot be reached: `fail` refuses to claim
+    /// (fails closed), `local` claims on this machine only and warns.
+    pub on_unreachable: OnUnreachable,
+}
+
+impl Default for ClaimsConfig {
+    fn default() -> ClaimsConfig {
+        ClaimsConfig {
+            lease: Duration::from_secs(2 * 3600),
+            remote: None,
+            on_unreachable: OnUnreachable::Fail,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnUnreachable {
+    /// Refuse to claim: no bead is handed out that another machine might
+    /// also hand out.
+    #[default]
+    Fail,
+    /// Claim on this machine only (the claim file says so: no `remote`).
+    Local,
 }
 
 /// How session and agent profiles remember work (`profile/`).
@@ -557,6 +599,19 @@ health:
   recycle_drift: 0.7
   recycle_overlap: 0.3
   new_area_overlap: 0.1
+
+claims:
+  # How long a claim holds unless renewed (`gemba renew`, `--lease`): 30m,
+  # 2h, 1d. After that another session may take the bead over.
+  lease: 2h
+  # A git remote shared by several machines: each claim must also create
+  # refs/gemba/claims/<id> there (a push that fails when the ref exists),
+  # so no two machines claim the same bead. `gemba claims sync` fetches the
+  # others' claims. Unset: claims arbitrate on this machine only.
+  #   remote: origin
+  # When the remote cannot be reached: fail (refuse to claim) or local
+  # (claim on this machine only, with a warning).
+  on_unreachable: fail
 "#;
 
 impl Config {
@@ -587,6 +642,13 @@ impl Config {
                 }
                 Some(_) => {}
             }
+        }
+        if let Some(remote) = &self.claims.remote
+            && (remote.trim().is_empty() || remote.starts_with('-'))
+        {
+            return Err(format!(
+                "claims.remote: {remote:?} is not a git remote (a name like origin, or a URL)"
+            ));
         }
         for (name, path) in &self.external_projects {
             if name.is_empty() || name.contains(':') {

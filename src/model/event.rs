@@ -182,9 +182,11 @@ event_kinds! {
     /// A selection decision, logged even when nothing was claimed: `data`
     /// has the inputs' digest, the result and the justification.
     Decision = "decision",
-    /// A bead claimed for a session.
+    /// A bead claimed for a session; `data` has the session, agent,
+    /// lease and remote.
     Claim = "claim",
-    /// A claim released (done, abandoned or expired).
+    /// A claim released (done, abandoned or expired); `data.forced` when
+    /// not by its holder.
     ClaimRelease = "claim.release",
     /// An agent was added (`gemba agent add`).
     AgentAdd = "agent.add",
@@ -205,6 +207,11 @@ event_kinds! {
     /// update the session file without an event: they are too frequent
     /// for the log and for auto-commit.
     SessionHeartbeat = "session.heartbeat",
+    /// A claim's lease extended by its holder.
+    ClaimRenew = "claim.renew",
+    /// A bead whose claim had expired claimed by another session;
+    /// `data.previous` is the expired claim (holder and lease).
+    ClaimTakeover = "claim.takeover",
 }
 
 impl EventKind {

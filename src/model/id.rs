@@ -77,6 +77,24 @@ pub fn escape(id: &str) -> String {
 /// The id for a file stem written by [`escape`]; `None` for a name that
 /// `escape` would never produce.
 pub fn unescape(name: &str) -> Option<String> {
+    decode(name).filter(|id| escape(id) == name)
+}
+
+/// The last component of a git ref name for a valid id
+/// (`refs/gemba/claims/<this>`): [`escape`] with every `.` escaped too
+/// (`%2E`), since git refuses `..`, a trailing `.` and a `.lock` suffix
+/// in ref names. Only `A-Z a-z 0-9 - _ %` remain.
+pub fn escape_ref(id: &str) -> String {
+    escape(id).replace('.', "%2E")
+}
+
+/// The id for a ref component written by [`escape_ref`].
+pub fn unescape_ref(name: &str) -> Option<String> {
+    decode(name).filter(|id| escape_ref(id) == name)
+}
+
+/// `%XX` sequences decoded (upper-case hex only), as UTF-8.
+fn decode(name: &str) -> Option<String> {
     let bytes = name.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -93,8 +111,7 @@ pub fn unescape(name: &str) -> Option<String> {
             i += 1;
         }
     }
-    let id = String::from_utf8(out).ok()?;
-    (escape(&id) == name).then_some(id)
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -154,7 +171,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn ref_names_escape_every_dot() {
+        let cases = [
+            ("gm-s47n.1.2", "gm-s47n%2E1%2E2"),
+            ("a..b", "a%2E%2Eb"),
+            ("x.lock", "x%2Elock"),
+            ("x.", "x%2E"),
+            (".hidden", "%2Ehidden"),
+            ("gemba/gm-1", "gemba%2Fgm-1"),
+            ("@", "%40"),
+        ];
+        for (id, name) in cases {
+            assert_eq!(escape_ref(id), name, "{id}");
+            assert_eq!(unescape_ref(name).as_deref(), Some(id), "{name}");
+        }
+        // A file name is not a ref name, and the other way round.
+        assert_eq!(unescape_ref("a.b"), None);
+        assert_eq!(unescape("a%2Eb"), None);
+    }
+
     proptest! {
+        #[test]
+        fn ref_escape_round_trips(id in "[a-zA-Z0-9._/%:@é-]{1,40}") {
+            prop_assume!(validate(&id).is_ok());
+            let name = escape_ref(&id);
+            prop_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_%".contains(&b)));
+            prop_assert_eq!(unescape_ref(&name), Some(id));
+        }
+
         #[test]
         fn escape_round_trips(id in "[a-zA-Z0-9._/%:é漢-]{1,40}") {
             prop_assume!(validate(&id).is_ok());

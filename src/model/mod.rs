@@ -4,6 +4,7 @@ pub mod agent;
 pub mod bead;
 pub mod claim;
 pub mod config;
+pub mod duration;
 pub mod event;
 pub mod id;
 pub mod profile;
@@ -13,7 +14,7 @@ pub mod vocabulary;
 
 pub use agent::{Agent, Band, CostTier};
 pub use bead::{Bead, BeadHead, Comment, Dependency, Edge};
-pub use claim::Claim;
+pub use claim::{Claim, RemoteClaims};
 pub use config::Config;
 pub use event::{Event, EventKind};
 pub use profile::Profile;

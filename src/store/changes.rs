@@ -178,14 +178,20 @@ impl<'s> Changes<'s> {
         }
     }
 
+    /// Create an entity's file unless it exists: of several racing
+    /// creators exactly one gets `Won` (a claim, a bead id). No lock.
+    pub fn create_new<E: Entity>(&mut self, id: &str, value: &E) -> Result<Handoff> {
+        let outcome = self.store.create_new(E::KIND, id, &value.to_bytes())?;
+        if outcome == Handoff::Won {
+            self.changed.push(self.store.path(E::KIND, id)?);
+        }
+        Ok(outcome)
+    }
+
     /// Create a bead that must not exist yet (exactly one racing creator wins).
     pub fn create_bead(&mut self, bead: &Bead) -> Result<()> {
-        let bytes = bead.to_bytes();
-        match self.store.create_new(&kind::BEADS, &bead.id, &bytes)? {
-            Handoff::Won => {
-                self.changed.push(self.store.path(&kind::BEADS, &bead.id)?);
-                Ok(())
-            }
+        match self.create_new(&bead.id, bead)? {
+            Handoff::Won => Ok(()),
             Handoff::AlreadyTaken => Err(Error::Exists {
                 kind: "bead",
                 id: bead.id.clone(),

@@ -24,6 +24,10 @@ pub enum Scope {
     /// Read-modify-write of agent and session files (heartbeats, focus,
     /// profiles folded at claim time).
     Sessions,
+    /// Changes to an existing claim file (renew, release, takeover of an
+    /// expired lease), which must not act on a claim that changed since
+    /// it was read. Creating a claim takes no lock.
+    Claims,
 }
 
 impl Scope {
@@ -34,6 +38,7 @@ impl Scope {
             Scope::Vocabulary => "vocabulary.lock",
             Scope::Log => "log.lock",
             Scope::Sessions => "sessions.lock",
+            Scope::Claims => "claims.lock",
         }
     }
 }

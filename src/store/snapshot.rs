@@ -1,6 +1,7 @@
 //! One read of the store for one command: every bead's planning fields
-//! ([`BeadHead`]) and, when asked for, every enrichment, with a digest that
-//! names exactly what was read. Commands load it once and hand it to the
+//! ([`BeadHead`]), every claim ([`Claims`]: always, they are few) and,
+//! when asked for, every enrichment, with a digest that names exactly what
+//! was read. Commands load it once and hand it to the
 //! pure layers (ready work, filters, and later conflicts and selection),
 //! which never read files.
 //!
@@ -15,13 +16,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::index::{self, Index, Stats};
-use super::kind::{self, BEADS, ENRICHMENT, Entity};
+use super::kind::{self, BEADS, CLAIMS, ENRICHMENT, Entity};
 use super::{Error, IoContext, Result, Store, parallel};
 use crate::format::ParseError;
 use crate::hash::Fnv;
 use crate::model::enrichment::{DispatchStatus, Glob, Size, Source, Stamped};
 use crate::model::session::SessionStatus;
-use crate::model::{Agent, Bead, BeadHead, Enrichment, Session};
+use crate::model::{Agent, Bead, BeadHead, Claim, Enrichment, RemoteClaims, Session};
 
 /// What to load besides the beads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -52,6 +53,8 @@ pub struct Snapshot {
     /// Every session (live and ended) by id.
     sessions: BTreeMap<String, Session>,
     agents: BTreeMap<String, Agent>,
+    /// One claim per claimed bead (see [`Claims::merged`]).
+    claims: BTreeMap<String, Claim>,
     digest: String,
     pub stats: LoadStats,
 }
@@ -73,6 +76,10 @@ impl Snapshot {
         })?;
         let mut digest = Fnv::default();
         write_entries(&mut digest, b"beads\0", &beads);
+        let claims = Claims::load(store)?;
+        digest
+            .write(b"claims\0")
+            .write(&claims.digest.to_le_bytes());
         let mut stats = LoadStats {
             beads: bead_stats,
             ..LoadStats::default()
@@ -101,6 +108,7 @@ impl Snapshot {
             enrichment,
             sessions,
             agents,
+            claims: claims.merged(),
             digest: format!("{:016x}", digest.finish()),
             stats,
         })
@@ -180,6 +188,13 @@ impl Snapshot {
         &self.agents
     }
 
+    /// Every claimed bead's claim, expired ones included (selection
+    /// decides with its `now`): this machine's claim files and the remote
+    /// claims the last `gemba claims sync` saw.
+    pub fn claims(&self) -> &BTreeMap<String, Claim> {
+        &self.claims
+    }
+
     /// A fingerprint of every file this snapshot read (names and content
     /// hashes): two decisions with the same digest saw the same store.
     pub fn digest(&self) -> &str {
@@ -219,6 +234,81 @@ fn decode_entities<E: Entity>(store: &Store, loaded: &Index) -> Result<BTreeMap<
         out.insert(id, value);
     }
     Ok(out)
+}
+
+/// The claims this machine knows about.
+#[derive(Debug, Default)]
+pub struct Claims {
+    /// `.gemba/claims/<id>.json`, by bead.
+    pub local: BTreeMap<String, Claim>,
+    /// `.gemba/index/remote-claims.json`: the remote's claims at the last
+    /// `gemba claims sync` (none before the first).
+    pub remote: Option<RemoteClaims>,
+    /// Of the names and bytes of those files.
+    digest: u64,
+}
+
+impl Claims {
+    /// Read every claim file (a malformed one fails with its path, line
+    /// and column) and the remote claims of the last sync.
+    pub fn load(store: &Store) -> Result<Claims> {
+        let mut claims = Claims::default();
+        let mut digest = Fnv::default();
+        for (id, path) in store.list(&CLAIMS)?.entries {
+            let bytes = match std::fs::read(&path) {
+                Ok(bytes) => bytes,
+                // Released while we listed: not claimed.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).at(&path),
+            };
+            let claim: Claim = kind::parse(&path, &bytes, &id)?;
+            digest.write(id.as_bytes()).write(b"\0").write(&bytes);
+            claims.local.insert(id, claim);
+        }
+        let path = remote_claims_path(store);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                digest.write(b"remote\0").write(&bytes);
+                claims.remote = Some(crate::format::from_json(&path, &bytes)?);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).at(&path),
+        }
+        claims.digest = digest.finish();
+        Ok(claims)
+    }
+
+    /// One claim per bead. Where this machine's file and the remote's last
+    /// known claim disagree (one taken over on another machine, one not
+    /// yet synced), the one whose lease ends later: the later one is the
+    /// newer, and either way the bead is someone's.
+    pub fn merged(&self) -> BTreeMap<String, Claim> {
+        let mut out = self.local.clone();
+        for claim in self.remote.iter().flat_map(|r| &r.claims) {
+            let keep_local = out
+                .get(&claim.bead)
+                .is_some_and(|local| local.lease_end() >= claim.lease_end());
+            if !keep_local {
+                out.insert(claim.bead.clone(), claim.clone());
+            }
+        }
+        out
+    }
+}
+
+/// Where `gemba claims sync` keeps the remote's claims (derived: never
+/// committed, rebuilt by the next sync).
+pub fn remote_claims_path(store: &Store) -> PathBuf {
+    store
+        .root()
+        .join(index::INDEX_DIR)
+        .join("remote-claims.json")
+}
+
+/// Replace the remote claims `gemba claims sync` saw.
+pub fn write_remote_claims(store: &Store, remote: &RemoteClaims) -> Result<()> {
+    let path = remote_claims_path(store);
+    index::write_cache(&path, &crate::format::to_json_bytes(remote)).at(&path)
 }
 
 /// Every enrichment file's cache entry.
@@ -325,6 +415,40 @@ impl From<Cached> for Enrichment {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn merged_claims_keep_the_later_lease() {
+        let claim = |bead: &str, session: &str, until: &str| Claim {
+            bead: bead.into(),
+            session: session.into(),
+            agent: "a".into(),
+            claimed_at: "2026-11-23T10:00:00Z".into(),
+            lease_until: until.into(),
+            remote: Some("origin".into()),
+        };
+        let mut claims = Claims::default();
+        for c in [
+            claim("mine", "s-1", "2026-11-23T12:00:00Z"),
+            claim("stale", "s-1", "2026-11-23T11:00:00Z"),
+        ] {
+            claims.local.insert(c.bead.clone(), c);
+        }
+        claims.remote = Some(RemoteClaims {
+            remote: "origin".into(),
+            synced_at: "2026-11-23T10:30:00Z".into(),
+            claims: vec![
+                claim("mine", "s-1", "2026-11-23T11:00:00Z"),
+                claim("stale", "s-2", "2026-11-23T13:00:00Z"),
+                claim("theirs", "s-3", "2026-11-23T13:00:00Z"),
+            ],
+        });
+        let merged = claims.merged();
+        let holders: Vec<(&str, &str)> = merged
+            .iter()
+            .map(|(bead, c)| (bead.as_str(), c.session.as_str()))
+            .collect();
+        assert_eq!(holders, [("mine", "s-1"), ("stale", "s-2"), ("theirs", "s-3")]);
+    }
 
     #[test]
     fn cached_enrichment_round_trips() {

@@ -6,6 +6,7 @@ mod test_bad_input;
 mod test_basics;
 mod test_bead;
 mod test_check;
+mod test_claims;
 mod test_commit;
 mod test_concepts;
 mod test_concurrency;
