@@ -1,6 +1,6 @@
 //! One read of the store for one command: every bead's planning fields
-//! ([`BeadHead`]) and, when asked for, every enrichment, with a digest that
-//! names exactly what was read. Commands load it once and hand it to the
+//! ([`BeadHead`]) and, when asked for, every enrichment and every session
+//! and agent, with a digest that names exactly what was read. Commands load it once and hand it to the
 //! pure layers (ready work, filters, and later conflicts and selection),
 //! which never read files.
 //!
