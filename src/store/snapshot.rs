@@ -1,7 +1,7 @@
 //! One read of the store for one command: every bead's planning fields
 //! ([`BeadHead`]), every claim ([`Claims`]: always, they are few) and,
-//! when asked for, every enrichment, with a digest that names exactly what
-//! was read. Commands load it once and hand it to the
+//! when asked for, every enrichment and every session and agent, with a
+//! digest that names exactly what was read. Commands load it once and hand it to the
 //! pure layers (ready work, filters, and later conflicts and selection),
 //! which never read files.
 //!

@@ -9,7 +9,8 @@ use crate::sessions::{self, agents};
 /// Session health: context pressure (tokens / window), concept drift (last
 /// beads vs the session's profile), time on task, each against its warn and
 /// recycle thresholds (`health:` in config), and the runway bucket. Advice
-/// only: gemba never ends a session.
+/// only: gemba never ends a session. With --json: `{session, agent,
+/// health}` for one session, or an array of them.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba session health\n  gemba session health s-alice-3k9x --json | jq .health.runway"

@@ -5,7 +5,8 @@ use crate::model::Session;
 use crate::sessions::{self, describe_scope};
 
 /// Show one session (any status), or every live session: agent, branch,
-/// tokens, bead in hand, focus, last heartbeat.
+/// tokens, bead in hand, focus, last heartbeat. With --json: the session's
+/// file as an object, or an array of them.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba session status\n  gemba session status s-alice-3k9x --json"
