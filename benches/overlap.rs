@@ -24,8 +24,15 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use gemba::plan::Map;
 use gemba::plan::overlap::{Overlap, Pattern, TrackedPaths, overlap};
 
-const FILES: usize = 50_000;
-const BEADS: usize = 10_000;
+/// Full size under `cargo bench`; `cargo test --all-targets` runs each
+/// benchmark once as a smoke test, on a debug build, so there a small tree.
+fn sizes() -> (usize, usize) {
+    if std::env::args().any(|a| a == "--bench") {
+        (10_000, 50_000)
+    } else {
+        (200, 1_000)
+    }
+}
 
 fn pat(text: &str) -> Pattern {
     Pattern::new(text).expect("valid glob")
@@ -70,8 +77,9 @@ fn tree(rng: &mut Rng) -> Vec<String> {
         }
         dirs.push(d);
     }
-    let mut files = Vec::with_capacity(FILES);
-    while files.len() < FILES {
+    let (_, n_files) = sizes();
+    let mut files = Vec::with_capacity(n_files);
+    while files.len() < n_files {
         let d = &dirs[rng.below(dirs.len())];
         let n = rng.below(1_000);
         files.push(format!("{d}/{}_{n}.{}", rng.pick(WORDS), rng.pick(EXTS)));
@@ -82,7 +90,7 @@ fn tree(rng: &mut Rng) -> Vec<String> {
 /// 1-3 globs per bead: literal files, `dir/**`, `dir/*.ext`,
 /// `dir/**/*.ext`, `**/name.ext`.
 fn beads(rng: &mut Rng, files: &[String]) -> Vec<Vec<String>> {
-    (0..BEADS)
+    (0..sizes().0)
         .map(|_| {
             (0..1 + rng.below(3))
                 .map(|_| {
@@ -201,8 +209,9 @@ fn benches(c: &mut Criterion) {
     let built = start.elapsed();
     let counts = conflicts(&patterns);
     eprintln!(
-        "fleet: {BEADS} beads, {} globs ({} floating), {} files: cold run {:.0?} \
+        "fleet: {} beads, {} globs ({} floating), {} files: cold run {:.0?} \
          ({built:.0?} building patterns), {} pairs compared, {} yes, {} maybe",
+        sizes().0,
         globs.len(),
         patterns.iter().filter(|p| !p.is_anchored()).count(),
         files.len(),
