@@ -20,7 +20,7 @@ use super::{Error, IoContext, Result, Store, parallel};
 use crate::format::ParseError;
 use crate::hash::Fnv;
 use crate::model::enrichment::{DispatchStatus, Glob, Size, Source, Stamped};
-use crate::model::{Bead, BeadHead, Enrichment};
+use crate::model::{Band, Bead, BeadHead, Enrichment};
 
 /// What to load besides the beads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -208,6 +208,7 @@ struct Cached {
     concepts: Option<(Vec<String>, Source, Option<String>)>,
     dispatch_status: Option<(DispatchStatus, Source, Option<String>)>,
     estimated_size: Option<(Size, Source, Option<String>)>,
+    complexity: Option<(Band, Source, Option<String>)>,
 }
 
 fn flat<T: Clone, U>(
@@ -235,6 +236,7 @@ impl From<&Enrichment> for Cached {
             concepts: flat(&e.concepts, Clone::clone),
             dispatch_status: flat(&e.dispatch_status, |s| *s),
             estimated_size: flat(&e.estimated_size, |s| *s),
+            complexity: flat(&e.complexity, |b| *b),
         }
     }
 }
@@ -248,6 +250,7 @@ impl From<Cached> for Enrichment {
             concepts: stamped(c.concepts, |c| c),
             dispatch_status: stamped(c.dispatch_status, |s| s),
             estimated_size: stamped(c.estimated_size, |s| s),
+            complexity: stamped(c.complexity, |b| b),
         }
     }
 }
@@ -259,7 +262,7 @@ mod tests {
 
     #[test]
     fn cached_enrichment_round_trips() {
-        let text = "targets:\n  value: [src/**]\n  source: operator\nconcepts:\n  value: [auth]\n  source: heuristic\n  updated_at: '2026-01-01T00:00:00Z'\nestimated_size:\n  value: small\n  source: backfill\n";
+        let text = "targets:\n  value: [src/**]\n  source: operator\nconcepts:\n  value: [auth]\n  source: heuristic\n  updated_at: '2026-01-01T00:00:00Z'\nestimated_size:\n  value: small\n  source: backfill\ncomplexity:\n  value: expert\n  source: operator\n";
         let e: Enrichment = crate::format::from_yaml(Path::new("e.yaml"), text).unwrap();
         let bytes = postcard::to_stdvec(&Cached::from(&e)).unwrap();
         let back: Cached = postcard::from_bytes(&bytes).unwrap();
