@@ -707,3 +707,564 @@ pub fn select<'a>(input: &'a Input<'a>, options: &Options) -> Selection<'a> {
         excluded,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::enrichment::{DispatchStatus, Glob, Source, Stamped};
+    use crate::model::profile::{Profile, ProfileSource, RecentBead};
+    use crate::model::session::{Intent as SessionIntent, Telemetry};
+    use crate::model::{Band, Bead, CostTier, Dependency};
+    use crate::plan::conflicts::EdgeKind;
+    use proptest::prelude::*;
+
+    const NOW: &str = "2026-11-23T12:00:00Z";
+
+    fn stamp<T>(value: T) -> Option<Stamped<T>> {
+        Some(Stamped {
+            value,
+            source: Source::Operator,
+            updated_at: None,
+        })
+    }
+
+    fn session(id: &str, agent: &str) -> Session {
+        Session {
+            id: id.into(),
+            agent: agent.into(),
+            status: Default::default(),
+            workspace: Workspace {
+                repo: "/repo".into(),
+                branch: Some("main".into()),
+                path: None,
+            },
+            started_at: NOW.into(),
+            ended_at: None,
+            parent: None,
+            telemetry: Telemetry {
+                context_window: Some(1000),
+                ..Default::default()
+            },
+            profile: Profile::default(),
+            intent: None,
+        }
+    }
+
+    fn agent(name: &str, max: Band, tier: CostTier) -> Agent {
+        Agent {
+            name: name.into(),
+            roles: vec![],
+            max_band: max,
+            cost_tier: tier,
+            tools: vec![],
+            model: None,
+            context_window: None,
+            created_at: NOW.into(),
+            profile: Profile::default(),
+        }
+    }
+
+    fn claim(bead: &str, session: &str, until: &str) -> Claim {
+        Claim {
+            bead: bead.into(),
+            session: session.into(),
+            agent: "bob".into(),
+            claimed_at: NOW.into(),
+            lease_until: until.into(),
+            remote: None,
+        }
+    }
+
+    fn conflict(a: &str, b: &str, kind: EdgeKind) -> Conflict {
+        let (a, b) = if a < b { (a, b) } else { (b, a) };
+        Conflict {
+            a: a.into(),
+            b: b.into(),
+            kind,
+            reason: "`src/x.rs` and `src/x.rs`".into(),
+        }
+    }
+
+    /// A frozen world to select in: owned, so tests can edit it.
+    #[derive(Debug, Clone)]
+    struct World {
+        beads: Vec<Bead>,
+        ready: Vec<String>,
+        enrichment: BTreeMap<String, Enrichment>,
+        me: Session,
+        agent: Agent,
+        others: Vec<(Session, Agent)>,
+        claims: Vec<Claim>,
+        conflicts: Vec<Conflict>,
+        runway: Option<Size>,
+        config: Config,
+        mode: Mode,
+    }
+
+    impl World {
+        fn new(ids: &[&str]) -> World {
+            World {
+                beads: ids
+                    .iter()
+                    .map(|id| {
+                        let mut b = Bead::new(*id, *id);
+                        b.created_at = Some(NOW.into());
+                        b
+                    })
+                    .collect(),
+                ready: ids.iter().map(|s| s.to_string()).collect(),
+                enrichment: BTreeMap::new(),
+                me: session("s-me", "alice"),
+                agent: agent("alice", Band::Skilled, CostTier::Standard),
+                others: vec![],
+                claims: vec![],
+                conflicts: vec![],
+                runway: None,
+                config: Config::default(),
+                mode: Mode::Auto,
+            }
+        }
+
+        fn bead(&mut self, id: &str) -> &mut Bead {
+            self.beads.iter_mut().find(|b| b.id == id).unwrap()
+        }
+
+        fn enrich(&mut self, id: &str) -> &mut Enrichment {
+            self.enrichment.entry(id.into()).or_default()
+        }
+
+        fn other(&mut self, id: &str, a: Agent) -> &mut Session {
+            self.others.push((session(id, &a.name), a));
+            &mut self.others.last_mut().unwrap().0
+        }
+
+        fn run(&self, explain: usize) -> Selected {
+            let heads: Vec<BeadHead> = self.beads.iter().map(BeadHead::from).collect();
+            let ready: Vec<&str> = self.ready.iter().map(String::as_str).collect();
+            let others: Vec<Other> = self
+                .others
+                .iter()
+                .map(|(session, agent)| Other { session, agent })
+                .collect();
+            let home = Workspace {
+                repo: "/repo".into(),
+                branch: Some("main".into()),
+                path: None,
+            };
+            let input = Input {
+                beads: &heads,
+                ready: &ready,
+                enrichment: &self.enrichment,
+                session: &self.me,
+                agent: &self.agent,
+                others: &others,
+                claims: &self.claims,
+                conflicts: &self.conflicts,
+                home: &home,
+                runway: self.runway,
+                config: &self.config,
+                mode: self.mode,
+                now: NOW.parse().unwrap(),
+            };
+            let s = select(&input, &Options { explain });
+            Selected {
+                why_not: s.why_not(),
+                candidates: s
+                    .candidates
+                    .iter()
+                    .map(|c| (c.id.to_string(), c.score, c.justification.clone()))
+                    .collect(),
+                excluded: s
+                    .excluded
+                    .iter()
+                    .map(|e| (e.id.to_string(), e.reason.to_string(), e.why.clone()))
+                    .collect(),
+            }
+        }
+    }
+
+    /// A selection with owned strings.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Selected {
+        why_not: String,
+        candidates: Vec<(String, f64, Vec<String>)>,
+        excluded: Vec<(String, String, String)>,
+    }
+
+    impl Selected {
+        fn ids(&self) -> Vec<&str> {
+            self.candidates.iter().map(|c| c.0.as_str()).collect()
+        }
+
+        fn reason(&self, id: &str) -> Option<&str> {
+            self.excluded
+                .iter()
+                .find(|e| e.0 == id)
+                .map(|e| e.1.as_str())
+        }
+
+        fn score(&self, id: &str) -> f64 {
+            self.candidates.iter().find(|c| c.0 == id).unwrap().1
+        }
+
+        fn lines(&self, id: &str) -> &[String] {
+            &self.candidates.iter().find(|c| c.0 == id).unwrap().2
+        }
+    }
+
+    #[test]
+    fn gates_apply_in_order() {
+        // Each bead fails every gate from its own on: the first one names it.
+        let mut w = World::new(&["a-status", "b-claimed", "c-conflict", "d-fit", "e-ok"]);
+        w.agent.tools = vec![];
+        let bob = w.other("s-bob", agent("bob", Band::Expert, CostTier::Standard));
+        bob.telemetry.bead = Some("held".into());
+        w.beads.push(Bead::new("held", "held"));
+        for id in ["a-status", "b-claimed", "c-conflict", "d-fit"] {
+            w.bead(id).labels.push("tool:docker".into());
+        }
+        w.enrich("a-status").dispatch_status = stamp(DispatchStatus::AwaitingDesign);
+        for id in ["a-status", "b-claimed"] {
+            w.claims.push(claim(id, "s-bob", "2026-11-24T00:00:00Z"));
+        }
+        for id in ["a-status", "b-claimed", "c-conflict"] {
+            w.conflicts.push(conflict(id, "held", EdgeKind::Target));
+        }
+        let got = w.run(5);
+        assert_eq!(got.reason("a-status"), Some("awaiting-design"));
+        assert_eq!(got.reason("b-claimed"), Some("claimed"));
+        assert_eq!(got.reason("c-conflict"), Some("conflict"));
+        assert_eq!(got.reason("d-fit"), Some("missing-tool"));
+        assert_eq!(got.ids(), ["e-ok"]);
+        assert_eq!(
+            got.why_not,
+            "1/5 eligible: 1 awaiting-design, 1 claimed, 1 conflict, 1 missing-tool"
+        );
+        let why: Vec<&str> = got.excluded.iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(
+            why,
+            [
+                "dispatch: awaiting-design (set by operator)",
+                "claimed by s-bob (agent bob) until 2026-11-24T00:00:00Z",
+                "conflict: target with held, in progress in s-bob (`src/x.rs` and `src/x.rs`)",
+                "fit: needs docker (the agent lacks it)",
+            ]
+        );
+        // The candidate's lines follow the gates in order, one each.
+        let lines = got.lines("e-ok");
+        let gates: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| l.split([':', ' ']).next())
+            .filter(|g| {
+                [
+                    "dispatch", "claim", "conflicts", "fit", "runway", "intent", "age",
+                    "fairness",
+                ]
+                .contains(g)
+            })
+            .collect();
+        assert_eq!(
+            gates,
+            ["dispatch", "claim", "conflicts", "fit", "runway", "intent", "age", "fairness"],
+            "{lines:#?}"
+        );
+        assert!(lines[0].starts_with("score "), "{lines:#?}");
+        assert!(lines.last().unwrap().starts_with("final score "));
+        // 1 base + 6 affinity + 1 leverage + 8 gates + final.
+        assert_eq!(lines.len(), 17, "{lines:#?}");
+    }
+
+    #[test]
+    fn coach_mode_warns_instead_of_excluding() {
+        let mut w = World::new(&["hard"]);
+        w.enrich("hard").complexity = stamp(Band::Expert);
+        assert_eq!(w.run(1).reason("hard"), Some("under-qualified"));
+        w.mode = Mode::Coach;
+        let got = w.run(1);
+        assert_eq!(got.ids(), ["hard"]);
+        assert!(
+            got.lines("hard")
+                .iter()
+                .any(|l| l == "fit: warning: expert work is above the agent's max band skilled"),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn expired_and_own_claims_do_not_exclude_soft_edges_do_not_conflict() {
+        let mut w = World::new(&["mine", "expired", "soft", "held"]);
+        w.ready.retain(|r| r != "held");
+        w.claims.push(claim("mine", "s-me", "2026-11-24T00:00:00Z"));
+        w.claims.push(claim("expired", "s-bob", "2026-11-23T11:00:00Z"));
+        w.claims.push(claim("held", "s-bob", "2026-11-24T00:00:00Z"));
+        w.conflicts.push(conflict("soft", "held", EdgeKind::Similar));
+        let got = w.run(3);
+        assert_eq!(got.excluded, []);
+        assert!(got.lines("mine").contains(&"claim: held by this session".to_string()));
+        assert!(
+            got.lines("expired")
+                .iter()
+                .any(|l| l.starts_with("claim: s-bob's lease ended")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn score_is_affinity_and_leverage_then_multipliers() {
+        let mut w = World::new(&["a", "b", "dep"]);
+        w.ready = vec!["a".into(), "b".into()];
+        w.bead("dep").dependencies = vec![Dependency::new("a", "blocks")];
+        w.config.selection.age_bonus_per_day = 0.0;
+        let got = w.run(2);
+        // Same affinity (fresh session, nothing known); a unblocks one bead.
+        let (a, b) = (got.score("a"), got.score("b"));
+        assert!((a - b - 0.3 * 0.632_120_558_828_557_7).abs() < 1e-9, "{a} {b}");
+        assert_eq!(got.ids(), ["a", "b"]);
+
+        // Runway short of a large bead: x0.5.
+        w.runway = Some(Size::Small);
+        w.enrich("b").estimated_size = stamp(Size::Large);
+        let got = w.run(2);
+        assert!((got.score("b") - b * 0.5).abs() < 1e-9);
+        assert!(got.lines("b").contains(&"runway: small is short of large work: x0.5".to_string()));
+        assert!(got.lines("a").contains(&"runway: small is short of medium work: x0.5".to_string()));
+        w.runway = Some(Size::Large);
+
+        // Outside the intent: x its demotion.
+        w.me.intent = Some(SessionIntent {
+            scope: IntentScope::Label("ui".into()),
+            rationale: String::new(),
+            demotion: 0.4,
+            set_at: NOW.into(),
+        });
+        w.bead("b").labels.push("ui".into());
+        let got = w.run(2);
+        assert!((got.score("a") - a * 0.4).abs() < 1e-9);
+        assert!((got.score("b") - b).abs() < 1e-9);
+        assert_eq!(got.ids(), ["b", "a"]);
+        assert!(got.lines("a").contains(&"intent: outside the focus (label ui): x0.4".to_string()));
+    }
+
+    #[test]
+    fn intent_epic_covers_descendants() {
+        let mut w = World::new(&["e", "kid", "grandkid", "other"]);
+        w.bead("kid").parent = Some("e".into());
+        w.bead("grandkid").dependencies = vec![Dependency::new("kid", "parent-child")];
+        w.ready = vec!["kid".into(), "grandkid".into(), "other".into()];
+        w.me.intent = Some(SessionIntent {
+            scope: IntentScope::Epic("e".into()),
+            rationale: String::new(),
+            demotion: 0.5,
+            set_at: NOW.into(),
+        });
+        let got = w.run(3);
+        for id in ["kid", "grandkid"] {
+            assert!(got.lines(id).contains(&"intent: inside the focus (epic e)".to_string()));
+        }
+        assert!(got.lines("other").iter().any(|l| l.starts_with("intent: outside")));
+    }
+
+    #[test]
+    fn age_bonus_is_capped() {
+        let mut w = World::new(&["old", "new", "unblocked", "blocker"]);
+        w.config.scoring.affinity_share = 1.0;
+        w.bead("old").created_at = Some("2026-01-01T00:00:00Z".into());
+        w.bead("new").created_at = Some("2026-11-21T12:00:00Z".into());
+        // Created long ago, ready only since its blocker closed a day ago.
+        w.bead("unblocked").created_at = Some("2026-01-01T00:00:00Z".into());
+        w.bead("unblocked").dependencies = vec![Dependency::new("blocker", "blocks")];
+        w.bead("blocker").status = "closed".into();
+        w.bead("blocker").closed_at = Some("2026-11-22T12:00:00Z".into());
+        w.ready.retain(|r| r != "blocker");
+        let got = w.run(3);
+        let base = got.score("old") - 0.05;
+        assert!((got.score("new") - (base + 0.01)).abs() < 1e-9, "{got:#?}");
+        assert!((got.score("unblocked") - (base + 0.005)).abs() < 1e-9);
+        assert!(got.lines("new").contains(&"age: ready for 2.0 days: +0.010".to_string()));
+    }
+
+    #[test]
+    fn ties_break_by_priority_then_id() {
+        let mut w = World::new(&["c", "a", "b", "d"]);
+        w.config.selection.age_bonus_per_day = 0.0;
+        w.bead("d").priority = 1;
+        w.bead("b").priority = 3;
+        assert_eq!(w.run(0).ids(), ["d", "a", "c", "b"]);
+    }
+
+    #[test]
+    fn cost_demotion_needs_a_cheaper_live_agent_that_fits() {
+        let mut w = World::new(&["easy"]);
+        w.agent = agent("opus", Band::Expert, CostTier::Premium);
+        w.enrich("easy").complexity = stamp(Band::Routine);
+        let alone = w.run(1).score("easy");
+        // A cheap agent that cannot do routine work changes nothing...
+        w.other("s-tiny", agent("tiny", Band::Trivial, CostTier::Economy));
+        assert_eq!(w.run(1).score("easy"), alone);
+        // ...one that can demotes the premium agent.
+        w.other("s-eco", agent("eco", Band::Routine, CostTier::Economy));
+        let got = w.run(1);
+        assert!((got.score("easy") - alone * 0.7).abs() < 1e-9);
+        assert!(got.lines("easy").contains(
+            &"cost: premium agent with max band expert for routine work while eco (economy) is live: x0.7"
+                .to_string()
+        ));
+    }
+
+    #[test]
+    fn fairness_leaves_a_bead_to_an_idle_session_that_fits_it_better() {
+        let mut w = World::new(&["auth", "misc"]);
+        w.config.selection.age_bonus_per_day = 0.0;
+        w.enrich("auth").concepts = stamp(vec!["auth".to_string()]);
+        w.enrich("misc").concepts = stamp(vec!["misc".to_string()]);
+        // Without fairness, auth comes first (a tie, broken by id).
+        assert_eq!(w.run(0).ids(), ["auth", "misc"]);
+        let bob = w.other("s-bob", agent("bob", Band::Skilled, CostTier::Standard));
+        bob.profile.concepts = BTreeMap::from([("auth".to_string(), 1.0)]);
+        bob.profile.events = 3;
+        bob.profile.recent = vec![RecentBead {
+            bead: "x".into(),
+            event: 3,
+            epic: None,
+            concepts: vec!["auth".into()],
+            files: vec![],
+            source: ProfileSource::Declared,
+            closed: true,
+        }];
+        let got = w.run(2);
+        assert_eq!(got.ids(), ["misc", "auth"]);
+        assert!(
+            got.lines("auth")
+                .iter()
+                .any(|l| l.starts_with("fairness: idle s-bob fits better")),
+            "{got:#?}"
+        );
+        // Busy sessions are not idle: bob holding a bead takes fairness away.
+        w.others[0].0.telemetry.bead = Some("zzz".into());
+        let got = w.run(2);
+        assert!(
+            got.lines("auth")
+                .contains(&"fairness: no other idle live session".to_string())
+        );
+    }
+
+    #[test]
+    fn why_not_when_nothing_is_eligible() {
+        let mut w = World::new(&["a", "b", "c"]);
+        for id in ["a", "b"] {
+            w.claims.push(claim(id, "s-bob", "2026-11-24T00:00:00Z"));
+        }
+        w.enrich("c").dispatch_status = stamp(DispatchStatus::NotNow);
+        let got = w.run(1);
+        assert!(got.candidates.is_empty());
+        assert_eq!(got.why_not, "0/3 eligible: 2 claimed, 1 not-now");
+        let w = World::new(&[]);
+        assert_eq!(w.run(1).why_not, "0/0 eligible");
+    }
+
+    /// A random world: beads with random statuses, edges, concepts,
+    /// targets; sessions with random profiles and holdings; claims.
+    fn world() -> impl Strategy<Value = World> {
+        let n = 1usize..14;
+        n.prop_flat_map(|n| {
+            (
+                prop::collection::vec((0u8..5, 0usize..4, 0usize..3, any::<bool>(), 0usize..6), n),
+                prop::collection::vec((0usize..14, 0usize..14), 0..10),
+                prop::collection::vec((0usize..14, 0usize..3, any::<bool>()), 0..6),
+                prop::collection::vec((0usize..4, 0usize..14, any::<bool>()), 0..4),
+                prop::option::of(0usize..3),
+                any::<bool>(),
+            )
+        })
+        .prop_map(|(beads, edges, claims, others, runway, coach)| {
+            let ids: Vec<String> = (0..beads.len()).map(|i| format!("b{i:02}")).collect();
+            let mut w = World::new(&ids.iter().map(String::as_str).collect::<Vec<_>>());
+            let concepts = ["auth", "db", "ui", "api"];
+            let globs = ["src/a.rs", "src/b/**", "docs/*.md"];
+            for (i, (prio, c, g, awaiting, band)) in beads.into_iter().enumerate() {
+                let id = ids[i].clone();
+                w.bead(&id).priority = prio;
+                w.bead(&id).created_at = Some(format!("2026-11-{:02}T00:00:00Z", 1 + i));
+                let e = w.enrich(&id);
+                e.concepts = stamp(concepts[..c].iter().map(|s| s.to_string()).collect());
+                e.targets = stamp(globs[..g].iter().map(|s| Glob::new(s).unwrap()).collect());
+                if awaiting {
+                    e.dispatch_status = stamp(DispatchStatus::AwaitingReview);
+                }
+                e.complexity = stamp(Band::ALL[band % 5]);
+            }
+            let n = ids.len();
+            for (a, b) in edges {
+                let (a, b) = (a % n, b % n);
+                if a != b {
+                    w.conflicts.push(conflict(&ids[a], &ids[b], EdgeKind::Target));
+                }
+            }
+            for (i, (b, who, live)) in claims.into_iter().enumerate() {
+                let session = ["s-me", "s-o0", "s-o1"][who];
+                let until = if live { "2026-11-24T00:00:00Z" } else { "2026-11-01T00:00:00Z" };
+                let bead = &ids[b % n];
+                if w.claims.iter().all(|c| &c.bead != bead) {
+                    w.claims.push(claim(bead, session, until));
+                }
+                let _ = i;
+            }
+            for (i, (tier, holds, busy)) in others.into_iter().enumerate() {
+                let a = agent(&format!("ag{i}"), Band::ALL[tier], CostTier::ALL[tier % 3]);
+                let s = w.other(&format!("s-o{i}"), a);
+                s.profile.concepts = BTreeMap::from([(concepts[i % 4].to_string(), 1.0)]);
+                if busy {
+                    s.telemetry.bead = Some(ids[holds % n].clone());
+                }
+            }
+            // Some ready beads are not open (the ready set is an input).
+            w.runway = runway.map(|r| Size::ALL[r]);
+            w.mode = if coach { Mode::Coach } else { Mode::Auto };
+            w.agent.profile.concepts = BTreeMap::from([("db".to_string(), 2.0)]);
+            w
+        })
+    }
+
+    fn shuffle<T>(v: &mut [T], seed: u64) {
+        let mut x = seed | 1;
+        for i in (1..v.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            v.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+    }
+
+    proptest! {
+        /// Same world, lists in another order: the same selection.
+        #[test]
+        fn deterministic_and_order_independent(mut w in world(), seed in any::<u64>()) {
+            let first = w.run(usize::MAX);
+            prop_assert_eq!(&first, &w.run(usize::MAX));
+            shuffle(&mut w.beads, seed);
+            shuffle(&mut w.ready, seed ^ 1);
+            shuffle(&mut w.claims, seed ^ 2);
+            shuffle(&mut w.others, seed ^ 3);
+            shuffle(&mut w.conflicts, seed ^ 4);
+            prop_assert_eq!(first, w.run(usize::MAX));
+        }
+
+        /// Every ready bead is either a candidate or excluded, once; the
+        /// candidates are sorted by score; scores are finite.
+        #[test]
+        fn partitions_the_ready_set(w in world()) {
+            let got = w.run(3);
+            let mut all: Vec<&str> = got.ids();
+            all.extend(got.excluded.iter().map(|e| e.0.as_str()));
+            all.sort_unstable();
+            let mut ready: Vec<&str> = w.ready.iter().map(String::as_str).collect();
+            ready.sort_unstable();
+            prop_assert_eq!(all, ready);
+            for pair in got.candidates.windows(2) {
+                prop_assert!(pair[0].1 >= pair[1].1, "{:?}", got.candidates);
+            }
+            prop_assert!(got.candidates.iter().all(|c| c.1.is_finite() && c.1 >= 0.0));
+            prop_assert!(got.candidates.iter().take(3).all(|c| c.2.len() >= 17));
+        }
+    }
+}
