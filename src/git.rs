@@ -88,6 +88,14 @@ pub fn toplevel_of(dir: &Path) -> Option<PathBuf> {
     discover(dir).ok().map(|l| l.main_worktree)
 }
 
+/// The branch checked out in `worktree` (`main`); `None` when HEAD is
+/// detached or the repository cannot be read.
+pub fn branch(worktree: &Path) -> Option<String> {
+    let repo = gix::open(worktree).ok()?;
+    let name = repo.head_name().ok()??;
+    Some(name.shorten().to_string())
+}
+
 /// Paths of the files tracked in `worktree`'s index, repository-relative
 /// with `/` separators.
 pub fn tracked_files(worktree: &Path) -> Result<Vec<String>, Error> {

@@ -1,6 +1,7 @@
 //! The command line: clap types and one module per command. Thin: resolve
 //! the context, call the library, render the result as text or JSON.
 
+mod affinity;
 mod bead;
 mod check;
 mod commit;
@@ -14,7 +15,9 @@ pub mod error;
 mod import;
 mod index;
 mod init;
+mod leverage;
 mod log;
+mod next;
 mod plan;
 mod ready;
 pub mod ui;
@@ -48,6 +51,7 @@ Examples:
   gemba ready --limit 5
   gemba index build     # the source import graph behind semantic conflicts
   gemba bead show bd-a1b2
+  gemba next --session s-alice-3k9x --explain   # what this session should do next
   gemba check
   gemba log --kind import --json
   gemba commit          # commit what auto-commit left pending
@@ -91,6 +95,9 @@ enum Command {
     Concepts(concepts::ConceptsCommand),
     Conflicts(conflicts::ConflictsArgs),
     Plan(plan::PlanArgs),
+    Next(next::NextArgs),
+    Affinity(affinity::AffinityArgs),
+    Leverage(leverage::LeverageArgs),
     Check(check::CheckArgs),
     Log(log::LogArgs),
     Commit(commit::CommitArgs),
@@ -164,6 +171,9 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Concepts(cmd) => concepts::run(&ctx, cmd),
         Command::Conflicts(args) => conflicts::run(&ctx, args),
         Command::Plan(args) => plan::run(&ctx, args),
+        Command::Next(args) => next::run(&ctx, args),
+        Command::Affinity(args) => affinity::run(&ctx, args),
+        Command::Leverage(args) => leverage::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Commit(args) => commit::run(&ctx, args),

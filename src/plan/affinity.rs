@@ -157,9 +157,13 @@ fn usable(w: f64) -> f64 {
     if w.is_finite() && w > 0.0 { w } else { 0.0 }
 }
 
-/// Into [0, 1]; NaN is 0.
+/// Into [0, 1]; NaN is 0, and so is -0 (an empty sum).
 fn clamp(x: f64) -> f64 {
-    if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) }
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(0.0, 1.0) + 0.0
+    }
 }
 
 /// The session's files, indexed for familiarity: by exact path, by
@@ -694,6 +698,28 @@ mod tests {
                 got.components[0]
             );
         }
+    }
+
+    #[test]
+    fn no_shared_concept_is_zero_not_minus_zero() {
+        let config = ScoringConfig::default();
+        let concepts = vec!["auth".to_string()];
+        let bead = BeadFacts::new("b", None, &concepts, &[]);
+        let home = home();
+        let s = session(
+            "s",
+            Profile {
+                concepts: weights(&[("db", 1.0)]),
+                ..Default::default()
+            },
+            0,
+        );
+        let a = agent(Profile::default());
+        let got = affinity(&bead, &SessionView::new(&s, &a, &home), &config, true);
+        assert_eq!(
+            got.components[0].why,
+            "session shares none (0.00); agent has no history (0.5)"
+        );
     }
 
     #[test]

@@ -179,32 +179,43 @@ fn expired(claim: &Claim, now: Timestamp) -> bool {
     parse_time(Some(&claim.lease_until)).is_some_and(|t| t <= now)
 }
 
+/// The beads held by sessions other than `me` (unexpired claims, and what
+/// the other live sessions have in hand), each with its holder (the
+/// smallest session id if several).
+pub fn held<'a>(
+    me: &str,
+    claims: &'a [Claim],
+    others: &[Other<'a>],
+    now: Timestamp,
+) -> Map<&'a str, &'a str> {
+    let mut held: Map<&str, &str> = Map::default();
+    let mut hold = |bead: &'a str, session: &'a str| {
+        let slot = held.entry(bead).or_insert(session);
+        if session < *slot {
+            *slot = session;
+        }
+    };
+    for c in claims {
+        if c.session != me && !expired(c, now) {
+            hold(&c.bead, &c.session);
+        }
+    }
+    for o in others.iter().filter(|o| o.session.id != me) {
+        if let Some(bead) = &o.session.telemetry.bead {
+            hold(bead, &o.session.id);
+        }
+    }
+    held
+}
+
 impl<'a> Prepared<'a> {
     fn new(input: &'a Input<'a>) -> Prepared<'a> {
         let me = input.session.id.as_str();
         let by_id: Map<&str, &BeadHead> = input.beads.iter().map(|b| (b.id, b)).collect();
         let claims: Map<&str, &Claim> = input.claims.iter().map(|c| (c.bead.as_str(), c)).collect();
-        // Held elsewhere: unexpired claims of other sessions, and what the
-        // other live sessions have in hand. Ties go to the smallest id.
-        let mut held: Map<&str, &str> = Map::default();
-        let mut hold = |bead: &'a str, session: &'a str| {
-            let slot = held.entry(bead).or_insert(session);
-            if session < *slot {
-                *slot = session;
-            }
-        };
-        for c in input.claims {
-            if c.session != me && !expired(c, input.now) {
-                hold(&c.bead, &c.session);
-            }
-        }
+        let held = held(me, input.claims, input.others, input.now);
         let mut others: Vec<&Other> = input.others.iter().filter(|o| o.session.id != me).collect();
         others.sort_by(|a, b| a.session.id.cmp(&b.session.id));
-        for o in &others {
-            if let Some(bead) = &o.session.telemetry.bead {
-                hold(bead, &o.session.id);
-            }
-        }
         let mut conflicts: Map<&str, Vec<(&str, &Conflict)>> = Map::default();
         for c in input.conflicts.iter().filter(|c| c.kind.is_hard()) {
             if held.contains_key(c.a.as_str()) {
@@ -424,9 +435,10 @@ fn evaluate<'a>(p: &Prepared<'a>, bead: &'a BeadHead<'a>, explain: bool) -> Outc
     let base = share * aff.value + (1.0 - share) * lev.value;
     note(&mut lines, explain, || {
         format!(
-            "score {base:.3} = {share} x affinity {:.2} + {} x leverage {:.2}",
+            "score {base:.3} = {} x affinity {:.2} + {} x leverage {:.2}",
+            num(share),
             aff.value,
-            1.0 - share,
+            num(1.0 - share),
             lev.value
         )
     });
@@ -550,6 +562,11 @@ fn evaluate<'a>(p: &Prepared<'a>, bead: &'a BeadHead<'a>, explain: bool) -> Outc
     })
 }
 
+/// A config number as people write it: `0.3`, not `0.30000000000000004`.
+fn num(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 fn scope(intent: &Intent<'_>) -> String {
     match intent {
         Intent::Epic(e) => format!("epic {e}"),
@@ -620,6 +637,20 @@ impl Ord for Ranked {
             .then(other.priority.cmp(&self.priority))
             .then(other.id_rank.cmp(&self.id_rank))
     }
+}
+
+/// The session's affinity for one bead as selection computes it (the
+/// bead's workspace is where its epic is worked), explained; `None` when
+/// the bead is not in the input.
+pub fn explain_affinity(input: &Input<'_>, id: &str) -> Option<affinity::Affinity> {
+    let p = Prepared::new(input);
+    let bead = p.by_id.get(id)?;
+    Some(affinity::affinity(
+        &p.facts(bead),
+        &p.view,
+        &input.config.scoring,
+        true,
+    ))
 }
 
 pub fn select<'a>(input: &'a Input<'a>, options: &Options) -> Selection<'a> {
@@ -957,7 +988,13 @@ mod tests {
             .filter_map(|l| l.split([':', ' ']).next())
             .filter(|g| {
                 [
-                    "dispatch", "claim", "conflicts", "fit", "runway", "intent", "age",
+                    "dispatch",
+                    "claim",
+                    "conflicts",
+                    "fit",
+                    "runway",
+                    "intent",
+                    "age",
                     "fairness",
                 ]
                 .contains(g)
@@ -965,7 +1002,16 @@ mod tests {
             .collect();
         assert_eq!(
             gates,
-            ["dispatch", "claim", "conflicts", "fit", "runway", "intent", "age", "fairness"],
+            [
+                "dispatch",
+                "claim",
+                "conflicts",
+                "fit",
+                "runway",
+                "intent",
+                "age",
+                "fairness"
+            ],
             "{lines:#?}"
         );
         assert!(lines[0].starts_with("score "), "{lines:#?}");
@@ -995,12 +1041,18 @@ mod tests {
         let mut w = World::new(&["mine", "expired", "soft", "held"]);
         w.ready.retain(|r| r != "held");
         w.claims.push(claim("mine", "s-me", "2026-11-24T00:00:00Z"));
-        w.claims.push(claim("expired", "s-bob", "2026-11-23T11:00:00Z"));
-        w.claims.push(claim("held", "s-bob", "2026-11-24T00:00:00Z"));
-        w.conflicts.push(conflict("soft", "held", EdgeKind::Similar));
+        w.claims
+            .push(claim("expired", "s-bob", "2026-11-23T11:00:00Z"));
+        w.claims
+            .push(claim("held", "s-bob", "2026-11-24T00:00:00Z"));
+        w.conflicts
+            .push(conflict("soft", "held", EdgeKind::Similar));
         let got = w.run(3);
         assert_eq!(got.excluded, []);
-        assert!(got.lines("mine").contains(&"claim: held by this session".to_string()));
+        assert!(
+            got.lines("mine")
+                .contains(&"claim: held by this session".to_string())
+        );
         assert!(
             got.lines("expired")
                 .iter()
@@ -1018,7 +1070,10 @@ mod tests {
         let got = w.run(2);
         // Same affinity (fresh session, nothing known); a unblocks one bead.
         let (a, b) = (got.score("a"), got.score("b"));
-        assert!((a - b - 0.3 * 0.632_120_558_828_557_7).abs() < 1e-9, "{a} {b}");
+        assert!(
+            (a - b - 0.3 * 0.632_120_558_828_557_7).abs() < 1e-9,
+            "{a} {b}"
+        );
         assert_eq!(got.ids(), ["a", "b"]);
 
         // Runway short of a large bead: x0.5.
@@ -1026,8 +1081,14 @@ mod tests {
         w.enrich("b").estimated_size = stamp(Size::Large);
         let got = w.run(2);
         assert!((got.score("b") - b * 0.5).abs() < 1e-9);
-        assert!(got.lines("b").contains(&"runway: small is short of large work: x0.5".to_string()));
-        assert!(got.lines("a").contains(&"runway: small is short of medium work: x0.5".to_string()));
+        assert!(
+            got.lines("b")
+                .contains(&"runway: small is short of large work: x0.5".to_string())
+        );
+        assert!(
+            got.lines("a")
+                .contains(&"runway: small is short of medium work: x0.5".to_string())
+        );
         w.runway = Some(Size::Large);
 
         // Outside the intent: x its demotion.
@@ -1042,7 +1103,10 @@ mod tests {
         assert!((got.score("a") - a * 0.4).abs() < 1e-9);
         assert!((got.score("b") - b).abs() < 1e-9);
         assert_eq!(got.ids(), ["b", "a"]);
-        assert!(got.lines("a").contains(&"intent: outside the focus (label ui): x0.4".to_string()));
+        assert!(
+            got.lines("a")
+                .contains(&"intent: outside the focus (label ui): x0.4".to_string())
+        );
     }
 
     #[test]
@@ -1059,9 +1123,16 @@ mod tests {
         });
         let got = w.run(3);
         for id in ["kid", "grandkid"] {
-            assert!(got.lines(id).contains(&"intent: inside the focus (epic e)".to_string()));
+            assert!(
+                got.lines(id)
+                    .contains(&"intent: inside the focus (epic e)".to_string())
+            );
         }
-        assert!(got.lines("other").iter().any(|l| l.starts_with("intent: outside")));
+        assert!(
+            got.lines("other")
+                .iter()
+                .any(|l| l.starts_with("intent: outside"))
+        );
     }
 
     #[test]
@@ -1080,7 +1151,10 @@ mod tests {
         let base = got.score("old") - 0.05;
         assert!((got.score("new") - (base + 0.01)).abs() < 1e-9, "{got:#?}");
         assert!((got.score("unblocked") - (base + 0.005)).abs() < 1e-9);
-        assert!(got.lines("new").contains(&"age: ready for 2.0 days: +0.010".to_string()));
+        assert!(
+            got.lines("new")
+                .contains(&"age: ready for 2.0 days: +0.010".to_string())
+        );
     }
 
     #[test]
@@ -1197,12 +1271,17 @@ mod tests {
             for (a, b) in edges {
                 let (a, b) = (a % n, b % n);
                 if a != b {
-                    w.conflicts.push(conflict(&ids[a], &ids[b], EdgeKind::Target));
+                    w.conflicts
+                        .push(conflict(&ids[a], &ids[b], EdgeKind::Target));
                 }
             }
             for (i, (b, who, live)) in claims.into_iter().enumerate() {
                 let session = ["s-me", "s-o0", "s-o1"][who];
-                let until = if live { "2026-11-24T00:00:00Z" } else { "2026-11-01T00:00:00Z" };
+                let until = if live {
+                    "2026-11-24T00:00:00Z"
+                } else {
+                    "2026-11-01T00:00:00Z"
+                };
                 let bead = &ids[b % n];
                 if w.claims.iter().all(|c| &c.bead != bead) {
                     w.claims.push(claim(bead, session, until));
