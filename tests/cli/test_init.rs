@@ -60,10 +60,13 @@ fn init_creates_the_tree() {
             ".gitignore",
             "config.yaml",
             "log/2026-11-23.jsonl",
+            "schema/agent.schema.json",
             "schema/bead.schema.json",
+            "schema/claim.schema.json",
             "schema/config.schema.json",
             "schema/enrichment.schema.json",
             "schema/event.schema.json",
+            "schema/session.schema.json",
             "schema/suggestion.schema.json",
             "schema/vocabulary.schema.json",
             "vocabulary.yaml"
@@ -100,8 +103,10 @@ fn init_creates_the_tree() {
     assert_eq!(
         staged,
         ".gemba/.gitignore\n.gemba/config.yaml\n.gemba/log/2026-11-23.jsonl\n\
-         .gemba/schema/bead.schema.json\n.gemba/schema/config.schema.json\n\
+         .gemba/schema/agent.schema.json\n.gemba/schema/bead.schema.json\n\
+         .gemba/schema/claim.schema.json\n.gemba/schema/config.schema.json\n\
          .gemba/schema/enrichment.schema.json\n.gemba/schema/event.schema.json\n\
+         .gemba/schema/session.schema.json\n\
          .gemba/schema/suggestion.schema.json\n.gemba/schema/vocabulary.schema.json\n\
          .gemba/vocabulary.yaml\n.gitattributes\n"
     );
