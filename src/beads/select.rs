@@ -9,9 +9,11 @@ use jiff::Timestamp;
 
 use crate::format;
 use crate::hash::Fnv;
+use crate::model::enrichment::Glob;
 use crate::model::session::SessionStatus;
 use crate::model::{Agent, BeadHead, Claim, Session, Workspace};
 use crate::plan::Set;
+use crate::plan::affinity::Target;
 use crate::plan::conflicts::{Conflict, Targets, semantic_edges, target_edges};
 use crate::plan::overlap::{Pattern, TrackedPaths};
 use crate::plan::select::Other;
@@ -107,10 +109,10 @@ impl World {
 /// ones when the source index is fresh. Only ready beads whose target
 /// globs share a directory line with a held bead's are compared for
 /// targets, so a large ready set costs little when few beads are held.
-pub fn conflicts(
+pub fn conflicts<'a>(
     store: &Store,
-    snapshot: &Snapshot,
-    heads: &[BeadHead<'_>],
+    snapshot: &'a Snapshot,
+    heads: &[BeadHead<'a>],
     ready: &[&str],
     held: &[&str],
 ) -> Vec<Conflict> {
@@ -145,30 +147,37 @@ pub fn conflicts(
         }
     }
     let ready_set: Set<&str> = ready.iter().copied().collect();
-    let mut near: Vec<Targets> = Vec::new();
-    let mut all: Vec<Targets> = Vec::new();
-    for b in heads
+    let candidates: Vec<(&str, &[Glob])> = heads
         .iter()
         .filter(|b| ready_set.contains(b.id) && !held_set.contains(b.id))
-    {
-        let Some(globs) = enrichments.get(b.id).map(|e| e.target_globs()) else {
-            continue;
-        };
-        if globs.is_empty() {
-            continue;
-        }
-        let globs: Vec<Pattern> = globs.iter().map(Pattern::from_glob).collect();
-        let comparable = globs.iter().any(|g| {
-            ancestors.contains(g.prefix()) || ancestors_of(g.prefix()).any(|a| prefixes.contains(a))
-        });
-        if comparable {
-            near.push(Targets {
-                id: b.id,
-                globs: globs.clone(),
-            });
-        }
-        all.push(Targets { id: b.id, globs });
-    }
+        .filter_map(|b| {
+            let globs = enrichments.get(b.id)?.target_globs();
+            (!globs.is_empty()).then_some((b.id, globs))
+        })
+        .collect();
+    // Compiling a pattern costs more than this check: only beads on a
+    // held glob's directory line are compiled for target edges.
+    let near_held = |globs: &[Glob]| {
+        globs.iter().any(|g| {
+            let dir = Target::new(g.as_str()).dir;
+            let prefix = if dir.is_empty() {
+                dir
+            } else {
+                format!("{dir}/")
+            };
+            ancestors.contains(prefix.as_str())
+                || ancestors_of(&prefix).any(|a| prefixes.contains(a))
+        })
+    };
+    let compile = |(id, globs): &(&'a str, &[Glob])| Targets {
+        id,
+        globs: globs.iter().map(Pattern::from_glob).collect(),
+    };
+    let mut near: Vec<Targets> = candidates
+        .iter()
+        .filter(|(_, globs)| near_held(globs))
+        .map(compile)
+        .collect();
     let tracked = store
         .worktree()
         .and_then(|wt| crate::git::tracked_files(wt).ok())
@@ -180,9 +189,11 @@ pub fn conflicts(
         .into_iter()
         .filter(touches_held)
         .collect();
+    // Semantic edges follow imports, not directories: every candidate.
     if let (Some(tracked), Ok(analysis)) = (&tracked, crate::analysis::open(store))
         && let Ok(imports) = analysis.graph()
     {
+        let mut all: Vec<Targets> = candidates.iter().map(compile).collect();
         all.extend(held_targets);
         let more = semantic_edges(&all, tracked, imports, &edges);
         edges.extend(more.into_iter().filter(touches_held));
