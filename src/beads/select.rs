@@ -14,7 +14,7 @@ use crate::model::session::SessionStatus;
 use crate::model::{Agent, BeadHead, Claim, Session, Workspace};
 use crate::plan::Set;
 use crate::plan::affinity::Target;
-use crate::plan::conflicts::{Conflict, Targets, semantic_edges, target_edges};
+use crate::plan::conflicts::{Conflict, Targets, semantic_edges, target_edges_across};
 use crate::plan::overlap::{Pattern, TrackedPaths};
 use crate::plan::select::Other;
 use crate::store::snapshot::Snapshot;
@@ -173,7 +173,7 @@ pub fn conflicts<'a>(
         id,
         globs: globs.iter().map(Pattern::from_glob).collect(),
     };
-    let mut near: Vec<Targets> = candidates
+    let near: Vec<Targets> = candidates
         .iter()
         .filter(|(_, globs)| near_held(globs))
         .map(compile)
@@ -184,11 +184,7 @@ pub fn conflicts<'a>(
         .map(TrackedPaths::new);
     let touches_held =
         |c: &Conflict| held_set.contains(c.a.as_str()) != held_set.contains(c.b.as_str());
-    near.extend(held_targets.iter().cloned());
-    let mut edges: Vec<Conflict> = target_edges(&near, tracked.as_ref())
-        .into_iter()
-        .filter(touches_held)
-        .collect();
+    let mut edges = target_edges_across(&near, &held_targets, tracked.as_ref());
     // Semantic edges follow imports, not directories: every candidate.
     if let (Some(tracked), Ok(analysis)) = (&tracked, crate::analysis::open(store))
         && let Ok(imports) = analysis.graph()
