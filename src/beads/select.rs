@@ -3,17 +3,17 @@
 //! with a digest naming exactly what was read (the decision event records
 //! it, so a decision can be replayed from the files at that commit).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
 use crate::format;
 use crate::hash::Fnv;
-use crate::model::enrichment::Glob;
+use crate::model::enrichment::{Glob, normalize_glob};
 use crate::model::session::SessionStatus;
 use crate::model::{Agent, BeadHead, Claim, Session, Workspace};
 use crate::plan::Set;
-use crate::plan::affinity::Target;
 use crate::plan::conflicts::{Conflict, Targets, semantic_edges, target_edges_across};
 use crate::plan::overlap::{Pattern, TrackedPaths};
 use crate::plan::select::Other;
@@ -155,18 +155,12 @@ pub fn conflicts<'a>(
             (!globs.is_empty()).then_some((b.id, globs))
         })
         .collect();
-    // Compiling a pattern costs more than this check: only beads on a
-    // held glob's directory line are compiled for target edges.
+    // Only a glob on a held glob's directory line can share a path with
+    // it: the other beads are not compiled for target edges.
     let near_held = |globs: &[Glob]| {
         globs.iter().any(|g| {
-            let dir = Target::new(g.as_str()).dir;
-            let prefix = if dir.is_empty() {
-                dir
-            } else {
-                format!("{dir}/")
-            };
-            ancestors.contains(prefix.as_str())
-                || ancestors_of(&prefix).any(|a| prefixes.contains(a))
+            let prefix = prefix_of(g.as_str());
+            ancestors.contains(&*prefix) || ancestors_of(&prefix).any(|a| prefixes.contains(a))
         })
     };
     let compile = |(id, globs): &(&'a str, &[Glob])| Targets {
@@ -198,6 +192,26 @@ pub fn conflicts<'a>(
     edges
 }
 
+/// A glob's literal directory prefix as [`Pattern::prefix`] gives it
+/// (`src/auth/` for `src/auth/*.rs`), without building the pattern; a glob
+/// in normal form (the usual case) is not copied.
+fn prefix_of(glob: &str) -> Cow<'_, str> {
+    let normal = !(glob.starts_with(['.', '/', ' '])
+        || glob.ends_with(['/', ' '])
+        || glob.contains("//")
+        || glob.contains("/./"));
+    let text: Cow<str> = match normal {
+        true => Cow::Borrowed(glob),
+        false => Cow::Owned(normalize_glob(glob).unwrap_or_else(|_| glob.to_string())),
+    };
+    let head = text.find(['*', '?', '[', '{', '\\']).unwrap_or(text.len());
+    let end = text[..head].rfind('/').map_or(0, |i| i + 1);
+    match text {
+        Cow::Borrowed(t) => Cow::Borrowed(&t[..end]),
+        Cow::Owned(t) => Cow::Owned(t[..end].to_string()),
+    }
+}
+
 /// `a/b/` → `a/b/`, `a/`, `` (a glob prefix and its ancestors).
 fn ancestors_of(prefix: &str) -> impl Iterator<Item = &str> {
     let mut next = Some(prefix);
@@ -215,6 +229,29 @@ fn ancestors_of(prefix: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_as_patterns_give_them() {
+        for glob in [
+            "src/auth/*.rs",
+            "src/auth/token.rs",
+            "src/**",
+            "**/x.rs",
+            "*.md",
+            "Cargo.toml",
+            "./src//cli/",
+            "src/{a,b}/x",
+            "a/b?/c",
+        ] {
+            let g = Glob::new(glob).unwrap();
+            assert_eq!(
+                prefix_of(glob),
+                Pattern::new(glob).unwrap().prefix(),
+                "{glob}"
+            );
+            assert_eq!(prefix_of(glob), Pattern::from_glob(&g).prefix(), "{glob}");
+        }
+    }
 
     #[test]
     fn ancestors() {

@@ -122,8 +122,20 @@ pub fn misfits(needs: &Needs<'_>, agent: &Agent) -> Vec<Misfit> {
     out
 }
 
+/// [`misfits`] is empty (without building it: this runs per bead and
+/// live agent).
 pub fn fits(needs: &Needs<'_>, agent: &Agent) -> bool {
-    misfits(needs, agent).is_empty()
+    needs.band <= agent.max_band
+        && needs
+            .tools
+            .iter()
+            .all(|t| agent.tools.iter().any(|a| a == t))
+        && (needs.roles.is_empty()
+            || agent.roles.is_empty()
+            || needs
+                .roles
+                .iter()
+                .any(|r| agent.roles.iter().any(|a| a == r)))
 }
 
 /// The agent's max band is above the bead's band.

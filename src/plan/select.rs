@@ -234,7 +234,10 @@ impl<'a> Prepared<'a> {
             .filter(|o| !holding.contains(o.session.id.as_str()))
             .map(|o| SessionView::new(o.session, o.agent, input.home))
             .collect();
-        let live_agents = others.iter().map(|o| o.agent).collect();
+        // Each agent once (many sessions share one), by name.
+        let mut live_agents: Vec<&Agent> = others.iter().map(|o| o.agent).collect();
+        live_agents.sort_by(|a, b| a.name.cmp(&b.name));
+        live_agents.dedup_by(|a, b| a.name == b.name);
         let intent = match input.session.intent.as_ref().map(|i| &i.scope) {
             None => Intent::None,
             Some(IntentScope::Epic(e)) => Intent::Epic(e),
