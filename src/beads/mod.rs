@@ -5,6 +5,7 @@
 pub mod conflicts;
 pub mod filter;
 pub mod ready;
+pub mod select;
 pub mod values;
 
 use jiff::Timestamp;

@@ -1,6 +1,7 @@
 //! The command line: clap types and one module per command. Thin: resolve
 //! the context, call the library, render the result as text or JSON.
 
+mod affinity;
 mod agent;
 mod bead;
 mod check;
@@ -17,7 +18,9 @@ pub mod error;
 mod import;
 mod index;
 mod init;
+mod leverage;
 mod log;
+mod next;
 mod plan;
 mod ready;
 mod session;
@@ -55,6 +58,7 @@ Examples:
   gemba agent add alice --role build --context-window 200000
   S=$(gemba session start --agent alice)
   gemba session health
+  gemba next --session s-alice-3k9x --explain   # what this session should do next
   gemba check
   gemba log --kind import --json
   gemba claim gm-a1b2 --session s-alice-3k9x   # exit 4: someone else has it
@@ -104,6 +108,9 @@ enum Command {
     Session(session::SessionCommand),
     Conflicts(conflicts::ConflictsArgs),
     Plan(plan::PlanArgs),
+    Next(next::NextArgs),
+    Affinity(affinity::AffinityArgs),
+    Leverage(leverage::LeverageArgs),
     Check(check::CheckArgs),
     Log(log::LogArgs),
     Claim(claim::ClaimArgs),
@@ -184,6 +191,9 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Session(cmd) => session::run(&ctx, cmd),
         Command::Conflicts(args) => conflicts::run(&ctx, args),
         Command::Plan(args) => plan::run(&ctx, args),
+        Command::Next(args) => next::run(&ctx, args),
+        Command::Affinity(args) => affinity::run(&ctx, args),
+        Command::Leverage(args) => leverage::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Claim(args) => claim::run_claim(&ctx, args),

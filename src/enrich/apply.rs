@@ -37,6 +37,9 @@ pub fn apply(
             Some(old) if old.value == found.estimated_size => Some(old.clone()),
             _ => Some(stamp(found.estimated_size, source, now)),
         },
+        // Estimated from the landed fields and the text: see
+        // `complexity::land`, which the callers run next.
+        complexity: existing.complexity.clone(),
     }
 }
 

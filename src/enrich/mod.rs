@@ -1,8 +1,9 @@
 //! Enrichment: what a bead is about, extracted from its text.
 //!
 //! Owns the [`Extractor`] trait with its built-in implementations ([`Noop`]
-//! and the [`Heuristic`] target/concept/size extractor) and [`apply`], which
-//! lands an extraction on existing enrichment. These are pure: no file I/O,
+//! and the [`Heuristic`] target/concept/size extractor), [`apply`], which
+//! lands an extraction on existing enrichment, and the [`complexity`]
+//! estimate, landed after it. These are pure: no file I/O,
 //! no clock, no environment reads; the same [`ExtractInput`] always gives
 //! the same [`Extraction`].
 //!
@@ -13,6 +14,7 @@
 //! An LLM-backed extractor can be added later behind the same trait.
 
 mod apply;
+pub mod complexity;
 mod concepts;
 mod heuristic;
 pub mod ops;

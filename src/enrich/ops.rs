@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
     ExtractInput, Extraction, Extractor, Heuristic, Limits, Size, TrackedFiles, VocabTerm, apply,
-    related,
+    complexity, related,
 };
 use crate::model::enrichment::{DispatchStatus, Enrichment, Glob, Source, Stamped};
 use crate::model::vocabulary::{Resolver, normalize_tag};
-use crate::model::{Bead, Event, EventKind, Vocabulary, timestamp};
+use crate::model::{Band, Bead, Event, EventKind, Vocabulary, timestamp};
 use crate::store::{self, Changes, Scope, Store};
 
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +213,37 @@ pub fn set_size(
     save(tx, id, &old, new, "set size", actor, now)
 }
 
+/// `gemba bead complexity --set|--clear`: `Some` pins an operator value.
+pub fn set_complexity(
+    tx: &mut Changes<'_>,
+    id: &str,
+    band: Option<Band>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Edited, Option<Event>)> {
+    tx.store().read_bead(id)?;
+    let _lock = tx.store().lock(Scope::Enrichment)?;
+    let old = tx.store().read_enrichment(id)?;
+    let mut new = old.clone();
+    new.complexity = restamp(&old.complexity, band.map(|b| (b, Source::Operator)), now);
+    save(tx, id, &old, new, "set complexity", actor, now)
+}
+
+/// Land an extraction and then the complexity estimate of the result.
+fn land(
+    bead: &Bead,
+    before: &Enrichment,
+    found: &Extraction,
+    source: Source,
+    merge: bool,
+    now: &str,
+) -> Enrichment {
+    let mut after = apply(before, found, source, merge, now);
+    let band = complexity::estimate(bead, &after).band;
+    complexity::land(&mut after, band, source, now);
+    after
+}
+
 /// What the extractor reads besides the bead: built once per command.
 pub struct Context {
     pub tracked: TrackedFiles,
@@ -310,7 +341,14 @@ pub fn extract_one(
     let _lock = tx.store().lock(Scope::Enrichment)?;
     let before = tx.store().read_enrichment(id)?;
     let found = extract(&bead, texts, &ctx);
-    let after = apply(&before, &found, Source::Heuristic, merge, &timestamp(now));
+    let after = land(
+        &bead,
+        &before,
+        &found,
+        Source::Heuristic,
+        merge,
+        &timestamp(now),
+    );
     let changed = after != before;
     let mut ev = None;
     if changed && !dry_run {
@@ -455,6 +493,8 @@ pub fn backfill(
                         updated_at: Some(stamp.clone()),
                     }));
                 }
+                let band = complexity::estimate(bead, &after).band;
+                complexity::land(&mut after, band, Source::Backfill, &stamp);
                 if after == before {
                     Outcome::Skipped
                 } else {

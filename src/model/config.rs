@@ -36,6 +36,201 @@ pub struct Config {
     /// Claims: the default lease, and the git remote that arbitrates
     /// claims between machines.
     pub claims: ClaimsConfig,
+    /// Affinity and leverage (`gemba affinity`, `gemba leverage`).
+    pub scoring: ScoringConfig,
+    /// The gates and adjustments of selection (`gemba next`).
+    pub selection: SelectionConfig,
+}
+
+/// Weights of the affinity components; any non-negative numbers (the
+/// score divides by their sum), defaults summing to 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct AffinityWeights {
+    /// Concept overlap (cosine) with the session's and the agent's profile.
+    pub concept: f64,
+    /// The bead's targets among the files the session worked on.
+    pub file: f64,
+    /// Same repository and branch as the bead's work.
+    pub workspace: f64,
+    /// A sibling of a bead the session closed.
+    pub epic: f64,
+    /// The session's last beads shared a concept with it.
+    pub recency: f64,
+    /// Room left in the session's context window.
+    pub headroom: f64,
+}
+
+impl Default for AffinityWeights {
+    fn default() -> AffinityWeights {
+        AffinityWeights {
+            concept: 0.25,
+            file: 0.15,
+            workspace: 0.15,
+            epic: 0.15,
+            recency: 0.15,
+            headroom: 0.15,
+        }
+    }
+}
+
+impl AffinityWeights {
+    /// `(name, weight)` in the order scores list them.
+    pub fn named(&self) -> [(&'static str, f64); 6] {
+        [
+            ("concept", self.concept),
+            ("file", self.file),
+            ("workspace", self.workspace),
+            ("epic", self.epic),
+            ("recency", self.recency),
+            ("headroom", self.headroom),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoringConfig {
+    pub affinity: AffinityWeights,
+    /// Concept overlap: the session profile's share; the agent profile
+    /// gets the rest.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub session_share: f64,
+    /// Headroom is 1 below this context pressure (tokens / window)...
+    pub headroom_full_below: f64,
+    /// ...falls linearly to 0 at this pressure, and stays 0 above.
+    pub headroom_zero_at: f64,
+    /// Epic affinity halves every this many bead events since the sibling
+    /// was closed.
+    pub epic_half_life: f64,
+    /// Recency falls linearly from 1 (the last bead shared a concept) to 0
+    /// over this many beads.
+    pub recency_beads: f64,
+    /// Leverage = 1 - exp(-k * n), n = open beads it transitively blocks.
+    pub leverage_k: f64,
+    /// Score = this * affinity + (1 - this) * leverage, before the gates.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub affinity_share: f64,
+}
+
+impl Default for ScoringConfig {
+    fn default() -> ScoringConfig {
+        ScoringConfig {
+            affinity: AffinityWeights::default(),
+            session_share: 0.7,
+            headroom_full_below: 0.5,
+            headroom_zero_at: 0.85,
+            epic_half_life: 5.0,
+            recency_beads: 10.0,
+            leverage_k: 1.0,
+            affinity_share: 0.7,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SelectionConfig {
+    /// Score multiplier when the session's runway is shorter than the
+    /// bead's size.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub runway_demotion: f64,
+    /// Score multiplier for an over-qualified agent when a cheaper agent
+    /// that fits the bead has a live session.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub cost_demotion: f64,
+    /// Fairness: a bead that an idle live session fits better by at least
+    /// this much affinity...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub fairness_margin: f64,
+    /// ...is demoted by this multiplier...
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub fairness_demotion: f64,
+    /// ...weighed for this many of the best candidates.
+    pub fairness_top: usize,
+    /// Age in ready: bonus per day since the bead became ready...
+    pub age_bonus_per_day: f64,
+    /// ...up to this much.
+    pub age_bonus_cap: f64,
+}
+
+impl Default for SelectionConfig {
+    fn default() -> SelectionConfig {
+        SelectionConfig {
+            runway_demotion: 0.5,
+            cost_demotion: 0.7,
+            fairness_margin: 0.2,
+            fairness_demotion: 0.8,
+            fairness_top: 10,
+            age_bonus_per_day: 0.005,
+            age_bonus_cap: 0.05,
+        }
+    }
+}
+
+impl ScoringConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        let weights = self.affinity.named();
+        for (name, w) in weights {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(format!("scoring.affinity.{name}: must be a number >= 0"));
+            }
+        }
+        if weights.iter().map(|(_, w)| w).sum::<f64>() <= 0.0 {
+            return Err("scoring.affinity: at least one weight must be above 0".into());
+        }
+        for (name, v) in [
+            ("session_share", self.session_share),
+            ("affinity_share", self.affinity_share),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("scoring.{name}: must be between 0 and 1"));
+            }
+        }
+        if !(0.0 <= self.headroom_full_below
+            && self.headroom_full_below < self.headroom_zero_at
+            && self.headroom_zero_at <= 1.0)
+        {
+            return Err(
+                "scoring.headroom_full_below and headroom_zero_at: need 0 <= full_below < zero_at <= 1"
+                    .into(),
+            );
+        }
+        for (name, v) in [
+            ("epic_half_life", self.epic_half_life),
+            ("recency_beads", self.recency_beads),
+            ("leverage_k", self.leverage_k),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("scoring.{name}: must be a number above 0"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SelectionConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("runway_demotion", self.runway_demotion),
+            ("cost_demotion", self.cost_demotion),
+            ("fairness_margin", self.fairness_margin),
+            ("fairness_demotion", self.fairness_demotion),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("selection.{name}: must be between 0 and 1"));
+            }
+        }
+        for (name, v) in [
+            ("age_bonus_per_day", self.age_bonus_per_day),
+            ("age_bonus_cap", self.age_bonus_cap),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("selection.{name}: must be a number >= 0"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `claims:` in `config.yaml`.
@@ -550,6 +745,49 @@ analysis:
   # e.g. command: [./tools/dump-edges, --json]
   command: []
 
+# Scores (`gemba affinity`, `gemba leverage`, `gemba next --explain`).
+scoring:
+  # Affinity of a session for a bead, in [0, 1]: the weighted mean of
+  affinity:
+    concept: 0.25    # concept overlap (cosine) with the session and agent profiles
+    file: 0.15       # the bead's targets among the files the session worked on
+    workspace: 0.15  # same repo and branch 1, same repo 0.5, other 0
+    epic: 0.15       # a sibling of a bead the session closed (decays)
+    recency: 0.15    # the session's last beads shared a concept (decays)
+    headroom: 0.15   # room left in the context window
+  # Concept overlap = session_share * session cosine + the rest * agent cosine.
+  session_share: 0.7
+  # Headroom is 1 below this context pressure, falls linearly to 0 at
+  # headroom_zero_at, and is 0 above.
+  headroom_full_below: 0.5
+  headroom_zero_at: 0.85
+  # Epic affinity halves every this many bead events.
+  epic_half_life: 5
+  # Recency falls from 1 to 0 over this many beads.
+  recency_beads: 10
+  # Leverage = 1 - exp(-k * n), n = open beads the bead transitively blocks.
+  leverage_k: 1
+  # Score = affinity_share * affinity + (1 - affinity_share) * leverage.
+  affinity_share: 0.7
+
+# Selection (`gemba next`): after the hard gates (dispatch status, claims,
+# conflicts with work in progress, capability fit), these adjust the score.
+selection:
+  # A bead larger than the session's runway: score multiplied by this.
+  runway_demotion: 0.5
+  # An over-qualified agent while a cheaper agent that fits has a live session.
+  cost_demotion: 0.7
+  # A bead that an idle live session fits better by at least
+  # fairness_margin affinity is multiplied by fairness_demotion (weighed
+  # for the best fairness_top candidates).
+  fairness_margin: 0.2
+  fairness_demotion: 0.8
+  fairness_top: 10
+  # Age in ready: + age_bonus_per_day per day since the bead became ready,
+  # at most age_bonus_cap.
+  age_bonus_per_day: 0.005
+  age_bonus_cap: 0.05
+
 # Session and agent profiles: what a session or an agent has worked on
 # (concept and file weights), used by affinity.
 profile:
@@ -628,6 +866,8 @@ impl Config {
             return Err("store.lock_timeout: must be between 0 and 86400 seconds".into());
         }
         self.vocab.validate()?;
+        self.scoring.validate()?;
+        self.selection.validate()?;
         self.profile.validate()?;
         self.health.validate(&self.profile)?;
         if self.analysis.backend == AnalysisBackend::External {

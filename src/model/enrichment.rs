@@ -18,6 +18,8 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::agent::Band;
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Enrichment {
@@ -33,6 +35,10 @@ pub struct Enrichment {
     pub dispatch_status: Option<Stamped<DispatchStatus>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_size: Option<Stamped<Size>>,
+    /// How hard the work is (`trivial` to `decompose`): estimated by
+    /// extraction and backfill, pinned by `gemba bead complexity --set`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complexity: Option<Stamped<Band>>,
 }
 
 /// A value and who set it.
@@ -290,6 +296,7 @@ impl Enrichment {
             && self.concepts.is_none()
             && self.dispatch_status.is_none()
             && self.estimated_size.is_none()
+            && self.complexity.is_none()
     }
 
     pub fn target_globs(&self) -> &[Glob] {

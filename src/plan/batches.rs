@@ -24,10 +24,9 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use super::conflicts::Conflict;
-use super::external;
+use super::deps::{blockers, dependents, is_plannable as plannable};
 use super::{Map, Set};
 use crate::model::BeadHead;
-use crate::model::bead::PARENT_CHILD;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -61,12 +60,7 @@ pub fn plan(
 ) -> Plan {
     let by_id: Map<&str, &BeadHead> = beads.iter().map(|b| (b.id, b)).collect();
     let blockers = blockers(beads, &by_id);
-    let mut dependents: Map<&str, Vec<&str>> = Map::default();
-    for (bead, bs) in &blockers {
-        for b in bs {
-            dependents.entry(b).or_default().push(bead);
-        }
-    }
+    let dependents = dependents(&blockers);
     let mut reasons: BTreeMap<String, String> = BTreeMap::new();
 
     // Waves: Kahn's algorithm from the ready set over the blocking edges
@@ -254,54 +248,6 @@ fn placement(
         ));
     }
     why
-}
-
-/// Whether a bead is work the plan could hand out once unblocked.
-fn plannable(b: &BeadHead<'_>) -> bool {
-    b.status == "open" && !b.pinned && !b.ephemeral && !b.is_infrastructure()
-}
-
-/// For each plannable bead that is not done: the beads (not done) that must
-/// finish before it can start — its blocking targets, and its parent's.
-fn blockers<'a>(
-    beads: &[BeadHead<'a>],
-    by_id: &Map<&'a str, &BeadHead<'a>>,
-) -> Map<&'a str, Vec<&'a str>> {
-    let direct = |b: &BeadHead<'a>| -> Vec<&'a str> {
-        b.dependencies
-            .iter()
-            .filter(|d| d.dep_type != PARENT_CHILD && external::blocks(d.dep_type))
-            .filter(|d| by_id.get(d.depends_on_id).is_none_or(|t| !t.is_done()))
-            .map(|d| d.depends_on_id)
-            .collect()
-    };
-    let mut out: Map<&str, Vec<&str>> = Map::default();
-    for b in beads.iter().filter(|b| plannable(b)) {
-        let mut bs = direct(b);
-        // A blocked parent blocks its children (transitively).
-        let mut seen: Vec<&str> = vec![b.id];
-        let mut parents: Vec<&str> = b.parent_ids().collect();
-        while let Some(p) = parents.pop() {
-            if seen.contains(&p) {
-                continue;
-            }
-            seen.push(p);
-            if let Some(parent) = by_id.get(p) {
-                if parent.is_done() {
-                    continue;
-                }
-                bs.extend(direct(parent));
-                parents.extend(parent.parent_ids());
-            }
-        }
-        bs.sort_unstable();
-        bs.dedup();
-        bs.retain(|x| *x != b.id);
-        if !bs.is_empty() {
-            out.insert(b.id, bs);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

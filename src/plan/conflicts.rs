@@ -95,14 +95,106 @@ pub fn target_edges(beads: &[Targets<'_>], tracked: Option<&TrackedPaths>) -> Ve
     let mut trie = Trie::default();
     for (b, bead) in beads.iter().enumerate() {
         for (g, glob) in bead.globs.iter().enumerate() {
-            let segments: Vec<&str> = if glob.is_literal() {
-                glob.text().split('/').collect()
-            } else {
-                glob.prefix_segments().collect()
-            };
-            trie.insert(&segments, (b, g));
+            trie.insert(&trie_segments(glob), (b, g));
         }
     }
+    let all: Vec<&Targets> = beads.iter().collect();
+    glob_edges(&all, tracked, |consider| {
+        for node in 0..trie.nodes.len() {
+            let here = &trie.nodes[node].items;
+            for (i, x) in here.iter().enumerate() {
+                for y in &here[i + 1..] {
+                    consider(*x, *y);
+                }
+            }
+            if here.is_empty() {
+                continue;
+            }
+            let mut below = Vec::new();
+            trie.below(node, &mut below);
+            for x in here {
+                for y in &below {
+                    consider(*x, *y);
+                }
+            }
+        }
+    })
+}
+
+/// The `target` and `may-overlap` edges between a bead of `beads` and one
+/// of `others` only (the same edges as [`target_edges`] over both, without
+/// comparing `beads` among themselves): only `others` go in the trie, and
+/// each glob of `beads` is compared with those on its path and below it.
+/// Cheap when `others` are few (the beads in progress elsewhere, against
+/// the whole ready set).
+pub fn target_edges_across(
+    beads: &[Targets<'_>],
+    others: &[Targets<'_>],
+    tracked: Option<&TrackedPaths>,
+) -> Vec<Conflict> {
+    let mut trie = Trie::default();
+    for (b, bead) in others.iter().enumerate() {
+        for (g, glob) in bead.globs.iter().enumerate() {
+            trie.insert(&trie_segments(glob), (b, g));
+        }
+    }
+    if trie.nodes.is_empty() {
+        return Vec::new();
+    }
+    let all: Vec<&Targets> = others.iter().chain(beads).collect();
+    glob_edges(&all, tracked, |consider| {
+        let mut below = Vec::new();
+        for (b, bead) in beads.iter().enumerate() {
+            let b = others.len() + b;
+            for (g, glob) in bead.globs.iter().enumerate() {
+                let mut node = 0;
+                let mut whole = true;
+                for item in &trie.nodes[0].items {
+                    consider((b, g), *item);
+                }
+                for segment in trie_segments(glob) {
+                    match trie.nodes[node].children.get(segment) {
+                        Some(&child) => {
+                            node = child;
+                            for item in &trie.nodes[node].items {
+                                consider((b, g), *item);
+                            }
+                        }
+                        None => {
+                            whole = false;
+                            break;
+                        }
+                    }
+                }
+                if whole {
+                    below.clear();
+                    trie.below(node, &mut below);
+                    for item in &below {
+                        consider((b, g), *item);
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Where a glob sits in the trie: a literal at its whole path, a pattern at
+/// its literal prefix.
+fn trie_segments(glob: &Pattern) -> Vec<&str> {
+    if glob.is_literal() {
+        glob.text().split('/').collect()
+    } else {
+        glob.prefix_segments().collect()
+    }
+}
+
+/// The edges among the (bead, glob) pairs that `pairs` hands to its
+/// `consider` callback: each pair of beads keeps its strongest verdict.
+fn glob_edges(
+    beads: &[&Targets<'_>],
+    tracked: Option<&TrackedPaths>,
+    pairs: impl FnOnce(&mut dyn FnMut((usize, usize), (usize, usize))),
+) -> Vec<Conflict> {
     // Candidate glob pairs, as (bead, glob) index pairs.
     let mut best: Map<(usize, usize), (Verdict, usize, usize)> = Map::default();
     let mut consider = |x: (usize, usize), y: (usize, usize)| {
@@ -110,9 +202,12 @@ pub fn target_edges(beads: &[Targets<'_>], tracked: Option<&TrackedPaths>) -> Ve
             return;
         }
         let (x, y) = if x.0 < y.0 { (x, y) } else { (y, x) };
+        // A pair keeps its strongest verdict, and of equally strong ones
+        // that of the first globs: the reason does not depend on the order
+        // the pairs come in.
         if best
             .get(&(x.0, y.0))
-            .is_some_and(|(v, _, _)| v.overlap.is_yes())
+            .is_some_and(|(v, gi, gj)| v.overlap.is_yes() && (*gi, *gj) <= (x.1, y.1))
         {
             return;
         }
@@ -124,35 +219,22 @@ pub fn target_edges(beads: &[Targets<'_>], tracked: Option<&TrackedPaths>) -> Ve
                 std::collections::hash_map::Entry::Vacant(v) => {
                     v.insert((verdict, x.1, y.1));
                 }
-                std::collections::hash_map::Entry::Occupied(mut o) if verdict.overlap.is_yes() => {
-                    o.insert((verdict, x.1, y.1));
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let (old, gi, gj) = o.get();
+                    let stronger = verdict.overlap.is_yes() && !old.overlap.is_yes();
+                    let same = verdict.overlap.is_yes() == old.overlap.is_yes();
+                    if stronger || (same && (x.1, y.1) < (*gi, *gj)) {
+                        o.insert((verdict, x.1, y.1));
+                    }
                 }
-                std::collections::hash_map::Entry::Occupied(_) => {}
             }
         }
     };
-    for node in 0..trie.nodes.len() {
-        let here = &trie.nodes[node].items;
-        for (i, x) in here.iter().enumerate() {
-            for y in &here[i + 1..] {
-                consider(*x, *y);
-            }
-        }
-        if here.is_empty() {
-            continue;
-        }
-        let mut below = Vec::new();
-        trie.below(node, &mut below);
-        for x in here {
-            for y in &below {
-                consider(*x, *y);
-            }
-        }
-    }
+    pairs(&mut consider);
     let mut out: Vec<Conflict> = best
         .into_iter()
         .map(|((i, j), (verdict, gi, gj))| {
-            let (a, b) = (&beads[i], &beads[j]);
+            let (a, b) = (beads[i], beads[j]);
             let kind = if verdict.overlap.is_yes() {
                 EdgeKind::Target
             } else {
@@ -572,6 +654,35 @@ mod tests {
             }
             want.sort();
             prop_assert_eq!(got, want);
+        }
+
+        /// Across two groups: exactly the edges of the whole set that join
+        /// a bead of one group to a bead of the other.
+        #[test]
+        fn across_is_the_cross_part_of_all_edges(
+            globs in proptest::collection::vec(
+                proptest::collection::vec("(a|b|\\*|\\*\\*|[ab]\\*)(/(a|b|\\*|\\*\\*|c\\.rs|\\*\\.rs)){0,3}", 1..3),
+                1..10,
+            ),
+            split in 0usize..10,
+        ) {
+            let ids: Vec<String> = (0..globs.len()).map(|i| format!("b{i}")).collect();
+            let beads: Vec<Targets> = globs
+                .iter()
+                .zip(&ids)
+                .filter_map(|(gs, id)| {
+                    let patterns: Option<Vec<Pattern>> = gs.iter().map(|g| Pattern::new(g).ok()).collect();
+                    patterns.map(|globs| Targets { id, globs })
+                })
+                .collect();
+            let split = split.min(beads.len());
+            let (held, rest) = beads.split_at(split);
+            let is_held = |id: &str| held.iter().any(|h| h.id == id);
+            let want: Vec<Conflict> = target_edges(&beads, None)
+                .into_iter()
+                .filter(|c| is_held(&c.a) != is_held(&c.b))
+                .collect();
+            prop_assert_eq!(target_edges_across(rest, held, None), want);
         }
     }
 }

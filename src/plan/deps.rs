@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Map;
+use super::external;
+use crate::model::bead::PARENT_CHILD;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -112,6 +114,69 @@ fn cycle_path(edges: &BTreeMap<&str, BTreeSet<&str>>, scc: &BTreeSet<&str>) -> V
     }
     // Unreachable for a real component; fall back to listing it.
     scc.iter().map(|s| s.to_string()).collect()
+}
+
+/// Whether a bead is work that could be handed out once unblocked: open,
+/// not pinned, ephemeral or infrastructure (bd's ready rule without the
+/// blocking part).
+pub fn is_plannable(b: &BeadHead<'_>) -> bool {
+    b.status == "open" && !b.pinned && !b.ephemeral && !b.is_infrastructure()
+}
+
+/// For each plannable bead: the beads (not done) that must finish before it
+/// can start — its blocking targets (`blocks`, `conditional-blocks`,
+/// `waits-for`), and its ancestors' (a blocked parent blocks its children,
+/// as in bd's ready rule). Sorted, without duplicates.
+pub fn blockers<'a>(
+    beads: &[BeadHead<'a>],
+    by_id: &Map<&'a str, &BeadHead<'a>>,
+) -> Map<&'a str, Vec<&'a str>> {
+    let direct = |b: &BeadHead<'a>| -> Vec<&'a str> {
+        b.dependencies
+            .iter()
+            .filter(|d| d.dep_type != PARENT_CHILD && external::blocks(d.dep_type))
+            .filter(|d| by_id.get(d.depends_on_id).is_none_or(|t| !t.is_done()))
+            .map(|d| d.depends_on_id)
+            .collect()
+    };
+    let mut out: Map<&str, Vec<&str>> = Map::default();
+    for b in beads.iter().filter(|b| is_plannable(b)) {
+        let mut bs = direct(b);
+        let mut seen: Vec<&str> = vec![b.id];
+        let mut parents: Vec<&str> = b.parent_ids().collect();
+        while let Some(p) = parents.pop() {
+            if seen.contains(&p) {
+                continue;
+            }
+            seen.push(p);
+            if let Some(parent) = by_id.get(p) {
+                if parent.is_done() {
+                    continue;
+                }
+                bs.extend(direct(parent));
+                parents.extend(parent.parent_ids());
+            }
+        }
+        bs.sort_unstable();
+        bs.dedup();
+        bs.retain(|x| *x != b.id);
+        if !bs.is_empty() {
+            out.insert(b.id, bs);
+        }
+    }
+    out
+}
+
+/// The inverse of [`blockers`]: for each bead, the plannable beads it
+/// directly holds back.
+pub fn dependents<'a>(blockers: &Map<&'a str, Vec<&'a str>>) -> Map<&'a str, Vec<&'a str>> {
+    let mut out: Map<&str, Vec<&str>> = Map::default();
+    for (bead, bs) in blockers {
+        for b in bs {
+            out.entry(*b).or_default().push(*bead);
+        }
+    }
+    out
 }
 
 /// `a -> b -> a`

@@ -130,8 +130,11 @@ pub struct PatternError {
 pub struct Pattern {
     text: Box<str>,
     /// `globset`'s regex for `text`; `None` for a glob globset rejects,
-    /// which then overlaps everything as Maybe.
+    /// which then overlaps everything as Maybe, or when `deferred`.
     regex: Option<Box<str>>,
+    /// A glob validated before ([`Pattern::from_glob`]): its regex is built
+    /// with its DFA, on first use (most patterns never need one).
+    deferred: bool,
     /// `text[..head]` starts every match.
     head: usize,
     /// `text[tail..]` ends every match.
@@ -201,13 +204,20 @@ impl Pattern {
     /// somehow does not survive normalization compares as Maybe with
     /// everything, never as No.
     pub fn from_glob(glob: &Glob) -> Pattern {
-        Pattern::new(glob.as_str()).unwrap_or_else(|_| Pattern::opaque(glob.as_str()))
+        match normalize_glob(glob.as_str()) {
+            Ok(norm) => Pattern {
+                deferred: true,
+                ..Pattern::analyse(norm, None)
+            },
+            Err(_) => Pattern::opaque(glob.as_str()),
+        }
     }
 
     fn opaque(text: &str) -> Pattern {
         Pattern {
             text: text.into(),
             regex: None,
+            deferred: false,
             head: 0,
             tail: text.len(),
             prefix: 0,
@@ -247,6 +257,7 @@ impl Pattern {
         Pattern {
             text: text.into(),
             regex,
+            deferred: false,
             head,
             tail,
             prefix,
@@ -332,7 +343,17 @@ impl Pattern {
     fn compiled(&self) -> Option<&Compiled> {
         self.lazy
             .compiled
-            .get_or_init(|| Compiled::build(self.regex.as_deref()?))
+            .get_or_init(|| match &self.regex {
+                Some(regex) => Compiled::build(regex),
+                None if self.deferred => {
+                    let glob = globset::GlobBuilder::new(&self.text)
+                        .literal_separator(true)
+                        .build()
+                        .ok()?;
+                    Compiled::build(glob.regex())
+                }
+                None => None,
+            })
             .as_ref()
     }
 

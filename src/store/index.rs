@@ -34,7 +34,7 @@ use super::{IoContext, Result, Store, atomic, parallel};
 pub const INDEX_DIR: &str = "index";
 const MAGIC: &[u8; 8] = b"GEMBAIX\0";
 /// Bump when the layout or a record type changes: old caches are rebuilt.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// Files stamped this close to a scan are re-checked by content next time.
 pub const RACY_WINDOW: Duration = Duration::from_secs(2);
 

@@ -22,7 +22,7 @@ use crate::format::ParseError;
 use crate::hash::Fnv;
 use crate::model::enrichment::{DispatchStatus, Glob, Size, Source, Stamped};
 use crate::model::session::SessionStatus;
-use crate::model::{Agent, Bead, BeadHead, Claim, Enrichment, RemoteClaims, Session};
+use crate::model::{Agent, Band, Bead, BeadHead, Claim, Enrichment, RemoteClaims, Session};
 
 /// What to load besides the beads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -367,6 +367,7 @@ struct Cached {
     concepts: Option<(Vec<String>, Source, Option<String>)>,
     dispatch_status: Option<(DispatchStatus, Source, Option<String>)>,
     estimated_size: Option<(Size, Source, Option<String>)>,
+    complexity: Option<(Band, Source, Option<String>)>,
 }
 
 fn flat<T: Clone, U>(
@@ -394,6 +395,7 @@ impl From<&Enrichment> for Cached {
             concepts: flat(&e.concepts, Clone::clone),
             dispatch_status: flat(&e.dispatch_status, |s| *s),
             estimated_size: flat(&e.estimated_size, |s| *s),
+            complexity: flat(&e.complexity, |b| *b),
         }
     }
 }
@@ -407,6 +409,7 @@ impl From<Cached> for Enrichment {
             concepts: stamped(c.concepts, |c| c),
             dispatch_status: stamped(c.dispatch_status, |s| s),
             estimated_size: stamped(c.estimated_size, |s| s),
+            complexity: stamped(c.complexity, |b| b),
         }
     }
 }
@@ -447,12 +450,15 @@ mod tests {
             .iter()
             .map(|(bead, c)| (bead.as_str(), c.session.as_str()))
             .collect();
-        assert_eq!(holders, [("mine", "s-1"), ("stale", "s-2"), ("theirs", "s-3")]);
+        assert_eq!(
+            holders,
+            [("mine", "s-1"), ("stale", "s-2"), ("theirs", "s-3")]
+        );
     }
 
     #[test]
     fn cached_enrichment_round_trips() {
-        let text = "targets:\n  value: [src/**]\n  source: operator\nconcepts:\n  value: [auth]\n  source: heuristic\n  updated_at: '2026-01-01T00:00:00Z'\nestimated_size:\n  value: small\n  source: backfill\n";
+        let text = "targets:\n  value: [src/**]\n  source: operator\nconcepts:\n  value: [auth]\n  source: heuristic\n  updated_at: '2026-01-01T00:00:00Z'\nestimated_size:\n  value: small\n  source: backfill\ncomplexity:\n  value: expert\n  source: operator\n";
         let e: Enrichment = crate::format::from_yaml(Path::new("e.yaml"), text).unwrap();
         let bytes = postcard::to_stdvec(&Cached::from(&e)).unwrap();
         let back: Cached = postcard::from_bytes(&bytes).unwrap();

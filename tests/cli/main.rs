@@ -19,6 +19,7 @@ mod test_import;
 mod test_index;
 mod test_init;
 mod test_log;
+mod test_next;
 mod test_ready;
 mod test_schema;
 mod test_sessions;

@@ -2,6 +2,7 @@
 
 mod backfill;
 mod close;
+mod complexity;
 mod concepts;
 mod create;
 mod extract;
@@ -33,6 +34,7 @@ pub enum BeadCommand {
     Concepts(concepts::BeadConceptsArgs),
     Status(status::BeadStatusArgs),
     Size(size::BeadSizeArgs),
+    Complexity(complexity::BeadComplexityArgs),
     Extract(extract::BeadExtractArgs),
     Backfill(backfill::BeadBackfillArgs),
 }
@@ -48,6 +50,7 @@ pub fn run(ctx: &Ctx, cmd: BeadCommand) -> CliResult {
         BeadCommand::Concepts(args) => concepts::run(ctx, args),
         BeadCommand::Status(args) => status::run(ctx, args),
         BeadCommand::Size(args) => size::run(ctx, args),
+        BeadCommand::Complexity(args) => complexity::run(ctx, args),
         BeadCommand::Extract(args) => extract::run(ctx, args),
         BeadCommand::Backfill(args) => backfill::run(ctx, args),
     }
@@ -153,6 +156,14 @@ fn render_enrichment(e: &Enrichment) -> String {
     }
     if let Some(z) = &e.estimated_size {
         s.push_str(&line("size", name_of(&z.value), z.source, &z.updated_at));
+    }
+    if let Some(c) = &e.complexity {
+        s.push_str(&line(
+            "complexity",
+            name_of(&c.value),
+            c.source,
+            &c.updated_at,
+        ));
     }
     if s.is_empty() {
         s.push_str("  (not enriched)\n");

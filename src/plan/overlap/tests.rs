@@ -327,7 +327,7 @@ fn unusable_globs_are_maybe() {
         "src/[!a]",
     ] {
         let p = Pattern::from_glob(&Glob::new(text).unwrap());
-        assert!(p.regex.is_some(), "{text}");
+        assert!(p.deferred && p.compiled().is_some(), "{text}");
         assert_eq!(p, pat(text));
     }
 }
@@ -479,6 +479,20 @@ proptest! {
             }
         }
         prop_assert_eq!(overlap(&pb, &pa).is_yes(), o.is_yes(), "symmetric");
+    }
+
+    /// A pattern from a validated glob (its regex built on first use)
+    /// answers as the one built and checked at once.
+    #[test]
+    fn deferred_patterns_answer_alike(a in arb_glob(), b in arb_glob(), paths in prop::collection::vec(arb_path(), 1..5)) {
+        let (Ok(ga), Ok(gb)) = (Glob::new(&a), Glob::new(&b)) else { return Ok(()) };
+        let (da, db) = (Pattern::from_glob(&ga), Pattern::from_glob(&gb));
+        let (pa, pb) = (pat(ga.as_str()), pat(gb.as_str()));
+        prop_assert!(da.deferred && !pa.deferred);
+        prop_assert_eq!(overlap(&da, &db), overlap(&pa, &pb));
+        for path in &paths {
+            prop_assert_eq!(da.is_match(path), pa.is_match(path), "{} on {}", da, path);
+        }
     }
 
     /// The compiled automaton matches exactly what globset matches.

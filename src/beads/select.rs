@@ -1,0 +1,262 @@
+//! Selection over the store: everything [`crate::plan::select`] reads,
+//! loaded once from a [`Snapshot`] and the session, agent and claim files,
+//! with a digest naming exactly what was read (the decision event records
+//! it, so a decision can be replayed from the files at that commit).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::format;
+use crate::hash::Fnv;
+use crate::model::enrichment::{Glob, normalize_glob};
+use crate::model::session::SessionStatus;
+use crate::model::{Agent, BeadHead, Claim, Session, Workspace};
+use crate::plan::Set;
+use crate::plan::conflicts::{Conflict, Targets, semantic_edges, target_edges_across};
+use crate::plan::overlap::{Pattern, TrackedPaths};
+use crate::plan::select::Other;
+use crate::store::snapshot::Snapshot;
+use crate::store::{self, Result, Store};
+
+/// The files selection reads besides the snapshot, owned.
+#[derive(Debug)]
+pub struct World {
+    /// bd's ready set.
+    pub ready: Vec<String>,
+    /// Every session, by id.
+    pub sessions: Vec<Session>,
+    /// Every agent, by name.
+    pub agents: BTreeMap<String, Agent>,
+    pub claims: Vec<Claim>,
+    /// The main worktree's repository and branch.
+    pub home: Workspace,
+    /// The snapshot's digest and every session, agent and claim read.
+    pub digest: String,
+}
+
+impl World {
+    pub fn load(store: &Store, snapshot: &Snapshot, now: Timestamp) -> Result<World> {
+        let (ready, _) = super::ready::ready(store, snapshot, now, false)?;
+        let sessions: Vec<Session> = store.load_all()?.into_iter().map(|(_, s)| s).collect();
+        let agents: BTreeMap<String, Agent> = store.load_all()?.into_iter().collect();
+        let claims: Vec<Claim> = store.load_all()?.into_iter().map(|(_, c)| c).collect();
+        let home = match store.worktree() {
+            Some(wt) => Workspace {
+                repo: wt.display().to_string(),
+                branch: crate::git::branch(wt).ok().flatten(),
+                path: Some(wt.display().to_string()),
+            },
+            None => Workspace::default(),
+        };
+        let mut digest = Fnv::default();
+        digest.write(snapshot.digest().as_bytes());
+        for s in &sessions {
+            digest.write(&format::to_json_bytes(s));
+        }
+        for a in agents.values() {
+            digest.write(&format::to_json_bytes(a));
+        }
+        for c in &claims {
+            digest.write(&format::to_json_bytes(c));
+        }
+        Ok(World {
+            ready: ready.ids,
+            sessions,
+            agents,
+            claims,
+            home,
+            digest: format!("{:016x}", digest.finish()),
+        })
+    }
+
+    /// A session and its agent, or `NotFound`.
+    pub fn session(&self, id: &str) -> Result<(&Session, &Agent)> {
+        let session =
+            self.sessions
+                .iter()
+                .find(|s| s.id == id)
+                .ok_or_else(|| store::Error::NotFound {
+                    kind: "session",
+                    id: id.to_string(),
+                })?;
+        let agent = self
+            .agents
+            .get(&session.agent)
+            .ok_or_else(|| store::Error::NotFound {
+                kind: "agent",
+                id: session.agent.clone(),
+            })?;
+        Ok((session, agent))
+    }
+
+    /// The live sessions other than `me` whose agent exists.
+    pub fn others(&self, me: &str) -> Vec<Other<'_>> {
+        self.sessions
+            .iter()
+            .filter(|s| s.id != me && s.status == SessionStatus::Live)
+            .filter_map(|s| {
+                let agent = self.agents.get(&s.agent)?;
+                Some(Other { session: s, agent })
+            })
+            .collect()
+    }
+}
+
+/// The hard conflict edges between `ready` beads and the `held` ones (in
+/// progress in other sessions): target and may-overlap edges, and semantic
+/// ones when the source index is fresh. Only ready beads whose target
+/// globs share a directory line with a held bead's are compared for
+/// targets, so a large ready set costs little when few beads are held.
+pub fn conflicts<'a>(
+    store: &Store,
+    snapshot: &'a Snapshot,
+    heads: &[BeadHead<'a>],
+    ready: &[&str],
+    held: &[&str],
+) -> Vec<Conflict> {
+    let enrichments = snapshot.enrichments();
+    let targets_of = |id: &str| -> Option<Vec<Pattern>> {
+        let globs = enrichments.get(id)?.target_globs();
+        (!globs.is_empty()).then(|| globs.iter().map(Pattern::from_glob).collect())
+    };
+    let held_set: Set<&str> = held.iter().copied().collect();
+    let held_targets: Vec<Targets> = heads
+        .iter()
+        .filter(|b| held_set.contains(b.id))
+        .filter_map(|b| {
+            Some(Targets {
+                id: b.id,
+                globs: targets_of(b.id)?,
+            })
+        })
+        .collect();
+    if held_targets.is_empty() {
+        return Vec::new();
+    }
+    // Directory lines: a held glob's prefix and each of its ancestors.
+    let mut prefixes: Set<&str> = Set::default();
+    let mut ancestors: Set<&str> = Set::default();
+    for t in &held_targets {
+        for g in &t.globs {
+            prefixes.insert(g.prefix());
+            for a in ancestors_of(g.prefix()) {
+                ancestors.insert(a);
+            }
+        }
+    }
+    let ready_set: Set<&str> = ready.iter().copied().collect();
+    let candidates: Vec<(&str, &[Glob])> = heads
+        .iter()
+        .filter(|b| ready_set.contains(b.id) && !held_set.contains(b.id))
+        .filter_map(|b| {
+            let globs = enrichments.get(b.id)?.target_globs();
+            (!globs.is_empty()).then_some((b.id, globs))
+        })
+        .collect();
+    // Only a glob on a held glob's directory line can share a path with
+    // it: the other beads are not compiled for target edges.
+    let near_held = |globs: &[Glob]| {
+        globs.iter().any(|g| {
+            let prefix = prefix_of(g.as_str());
+            ancestors.contains(&*prefix) || ancestors_of(&prefix).any(|a| prefixes.contains(a))
+        })
+    };
+    let compile = |(id, globs): &(&'a str, &[Glob])| Targets {
+        id,
+        globs: globs.iter().map(Pattern::from_glob).collect(),
+    };
+    let near: Vec<Targets> = candidates
+        .iter()
+        .filter(|(_, globs)| near_held(globs))
+        .map(compile)
+        .collect();
+    let tracked = store
+        .worktree()
+        .and_then(|wt| crate::git::tracked_files(wt).ok())
+        .map(TrackedPaths::new);
+    let touches_held =
+        |c: &Conflict| held_set.contains(c.a.as_str()) != held_set.contains(c.b.as_str());
+    let mut edges = target_edges_across(&near, &held_targets, tracked.as_ref());
+    // Semantic edges follow imports, not directories: every candidate.
+    if let (Some(tracked), Ok(analysis)) = (&tracked, crate::analysis::open(store))
+        && let Ok(imports) = analysis.graph()
+    {
+        let mut all: Vec<Targets> = candidates.iter().map(compile).collect();
+        all.extend(held_targets);
+        let more = semantic_edges(&all, tracked, imports, &edges);
+        edges.extend(more.into_iter().filter(touches_held));
+    }
+    edges.sort();
+    edges
+}
+
+/// A glob's literal directory prefix as [`Pattern::prefix`] gives it
+/// (`src/auth/` for `src/auth/*.rs`), without building the pattern; a glob
+/// in normal form (the usual case) is not copied.
+fn prefix_of(glob: &str) -> Cow<'_, str> {
+    let normal = !(glob.starts_with(['.', '/', ' '])
+        || glob.ends_with(['/', ' '])
+        || glob.contains("//")
+        || glob.contains("/./"));
+    let text: Cow<str> = match normal {
+        true => Cow::Borrowed(glob),
+        false => Cow::Owned(normalize_glob(glob).unwrap_or_else(|_| glob.to_string())),
+    };
+    let head = text.find(['*', '?', '[', '{', '\\']).unwrap_or(text.len());
+    let end = text[..head].rfind('/').map_or(0, |i| i + 1);
+    match text {
+        Cow::Borrowed(t) => Cow::Borrowed(&t[..end]),
+        Cow::Owned(t) => Cow::Owned(t[..end].to_string()),
+    }
+}
+
+/// `a/b/` → `a/b/`, `a/`, `` (a glob prefix and its ancestors).
+fn ancestors_of(prefix: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(prefix);
+    std::iter::from_fn(move || {
+        let here = next?;
+        next = match here.trim_end_matches('/').rfind('/') {
+            Some(i) => Some(&here[..=i]),
+            None if here.is_empty() => None,
+            None => Some(""),
+        };
+        Some(here)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_as_patterns_give_them() {
+        for glob in [
+            "src/auth/*.rs",
+            "src/auth/token.rs",
+            "src/**",
+            "**/x.rs",
+            "*.md",
+            "Cargo.toml",
+            "./src//cli/",
+            "src/{a,b}/x",
+            "a/b?/c",
+        ] {
+            let g = Glob::new(glob).unwrap();
+            assert_eq!(
+                prefix_of(glob),
+                Pattern::new(glob).unwrap().prefix(),
+                "{glob}"
+            );
+            assert_eq!(prefix_of(glob), Pattern::from_glob(&g).prefix(), "{glob}");
+        }
+    }
+
+    #[test]
+    fn ancestors() {
+        let got: Vec<&str> = ancestors_of("src/auth/").collect();
+        assert_eq!(got, ["src/auth/", "src/", ""]);
+        assert_eq!(ancestors_of("").collect::<Vec<_>>(), [""]);
+    }
+}
