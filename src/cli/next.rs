@@ -122,7 +122,7 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> CliResult {
         now: ctx.now,
     };
     let explain = if args.explain { ALTERNATIVES + 1 } else { 1 };
-    let selection = select::select(&input, &Options { explain });
+    let selection = select::select(&input, &Options { explain, reasons: false });
     let top = selection.candidates.first();
     let event = decision(ctx, &args.session, &snapshot, &world, &selection);
     let event_id = event.id.clone();
