@@ -812,12 +812,12 @@ fn read_claim(store: &Store, bead: &str) -> Result<Option<(Claim, Vec<u8>)>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// A store in a fresh git repository, with a session `s-<name>` of
     /// agent `<name>` per name and open beads `b-1`, `b-2`.
-    fn setup(sessions: &[&str]) -> (tempfile::TempDir, Store) {
+    pub(in crate::dispatch) fn setup(sessions: &[&str]) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let wt = dir.path().canonicalize().unwrap();
         git_in(&wt, &["init", "-q", "-b", "main"]);
@@ -920,6 +920,43 @@ mod tests {
             .collect();
         assert_eq!(takeover.len(), 1);
         assert_eq!(takeover[0].data["previous"]["session"], "s-a");
+    }
+
+    #[test]
+    fn the_holders_session_has_the_bead_in_hand_until_released_or_taken_over() {
+        let (_dir, store) = setup(&["a", "b"]);
+        let in_hand = |s: &str| {
+            store
+                .read::<Session>(s)
+                .unwrap()
+                .unwrap()
+                .telemetry
+                .bead
+        };
+        let mut tx = store.changes();
+        let e = Enrichment {
+            concepts: Some(crate::model::enrichment::Stamped {
+                value: vec!["auth".to_string()],
+                source: crate::model::enrichment::Source::Operator,
+                updated_at: None,
+            }),
+            ..Enrichment::default()
+        };
+        tx.write_enrichment("b-1", &e).unwrap();
+        drop(tx);
+        let lease = Some(Duration::from_secs(60));
+        won(claim(&store, "b-1", "s-a", lease, "t", at(T0)).unwrap());
+        assert_eq!(in_hand("s-a").as_deref(), Some("b-1"));
+        let a = store.read::<Session>("s-a").unwrap().unwrap();
+        assert_eq!(a.profile.recent[0].bead, "b-1");
+        assert!(a.profile.concepts.contains_key("auth"), "{a:?}");
+        // Taken over after the lease: a no longer has it, b does.
+        won(claim(&store, "b-1", "s-b", None, "t", at("2026-11-23T13:00:00Z")).unwrap());
+        assert_eq!(in_hand("s-a"), None);
+        assert_eq!(in_hand("s-b").as_deref(), Some("b-1"));
+        // Released: nobody has it.
+        release(&store, "b-1", Some("s-b"), false, "t", at(T0)).unwrap();
+        assert_eq!(in_hand("s-b"), None);
     }
 
     /// Many threads take over one expired claim at once: exactly one wins,

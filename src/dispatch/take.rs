@@ -150,6 +150,55 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dispatch::claims::tests::setup;
+    use crate::store::snapshot::Claims;
+
+    #[test]
+    fn lost_races_move_on_and_give_up_after_three_tries() {
+        let (_dir, store) = setup(&["alice", "bob"]);
+        let mut tx = store.changes();
+        for id in ["b-3", "b-4"] {
+            tx.create_bead(&crate::model::Bead::new(id, id)).unwrap();
+        }
+        drop(tx);
+        let now: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+        for id in ["b-1", "b-2", "b-3"] {
+            let c = claims::claim(&store, id, "s-bob", None, "t", now).unwrap();
+            assert!(matches!(c, Claimed::Won(_)));
+        }
+        let all = ["b-1", "b-2", "b-3", "b-4"];
+        // Bob's claims were there when the store was read: three tries,
+        // three losses, and b-4 is never tried.
+        let read = Claims::load(&store).unwrap().merged();
+        let t = take_first(&store, &all, &read, "s-alice", None, "t", now);
+        assert!(t.won.is_none() && t.error.is_none() && t.all_lost());
+        let tried: Vec<(&str, &str, Option<&str>)> = t
+            .tries
+            .iter()
+            .map(|t| (t.bead.as_str(), t.outcome, t.holder.as_deref()))
+            .collect();
+        assert_eq!(
+            tried,
+            [
+                ("b-1", "taken", Some("s-bob")),
+                ("b-2", "taken", Some("s-bob")),
+                ("b-3", "taken", Some("s-bob"))
+            ]
+        );
+        // Claimed after the read: passed over without a try; b-4 is won,
+        // and the session has it in hand.
+        let t = take_first(&store, &all, &BTreeMap::new(), "s-alice", None, "t", now);
+        assert_eq!(t.skipped, ["b-1", "b-2", "b-3"]);
+        assert_eq!(t.tries.len(), 1);
+        let (at, won) = t.won.unwrap();
+        assert_eq!((at, won.claim.bead.as_str()), (3, "b-4"));
+        let alice: Session = store.read("s-alice").unwrap().unwrap();
+        assert_eq!(alice.telemetry.bead.as_deref(), Some("b-4"));
+        assert!(alice.profile.recent.iter().any(|r| r.bead == "b-4"));
+        // Nothing left: no try at all.
+        let t = take_first(&store, &all, &BTreeMap::new(), "s-alice", None, "t", now);
+        assert!(t.won.is_none() && t.tries.is_empty() && t.skipped.len() == 4);
+    }
 
     #[test]
     fn medians() {
