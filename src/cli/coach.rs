@@ -85,7 +85,7 @@ pub fn run(ctx: &Ctx, args: CoachArgs) -> CliResult {
 }
 
 fn render(page: &Coach, args: &CoachArgs) -> String {
-    let mut out = format!("{} live sessions\n", page.sessions.len());
+    let mut out = format!("{}\n", count(page.sessions.len(), "live session"));
     let cards = page
         .sessions
         .iter()
@@ -140,9 +140,9 @@ fn render(page: &Coach, args: &CoachArgs) -> String {
         })
         .collect();
     out.push_str(&format!(
-        "\ndispatch grid: {} ready beads x {} sessions (score per session; ! the agent does not fit it; - excluded)\n",
-        page.ready,
-        page.sessions.len()
+        "\ndispatch grid: {} x {} (score per session; ! the agent does not fit it; - excluded)\n",
+        count(page.ready, "ready bead"),
+        count(page.sessions.len(), "session")
     ));
     let mut header: Vec<String> = vec!["grp".into(), "bead".into()];
     header.extend(columns.iter().map(|i| page.sessions[*i].column.to_string()));
@@ -196,4 +196,9 @@ fn render(page: &Coach, args: &CoachArgs) -> String {
         }
     }
     out
+}
+
+/// `1 session`, `2 sessions`.
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
