@@ -150,10 +150,7 @@ fn render(page: &Coach, args: &CoachArgs) -> String {
     let table_rows = rows
         .iter()
         .map(|r| {
-            let mut row = vec![
-                r.group.clone().unwrap_or_default(),
-                r.id.clone(),
-            ];
+            let mut row = vec![r.group.clone().unwrap_or_default(), r.id.clone()];
             for i in &columns {
                 row.push(match r.cells.get(*i) {
                     Some(c) => match c.score {

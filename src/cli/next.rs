@@ -172,8 +172,13 @@ impl<'w> Asking<'w> {
             .collect();
         let edges = conflicts(&loaded.store, &loaded.snapshot, heads, &ready, &held);
         let config = loaded.store.config();
-        let health =
-            health::of_session(session, Some(agent), ctx.now, &config.profile, &config.health);
+        let health = health::of_session(
+            session,
+            Some(agent),
+            ctx.now,
+            &config.profile,
+            &config.health,
+        );
         Ok(Asking {
             session,
             agent,
@@ -465,7 +470,9 @@ fn decision(ctx: &Ctx, session: &str, loaded: &Loaded, outcome: &Outcome<'_, '_>
         .with("score", chosen.map(|c| round(c.score)))
         .with(
             "justification",
-            chosen.map(|c| c.justification.as_slice()).unwrap_or_default(),
+            chosen
+                .map(|c| c.justification.as_slice())
+                .unwrap_or_default(),
         )
         .with("alternatives", alternatives)
         .with("excluded", selection.excluded_counts())
@@ -534,7 +541,9 @@ fn report<'a>(
     Report {
         bead: chosen.map(|c| bead_json(heads, c.id)),
         score: chosen.map(|c| round(c.score)),
-        justification: chosen.map(|c| c.justification.as_slice()).unwrap_or_default(),
+        justification: chosen
+            .map(|c| c.justification.as_slice())
+            .unwrap_or_default(),
         claimed: won.is_some(),
         excluded: selection.excluded_counts(),
         why_not: why_not.to_string(),
@@ -564,7 +573,10 @@ fn report<'a>(
         },
         claim: won,
         tries: outcome.taken.map(|t| t.tries.as_slice()),
-        skipped: outcome.taken.map(|t| t.skipped.as_slice()).unwrap_or_default(),
+        skipped: outcome
+            .taken
+            .map(|t| t.skipped.as_slice())
+            .unwrap_or_default(),
         advice: outcome.advice.as_ref(),
         warnings,
     }

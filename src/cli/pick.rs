@@ -74,7 +74,8 @@ pub fn run(ctx: &Ctx, args: PickArgs) -> CliResult {
     let recommended = selection.candidates.first();
     let picked = rank.map(|r| &selection.candidates[r]);
     // Why selection left the pick out: its gate, or not in the ready set.
-    let left_out: Option<(&str, String)> = match selection.excluded.iter().find(|e| e.id == args.id) {
+    let left_out: Option<(&str, String)> = match selection.excluded.iter().find(|e| e.id == args.id)
+    {
         Some(e) => Some((e.reason, e.why.clone())),
         None if rank.is_none() => Some((
             "not-ready",
@@ -98,8 +99,8 @@ pub fn run(ctx: &Ctx, args: PickArgs) -> CliResult {
         Err(e) => (None, None, Some(e)),
     };
 
-    let recommendation =
-        recommended.map(|c| json!({"id": c.id, "score": round(c.score), "justification": c.justification}));
+    let recommendation = recommended
+        .map(|c| json!({"id": c.id, "score": round(c.score), "justification": c.justification}));
     let pick = json!({
         "id": args.id,
         "rank": rank.map(|r| r + 1),

@@ -760,7 +760,11 @@ fn bead_work(store: &Store, bead: &crate::model::Bead, warnings: &mut Vec<String
         bead: bead.id.clone(),
         epic: bead.parent_ids().next().map(String::from),
         concepts: e.concept_names().to_vec(),
-        files: e.target_globs().iter().map(|g| g.as_str().to_string()).collect(),
+        files: e
+            .target_globs()
+            .iter()
+            .map(|g| g.as_str().to_string())
+            .collect(),
     }
 }
 
@@ -775,9 +779,7 @@ fn forget(
 ) {
     match sessions::record_release(tx, session, bead, closed) {
         Ok(_) | Err(sessions::Error::UnknownSession(_)) => {}
-        Err(e) => warnings.push(format!(
-            "{bead}: session {session} was not updated: {e}"
-        )),
+        Err(e) => warnings.push(format!("{bead}: session {session} was not updated: {e}")),
     }
 }
 
@@ -925,14 +927,7 @@ pub(super) mod tests {
     #[test]
     fn the_holders_session_has_the_bead_in_hand_until_released_or_taken_over() {
         let (_dir, store) = setup(&["a", "b"]);
-        let in_hand = |s: &str| {
-            store
-                .read::<Session>(s)
-                .unwrap()
-                .unwrap()
-                .telemetry
-                .bead
-        };
+        let in_hand = |s: &str| store.read::<Session>(s).unwrap().unwrap().telemetry.bead;
         let mut tx = store.changes();
         let e = Enrichment {
             concepts: Some(crate::model::enrichment::Stamped {

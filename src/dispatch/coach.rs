@@ -136,7 +136,13 @@ pub fn coach(input: &Inputs<'_>) -> Coach {
     let mut cells: Vec<Vec<Cell>> = (0..ready.len()).map(|_| Vec::new()).collect();
     for (n, s) in live.iter().enumerate() {
         let session = s.session;
-        let health = health::of_session(session, Some(s.agent), input.now, &config.profile, &config.health);
+        let health = health::of_session(
+            session,
+            Some(s.agent),
+            input.now,
+            &config.profile,
+            &config.health,
+        );
         let others = world.others(&session.id);
         let select_input = Input {
             beads: input.beads,
@@ -224,7 +230,10 @@ pub fn coach(input: &Inputs<'_>) -> Coach {
         .collect();
 
     let by_id: Map<&str, &BeadHead> = input.beads.iter().map(|b| (b.id, b)).collect();
-    let column: Map<&str, usize> = cards.iter().map(|c| (c.session.as_str(), c.column)).collect();
+    let column: Map<&str, usize> = cards
+        .iter()
+        .map(|c| (c.session.as_str(), c.column))
+        .collect();
     let mut rows: Vec<Row> = ready
         .iter()
         .zip(cells)

@@ -623,9 +623,9 @@ pub fn hard_groups<'a>(ids: &[&'a str], edges: &[Conflict]) -> Vec<Vec<&'a str>>
         }
     }
     let mut groups: Map<usize, Vec<&str>> = Map::default();
-    for i in 0..ids.len() {
+    for (i, id) in ids.iter().enumerate() {
         let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(ids[i]);
+        groups.entry(r).or_default().push(id);
     }
     let mut out: Vec<Vec<&str>> = groups.into_values().filter(|g| g.len() > 1).collect();
     for g in &mut out {
@@ -712,8 +712,9 @@ mod tests {
             session,
             workspace,
         };
-        // (held beads, expected edges as (a, b, reason))
-        let table: Vec<(Vec<Held>, Vec<(&str, &str, &str)>)> = vec![
+        /// Held beads, and the edges expected as (a, b, reason).
+        type Case<'a> = (Vec<Held<'a>>, Vec<(&'a str, &'a str, &'a str)>);
+        let table: Vec<Case> = vec![
             (vec![], vec![]),
             // Same worktree.
             (

@@ -117,7 +117,15 @@ fn sixteen_racers(beads: usize) -> usize {
     let start = std::time::Instant::now();
     let outs = race(
         (0..RACERS)
-            .map(|i| env.cmd(&["--json", "next", "--session", &format!("s-{i:02}"), "--claim"]))
+            .map(|i| {
+                env.cmd(&[
+                    "--json",
+                    "next",
+                    "--session",
+                    &format!("s-{i:02}"),
+                    "--claim",
+                ])
+            })
             .collect(),
     );
     eprintln!(
@@ -319,7 +327,11 @@ fn next_claim_takes_the_bead_into_the_session_and_says_so() {
         env.run(&["next", "--session", "s-carol", "--claim"]);
     }
     let out = env.fails(3, &["next", "--session", "s-carol", "--claim"]);
-    assert!(stderr(&out).contains("nothing for s-carol to do"), "{}", render(&out));
+    assert!(
+        stderr(&out).contains("nothing for s-carol to do"),
+        "{}",
+        render(&out)
+    );
     let last = of_kind(&env, "decision").pop().unwrap();
     assert_eq!(last["data"]["claimed"], false);
     assert_eq!(last["data"]["tries"], json!([]));
@@ -355,8 +367,7 @@ fn pick_claims_and_logs_recommendation_pick_and_reason() {
     assert_eq!(d["data"]["what"], "pick");
     assert_eq!(d["data"]["recommendation"]["id"], top.as_str());
     assert_eq!(
-        d["data"]["recommendation"]["score"],
-        next["score"],
+        d["data"]["recommendation"]["score"], next["score"],
         "what next would have picked, with its score"
     );
     assert_eq!(d["data"]["pick"]["id"], "db-1");
@@ -364,10 +375,9 @@ fn pick_claims_and_logs_recommendation_pick_and_reason() {
     assert_eq!(d["data"]["claimed"], true);
     assert_eq!(d["beads"], json!(["db-1"]));
     assert!(
-        d["message"]
-            .as_str()
-            .unwrap()
-            .starts_with(&format!("pick for s-alice: claimed db-1 (recommended {top}, score 0.")),
+        d["message"].as_str().unwrap().starts_with(&format!(
+            "pick for s-alice: claimed db-1 (recommended {top}, score 0."
+        )),
         "{d:#}"
     );
 
@@ -456,7 +466,12 @@ fn coach_lays_out_sessions_and_the_grid_with_conflict_groups() {
         let cells = r["cells"].as_array().unwrap();
         assert_eq!(cells.len(), 2, "{r:#}");
         assert_eq!(cells[0]["session"], "s-alice");
-        assert!(cells.iter().all(|c| !c["reason"].as_str().unwrap().is_empty()), "{r:#}");
+        assert!(
+            cells
+                .iter()
+                .all(|c| !c["reason"].as_str().unwrap().is_empty()),
+            "{r:#}"
+        );
     }
     let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap();
     // Coach mode: the misfit is a warning in its cell, with a score.
@@ -480,7 +495,14 @@ fn coach_lays_out_sessions_and_the_grid_with_conflict_groups() {
 
     // The human form: the strip, the grid, the group, trimmed on request.
     let out = env.ok(&["coach"]);
-    for want in ["2 live sessions", "web-1 (0.0 h)", "label security", "dispatch grid: 3 ready beads x 2 sessions", "conflict groups", "  A  auth-1, auth-2: target"] {
+    for want in [
+        "2 live sessions",
+        "web-1 (0.0 h)",
+        "label security",
+        "dispatch grid: 3 ready beads x 2 sessions",
+        "conflict groups",
+        "  A  auth-1, auth-2: target",
+    ] {
         assert!(out.contains(want), "{want:?} in\n{out}");
     }
     assert!(out.contains("!"), "the warning mark:\n{out}");
@@ -522,7 +544,10 @@ fn sessions_sharing_a_workspace_make_workspace_edges_between_their_beads() {
         .filter(|e| e["kind"] == "workspace")
         .collect();
     assert_eq!(ws.len(), 1, "{g:#}");
-    assert_eq!((&ws[0]["a"], &ws[0]["b"]), (&json!("auth-1"), &json!("db-1")));
+    assert_eq!(
+        (&ws[0]["a"], &ws[0]["b"]),
+        (&json!("auth-1"), &json!("db-1"))
+    );
     assert_eq!(
         ws[0]["reason"],
         format!("s-alice and s-carol work in the same worktree {repo}")
