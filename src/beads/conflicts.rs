@@ -45,6 +45,22 @@ pub fn graph(
     all: &[BeadHead<'_>],
     beads: &[&BeadHead<'_>],
 ) -> crate::store::Result<Graph> {
+    let mut graph = code_graph(store, snapshot, beads);
+    graph.edges.extend(epic_edges(beads));
+    graph.edges.extend(similar_edges(beads, all));
+    graph.edges = strongest(std::mem::take(&mut graph.edges));
+    Ok(graph)
+}
+
+/// The hard edges between `beads` only (target, may-overlap, and semantic
+/// ones from a fresh index): what [`graph`] finds without the soft edges,
+/// which cost the most on a large ready set and say least.
+pub fn hard_edges(store: &Store, snapshot: &Snapshot, beads: &[&BeadHead<'_>]) -> Vec<Conflict> {
+    code_graph(store, snapshot, beads).edges
+}
+
+/// The edges from the code: targets and imports.
+fn code_graph(store: &Store, snapshot: &Snapshot, beads: &[&BeadHead<'_>]) -> Graph {
     let enrichments = snapshot.enrichments();
     let targets: Vec<Targets> = beads
         .iter()
@@ -85,16 +101,13 @@ pub fn graph(
             Some("semantic edges skipped: no git worktree".to_string()),
         ),
     };
-    edges.extend(epic_edges(beads));
-    edges.extend(similar_edges(beads, all));
-    let edges = strongest(edges);
-    Ok(Graph {
+    Graph {
         beads: beads.len(),
         with_targets: targets.len(),
         edges,
         semantic: semantic.into(),
         note,
-    })
+    }
 }
 
 /// The beads live sessions hold, with where each session works: every

@@ -5,7 +5,7 @@ use super::error::{CliError, CliResult};
 use super::next::Loaded;
 use super::session::measure;
 use super::ui;
-use crate::beads::conflicts::graph;
+use crate::beads::conflicts::hard_edges;
 use crate::beads::select::conflicts;
 use crate::dispatch::coach::{self, Coach, Inputs, Row};
 use crate::model::id;
@@ -61,7 +61,7 @@ pub fn run(ctx: &Ctx, args: CoachArgs) -> CliResult {
     let held_edges = conflicts(&loaded.store, &loaded.snapshot, &heads, &ready, &held);
     let wanted: crate::plan::Set<&str> = ready.iter().copied().collect();
     let ready_heads: Vec<_> = heads.iter().filter(|b| wanted.contains(b.id)).collect();
-    let ready_edges = graph(&loaded.store, &loaded.snapshot, &heads, &ready_heads)?.edges;
+    let ready_edges = hard_edges(&loaded.store, &loaded.snapshot, &ready_heads);
     let page = coach::coach(&Inputs {
         beads: &heads,
         ready: &ready,
@@ -189,7 +189,12 @@ fn render(page: &Coach, args: &CoachArgs) -> String {
                 .first()
                 .map(|e| format!(": {} {}", e.kind, ui::clip(&e.reason, 70)))
                 .unwrap_or_default();
-            out.push_str(&format!("  {}  {}{why}\n", g.group, g.beads.join(", ")));
+            const SHOWN: usize = 8;
+            let mut beads = g.beads[..g.beads.len().min(SHOWN)].join(", ");
+            if g.beads.len() > SHOWN {
+                beads.push_str(&format!(" and {} more", g.beads.len() - SHOWN));
+            }
+            out.push_str(&format!("  {}  {beads}{why}\n", g.group));
         }
     }
     out
