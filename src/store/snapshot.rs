@@ -378,7 +378,10 @@ mod tests {
             .iter()
             .map(|(bead, c)| (bead.as_str(), c.session.as_str()))
             .collect();
-        assert_eq!(holders, [("mine", "s-1"), ("stale", "s-2"), ("theirs", "s-3")]);
+        assert_eq!(
+            holders,
+            [("mine", "s-1"), ("stale", "s-2"), ("theirs", "s-3")]
+        );
     }
 
     #[test]
