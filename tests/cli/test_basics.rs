@@ -33,7 +33,7 @@ fn demo_walks_through_every_step() {
         "44 created, 0 updated, 0 unchanged; skipped 1 tombstone, 1 type:event",
         "0 created, 0 updated, 44 unchanged",
         "fcp-sdk       bootstrap:cargo-workspace",
-        "21 beads: 21 enriched, 0 skipped, 0 failed",
+        "21 beads: 21 enriched (8 with targets borrowed from related beads), 0 skipped, 0 failed",
         "crates/fcp-sdk/src/**  (operator",
         "$ gemba concepts drift",
         "0 error(s), 0 warning(s)",
