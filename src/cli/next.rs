@@ -20,7 +20,7 @@ const ALTERNATIVES: usize = 5;
 ///
 /// Scores every bead of the ready set for the session: 0.7 x affinity
 /// (concept, file, workspace, epic, recency, headroom: `gemba affinity`)
-/// + 0.3 x leverage (what finishing it unblocks: `gemba leverage`). Then
+/// plus 0.3 x leverage (what finishing it unblocks: `gemba leverage`). Then
 /// the gates, in order, each with its line: dispatch status not `ready`,
 /// claimed by another session, a hard conflict edge with a bead in
 /// progress in another session, and an agent that does not fit (its max
