@@ -220,7 +220,8 @@ mod tests {
 
     #[test]
     fn cycles_are_found_and_named() {
-        let table: [(&str, Vec<Packet>, Option<&[&str]>); 6] = [
+        type Case = (&'static str, Vec<Packet>, Option<&'static [&'static str]>);
+        let table: [Case; 6] = [
             ("empty", vec![], None),
             (
                 "chain",
@@ -280,7 +281,7 @@ mod tests {
     fn order_is_priority_then_depth_then_age_then_id() {
         let mut old = packet("z-old", 2, &[], &[]);
         old.created_at = "2026-11-22T00:00:00Z".into();
-        let packets = vec![
+        let packets = [
             packet("p3", 3, &[], &[]),
             packet("deep", 1, &["x"], &[]),
             packet("b", 1, &[], &[]),

@@ -66,6 +66,7 @@ fn init_creates_the_tree() {
             "schema/config.schema.json",
             "schema/enrichment.schema.json",
             "schema/event.schema.json",
+            "schema/packet.schema.json",
             "schema/session.schema.json",
             "schema/suggestion.schema.json",
             "schema/vocabulary.schema.json",

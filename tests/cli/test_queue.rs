@@ -449,3 +449,47 @@ fn recover_returns_expired_leases_only() {
     assert_eq!(state_of(&env, "b"), "alice/in_progress");
     assert!(log_kinds(&env).contains(&"queue.recover".to_string()));
 }
+
+#[test]
+fn racing_takers_never_hold_two_overlapping_packets() {
+    let env = setup(&["alice", "bob"]);
+    env.write("a.yaml", "title: A\ntargets: [src/x/**]\n");
+    env.write("b.yaml", "title: B\ntargets: [src/x/a.rs]\n");
+    enqueue(
+        &env,
+        &["--target", "alice", "--spec", "a.yaml", "--id", "a"],
+    );
+    enqueue(&env, &["--target", "bob", "--spec", "b.yaml", "--id", "b"]);
+    // Without the check under the lock this fails in about one run of
+    // three rounds; ten rounds make a regression hard to miss.
+    for _ in 0..10 {
+        let cmds = (0..8)
+            .map(|i| {
+                let agent = if i % 2 == 0 { "alice" } else { "bob" };
+                env.cmd(&["queue", "take", "--agent", agent])
+            })
+            .collect();
+        let outs: Vec<Output> = spawn_all(cmds)
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let won = outs.iter().filter(|o| o.status.success()).count();
+        let busy: Vec<String> = places(&env)
+            .into_iter()
+            .filter(|(_, at)| at[0].ends_with("/in_progress"))
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(
+            busy.len(),
+            1,
+            "exactly one of two overlapping packets: {busy:?}"
+        );
+        assert_eq!(won, 1);
+        let out = env
+            .cmd(&["queue", "recover"])
+            .env("GEMBA_NOW", "2030-01-01T00:00:00Z")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", render(&out));
+    }
+}
