@@ -1,13 +1,16 @@
 //! The conflict graph over the store: the beads' target globs from the
 //! snapshot's enrichment, the tracked files from git, and (when fresh) the
-//! source index, handed to the pure graph in [`crate::plan::conflicts`].
+//! source index, handed to the pure graph in [`crate::plan::conflicts`];
+//! and the `workspace` edges between beads that live sessions hold, from
+//! the snapshot's sessions and claims ([`held_workspace_edges`]).
 
 use serde::Serialize;
 
 use crate::analysis::Freshness;
 use crate::model::BeadHead;
 use crate::plan::conflicts::{
-    Conflict, EdgeKind, Targets, epic_edges, semantic_edges, similar_edges, strongest, target_edges,
+    Conflict, EdgeKind, Held, Targets, epic_edges, semantic_edges, similar_edges, strongest,
+    target_edges, workspace_edges,
 };
 use crate::plan::overlap::{Pattern, TrackedPaths};
 use crate::store::Store;
@@ -92,4 +95,47 @@ pub fn graph(
         semantic: semantic.into(),
         note,
     })
+}
+
+/// The beads live sessions hold, with where each session works: every
+/// unexpired claim of a live session, and each live session's bead in hand.
+/// Needs a snapshot loaded with sessions.
+pub fn held(snapshot: &Snapshot, now: jiff::Timestamp) -> Vec<Held<'_>> {
+    let sessions = snapshot.sessions();
+    let live = |id: &str| {
+        sessions
+            .get(id)
+            .filter(|s| s.status == crate::model::session::SessionStatus::Live)
+    };
+    let mut out: Vec<Held> = Vec::new();
+    for claim in snapshot.claims().values().filter(|c| !c.expired(now)) {
+        if let Some(s) = live(&claim.session) {
+            out.push(Held {
+                bead: &claim.bead,
+                session: &s.id,
+                workspace: &s.workspace,
+            });
+        }
+    }
+    for s in snapshot.live_sessions() {
+        if let Some(bead) = &s.telemetry.bead {
+            out.push(Held {
+                bead,
+                session: &s.id,
+                workspace: &s.workspace,
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.bead, a.session).cmp(&(b.bead, b.session)));
+    out.dedup_by(|a, b| (a.bead, a.session) == (b.bead, b.session));
+    out
+}
+
+/// `workspace` edges between the beads of [`held`]: two live sessions in
+/// one worktree, or on one repository and branch, must not both have work
+/// in progress there. They join held beads only, so selection (which
+/// compares ready beads with held ones) excludes nothing new because of
+/// them; `gemba conflicts` shows them.
+pub fn held_workspace_edges(snapshot: &Snapshot, now: jiff::Timestamp) -> Vec<Conflict> {
+    workspace_edges(&held(snapshot, now))
 }

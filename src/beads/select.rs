@@ -1,7 +1,8 @@
 //! Selection over the store: everything [`crate::plan::select`] reads,
-//! loaded once from a [`Snapshot`] and the session, agent and claim files,
-//! with a digest naming exactly what was read (the decision event records
-//! it, so a decision can be replayed from the files at that commit).
+//! taken from one [`Snapshot`] loaded with sessions (its sessions, agents
+//! and claims, the remote's last synced claims included), with a digest
+//! naming exactly what was read (the decision event records it, so a
+//! decision can be replayed from the files at that commit).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -37,11 +38,12 @@ pub struct World {
 }
 
 impl World {
+    /// From a snapshot loaded with sessions ([`Parts::ALL`](crate::store::snapshot::Parts::ALL)).
     pub fn load(store: &Store, snapshot: &Snapshot, now: Timestamp) -> Result<World> {
         let (ready, _) = super::ready::ready(store, snapshot, now, false)?;
-        let sessions: Vec<Session> = store.load_all()?.into_iter().map(|(_, s)| s).collect();
-        let agents: BTreeMap<String, Agent> = store.load_all()?.into_iter().collect();
-        let claims: Vec<Claim> = store.load_all()?.into_iter().map(|(_, c)| c).collect();
+        let sessions: Vec<Session> = snapshot.sessions().values().cloned().collect();
+        let agents: BTreeMap<String, Agent> = snapshot.agents().clone();
+        let claims: Vec<Claim> = snapshot.claims().values().cloned().collect();
         let home = match store.worktree() {
             Some(wt) => Workspace {
                 repo: wt.display().to_string(),

@@ -113,7 +113,7 @@ pub fn run_claim(ctx: &Ctx, args: ClaimArgs) -> CliResult {
 }
 
 /// Exit 4 naming who holds the bead.
-fn taken(bead: &str, session: &str, holder: Option<Claim>) -> CliError {
+pub(super) fn taken(bead: &str, session: &str, holder: Option<Claim>) -> CliError {
     let message = match holder {
         Some(h) if h.session == session => format!(
             "{bead} is already claimed by this session ({session}) until {}; `gemba renew` extends it",

@@ -3,8 +3,8 @@
 use super::env::Ctx;
 use super::error::CliResult;
 use super::ui;
-use crate::beads::conflicts::{Graph, graph};
-use crate::plan::conflicts::{Conflict, EdgeKind};
+use crate::beads::conflicts::{Graph, graph, held_workspace_edges};
+use crate::plan::conflicts::{Conflict, EdgeKind, strongest};
 use crate::store::snapshot::{Parts, Snapshot};
 
 /// Which beads must not run at the same time, and why.
@@ -13,7 +13,10 @@ use crate::store::snapshot::{Parts, Snapshot};
 /// edges, from the code: `target` (their target globs share a tracked path,
 /// or a path a literal target names), `may-overlap` (two wildcard globs that
 /// could share a path that does not exist yet), `semantic` (a target of one
-/// imports a target of the other: needs a fresh `gemba index build`). Soft
+/// imports a target of the other: needs a fresh `gemba index build`),
+/// `workspace` (two beads held, claimed or in hand, by live sessions that
+/// work in the same worktree or on the same repository and branch; shown
+/// whatever the scope, since held beads are not ready). Soft
 /// edges, from structure and text: `epic` (parent and part, or two parts
 /// of one epic of at most 40), `similar` (titles with TF-IDF cosine >=
 /// 0.2). Each edge has a one-line reason; a pair keeps its strongest edge.
@@ -66,6 +69,9 @@ pub fn run(ctx: &Ctx, args: ConflictsArgs) -> CliResult {
         heads.iter().filter(|b| wanted.contains(b.id)).collect()
     };
     let mut graph = graph(&store, &snapshot, &heads, &scope)?;
+    let mut edges = std::mem::take(&mut graph.edges);
+    edges.extend(held_workspace_edges(&snapshot, ctx.now));
+    graph.edges = strongest(edges);
     if !args.bead.is_empty() {
         graph
             .edges

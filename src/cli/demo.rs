@@ -47,7 +47,8 @@ const SKELETON: &[(&str, &str)] = &[
 ///
 /// Creates a throwaway git repository, then runs init (with
 /// `git.auto_commit` on) → import → concepts bootstrap → backfill → ready →
-/// targets → show → list → index build → conflicts → plan → create →
+/// targets → show → list → index build → conflicts → plan → agent add →
+/// session start → next --explain → next --claim → coach → create →
 /// close → ready → concepts → drift → check → log, printing each command
 /// and its output, and ends with
 /// `git log --oneline -- .gemba`: every change is a commit a person can
@@ -182,6 +183,37 @@ pub fn run(args: &DemoArgs) -> CliResult {
         &["plan", "--agents", "3"],
     )?;
     demo.step(
+        "Register an agent: its capability envelope (max band, tools, context window)",
+        &[
+            "agent",
+            "add",
+            "alice",
+            "--role",
+            "build",
+            "--max-band",
+            "skilled",
+            "--context-window",
+            "200000",
+        ],
+    )?;
+    let session = demo.step(
+        "Start a session for it (workspace, branch and worktree detected from here)",
+        &["session", "start", "--agent", "alice"],
+    )?;
+    let session = session.trim().to_string();
+    demo.step(
+        "What should this session do next, and why: every score component and gate",
+        &["next", "--session", &session, "--explain"],
+    )?;
+    demo.step(
+        "Claim it: the claim file is created with O_EXCL, so of racing sessions exactly one wins",
+        &["next", "--session", &session, "--claim"],
+    )?;
+    demo.step(
+        "Coach mode: every live session, and each ready bead scored for each of them",
+        &["coach"],
+    )?;
+    demo.step(
         "Create a native bead that depends on it",
         &[
             "bead",
@@ -264,17 +296,19 @@ impl Demo<'_> {
         cmd
     }
 
-    fn step(&self, title: &str, args: &[&str]) -> CliResult {
+    /// Run and show one step; its stdout.
+    fn step(&self, title: &str, args: &[&str]) -> CliResult<String> {
         let shown: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
         self.say(&format!("\n## {title}\n$ gemba {}", shown.join(" ")));
         let out = self.command(args).output().map_err(CliError::io)?;
-        super::ui::out(&String::from_utf8_lossy(&out.stdout));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        super::ui::out(&stdout);
         let err = String::from_utf8_lossy(&out.stderr);
         if !err.is_empty() {
             super::ui::out(&err);
         }
         match out.status.code() {
-            Some(0) | Some(3) => Ok(()),
+            Some(0) | Some(3) => Ok(stdout),
             _ => Err(CliError::invalid_input(format!(
                 "`gemba {}` failed in the demo",
                 args.join(" ")

@@ -7,6 +7,7 @@ mod bead;
 mod check;
 mod claim;
 mod claims;
+mod coach;
 mod commit;
 mod concepts;
 mod config;
@@ -21,6 +22,7 @@ mod init;
 mod leverage;
 mod log;
 mod next;
+mod pick;
 mod plan;
 mod queue;
 mod ready;
@@ -60,6 +62,9 @@ Examples:
   S=$(gemba session start --agent alice)
   gemba session health
   gemba next --session s-alice-3k9x --explain   # what this session should do next
+  gemba next --session s-alice-3k9x --claim     # ...and take it (exit 4: lost every race)
+  gemba pick gm-a1b2 --session s-alice-3k9x --reason 'knows the parser'
+  gemba coach           # every live session and the dispatch grid
   gemba check
   gemba log --kind import --json
   gemba claim gm-a1b2 --session s-alice-3k9x   # exit 4: someone else has it
@@ -112,6 +117,8 @@ enum Command {
     Conflicts(conflicts::ConflictsArgs),
     Plan(plan::PlanArgs),
     Next(next::NextArgs),
+    Pick(pick::PickArgs),
+    Coach(coach::CoachArgs),
     Affinity(affinity::AffinityArgs),
     Leverage(leverage::LeverageArgs),
     Check(check::CheckArgs),
@@ -197,6 +204,8 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Conflicts(args) => conflicts::run(&ctx, args),
         Command::Plan(args) => plan::run(&ctx, args),
         Command::Next(args) => next::run(&ctx, args),
+        Command::Pick(args) => pick::run(&ctx, args),
+        Command::Coach(args) => coach::run(&ctx, args),
         Command::Affinity(args) => affinity::run(&ctx, args),
         Command::Leverage(args) => leverage::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),

@@ -46,7 +46,9 @@ use crate::git;
 use crate::model::config::OnUnreachable;
 use crate::model::duration::Duration;
 use crate::model::session::SessionStatus;
-use crate::model::{Claim, Event, EventKind, RemoteClaims, Session, id, timestamp};
+use crate::model::{Claim, Enrichment, Event, EventKind, RemoteClaims, Session, id, timestamp};
+use crate::profile::BeadWork;
+use crate::sessions;
 use crate::store::kind::{self, CLAIMS, Entity};
 use crate::store::lock::Lock;
 use crate::store::log::Finished;
@@ -111,7 +113,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Claimed {
     /// The bead is ours: the claim file (and with a remote, the ref)
     /// exists, the bead is `in_progress` with the session's agent as
-    /// assignee, and the event is logged.
+    /// assignee, the session has it in hand with its concepts and files
+    /// folded into its profile and its agent's, and the event is logged.
     Won(Won),
     /// Another session holds it (`holder`, when it could be read): a lost
     /// race, not an error. Nothing changed.
@@ -262,7 +265,22 @@ pub fn claim(
     };
     drop(lock);
 
-    // 4. The log.
+    // 4. The sessions: the bead in hand, folded into the session's and its
+    // agent's profiles (under `sessions.lock`, taken after `claims.lock`
+    // is released); a taken-over holder no longer has it in hand. The
+    // claim stands if this fails: the profiles are bookkeeping.
+    let work = bead_work(store, &target, &mut warnings);
+    if let Err(e) = sessions::record_claim(&mut tx, &claim.session, &work, now) {
+        warnings.push(format!(
+            "{bead} is claimed, but {}'s profile was not updated: {e}",
+            claim.session
+        ));
+    }
+    if let Some(previous) = took_over.as_ref().filter(|p| p.session != claim.session) {
+        forget(&mut tx, &previous.session, bead, false, &mut warnings);
+    }
+
+    // 5. The log.
     let mut event = match &took_over {
         None => Event::new(
             now,
@@ -400,6 +418,8 @@ pub struct Released {
 /// `force`. The claim file (and remote ref) goes; a bead still
 /// `in_progress` with the holder's agent as assignee goes back to `open`
 /// without assignee, so it is ready again (a closed bead stays closed).
+/// The holder's session no longer has it in hand (and marks it closed in
+/// its recent beads when the bead is closed).
 pub fn release(
     store: &Store,
     bead: &str,
@@ -457,7 +477,10 @@ pub fn release(
     tx.remove(&CLAIMS, bead)?;
     let mut events = vec![];
     let mut reopened = false;
-    if let Some(current) = store.read::<crate::model::Bead>(bead)?
+    let current = store.read::<crate::model::Bead>(bead)?;
+    let closed = current.as_ref().is_some_and(|b| b.status == "closed");
+    forget(&mut tx, &claim.session, bead, closed, &mut warnings);
+    if let Some(current) = current
         && current.status == CLAIMED_STATUS
         && current.assignee.as_deref() == Some(claim.agent.as_str())
     {
@@ -721,6 +744,45 @@ pub fn sync(store: &Store, now: Timestamp) -> Result<Synced> {
     })
 }
 
+/// What the claimed bead brings to a profile: its parent epic and the
+/// concepts and targets its enrichment declares (none, with a warning,
+/// when the enrichment file cannot be read).
+fn bead_work(store: &Store, bead: &crate::model::Bead, warnings: &mut Vec<String>) -> BeadWork {
+    let enrichment = store.read::<Enrichment>(&bead.id).unwrap_or_else(|e| {
+        warnings.push(format!(
+            "{e}: the profiles get {} without concepts or files",
+            bead.id
+        ));
+        None
+    });
+    let e = enrichment.unwrap_or_default();
+    BeadWork {
+        bead: bead.id.clone(),
+        epic: bead.parent_ids().next().map(String::from),
+        concepts: e.concept_names().to_vec(),
+        files: e
+            .target_globs()
+            .iter()
+            .map(|g| g.as_str().to_string())
+            .collect(),
+    }
+}
+
+/// `session` no longer has `bead` in hand (released, or taken over); a
+/// session this machine has no file for (another machine's) is left be.
+fn forget(
+    tx: &mut Changes<'_>,
+    session: &str,
+    bead: &str,
+    closed: bool,
+    warnings: &mut Vec<String>,
+) {
+    match sessions::record_release(tx, session, bead, closed) {
+        Ok(_) | Err(sessions::Error::UnknownSession(_)) => {}
+        Err(e) => warnings.push(format!("{bead}: session {session} was not updated: {e}")),
+    }
+}
+
 /// The session, if it exists and has not ended.
 fn live_session(store: &Store, id: &str) -> Result<Session> {
     match store.read::<Session>(id)? {
@@ -752,12 +814,12 @@ fn read_claim(store: &Store, bead: &str) -> Result<Option<(Claim, Vec<u8>)>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// A store in a fresh git repository, with a session `s-<name>` of
     /// agent `<name>` per name and open beads `b-1`, `b-2`.
-    fn setup(sessions: &[&str]) -> (tempfile::TempDir, Store) {
+    pub(in crate::dispatch) fn setup(sessions: &[&str]) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let wt = dir.path().canonicalize().unwrap();
         git_in(&wt, &["init", "-q", "-b", "main"]);
@@ -860,6 +922,36 @@ mod tests {
             .collect();
         assert_eq!(takeover.len(), 1);
         assert_eq!(takeover[0].data["previous"]["session"], "s-a");
+    }
+
+    #[test]
+    fn the_holders_session_has_the_bead_in_hand_until_released_or_taken_over() {
+        let (_dir, store) = setup(&["a", "b"]);
+        let in_hand = |s: &str| store.read::<Session>(s).unwrap().unwrap().telemetry.bead;
+        let mut tx = store.changes();
+        let e = Enrichment {
+            concepts: Some(crate::model::enrichment::Stamped {
+                value: vec!["auth".to_string()],
+                source: crate::model::enrichment::Source::Operator,
+                updated_at: None,
+            }),
+            ..Enrichment::default()
+        };
+        tx.write_enrichment("b-1", &e).unwrap();
+        drop(tx);
+        let lease = Some(Duration::from_secs(60));
+        won(claim(&store, "b-1", "s-a", lease, "t", at(T0)).unwrap());
+        assert_eq!(in_hand("s-a").as_deref(), Some("b-1"));
+        let a = store.read::<Session>("s-a").unwrap().unwrap();
+        assert_eq!(a.profile.recent[0].bead, "b-1");
+        assert!(a.profile.concepts.contains_key("auth"), "{a:?}");
+        // Taken over after the lease: a no longer has it, b does.
+        won(claim(&store, "b-1", "s-b", None, "t", at("2026-11-23T13:00:00Z")).unwrap());
+        assert_eq!(in_hand("s-a"), None);
+        assert_eq!(in_hand("s-b").as_deref(), Some("b-1"));
+        // Released: nobody has it.
+        release(&store, "b-1", Some("s-b"), false, "t", at(T0)).unwrap();
+        assert_eq!(in_hand("s-b"), None);
     }
 
     /// Many threads take over one expired claim at once: exactly one wins,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::overlap::{Overlap, Pattern, TrackedPaths, Verdict, resolve};
 use super::{Map, Set};
 use crate::analysis::graph::ImportGraph;
-use crate::model::BeadHead;
+use crate::model::{BeadHead, Workspace};
 
 /// Why two beads conflict, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -20,10 +20,11 @@ pub enum EdgeKind {
     MayOverlap,
     /// A target of one is a dependent of a target of the other (import graph).
     Semantic,
+    /// Held by two live sessions working in the same worktree, or on the
+    /// same repository and branch.
+    Workspace,
     /// Both beads' targets lie in one small package directory.
     Directory,
-    /// Same repository and branch, or same worktree.
-    Workspace,
     /// One bead is the other's parent, or both have the same parent: the
     /// parts of one epic usually touch the same code.
     Epic,
@@ -540,6 +541,102 @@ fn on_tracked(
     }
 }
 
+/// A bead held (claimed, or in hand) by a live session, and where that
+/// session works.
+#[derive(Debug, Clone, Copy)]
+pub struct Held<'a> {
+    pub bead: &'a str,
+    pub session: &'a str,
+    pub workspace: &'a Workspace,
+}
+
+/// `workspace` edges between beads held by two different sessions that
+/// work in the same worktree (same path), or on the same repository and
+/// branch: their changes land in one checkout or on one branch, whatever
+/// their targets. A session holding two beads works them in turn: no edge.
+pub fn workspace_edges(held: &[Held<'_>]) -> Vec<Conflict> {
+    let mut out: Map<(&str, &str), String> = Map::default();
+    for (i, x) in held.iter().enumerate() {
+        for y in &held[i + 1..] {
+            if x.session == y.session || x.bead == y.bead {
+                continue;
+            }
+            let (wx, wy) = (x.workspace, y.workspace);
+            let (sa, sb) = if x.session < y.session {
+                (x.session, y.session)
+            } else {
+                (y.session, x.session)
+            };
+            let reason = match (&wx.path, &wy.path, &wx.branch, &wy.branch) {
+                (Some(p), Some(q), _, _) if p == q => {
+                    format!("{sa} and {sb} work in the same worktree {p}")
+                }
+                (_, _, Some(b), Some(c)) if b == c && wx.repo == wy.repo && !wx.repo.is_empty() => {
+                    format!("{sa} and {sb} work on the same branch {b} of {}", wx.repo)
+                }
+                _ => continue,
+            };
+            let key = if x.bead < y.bead {
+                (x.bead, y.bead)
+            } else {
+                (y.bead, x.bead)
+            };
+            // Several sessions over one pair: the first pair of sessions by id.
+            match out.get(&key) {
+                Some(old) if *old <= reason => {}
+                _ => {
+                    out.insert(key, reason);
+                }
+            }
+        }
+    }
+    let mut edges: Vec<Conflict> = out
+        .into_iter()
+        .map(|((a, b), reason)| Conflict {
+            a: a.to_string(),
+            b: b.to_string(),
+            kind: EdgeKind::Workspace,
+            reason,
+        })
+        .collect();
+    edges.sort();
+    edges
+}
+
+/// The beads of `ids` that hard edges join, as groups (connected
+/// components of two or more, each sorted; groups in order of their first
+/// id): beads of one group should not go to two sessions at once.
+pub fn hard_groups<'a>(ids: &[&'a str], edges: &[Conflict]) -> Vec<Vec<&'a str>> {
+    let index: Map<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut parent: Vec<usize> = (0..ids.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for e in edges.iter().filter(|e| e.kind.is_hard()) {
+        if let (Some(&a), Some(&b)) = (index.get(e.a.as_str()), index.get(e.b.as_str())) {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    let mut groups: Map<usize, Vec<&str>> = Map::default();
+    for (i, id) in ids.iter().enumerate() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(id);
+    }
+    let mut out: Vec<Vec<&str>> = groups.into_values().filter(|g| g.len() > 1).collect();
+    for g in &mut out {
+        g.sort_unstable();
+        g.dedup();
+    }
+    out.retain(|g| g.len() > 1);
+    out.sort();
+    out
+}
+
 /// Path segments to the globs whose literal prefix they spell.
 #[derive(Debug, Default)]
 struct Trie<'s> {
@@ -593,6 +690,119 @@ mod tests {
             id,
             globs: globs.iter().map(|g| Pattern::new(g).unwrap()).collect(),
         }
+    }
+
+    fn ws(repo: &str, branch: Option<&str>, path: Option<&str>) -> Workspace {
+        Workspace {
+            repo: repo.into(),
+            branch: branch.map(String::from),
+            path: path.map(String::from),
+        }
+    }
+
+    #[test]
+    fn workspace_edges_join_held_beads_of_one_worktree_or_branch() {
+        let main = ws("/r", Some("main"), Some("/r"));
+        let main_elsewhere = ws("/r", Some("main"), Some("/r-wt"));
+        let feature = ws("/r", Some("feat"), Some("/r-feat"));
+        let detached = ws("/r", None, Some("/r-feat"));
+        let other_repo = ws("/o", Some("main"), Some("/o"));
+        let held = |bead, session, workspace| Held {
+            bead,
+            session,
+            workspace,
+        };
+        /// Held beads, and the edges expected as (a, b, reason).
+        type Case<'a> = (Vec<Held<'a>>, Vec<(&'a str, &'a str, &'a str)>);
+        let table: Vec<Case> = vec![
+            (vec![], vec![]),
+            // Same worktree.
+            (
+                vec![held("b", "s-2", &main), held("a", "s-1", &main)],
+                vec![("a", "b", "s-1 and s-2 work in the same worktree /r")],
+            ),
+            // Same repository and branch, two worktrees.
+            (
+                vec![held("a", "s-1", &main), held("b", "s-2", &main_elsewhere)],
+                vec![("a", "b", "s-1 and s-2 work on the same branch main of /r")],
+            ),
+            // Same worktree path, branch unknown on one side.
+            (
+                vec![held("a", "s-1", &feature), held("b", "s-2", &detached)],
+                vec![("a", "b", "s-1 and s-2 work in the same worktree /r-feat")],
+            ),
+            // Other branch, other repository, or one session: no edge.
+            (
+                vec![
+                    held("a", "s-1", &main),
+                    held("b", "s-2", &feature),
+                    held("c", "s-3", &other_repo),
+                    held("d", "s-1", &main),
+                ],
+                vec![],
+            ),
+            // Three sessions in one worktree: every pair, once.
+            (
+                vec![
+                    held("a", "s-1", &main),
+                    held("b", "s-2", &main),
+                    held("c", "s-3", &main),
+                ],
+                vec![
+                    ("a", "b", "s-1 and s-2 work in the same worktree /r"),
+                    ("a", "c", "s-1 and s-3 work in the same worktree /r"),
+                    ("b", "c", "s-2 and s-3 work in the same worktree /r"),
+                ],
+            ),
+        ];
+        for (held, want) in table {
+            let got: Vec<(String, String, String)> = workspace_edges(&held)
+                .into_iter()
+                .map(|e| {
+                    assert_eq!(e.kind, EdgeKind::Workspace);
+                    (e.a, e.b, e.reason)
+                })
+                .collect();
+            let want: Vec<(String, String, String)> = want
+                .iter()
+                .map(|(a, b, r)| (a.to_string(), b.to_string(), r.to_string()))
+                .collect();
+            assert_eq!(got, want, "{held:?}");
+        }
+        assert!(EdgeKind::Workspace.is_hard());
+        // A pair's workspace edge outranks its soft edges.
+        let soft = Conflict {
+            a: "a".into(),
+            b: "b".into(),
+            kind: EdgeKind::Directory,
+            reason: String::new(),
+        };
+        let mut edges = workspace_edges(&[held("a", "s-1", &main), held("b", "s-2", &main)]);
+        edges.push(soft);
+        assert_eq!(strongest(edges)[0].kind, EdgeKind::Workspace);
+    }
+
+    #[test]
+    fn hard_groups_are_components_of_hard_edges() {
+        let edge = |a: &str, b: &str, kind| Conflict {
+            a: a.into(),
+            b: b.into(),
+            kind,
+            reason: String::new(),
+        };
+        let ids = ["a", "b", "c", "d", "e", "f"];
+        let edges = [
+            edge("a", "c", EdgeKind::Target),
+            edge("c", "e", EdgeKind::Semantic),
+            edge("b", "d", EdgeKind::Similar),
+            edge("d", "f", EdgeKind::MayOverlap),
+            edge("f", "zz", EdgeKind::Target),
+        ];
+        assert_eq!(
+            hard_groups(&ids, &edges),
+            vec![vec!["a", "c", "e"], vec!["d", "f"]]
+        );
+        assert!(hard_groups(&ids, &[]).is_empty());
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct Options {
     /// Justify this many of the best candidates line by line (the rest get
     /// their scores only).
     pub explain: usize,
+    /// Give every candidate its [`Candidate::reason`] (coach's grid).
+    pub reasons: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -112,6 +114,12 @@ pub struct Candidate<'a> {
     pub leverage: f64,
     /// One line per score component and gate (empty past `explain`).
     pub justification: Vec<String>,
+    /// With [`Options::reasons`], the one thing that says most about the
+    /// score: a capability warning (coach mode), else the strongest
+    /// demotion, else the component that lifts it most above neutral
+    /// (`concept 0.90`, `leverage 0.63`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -165,6 +173,8 @@ struct Prepared<'a> {
     /// Epic → the workspace its parts are worked in.
     epic_workspace: Map<&'a str, &'a Workspace>,
     intent: Intent<'a>,
+    /// Build each candidate's reason ([`Options::reasons`]).
+    reasons: bool,
 }
 
 enum Intent<'a> {
@@ -259,6 +269,7 @@ impl<'a> Prepared<'a> {
             live_agents,
             epic_workspace: Map::default(),
             intent,
+            reasons: false,
         };
         p.epic_workspace = p.epic_workspaces(&others);
         p
@@ -365,6 +376,54 @@ struct Scored<'a> {
     leverage: f64,
     score: f64,
     lines: Vec<String>,
+    reason: Reason,
+}
+
+/// A candidate's headline ([`Candidate::reason`]) and how strongly it
+/// speaks: a warning first, then the lowest demotion factor, then a lift.
+#[derive(Debug, Clone, Default)]
+struct Reason {
+    text: String,
+    rank: f64,
+}
+
+impl Reason {
+    const WARNING: f64 = -1.0;
+    const LIFT: f64 = 2.0;
+
+    /// Keep the stronger of the two.
+    fn keep(&mut self, rank: f64, text: impl FnOnce() -> String) {
+        if self.text.is_empty() || rank < self.rank {
+            *self = Reason { text: text(), rank };
+        }
+    }
+}
+
+/// What lifts a score most above neutral, in final-score units: the
+/// affinity components about the bead (concept and file above their
+/// neutral 0.5; epic, recency) and leverage. Workspace and headroom say
+/// more about the session than the bead, so they are left out.
+fn lift(aff: &affinity::Affinity, leverage: f64, share: f64) -> String {
+    let total: f64 = aff.components.iter().map(|c| c.weight.max(0.0)).sum();
+    let mut best: Option<(f64, String)> = None;
+    let mut consider = |gain: f64, text: String| {
+        if gain > 1e-9 && best.as_ref().is_none_or(|(g, _)| gain > *g) {
+            best = Some((gain, text));
+        }
+    };
+    for c in &aff.components {
+        let neutral = match c.name {
+            "concept" | "file" => 0.5,
+            "epic" | "recency" => 0.0,
+            _ => continue,
+        };
+        if total > 0.0 {
+            let gain = share * c.weight.max(0.0) / total * (c.value - neutral);
+            consider(gain, format!("{} {:.2}", c.name, c.value));
+        }
+    }
+    consider((1.0 - share) * leverage, format!("leverage {leverage:.2}"));
+    best.map_or_else(|| "neutral: no history with it".into(), |(_, text)| text)
 }
 
 enum Outcome<'a> {
@@ -466,9 +525,14 @@ fn evaluate<'a>(p: &Prepared<'a>, bead: &'a BeadHead<'a>, explain: bool) -> Outc
     let needs = Needs::of(bead, enrichment);
     let misfits = fit::misfits(&needs, input.agent);
     let mut factor = 1.0;
+    let mut reason = Reason::default();
+    let reasons = p.reasons;
     if let Some(first) = misfits.first() {
         if input.mode == Mode::Auto {
             return exclude(bead, first.key(), format!("fit: {first}"));
+        }
+        if reasons {
+            reason.keep(Reason::WARNING, || format!("warning: {first}"));
         }
         let all: Vec<String> = misfits.iter().map(|m| m.to_string()).collect();
         note(&mut lines, explain, || {
@@ -491,6 +555,14 @@ fn evaluate<'a>(p: &Prepared<'a>, bead: &'a BeadHead<'a>, explain: bool) -> Outc
         && let Some(cheaper) = fit::cheaper_fit(&needs, input.agent, p.live_agents.iter().copied())
     {
         factor *= config.selection.cost_demotion;
+        if reasons {
+            reason.keep(config.selection.cost_demotion, || {
+                format!(
+                    "cost: {} is live: x{}",
+                    cheaper.name, config.selection.cost_demotion
+                )
+            });
+        }
         note(&mut lines, explain, || {
             format!(
                 "cost: {} agent with max band {} for {} work while {} ({}) is live: x{}",
@@ -512,6 +584,14 @@ fn evaluate<'a>(p: &Prepared<'a>, bead: &'a BeadHead<'a>, explain: bool) -> Outc
     match input.runway {
         Some(r) if r < need => {
             factor *= config.selection.runway_demotion;
+            if reasons {
+                reason.keep(config.selection.runway_demotion, || {
+                    format!(
+                        "runway: {r} < {need}: x{}",
+                        config.selection.runway_demotion
+                    )
+                });
+            }
             note(&mut lines, explain, || {
                 format!(
                     "runway: {r} is short of {need} work: x{}",
@@ -533,6 +613,9 @@ fn evaluate<'a>(p: &Prepared<'a>, bead: &'a BeadHead<'a>, explain: bool) -> Outc
         (Some(false), Some(i)) => {
             let d = i.demotion.clamp(0.0, 1.0);
             factor *= d;
+            if reasons {
+                reason.keep(d, || format!("intent: outside the focus: x{d}"));
+            }
             note(&mut lines, explain, || {
                 format!("intent: outside the focus ({}): x{d}", scope(&p.intent))
             });
@@ -556,12 +639,16 @@ fn evaluate<'a>(p: &Prepared<'a>, bead: &'a BeadHead<'a>, explain: bool) -> Outc
         Some(d) => format!("age: ready for {d:.1} days: +{bonus:.3}"),
         None => "age: unknown (no created_at): +0".into(),
     });
+    if reasons {
+        reason.keep(Reason::LIFT, || lift(&aff, lev.value, share));
+    }
     Outcome::Scored(Scored {
         bead,
         affinity: aff.value,
         leverage: lev.value,
         score: base * factor + bonus,
         lines,
+        reason,
     })
 }
 
@@ -657,7 +744,8 @@ pub fn explain_affinity(input: &Input<'_>, id: &str) -> Option<affinity::Affinit
 }
 
 pub fn select<'a>(input: &'a Input<'a>, options: &Options) -> Selection<'a> {
-    let p = Prepared::new(input);
+    let mut p = Prepared::new(input);
+    p.reasons = options.reasons;
     let mut ready: Vec<&str> = input.ready.to_vec();
     ready.sort_unstable();
     ready.dedup();
@@ -695,8 +783,14 @@ pub fn select<'a>(input: &'a Input<'a>, options: &Options) -> Selection<'a> {
     while let Some(mut r) = heap.pop() {
         if !r.checked && checks < input.config.selection.fairness_top && !p.idle.is_empty() {
             checks += 1;
-            let s = &scored[r.index];
+            let s = &mut scored[r.index];
             let (factor, line) = fairness(&p, s.bead, s.affinity);
+            if p.reasons && factor < 1.0 {
+                s.reason.keep(factor, || match line.split_once(" (") {
+                    Some((head, _)) => format!("{head}: x{factor}"),
+                    None => line.clone(),
+                });
+            }
             r.score *= factor;
             r.checked = true;
             fairness_lines.insert(r.index, line);
@@ -732,6 +826,7 @@ pub fn select<'a>(input: &'a Input<'a>, options: &Options) -> Selection<'a> {
                 affinity: s.affinity,
                 leverage: s.leverage,
                 justification,
+                reason: s.reason.text.clone(),
             }
         })
         .collect();
@@ -833,6 +928,8 @@ mod tests {
         runway: Option<Size>,
         config: Config,
         mode: Mode,
+        /// Ask for each candidate's reason.
+        reasons: bool,
     }
 
     impl World {
@@ -856,6 +953,7 @@ mod tests {
                 runway: None,
                 config: Config::default(),
                 mode: Mode::Auto,
+                reasons: false,
             }
         }
 
@@ -900,9 +998,18 @@ mod tests {
                 mode: self.mode,
                 now: NOW.parse().unwrap(),
             };
-            let s = select(&input, &Options { explain });
+            let options = Options {
+                explain,
+                reasons: self.reasons,
+            };
+            let s = select(&input, &options);
             Selected {
                 why_not: s.why_not(),
+                headlines: s
+                    .candidates
+                    .iter()
+                    .map(|c| (c.id.to_string(), c.reason.clone()))
+                    .collect(),
                 candidates: s
                     .candidates
                     .iter()
@@ -921,6 +1028,8 @@ mod tests {
     #[derive(Debug, Clone, PartialEq)]
     struct Selected {
         why_not: String,
+        /// Each candidate's reason (empty unless asked for).
+        headlines: Vec<(String, String)>,
         candidates: Vec<(String, f64, Vec<String>)>,
         excluded: Vec<(String, String, String)>,
     }
@@ -1021,6 +1130,45 @@ mod tests {
         assert!(lines.last().unwrap().starts_with("final score "));
         // 1 base + 6 affinity + 1 leverage + 8 gates + final.
         assert_eq!(lines.len(), 17, "{lines:#?}");
+    }
+
+    #[test]
+    fn reasons_name_a_warning_then_a_demotion_then_a_lift() {
+        let ids = ["hard", "unfocused", "warm", "lev", "dep", "plain"];
+        let mut w = World::new(&ids);
+        w.ready.retain(|r| r != "dep");
+        w.bead("dep").dependencies = vec![Dependency::new("lev", "blocks")];
+        w.enrich("hard").complexity = stamp(Band::Expert);
+        w.enrich("warm").concepts = stamp(vec!["auth".to_string()]);
+        w.me.profile.concepts = BTreeMap::from([("auth".to_string(), 1.0)]);
+        for id in ids.iter().filter(|id| **id != "unfocused") {
+            w.bead(id).labels.push("ui".into());
+        }
+        w.me.intent = Some(SessionIntent {
+            scope: IntentScope::Label("ui".into()),
+            rationale: String::new(),
+            demotion: 0.4,
+            set_at: NOW.into(),
+        });
+        w.mode = Mode::Coach;
+        assert!(w.run(0).headlines.iter().all(|(_, r)| r.is_empty()));
+        w.reasons = true;
+        let got = w.run(0);
+        let reason = |id: &str| {
+            got.headlines
+                .iter()
+                .find(|(b, _)| b == id)
+                .map(|(_, r)| r.clone())
+                .unwrap()
+        };
+        assert_eq!(
+            reason("hard"),
+            "warning: expert work is above the agent's max band skilled"
+        );
+        assert_eq!(reason("unfocused"), "intent: outside the focus: x0.4");
+        assert!(reason("warm").starts_with("concept 0."), "{got:#?}");
+        assert_eq!(reason("lev"), "leverage 0.63");
+        assert_eq!(reason("plain"), "neutral: no history with it");
     }
 
     #[test]
@@ -1329,6 +1477,18 @@ mod tests {
             shuffle(&mut w.others, seed ^ 3);
             shuffle(&mut w.conflicts, seed ^ 4);
             prop_assert_eq!(first, w.run(usize::MAX));
+        }
+
+        /// Asking for reasons changes no score, no order, no line; every
+        /// candidate then has one.
+        #[test]
+        fn reasons_change_nothing_else(mut w in world()) {
+            let plain = w.run(3);
+            w.reasons = true;
+            let with = w.run(3);
+            prop_assert_eq!(&plain.candidates, &with.candidates);
+            prop_assert_eq!(&plain.excluded, &with.excluded);
+            prop_assert!(with.headlines.iter().all(|(_, r)| !r.is_empty()), "{:?}", with.headlines);
         }
 
         /// Every ready bead is either a candidate or excluded, once; the

@@ -11,6 +11,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// What a lock protects; each has its own file under `.gemba/`.
+///
+/// Lock order, so two commands never wait on each other: `claims.lock`
+/// before `beads.lock` and `sessions.lock` (a release or takeover updates
+/// the bead and the holder's session under it), `vocabulary.lock` before
+/// `enrichment.lock`, `log.lock` last (held for one append). Nothing takes
+/// `claims.lock` while holding another lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
     /// Read-modify-write of bead files (create, update, close, import).

@@ -11,6 +11,7 @@ mod test_commit;
 mod test_concepts;
 mod test_concurrency;
 mod test_conflicts;
+mod test_dispatch;
 mod test_enrich;
 mod test_errors;
 mod test_external;

@@ -622,7 +622,8 @@ fn auto_commit_records_claim_and_release() {
     let files = env.git(&["show", "--name-only", "--format=", "HEAD"]);
     assert_eq!(
         files,
-        ".gemba/beads/c-0.json\n.gemba/claims/c-0.json\n.gemba/log/2026-11-23.jsonl\n"
+        ".gemba/beads/c-0.json\n.gemba/claims/c-0.json\n.gemba/log/2026-11-23.jsonl\n.gemba/sessions/s-a.json\n",
+        "the claim, the bead, the session that has it in hand, the log"
     );
     env.ok(&["release", "c-0", "--session", "s-a"]);
     assert_eq!(

@@ -273,6 +273,7 @@ fn nothing_eligible_exits_3_with_why_not_and_still_logs_a_decision() {
     assert_ne!(d[0]["data"]["snapshot"], d[3]["data"]["snapshot"]);
     assert_eq!(d[1]["data"]["snapshot"], d[3]["data"]["snapshot"]);
     assert_ne!(d[0]["data"]["inputs"], d[3]["data"]["inputs"]);
+    assert_eq!(d[1]["data"]["snapshot"], d[3]["data"]["snapshot"]);
     assert_eq!(d[1]["data"]["inputs"], d[3]["data"]["inputs"]);
 }
 

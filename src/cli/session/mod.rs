@@ -41,7 +41,7 @@ pub fn run(ctx: &super::env::Ctx, cmd: SessionCommand) -> super::error::CliResul
 }
 
 /// `0.45 (warn)` or `-`.
-fn measure(value: Option<f64>, level: crate::profile::health::Level) -> String {
+pub(super) fn measure(value: Option<f64>, level: crate::profile::health::Level) -> String {
     value.map_or_else(|| "-".into(), |v| format!("{v:.2} ({level})"))
 }
 
