@@ -22,6 +22,7 @@ pub mod import;
 pub mod model;
 pub mod plan;
 pub mod profile;
+pub mod queue;
 pub mod schema;
 pub mod sessions;
 pub mod store;

@@ -17,6 +17,7 @@ pub fn all() -> Vec<(&'static str, Value)> {
         ("config", v(schema_for!(Config))),
         ("enrichment", v(schema_for!(Enrichment))),
         ("event", v(schema_for!(Event))),
+        ("packet", v(schema_for!(crate::model::Packet))),
         ("session", v(schema_for!(crate::model::Session))),
         (
             "suggestion",

@@ -430,6 +430,25 @@ impl From<crate::dispatch::claims::Error> for CliError {
     }
 }
 
+impl From<crate::queue::Error> for CliError {
+    fn from(e: crate::queue::Error) -> CliError {
+        use crate::queue::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Invalid(_) => CliError::invalid_input(e),
+            Error::UnknownAgent(_) => CliError::not_found(e)
+                .hint("`gemba agent list` lists the agents; `gemba agent add NAME` adds one"),
+            Error::UnknownPacket(_) => {
+                CliError::not_found(e).hint("`gemba queue list` lists every packet")
+            }
+            Error::Exists(_) | Error::Cycle(_) => CliError::conflict(e),
+            Error::NotInProgress { .. } => CliError::conflict(e)
+                .hint("only a packet in progress (taken) can be done, failed or renewed"),
+            Error::NotHolder { .. } => CliError::conflict(e),
+        }
+    }
+}
+
 /// A query the source index cannot answer: the one-line reason.
 impl From<crate::analysis::Unavailable> for CliError {
     fn from(u: crate::analysis::Unavailable) -> CliError {
@@ -447,7 +466,7 @@ mod tests {
     use crate::dispatch::claims;
     use crate::format::ParseError;
     use crate::model::suggestion::SuggestionStatus;
-    use crate::{analysis, beads, enrich, git, import, model, sessions, store, vocab};
+    use crate::{analysis, beads, enrich, git, import, model, queue, sessions, store, vocab};
 
     fn io_error() -> std::io::Error {
         std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied")
@@ -817,6 +836,55 @@ mod tests {
                 "claims::Invalid",
                 claims::Error::Invalid("x".into()).into(),
                 InvalidInput,
+            ),
+            (
+                "queue::Store",
+                queue::Error::Store(store_error()).into(),
+                NotFound,
+            ),
+            (
+                "queue::Invalid",
+                queue::Error::Invalid("x".into()).into(),
+                InvalidInput,
+            ),
+            (
+                "queue::UnknownAgent",
+                queue::Error::UnknownAgent("a".into()).into(),
+                NotFound,
+            ),
+            (
+                "queue::UnknownPacket",
+                queue::Error::UnknownPacket("p".into()).into(),
+                NotFound,
+            ),
+            (
+                "queue::Exists",
+                queue::Error::Exists("p".into()).into(),
+                Conflict,
+            ),
+            (
+                "queue::Cycle",
+                queue::Error::Cycle(vec!["a".into(), "b".into(), "a".into()]).into(),
+                Conflict,
+            ),
+            (
+                "queue::NotInProgress",
+                queue::Error::NotInProgress {
+                    packet: "p".into(),
+                    state: queue::State::Done,
+                }
+                .into(),
+                Conflict,
+            ),
+            (
+                "queue::NotHolder",
+                queue::Error::NotHolder {
+                    packet: "p".into(),
+                    holder: "s-1".into(),
+                    session: "s-2".into(),
+                }
+                .into(),
+                Conflict,
             ),
             (
                 "decide::RenameOntoExisting",

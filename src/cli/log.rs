@@ -19,7 +19,8 @@ use crate::model::Event;
 /// concepts.approve, concepts.reject, commit, decision, claim,
 /// claim.release, claim.renew, claim.takeover, agent.add, agent.edit,
 /// session.start, session.end, session.handoff, session.focus,
-/// session.heartbeat (see
+/// session.heartbeat, queue.enqueue, queue.take, queue.done, queue.fail,
+/// queue.renew, queue.recover, queue.unblock (see
 /// schema/event.schema.json).
 #[derive(Debug, clap::Args)]
 #[command(

@@ -24,6 +24,7 @@ mod log;
 mod next;
 mod pick;
 mod plan;
+mod queue;
 mod ready;
 mod session;
 pub mod ui;
@@ -44,7 +45,7 @@ Exit codes:
   0  success
   1  the command failed (bad input, missing state, I/O); nothing was changed
   2  usage error (unknown flag, bad argument, unknown enum value)
-  3  nothing to do (e.g. `gemba ready` found no ready work)
+  3  nothing to do (e.g. `gemba ready` found no ready work, an empty queue)
   4  lost a race: someone else took it first; retry or move on
 
 With --json, errors go to stderr as one JSON object
@@ -68,6 +69,8 @@ Examples:
   gemba log --kind import --json
   gemba claim gm-a1b2 --session s-alice-3k9x   # exit 4: someone else has it
   gemba claims list
+  gemba queue enqueue --target alice --bead gm-a1b2
+  gemba queue take --agent alice   # exit 3: nothing ready
   gemba commit          # commit what auto-commit left pending
   gemba demo            # a guided tour on a built-in sample tracker",
         error::CODES_HELP
@@ -125,6 +128,8 @@ enum Command {
     Renew(claim::RenewArgs),
     #[command(subcommand)]
     Claims(claims::ClaimsCommand),
+    #[command(subcommand)]
+    Queue(queue::QueueCommand),
     Commit(commit::CommitArgs),
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -209,6 +214,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Release(args) => claim::run_release(&ctx, args),
         Command::Renew(args) => claim::run_renew(&ctx, args),
         Command::Claims(cmd) => claims::run(&ctx, cmd),
+        Command::Queue(cmd) => queue::run(&ctx, cmd),
         Command::Commit(args) => commit::run(&ctx, args),
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Debug(cmd) => debug::run(&ctx, cmd),
@@ -244,7 +250,7 @@ fn usage_json(e: &clap::Error) -> serde_json::Value {
 }
 
 /// Read a file argument, `-` meaning stdin.
-fn read_input(ctx: &Ctx, arg: &std::path::Path) -> CliResult<(PathBuf, String)> {
+pub(crate) fn read_input(ctx: &Ctx, arg: &std::path::Path) -> CliResult<(PathBuf, String)> {
     use std::io::Read;
     if arg.as_os_str() == "-" {
         let mut text = String::new();

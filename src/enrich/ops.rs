@@ -469,16 +469,18 @@ pub fn backfill(
     };
     let found = store::parallel(&selected, extract_one)?;
     let borrowed = borrow_targets(store, &beads, &selected, &found)?;
+    #[derive(Clone)]
     enum Outcome {
         Failed(String),
         Skipped,
         Enriched(Enrichment),
     }
-    let land = |(bead, found, lent): &Job<'_>| -> store::Result<Outcome> {
-        Ok(match (store.read_enrichment(&bead.id), found) {
-            (Err(e), _) => Outcome::Failed(e.to_string()),
-            (Ok(before), Some((found, _))) if !skip(&before) => {
-                let mut after = apply(&before, found, Source::Backfill, false, &stamp);
+    // What a bead's enrichment becomes, given what it is now.
+    let land = |(bead, found, lent): &Job<'_>, now: &Result<Enrichment, String>| -> Outcome {
+        match (now, found) {
+            (Err(e), _) => Outcome::Failed(e.clone()),
+            (Ok(before), Some((found, _))) if !skip(before) => {
+                let mut after = apply(before, found, Source::Backfill, false, &stamp);
                 if let Some(lent) = lent
                     && own_targets(&after).is_empty()
                     && !after
@@ -495,15 +497,16 @@ pub fn backfill(
                 }
                 let band = complexity::estimate(bead, &after).band;
                 complexity::land(&mut after, band, Source::Backfill, &stamp);
-                if after == before {
+                if after == *before {
                     Outcome::Skipped
                 } else {
                     Outcome::Enriched(after)
                 }
             }
             (Ok(_), _) => Outcome::Skipped,
-        })
+        }
     };
+    let read = |job: &Job<'_>| store.read_enrichment(&job.0.id).map_err(|e| e.to_string());
     let jobs: Vec<_> = selected
         .iter()
         .copied()
@@ -513,12 +516,31 @@ pub fn backfill(
         .collect();
     let mut done = 0;
     for batch in jobs.chunks(512) {
+        // Land with no lock held; then, under the lock, land again only
+        // the beads whose enrichment changed meanwhile (an operator's edit
+        // wins), so the lock is held for little more than the writes.
+        type Planned = (Result<Enrichment, String>, Outcome);
+        let planned = store::parallel(batch, |job| -> store::Result<Planned> {
+            let now = read(job);
+            let outcome = land(job, &now);
+            Ok((now, outcome))
+        })?;
         let _lock = match options.dry_run {
             true => None,
             false => Some(store.lock(Scope::Enrichment)?),
         };
+        let pairs: Vec<_> = batch.iter().zip(planned).collect();
+        let outcomes =
+            store::parallel(&pairs, |(job, (then, outcome))| -> store::Result<Outcome> {
+                let now = read(job);
+                Ok(if now == *then {
+                    outcome.clone()
+                } else {
+                    land(job, &now)
+                })
+            })?;
         let mut writes: Vec<(String, Enrichment)> = Vec::new();
-        for ((bead, _, lent), outcome) in batch.iter().zip(store::parallel(batch, land)?) {
+        for ((bead, _, lent), outcome) in batch.iter().zip(outcomes) {
             match outcome {
                 Outcome::Failed(error) => report.failed.push(Failure {
                     id: bead.id.clone(),

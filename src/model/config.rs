@@ -40,6 +40,8 @@ pub struct Config {
     pub scoring: ScoringConfig,
     /// The gates and adjustments of selection (`gemba next`).
     pub selection: SelectionConfig,
+    /// Per-agent queues (`gemba queue`): attempts and leases.
+    pub queue: QueueConfig,
 }
 
 /// Weights of the affinity components; any non-negative numbers (the
@@ -255,6 +257,28 @@ impl Default for ClaimsConfig {
             lease: Duration::from_secs(2 * 3600),
             remote: None,
             on_unreachable: OnUnreachable::Fail,
+        }
+    }
+}
+
+/// `queue:` in `config.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueConfig {
+    /// A packet that failed this many times goes to `failed/` instead of
+    /// back to `ready/`.
+    #[schemars(range(min = 1))]
+    pub max_attempts: u32,
+    /// How long a taken packet is held unless renewed (`gemba queue
+    /// renew`); after that `gemba queue recover` returns it to ready.
+    pub lease: Duration,
+}
+
+impl Default for QueueConfig {
+    fn default() -> QueueConfig {
+        QueueConfig {
+            max_attempts: 3,
+            lease: Duration::from_secs(2 * 3600),
         }
     }
 }
@@ -850,6 +874,15 @@ claims:
   # When the remote cannot be reached: fail (refuse to claim) or local
   # (claim on this machine only, with a warning).
   on_unreachable: fail
+
+# Per-agent queues (`gemba queue`).
+queue:
+  # A packet that failed this many times goes to failed/ instead of back
+  # to ready/ (`gemba queue fail`).
+  max_attempts: 3
+  # How long a taken packet is held unless renewed (`gemba queue renew`);
+  # after that `gemba queue recover` returns it to ready/.
+  lease: 2h
 "#;
 
 impl Config {
@@ -870,6 +903,9 @@ impl Config {
         self.selection.validate()?;
         self.profile.validate()?;
         self.health.validate(&self.profile)?;
+        if self.queue.max_attempts == 0 {
+            return Err("queue.max_attempts: must be at least 1".into());
+        }
         if self.analysis.backend == AnalysisBackend::External {
             match self.analysis.command.first() {
                 None => {

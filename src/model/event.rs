@@ -212,6 +212,25 @@ event_kinds! {
     /// A bead whose claim had expired claimed by another session;
     /// `data.previous` is the expired claim (holder and lease).
     ClaimTakeover = "claim.takeover",
+    /// A packet enqueued to an agent's queue, in `ready/` or (waiting for
+    /// its `after` packets) `blocked/`; `data` has the agent and state.
+    QueueEnqueue = "queue.enqueue",
+    /// A packet taken from `ready/` into `in_progress/`; `data` has the
+    /// agent, session and lease.
+    QueueTake = "queue.take",
+    /// A packet done (or one stage of it: `data.stage`); `data.unblocked`
+    /// lists the packets it moved from `blocked/` to `ready/`.
+    QueueDone = "queue.done",
+    /// A packet failed: requeued to `ready/` with the notes appended, or
+    /// moved to `failed/` after `queue.max_attempts` (`data.state`).
+    QueueFail = "queue.fail",
+    /// A packet's lease extended by its session.
+    QueueRenew = "queue.renew",
+    /// In-progress packets whose lease expired returned to `ready/`.
+    QueueRecover = "queue.recover",
+    /// Blocked packets whose `after` packets are all done moved to
+    /// `ready/` by a rescan (done and fail unblock in their own event).
+    QueueUnblock = "queue.unblock",
 }
 
 impl EventKind {

@@ -209,6 +209,31 @@ impl<'s> Changes<'s> {
         Ok(handoff)
     }
 
+    /// Move a file unless its new place is taken or it is gone (see
+    /// [`Store::move_new`]): of several racing movers exactly one gets
+    /// `Won`; both paths are recorded only when won.
+    pub fn move_new(&mut self, from: &Path, to: &Path) -> Result<Handoff> {
+        let outcome = self.store.move_new(from, to)?;
+        if outcome == Handoff::Won {
+            self.changed.push(from.to_path_buf());
+            self.changed.push(to.to_path_buf());
+        }
+        Ok(outcome)
+    }
+
+    /// Create a file at `path` unless one exists (`O_EXCL`; the file
+    /// appears whole); recorded only when won.
+    pub fn create_file(&mut self, path: &Path, bytes: &[u8]) -> Result<Handoff> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).at(dir)?;
+        }
+        let outcome = atomic::create_new(path, bytes).at(path)?;
+        if outcome == Handoff::Won {
+            self.changed.push(path.to_path_buf());
+        }
+        Ok(outcome)
+    }
+
     pub fn write_yaml<T: Serialize>(&mut self, path: &Path, value: &T) -> Result<Written> {
         self.write_file(path, format::to_yaml_string(value).as_bytes())
     }

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::format::{self, ParseError};
 use crate::model::suggestion::Suggestion;
-use crate::model::{Agent, Bead, Claim, Enrichment, Session, id};
+use crate::model::{Agent, Bead, Claim, Enrichment, Packet, Session, id};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -93,6 +93,16 @@ pub const SESSIONS: Kind = Kind {
     dir: "sessions",
     format: Format::Json,
     schema: "session",
+};
+
+/// Queue packets: `.gemba/queues/<agent>/<state>/<id>.json`. Not one
+/// directory like the others (see `Store::queue_dir`), so not in [`ALL`];
+/// its name, suffix and schema work as for every kind.
+pub const PACKETS: Kind = Kind {
+    name: "packet",
+    dir: "queues",
+    format: Format::Json,
+    schema: "packet",
 };
 
 /// Every entity kind, in the order `gemba check` reports them.
@@ -191,6 +201,15 @@ impl Entity for Claim {
     fn validate(&self, id: &str) -> Result<(), String> {
         id::validate(&self.bead).map_err(|e| e.to_string())?;
         same_id(&CLAIMS, &self.bead, id)
+    }
+}
+
+impl Entity for Packet {
+    const KIND: &'static Kind = &PACKETS;
+
+    fn validate(&self, id: &str) -> Result<(), String> {
+        Packet::validate(self)?;
+        same_id(&PACKETS, &self.id, id)
     }
 }
 

@@ -34,6 +34,11 @@ pub enum Scope {
     /// expired lease), which must not act on a claim that changed since
     /// it was read. Creating a claim takes no lock.
     Claims,
+    /// Changes to a queue packet that is not in `ready/` (enqueue's
+    /// ready-or-blocked decision, the lease after a take, renew, done,
+    /// fail, recover, unblocking): held for one read and one write or
+    /// rename. The take itself (`ready/` to `in_progress/`) takes no lock.
+    Queues,
 }
 
 impl Scope {
@@ -45,6 +50,7 @@ impl Scope {
             Scope::Log => "log.lock",
             Scope::Sessions => "sessions.lock",
             Scope::Claims => "claims.lock",
+            Scope::Queues => "queues.lock",
         }
     }
 }

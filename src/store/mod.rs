@@ -34,6 +34,7 @@ pub const DIR_NAME: &str = ".gemba";
 pub const CONFIG_FILE: &str = "config.yaml";
 pub const VOCABULARY_FILE: &str = "vocabulary.yaml";
 pub const LOG_DIR: &str = "log";
+pub const QUEUES_DIR: &str = "queues";
 
 /// What `gemba init` puts in `.gemba/.gitignore`: derived and transient files.
 pub const GITIGNORE: &str = "# Derived or transient: never committed.
@@ -235,7 +236,54 @@ impl Store {
     /// The files of `kind`'s directory, sorted by name; a missing
     /// directory is empty.
     pub fn list(&self, kind: &Kind) -> Result<Listing> {
-        let dir = self.dir(kind);
+        self.list_dir(&self.dir(kind), kind)
+    }
+
+    /// `.gemba/queues/<agent>/<state>/`, one state directory of an agent's
+    /// queue (`state` is a fixed name: `ready`, `in_progress`, ...).
+    pub fn queue_dir(&self, agent: &str, state: &str) -> Result<PathBuf> {
+        id::validate(agent)?;
+        Ok(self
+            .root
+            .join(QUEUES_DIR)
+            .join(id::escape(agent))
+            .join(state))
+    }
+
+    /// `.gemba/queues/<agent>/<state>/<escaped packet id>.json`.
+    pub fn queue_file(&self, agent: &str, state: &str, packet: &str) -> Result<PathBuf> {
+        id::validate(packet)?;
+        Ok(self
+            .queue_dir(agent, state)?
+            .join(kind::PACKETS.file_name(packet)))
+    }
+
+    /// The agents that have a queue directory, sorted (names that are no
+    /// escaped id are skipped).
+    pub fn queue_agents(&self) -> Result<Vec<String>> {
+        let dir = self.root.join(QUEUES_DIR);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).at(&dir),
+        };
+        let mut agents = Vec::new();
+        for entry in entries {
+            let entry = entry.at(&dir)?;
+            if entry.file_type().at(&dir)?.is_dir()
+                && let Some(agent) = entry.file_name().to_str().and_then(id::unescape)
+            {
+                agents.push(agent);
+            }
+        }
+        agents.sort();
+        Ok(agents)
+    }
+
+    /// The files of `dir` as `kind` names them, sorted by name; a missing
+    /// directory is empty.
+    pub fn list_dir(&self, dir: &Path, kind: &Kind) -> Result<Listing> {
+        let dir = dir.to_path_buf();
         let mut listing = Listing::default();
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,

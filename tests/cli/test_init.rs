@@ -66,6 +66,7 @@ fn init_creates_the_tree() {
             "schema/config.schema.json",
             "schema/enrichment.schema.json",
             "schema/event.schema.json",
+            "schema/packet.schema.json",
             "schema/session.schema.json",
             "schema/suggestion.schema.json",
             "schema/vocabulary.schema.json",
@@ -106,7 +107,7 @@ fn init_creates_the_tree() {
          .gemba/schema/agent.schema.json\n.gemba/schema/bead.schema.json\n\
          .gemba/schema/claim.schema.json\n.gemba/schema/config.schema.json\n\
          .gemba/schema/enrichment.schema.json\n.gemba/schema/event.schema.json\n\
-         .gemba/schema/session.schema.json\n.gemba/schema/suggestion.schema.json\n\
+         .gemba/schema/packet.schema.json\n.gemba/schema/session.schema.json\n.gemba/schema/suggestion.schema.json\n\
          .gemba/schema/vocabulary.schema.json\n.gemba/vocabulary.yaml\n.gitattributes\n"
     );
     // The freshly initialized tree passes `gemba check`.

@@ -268,9 +268,10 @@ fn nothing_eligible_exits_3_with_why_not_and_still_logs_a_decision() {
         assert_eq!(e["data"]["snapshot"].as_str().unwrap().len(), 16, "{e:#}");
         assert_eq!(e["data"]["inputs"].as_str().unwrap().len(), 16, "{e:#}");
     }
-    // The claims changed between the first and the others: so did both
-    // digests (the snapshot reads the claims too); then nothing changed.
+    // The claims changed between the first and the others: so did the
+    // snapshot's digest (claims are part of the snapshot) and the inputs'.
     assert_ne!(d[0]["data"]["snapshot"], d[3]["data"]["snapshot"]);
+    assert_eq!(d[1]["data"]["snapshot"], d[3]["data"]["snapshot"]);
     assert_ne!(d[0]["data"]["inputs"], d[3]["data"]["inputs"]);
     assert_eq!(d[1]["data"]["snapshot"], d[3]["data"]["snapshot"]);
     assert_eq!(d[1]["data"]["inputs"], d[3]["data"]["inputs"]);

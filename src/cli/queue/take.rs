@@ -1,0 +1,92 @@
+use std::time::{Duration as StdDuration, Instant};
+
+use crate::cli::claim::parse_lease;
+use crate::cli::env::Ctx;
+use crate::cli::error::{CliError, CliResult};
+use crate::cli::ui;
+use crate::model::duration::Duration;
+use crate::queue::{self, Take};
+
+/// Take the next packet(s) from an agent's queue: exactly once.
+///
+/// Picks the ready packet with the highest priority (0 first), then the
+/// lowest dependency depth, then the oldest, and moves it to in_progress/
+/// by a rename that never replaces: of several racing takers exactly one
+/// gets each packet; the others move on to the next. A packet whose
+/// targets overlap a packet in progress (any agent's) is not handed out:
+/// it stays ready (`gemba queue list` shows what holds it back). --batch N
+/// takes up to N packets whose targets do not overlap each other. Nothing
+/// to take: exit 3, after waiting up to --wait seconds for work to appear.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  gemba queue take --agent alice --json\n  gemba queue take --agent alice --session s-alice-3k9x --batch 3\n  gemba queue take --agent alice --wait 60 || echo 'nothing to do (exit 3)'"
+)]
+pub struct QueueTakeArgs {
+    /// Whose queue.
+    #[arg(long, value_name = "AGENT")]
+    agent: String,
+    /// The session that works on it (recorded in the lease).
+    #[arg(long, short, value_name = "SESSION")]
+    session: Option<String>,
+    /// Take up to N mutually conflict-free packets.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    batch: u16,
+    /// When nothing is ready, look again for up to this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    wait: u64,
+    /// The lease: 30m, 2h, 1d [default: queue.lease, 2h].
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+    lease: Option<Duration>,
+}
+
+/// How often `--wait` looks again.
+const POLL: StdDuration = StdDuration::from_millis(200);
+
+pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
+    let store = ctx.store()?;
+    let req = Take {
+        agent: args.agent.clone(),
+        session: args.session.clone(),
+        batch: usize::from(args.batch),
+        lease: args.lease,
+    };
+    let deadline = Instant::now() + StdDuration::from_secs(args.wait);
+    let taken = loop {
+        let taken = queue::take(&store, &req, &ctx.actor, ctx.now)?;
+        if !taken.packets.is_empty() || Instant::now() >= deadline {
+            break taken;
+        }
+        std::thread::sleep(POLL);
+    };
+    ui::finished(ctx, taken.finished.clone());
+    if taken.packets.is_empty() {
+        let why = match taken.held.first() {
+            Some(h) => format!(
+                "; {} ready but held back ({} by {}: {})",
+                taken.held.len(),
+                h.packet,
+                h.hold.by,
+                h.hold.reason
+            ),
+            None => String::new(),
+        };
+        if ctx.json {
+            ui::json(&taken);
+        }
+        return Err(CliError::new(
+            crate::cli::error::Code::NothingToDo,
+            format!("nothing to take in {}'s queue{why}", args.agent),
+        ));
+    }
+    if ctx.json {
+        ui::json(&taken);
+    } else {
+        let mut text = String::new();
+        for p in &taken.packets {
+            text.push_str(&format!("took {}\n", super::line(p)));
+        }
+        ui::out(&text);
+    }
+    Ok(())
+}

@@ -1,0 +1,1033 @@
+//! Per-agent queues, Maildir-style: owns
+//! `.gemba/queues/<agent>/{tmp,ready,blocked,in_progress,done,failed}/<packet>.json`.
+//! Error type [`Error`]; the pure rules (order, cycles, hold-back,
+//! unblocking) are in [`dag`].
+//!
+//! **The protocol.** A packet's state is the directory its file is in, so
+//! every state change is one rename and a packet is never in two places,
+//! whenever a process dies:
+//! - *enqueue* writes `tmp/<id>.json` (`O_EXCL`, whole and fsynced), then
+//!   renames it into `ready/`, or into `blocked/` while one of its `after`
+//!   packets is not done;
+//! - *take* renames `ready/<id>` to `in_progress/<id>` with a rename that
+//!   never replaces ([`Store::move_new`]): of several racing takers exactly
+//!   one wins, the others move on to the next packet. No lock decides it.
+//!   The winner then writes its lease into the file;
+//! - *done* and *fail* rename `in_progress/` to `done/`, `ready/` (a
+//!   requeue with notes) or `failed/`; done then moves every blocked
+//!   packet whose prerequisites are all done to `ready/`.
+//!
+//! **Locks.** Everything but the take's rename holds the scoped
+//! `queues.lock` for a read and a write or rename ([`Scope::Queues`]), so
+//! that a renew never rewrites a packet that recover has just moved away
+//! (which would leave it in two places), and an enqueue's ready-or-blocked
+//! decision never misses the done that unblocks it.
+//!
+//! **Hold-back across racing takers.** A taker skips packets whose targets
+//! overlap a packet in progress. Two takers may still each rename one of
+//! two overlapping packets at the same moment, so after its rename a taker
+//! checks again under the lock, against the in-progress packets that
+//! carry a lease (taken and confirmed): the first to get the lock keeps
+//! its packet, the other puts its own back in `ready/` and tries the next.
+//!
+//! **Leases.** A taken packet carries a lease (`queue.lease`, 2 h) that
+//! `gemba queue renew` extends; `gemba queue recover` returns packets
+//! whose lease expired to `ready/`. A packet in progress without a lease
+//! (its taker died between rename and lease) expires one lease after it
+//! entered `in_progress/` (the file's change time).
+//!
+//! Every state change logs an event (`queue.*`).
+
+pub mod dag;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::model::duration::Duration;
+use crate::model::packet::{Lease, Note, Spec};
+use crate::model::{Agent, Event, EventKind, Packet, id, timestamp};
+use crate::store::kind::{self, Entity, PACKETS};
+use crate::store::log::Finished;
+use crate::store::{self, Changes, Handoff, Scope, Store};
+
+pub use dag::Hold;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("unknown agent {0:?}")]
+    UnknownAgent(String),
+    #[error("no packet {0:?} in any queue")]
+    UnknownPacket(String),
+    #[error("packet {0:?} already exists")]
+    Exists(String),
+    #[error("dependency cycle: {}", .0.join(" -> "))]
+    Cycle(Vec<String>),
+    #[error("packet {packet:?} is {state}, not in progress")]
+    NotInProgress { packet: String, state: State },
+    #[error("packet {packet:?} is held by session {holder:?}, not {session:?}")]
+    NotHolder {
+        packet: String,
+        holder: String,
+        session: String,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The directory a packet is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Ready,
+    Blocked,
+    InProgress,
+    Done,
+    Failed,
+}
+
+/// Where enqueue writes a packet before renaming it into its state.
+const TMP: &str = "tmp";
+
+impl State {
+    pub const ALL: [State; 5] = [
+        State::Ready,
+        State::Blocked,
+        State::InProgress,
+        State::Done,
+        State::Failed,
+    ];
+
+    /// Its directory name under `.gemba/queues/<agent>/`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            State::Ready => "ready",
+            State::Blocked => "blocked",
+            State::InProgress => "in_progress",
+            State::Done => "done",
+            State::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.dir() == text)
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.dir())
+    }
+}
+
+/// Where one packet file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub agent: String,
+    pub state: State,
+    pub path: PathBuf,
+}
+
+/// Every packet file of every queue, by id, from directory listings only
+/// (no file is read). A packet found in two places (a hand copy) is an
+/// error naming both.
+pub fn locate_all(store: &Store) -> Result<BTreeMap<String, Located>> {
+    let mut all: BTreeMap<String, Located> = BTreeMap::new();
+    for agent in store.queue_agents()? {
+        for state in State::ALL {
+            let dir = store.queue_dir(&agent, state.dir())?;
+            for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
+                let here = Located {
+                    agent: agent.clone(),
+                    state,
+                    path,
+                };
+                if let Some(there) = all.get(&id) {
+                    return Err(Error::Invalid(format!(
+                        "packet {id:?} is in two places: {} and {}",
+                        store.show(&there.path),
+                        store.show(&here.path)
+                    )));
+                }
+                all.insert(id, here);
+            }
+        }
+    }
+    Ok(all)
+}
+
+/// The packets of one state directory of one agent, sorted by id; files
+/// that vanish while listed (taken meanwhile) are skipped.
+fn load_state(store: &Store, agent: &str, state: State) -> Result<Vec<Packet>> {
+    let dir = store.queue_dir(agent, state.dir())?;
+    let mut packets = Vec::new();
+    for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
+        if let Some(p) = read_at(&path, &id)? {
+            packets.push(p);
+        }
+    }
+    Ok(packets)
+}
+
+/// One packet file; `None` when it is gone.
+fn read_at(path: &Path, id: &str) -> Result<Option<Packet>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(
+            kind::parse(path, &bytes, id).map_err(store::Error::from)?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(store::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into()),
+    }
+}
+
+/// Every packet in progress, in every queue.
+fn in_progress(store: &Store) -> Result<Vec<Packet>> {
+    let mut busy = Vec::new();
+    for agent in store.queue_agents()? {
+        busy.extend(load_state(store, &agent, State::InProgress)?);
+    }
+    Ok(busy)
+}
+
+fn lease_end(now: Timestamp, lease: Duration) -> Result<String> {
+    now.checked_add(lease.signed())
+        .map(timestamp)
+        .map_err(|e| Error::Invalid(format!("lease {lease} from {now}: {e}")))
+}
+
+fn known_agent(store: &Store, agent: &str) -> Result<()> {
+    id::validate(agent).map_err(|e| Error::Invalid(format!("agent: {e}")))?;
+    match store.read::<Agent>(agent)? {
+        Some(_) => Ok(()),
+        None => Err(Error::UnknownAgent(agent.to_string())),
+    }
+}
+
+/// `pk-<6 base36>`: from the title, the time and a unique id;
+/// `attempt` lengthens it after collisions.
+fn packet_id(title: &str, now: Timestamp, attempt: u32) -> String {
+    let mut h = crate::hash::Fnv::default();
+    h.write(title.as_bytes())
+        .write(&now.as_nanosecond().to_le_bytes())
+        .write(crate::model::event::new_id().as_bytes());
+    format!(
+        "pk-{}",
+        crate::hash::base36(h.finish(), 6 + (attempt / 4) as usize)
+    )
+}
+
+// ---------------------------------------------------------------- enqueue
+
+/// What to enqueue (`gemba queue enqueue`).
+#[derive(Debug, Clone)]
+pub struct Enqueue {
+    pub agent: String,
+    /// An explicit packet id (default: a fresh `pk-…`).
+    pub id: Option<String>,
+    pub bead: Option<String>,
+    pub spec: Spec,
+    pub priority: u8,
+    pub after: Vec<String>,
+    pub requires: Option<String>,
+    pub stages: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Enqueued {
+    pub packet: Packet,
+    /// `ready` or `blocked`.
+    pub state: State,
+    /// The `after` packets not done yet.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waiting_for: Vec<String>,
+    #[serde(skip)]
+    pub finished: Finished,
+}
+
+/// The spec of a bead: its title, description, acceptance criteria (one
+/// per non-empty line) and enrichment's targets and concepts.
+pub fn spec_of_bead(store: &Store, bead: &str) -> Result<Spec> {
+    let b = store.read_bead(bead)?;
+    let e = store.read_enrichment(bead)?;
+    Ok(Spec {
+        title: b.title.clone(),
+        body: b.description.clone(),
+        acceptance: b
+            .acceptance_criteria
+            .lines()
+            .map(|l| l.trim().trim_start_matches(['-', '*']).trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        targets: e.target_globs().to_vec(),
+        concepts: e.concept_names().to_vec(),
+    })
+}
+
+/// Put a packet in `agent`'s queue: `ready/`, or `blocked/` while an
+/// `after` packet is not done. Unknown agent, unknown `after` packet and a
+/// dependency cycle are errors, and then nothing is left behind.
+pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Result<Enqueued> {
+    known_agent(store, &req.agent)?;
+    for stage in &req.stages {
+        if stage.trim().is_empty() || stage.contains(',') {
+            return Err(Error::Invalid(format!(
+                "stages: {stage:?} is not a stage name"
+            )));
+        }
+    }
+    let at = timestamp(now);
+    let mut packet = Packet {
+        id: String::new(),
+        agent: req.agent.clone(),
+        bead: req.bead.clone(),
+        spec: req.spec,
+        priority: req.priority,
+        after: req.after,
+        requires: req.requires,
+        stage: req.stages.first().cloned(),
+        stages: req.stages,
+        attempts: 0,
+        notes: Vec::new(),
+        lease: None,
+        created_at: at.clone(),
+        updated_at: at,
+    };
+    let mut tx = store.changes();
+    // 1. tmp/: a whole file under a name nobody else has.
+    let mut tmp = None;
+    for attempt in 0..32 {
+        packet.id = match &req.id {
+            Some(id) => id.clone(),
+            None => packet_id(&packet.spec.title, now, attempt),
+        };
+        packet
+            .validate()
+            .map_err(|m| Error::Invalid(format!("packet: {m}")))?;
+        let path = store.queue_file(&packet.agent, TMP, &packet.id)?;
+        match tx.create_file(&path, &packet.to_bytes())? {
+            Handoff::Won => {
+                tmp = Some(Tmp(path));
+                break;
+            }
+            Handoff::AlreadyTaken if req.id.is_some() => {
+                return Err(Error::Exists(packet.id.clone()));
+            }
+            Handoff::AlreadyTaken => {}
+        }
+    }
+    let Some(tmp) = tmp else {
+        return Err(Error::Invalid("could not find a free packet id".into()));
+    };
+
+    // 2. ready/ or blocked/, decided under the lock (a done that would
+    //    unblock it either happened before, or sees it in blocked/).
+    let lock = store.lock(Scope::Queues)?;
+    let all = locate_all(store)?;
+    if all.contains_key(&packet.id) {
+        return Err(Error::Exists(packet.id.clone()));
+    }
+    for after in &packet.after {
+        if !all.contains_key(after) && *after != packet.id {
+            return Err(Error::UnknownPacket(after.clone()));
+        }
+    }
+    check_cycle(&all, &packet)?;
+    let waiting_for: Vec<String> = packet
+        .after
+        .iter()
+        .filter(|a| all.get(*a).is_none_or(|l| l.state != State::Done))
+        .cloned()
+        .collect();
+    let state = if waiting_for.is_empty() {
+        State::Ready
+    } else {
+        State::Blocked
+    };
+    let to = store.queue_file(&packet.agent, state.dir(), &packet.id)?;
+    if tx.move_new(&tmp.0, &to)? != Handoff::Won {
+        return Err(Error::Exists(packet.id.clone()));
+    }
+    std::mem::forget(tmp);
+    drop(lock);
+
+    let mut event = Event::new(
+        now,
+        actor,
+        EventKind::QueueEnqueue,
+        packet.bead.iter().cloned().collect(),
+        format!("enqueue {} for {} ({state})", packet.id, packet.agent),
+    )
+    .with("packet", &packet.id)
+    .with("agent", &packet.agent)
+    .with("state", state)
+    .with("priority", packet.priority);
+    if !waiting_for.is_empty() {
+        event = event.with("waiting_for", &waiting_for);
+    }
+    let finished = tx.finish(&[event])?;
+    Ok(Enqueued {
+        packet,
+        state,
+        waiting_for,
+        finished,
+    })
+}
+
+/// A temp file removed unless it was renamed into place.
+struct Tmp(PathBuf);
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Reject `packet` when it closes a cycle with the packets not yet done.
+fn check_cycle(all: &BTreeMap<String, Located>, packet: &Packet) -> Result<()> {
+    let mut others = Vec::new();
+    for (id, loc) in all {
+        if matches!(loc.state, State::Blocked | State::Ready | State::InProgress)
+            && let Some(p) = read_at(&loc.path, id)?
+        {
+            others.push(p);
+        }
+    }
+    let mut edges: dag::Edges<'_> = others
+        .iter()
+        .map(|p| (p.id.as_str(), p.after.as_slice()))
+        .collect();
+    edges.insert(packet.id.as_str(), packet.after.as_slice());
+    match dag::find_cycle(&edges) {
+        Some(cycle) => Err(Error::Cycle(cycle)),
+        None => Ok(()),
+    }
+}
+
+// ------------------------------------------------------------------- take
+
+#[derive(Debug, Clone)]
+pub struct Take {
+    pub agent: String,
+    pub session: Option<String>,
+    /// Take up to this many mutually conflict-free packets (at least 1).
+    pub batch: usize,
+    /// Default: `queue.lease`.
+    pub lease: Option<Duration>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Taken {
+    /// In take order; empty when there was nothing to take.
+    pub packets: Vec<Packet>,
+    /// Ready packets held back by a packet in progress.
+    pub held: Vec<Held>,
+    /// Packets another taker got first.
+    pub lost: usize,
+    #[serde(skip)]
+    pub finished: Finished,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Held {
+    pub packet: String,
+    #[serde(flatten)]
+    pub hold: Hold,
+}
+
+/// Take up to `batch` ready packets of `agent` (see the module doc).
+pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Taken> {
+    known_agent(store, &req.agent)?;
+    if let Some(s) = &req.session {
+        id::validate(s).map_err(|e| Error::Invalid(format!("session: {e}")))?;
+    }
+    let lease = req.lease.unwrap_or(store.config().queue.lease);
+    let until = lease_end(now, lease)?;
+    let ready = load_state(store, &req.agent, State::Ready)?;
+    let busy = in_progress(store)?;
+    let depth_edges = ancestry(store, &ready)?;
+    let edges: dag::Edges<'_> = depth_edges
+        .iter()
+        .map(|(id, after)| (id.as_str(), after.as_slice()))
+        .collect();
+    let depth = dag::depths(&edges);
+    let mut order: Vec<&Packet> = ready.iter().collect();
+    dag::order(&mut order, &depth);
+
+    let mut tx = store.changes();
+    let mut won: Vec<Packet> = Vec::new();
+    let mut held = Vec::new();
+    let mut lost = 0;
+    for candidate in order {
+        if won.len() >= req.batch.max(1) {
+            break;
+        }
+        if let Some(hold) = dag::held_back_by(candidate, busy.iter().chain(&won)) {
+            held.push(Held {
+                packet: candidate.id.clone(),
+                hold,
+            });
+            continue;
+        }
+        let from = store.queue_file(&req.agent, State::Ready.dir(), &candidate.id)?;
+        let to = store.queue_file(&req.agent, State::InProgress.dir(), &candidate.id)?;
+        if tx.move_new(&from, &to)? == Handoff::AlreadyTaken {
+            lost += 1;
+            continue;
+        }
+        // Ours. Confirm under the lock: no overlapping packet was leased
+        // meanwhile; then the lease.
+        let _lock = store.lock(Scope::Queues)?;
+        let leased: Vec<Packet> = in_progress(store)?
+            .into_iter()
+            .filter(|p| p.lease.is_some() && p.id != candidate.id)
+            .collect();
+        if let Some(hold) = dag::held_back_by(candidate, &leased) {
+            // Put it back: nobody else can have a ready/ file of this id.
+            tx.move_new(&to, &from)?;
+            held.push(Held {
+                packet: candidate.id.clone(),
+                hold,
+            });
+            continue;
+        }
+        let mut packet = candidate.clone();
+        packet.lease = Some(Lease {
+            session: req.session.clone(),
+            taken_at: timestamp(now),
+            until: until.clone(),
+        });
+        packet.updated_at = timestamp(now);
+        tx.write_file(&to, &packet.to_bytes())?;
+        won.push(packet);
+    }
+    let events: Vec<Event> = won
+        .iter()
+        .map(|p| {
+            Event::new(
+                now,
+                actor,
+                EventKind::QueueTake,
+                p.bead.iter().cloned().collect(),
+                format!(
+                    "take {} for {}{}",
+                    p.id,
+                    p.agent,
+                    req.session
+                        .as_deref()
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default()
+                ),
+            )
+            .with("packet", &p.id)
+            .with("agent", &p.agent)
+            .with("session", &req.session)
+            .with("lease_until", &until)
+        })
+        .collect();
+    let finished = tx.finish(&events)?;
+    Ok(Taken {
+        packets: won,
+        held,
+        lost,
+        finished,
+    })
+}
+
+/// The `after` edges of `packets` and of every packet behind them, by id
+/// (read on demand: only the ancestry of the candidates).
+fn ancestry(store: &Store, packets: &[Packet]) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut edges: BTreeMap<String, Vec<String>> = packets
+        .iter()
+        .map(|p| (p.id.clone(), p.after.clone()))
+        .collect();
+    let mut todo: Vec<String> = packets.iter().flat_map(|p| p.after.clone()).collect();
+    if todo.is_empty() {
+        return Ok(edges);
+    }
+    let all = locate_all(store)?;
+    while let Some(id) = todo.pop() {
+        if edges.contains_key(&id) {
+            continue;
+        }
+        let after = match all.get(&id) {
+            Some(loc) => read_at(&loc.path, &id)?
+                .map(|p| p.after)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        todo.extend(after.iter().cloned());
+        edges.insert(id, after);
+    }
+    Ok(edges)
+}
+
+// --------------------------------------------------- done, fail, renew
+
+/// An in-progress packet, read under the lock, checked against the
+/// session when one is named.
+fn in_progress_packet(
+    store: &Store,
+    packet: &str,
+    session: Option<&str>,
+) -> Result<(Packet, Located)> {
+    id::validate(packet).map_err(|e| Error::Invalid(e.to_string()))?;
+    let all = locate_all(store)?;
+    let loc = all
+        .get(packet)
+        .cloned()
+        .ok_or_else(|| Error::UnknownPacket(packet.into()))?;
+    if loc.state != State::InProgress {
+        return Err(Error::NotInProgress {
+            packet: packet.into(),
+            state: loc.state,
+        });
+    }
+    let p = read_at(&loc.path, packet)?.ok_or_else(|| Error::UnknownPacket(packet.into()))?;
+    if let (Some(session), Some(holder)) =
+        (session, p.lease.as_ref().and_then(|l| l.session.as_ref()))
+        && holder != session
+    {
+        return Err(Error::NotHolder {
+            packet: packet.into(),
+            holder: holder.clone(),
+            session: session.into(),
+        });
+    }
+    Ok((p, loc))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Finish {
+    pub packet: Packet,
+    /// Where it went: `done`, `ready` (next stage, or a requeue after a
+    /// failure) or `failed`.
+    pub state: State,
+    /// Blocked packets it moved to `ready/`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unblocked: Vec<String>,
+    /// Blocked packets that wait for it (after a failure).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dependents: Vec<String>,
+    #[serde(skip)]
+    pub finished: Finished,
+}
+
+/// `gemba queue done`: the packet (or, with `stage`, its current stage)
+/// is done. A stage before the last advances the packet to the next stage
+/// and back to `ready/`; otherwise it moves to `done/` and every blocked
+/// packet whose prerequisites are now all done moves to `ready/`.
+pub fn done(
+    store: &Store,
+    packet: &str,
+    stage: Option<&str>,
+    session: Option<&str>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Finish> {
+    let mut tx = store.changes();
+    let lock = store.lock(Scope::Queues)?;
+    let (mut p, loc) = in_progress_packet(store, packet, session)?;
+    let mut next_stage = None;
+    if let Some(stage) = stage {
+        if p.stage.as_deref() != Some(stage) {
+            return Err(Error::Invalid(format!(
+                "packet {packet:?} is at stage {}, not {stage:?}",
+                p.stage
+                    .as_deref()
+                    .map_or("(none)".into(), |s| format!("{s:?}"))
+            )));
+        }
+        let i = p.stages.iter().position(|s| s == stage).unwrap_or(0);
+        next_stage = p.stages.get(i + 1).cloned();
+    }
+    p.lease = None;
+    p.updated_at = timestamp(now);
+    let state = match &next_stage {
+        Some(next) => {
+            p.stage = Some(next.clone());
+            State::Ready
+        }
+        None => State::Done,
+    };
+    let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
+    tx.write_file(&loc.path, &p.to_bytes())?;
+    tx.move_new(&loc.path, &to)?;
+    let unblocked = if state == State::Done {
+        unblock(store, &mut tx)?
+    } else {
+        Vec::new()
+    };
+    drop(lock);
+    let message = match (&next_stage, stage) {
+        (Some(next), Some(s)) => format!("done {} stage {s}; next stage {next}", p.id),
+        _ => format!("done {}", p.id),
+    };
+    let mut event = Event::new(
+        now,
+        actor,
+        EventKind::QueueDone,
+        p.bead.iter().cloned().collect(),
+        message,
+    )
+    .with("packet", &p.id)
+    .with("agent", &p.agent)
+    .with("state", state);
+    if let Some(s) = stage {
+        event = event.with("stage", s).with("next_stage", &next_stage);
+    }
+    if !unblocked.is_empty() {
+        event = event.with("unblocked", &unblocked);
+    }
+    let finished = tx.finish(&[event])?;
+    Ok(Finish {
+        packet: p,
+        state,
+        unblocked,
+        dependents: Vec::new(),
+        finished,
+    })
+}
+
+/// `gemba queue fail`: attempts + 1 and the notes appended; back to
+/// `ready/`, or to `failed/` once attempts reach `queue.max_attempts`. Its
+/// dependents stay blocked.
+pub fn fail(
+    store: &Store,
+    packet: &str,
+    notes: &str,
+    session: Option<&str>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Finish> {
+    if notes.trim().is_empty() {
+        return Err(Error::Invalid(
+            "--notes: say what went wrong, for the next attempt".into(),
+        ));
+    }
+    let max = store.config().queue.max_attempts;
+    let mut tx = store.changes();
+    let lock = store.lock(Scope::Queues)?;
+    let (mut p, loc) = in_progress_packet(store, packet, session)?;
+    p.attempts += 1;
+    p.notes.push(Note {
+        at: timestamp(now),
+        attempt: p.attempts,
+        text: notes.trim().to_string(),
+    });
+    p.lease = None;
+    p.updated_at = timestamp(now);
+    let state = if p.attempts >= max {
+        State::Failed
+    } else {
+        State::Ready
+    };
+    let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
+    tx.write_file(&loc.path, &p.to_bytes())?;
+    tx.move_new(&loc.path, &to)?;
+    let mut dependents = Vec::new();
+    for agent in store.queue_agents()? {
+        for b in load_state(store, &agent, State::Blocked)? {
+            if b.after.contains(&p.id) {
+                dependents.push(b.id);
+            }
+        }
+    }
+    drop(lock);
+    let message = match state {
+        State::Failed => format!("fail {} (attempt {} of {max}): to failed", p.id, p.attempts),
+        _ => format!("fail {} (attempt {} of {max}): requeued", p.id, p.attempts),
+    };
+    let event = Event::new(
+        now,
+        actor,
+        EventKind::QueueFail,
+        p.bead.iter().cloned().collect(),
+        message,
+    )
+    .with("packet", &p.id)
+    .with("agent", &p.agent)
+    .with("state", state)
+    .with("attempts", p.attempts)
+    .with("notes", notes.trim())
+    .with("dependents", &dependents);
+    let finished = tx.finish(&[event])?;
+    Ok(Finish {
+        packet: p,
+        state,
+        unblocked: Vec::new(),
+        dependents,
+        finished,
+    })
+}
+
+/// Move every blocked packet whose `after` packets are all done to
+/// `ready/` (the caller holds the lock). Returns their ids.
+fn unblock(store: &Store, tx: &mut Changes<'_>) -> Result<Vec<String>> {
+    let all = locate_all(store)?;
+    let done: BTreeSet<String> = all
+        .iter()
+        .filter(|(_, l)| l.state == State::Done)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut moved = Vec::new();
+    for (id, loc) in &all {
+        if loc.state != State::Blocked {
+            continue;
+        }
+        let Some(p) = read_at(&loc.path, id)? else {
+            continue;
+        };
+        if dag::unblocked(&p.after, &done) {
+            let to = store.queue_file(&loc.agent, State::Ready.dir(), id)?;
+            if tx.move_new(&loc.path, &to)? == Handoff::Won {
+                moved.push(id.clone());
+            }
+        }
+    }
+    Ok(moved)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Renewed {
+    pub packet: Packet,
+    pub previous_until: Option<String>,
+    #[serde(skip)]
+    pub finished: Finished,
+}
+
+/// Extend an in-progress packet's lease to `now + lease` (default
+/// `queue.lease`); with `session`, only its holder's.
+pub fn renew(
+    store: &Store,
+    packet: &str,
+    session: Option<&str>,
+    lease: Option<Duration>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Renewed> {
+    let until = lease_end(now, lease.unwrap_or(store.config().queue.lease))?;
+    let mut tx = store.changes();
+    let lock = store.lock(Scope::Queues)?;
+    let (mut p, loc) = in_progress_packet(store, packet, session)?;
+    let previous = p.lease.take();
+    p.lease = Some(Lease {
+        session: previous
+            .as_ref()
+            .and_then(|l| l.session.clone())
+            .or(session.map(String::from)),
+        taken_at: previous
+            .as_ref()
+            .map_or_else(|| timestamp(now), |l| l.taken_at.clone()),
+        until: until.clone(),
+    });
+    p.updated_at = timestamp(now);
+    tx.write_file(&loc.path, &p.to_bytes())?;
+    drop(lock);
+    let event = Event::new(
+        now,
+        actor,
+        EventKind::QueueRenew,
+        p.bead.iter().cloned().collect(),
+        format!("renew {} until {until}", p.id),
+    )
+    .with("packet", &p.id)
+    .with("agent", &p.agent)
+    .with("lease_until", &until);
+    let finished = tx.finish(&[event])?;
+    Ok(Renewed {
+        packet: p,
+        previous_until: previous.map(|l| l.until),
+        finished,
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct Recovered {
+    /// The packets returned to `ready/`, with the lease that expired.
+    pub packets: Vec<RecoveredPacket>,
+    #[serde(skip)]
+    pub finished: Finished,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecoveredPacket {
+    pub packet: String,
+    pub agent: String,
+    pub lease: Option<Lease>,
+}
+
+/// Return every in-progress packet whose lease expired at `now` to
+/// `ready/` (see the module doc for packets without a lease).
+pub fn recover(store: &Store, actor: &str, now: Timestamp) -> Result<Recovered> {
+    let lease = store.config().queue.lease;
+    let mut tx = store.changes();
+    let lock = store.lock(Scope::Queues)?;
+    let mut recovered = Vec::new();
+    for agent in store.queue_agents()? {
+        let dir = store.queue_dir(&agent, State::InProgress.dir())?;
+        for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
+            let Some(mut p) = read_at(&path, &id)? else {
+                continue;
+            };
+            let expired = match &p.lease {
+                Some(l) => l.expired(now),
+                None => entered_before(&path, now, lease),
+            };
+            if !expired {
+                continue;
+            }
+            let old = p.lease.take();
+            p.updated_at = timestamp(now);
+            tx.write_file(&path, &p.to_bytes())?;
+            let to = store.queue_file(&agent, State::Ready.dir(), &id)?;
+            tx.move_new(&path, &to)?;
+            recovered.push(RecoveredPacket {
+                packet: id,
+                agent: agent.clone(),
+                lease: old,
+            });
+        }
+    }
+    drop(lock);
+    let events: Vec<Event> = if recovered.is_empty() {
+        Vec::new()
+    } else {
+        let ids: Vec<String> = recovered.iter().map(|r| r.packet.clone()).collect();
+        vec![
+            Event::new(
+                now,
+                actor,
+                EventKind::QueueRecover,
+                Vec::new(),
+                format!("recover {} (lease expired)", ids.join(", ")),
+            )
+            .with("packets", &recovered),
+        ]
+    };
+    let finished = tx.finish(&events)?;
+    Ok(Recovered {
+        packets: recovered,
+        finished,
+    })
+}
+
+/// Whether the file at `path` entered its directory (its change time) at
+/// least `lease` before `now`.
+fn entered_before(path: &Path, now: Timestamp, lease: Duration) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    let changed = {
+        use std::os::unix::fs::MetadataExt;
+        Timestamp::from_second(meta.ctime()).ok()
+    };
+    #[cfg(not(unix))]
+    let changed = meta
+        .modified()
+        .ok()
+        .and_then(|t| Timestamp::try_from(t).ok());
+    changed.is_some_and(|at| at.as_second() + lease.as_secs() <= now.as_second())
+}
+
+/// `gemba queue rescan`: move blocked packets whose prerequisites are all
+/// done to `ready/` (done does this itself; this catches packets whose
+/// prerequisites were done elsewhere, e.g. merged from another clone).
+pub fn rescan(store: &Store, actor: &str, now: Timestamp) -> Result<(Vec<String>, Finished)> {
+    let mut tx = store.changes();
+    let lock = store.lock(Scope::Queues)?;
+    let moved = unblock(store, &mut tx)?;
+    drop(lock);
+    let events = if moved.is_empty() {
+        Vec::new()
+    } else {
+        vec![
+            Event::new(
+                now,
+                actor,
+                EventKind::QueueUnblock,
+                Vec::new(),
+                format!("unblock {}", moved.join(", ")),
+            )
+            .with("packets", &moved),
+        ]
+    };
+    let finished = tx.finish(&events)?;
+    Ok((moved, finished))
+}
+
+// ------------------------------------------------------------------- list
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub packet: Packet,
+    pub state: State,
+    /// `after` packets not done yet (blocked packets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waiting_for: Vec<String>,
+    /// A ready packet held back by a packet in progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<Hold>,
+}
+
+/// Every packet of every queue (or of `agent`'s), by agent, state and
+/// take order.
+pub fn list(store: &Store, agent: Option<&str>) -> Result<Vec<Row>> {
+    if let Some(a) = agent {
+        known_agent(store, a)?;
+    }
+    let all = locate_all(store)?;
+    let busy = in_progress(store)?;
+    let mut rows = Vec::new();
+    for (id, loc) in &all {
+        if agent.is_some_and(|a| a != loc.agent) {
+            continue;
+        }
+        let Some(p) = read_at(&loc.path, id)? else {
+            continue;
+        };
+        let waiting_for = p
+            .after
+            .iter()
+            .filter(|a| all.get(*a).is_none_or(|l| l.state != State::Done))
+            .cloned()
+            .collect();
+        let held_by = match loc.state {
+            State::Ready => dag::held_back_by(&p, &busy),
+            _ => None,
+        };
+        rows.push(Row {
+            packet: p,
+            state: loc.state,
+            waiting_for,
+            held_by,
+        });
+    }
+    rows.sort_by(|a, b| {
+        (
+            &a.packet.agent,
+            a.state,
+            a.packet.priority,
+            &a.packet.created_at,
+            &a.packet.id,
+        )
+            .cmp(&(
+                &b.packet.agent,
+                b.state,
+                b.packet.priority,
+                &b.packet.created_at,
+                &b.packet.id,
+            ))
+    });
+    Ok(rows)
+}
