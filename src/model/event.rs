@@ -181,6 +181,9 @@ event_kinds! {
     Commit = "commit",
     /// A selection decision, logged even when nothing was claimed: `data`
     /// has the inputs' digest, the result and the justification.
+    /// `data.what`: `selection` (`gemba next`; with `--claim`, `claimed`,
+    /// `tries` and `skipped` too) or `pick` (`gemba pick`: the
+    /// `recommendation`, the `pick`, `agreed`, the `reason`, `claimed`).
     Decision = "decision",
     /// A bead claimed for a session; `data` has the session, agent,
     /// lease and remote.
