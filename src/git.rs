@@ -495,16 +495,7 @@ pub fn push_ref(
 pub fn fetch_ref(worktree: &Path, remote: &str, refname: &str) -> Result<Option<String>, Error> {
     let mut ls = network(worktree);
     ls.args(["ls-remote", remote, refname]);
-    let out = ls.output().map_err(|e| Error::Command {
-        args: "ls-remote".into(),
-        message: e.to_string(),
-    })?;
-    if !out.status.success() {
-        return Err(Error::Unreachable {
-            remote: remote.into(),
-            message: last_line(&out.stderr, &out.status),
-        });
-    }
+    let out = on_remote(ls, "ls-remote", remote)?;
     let text = String::from_utf8_lossy(&out.stdout);
     let Some(oid) = text
         .lines()
@@ -519,16 +510,7 @@ pub fn fetch_ref(worktree: &Path, remote: &str, refname: &str) -> Result<Option<
         fetch
             .args(["fetch", "-q", "--no-tags", "--no-write-fetch-head"])
             .args([remote, refname]);
-        let out = fetch.output().map_err(|e| Error::Command {
-            args: "fetch".into(),
-            message: e.to_string(),
-        })?;
-        if !out.status.success() {
-            return Err(Error::Unreachable {
-                remote: remote.into(),
-                message: last_line(&out.stderr, &out.status),
-            });
-        }
+        on_remote(fetch, "fetch", remote)?;
     }
     Ok(Some(oid))
 }
@@ -561,16 +543,7 @@ pub fn mirror_refs(
         ])
         .arg(remote)
         .arg(format!("+{remote_prefix}*:{local}*"));
-    let out = fetch.output().map_err(|e| Error::Command {
-        args: "fetch".into(),
-        message: e.to_string(),
-    })?;
-    if !out.status.success() {
-        return Err(Error::Unreachable {
-            remote: remote.into(),
-            message: last_line(&out.stderr, &out.status),
-        });
-    }
+    on_remote(fetch, "fetch", remote)?;
     let mut list = git(worktree);
     list.args(["for-each-ref", "--format=%(refname)%09%(objectname)", local]);
     Ok(output(list, "for-each-ref")?
@@ -624,6 +597,22 @@ pub fn read_files(
 }
 
 /// The last line git wrote on stderr (its `fatal:` reason), or the status.
+/// Run a command that talks to `remote`: a failure is the remote being
+/// unreachable (or refusing), said in git's last line of stderr.
+fn on_remote(mut cmd: Command, what: &str, remote: &str) -> Result<std::process::Output, Error> {
+    let out = cmd.output().map_err(|e| Error::Command {
+        args: what.into(),
+        message: e.to_string(),
+    })?;
+    if !out.status.success() {
+        return Err(Error::Unreachable {
+            remote: remote.into(),
+            message: last_line(&out.stderr, &out.status),
+        });
+    }
+    Ok(out)
+}
+
 fn last_line(stderr: &[u8], status: &std::process::ExitStatus) -> String {
     String::from_utf8_lossy(stderr)
         .lines()
