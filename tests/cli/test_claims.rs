@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -88,24 +88,6 @@ fn error_json(out: &Output) -> Value {
     let err = stderr(out);
     serde_json::from_str(err.lines().last().unwrap_or(""))
         .unwrap_or_else(|e| panic!("no JSON error ({e}):\n{}", render(out)))
-}
-
-/// Start every command before waiting for any, so they really race.
-fn race(cmds: Vec<Command>) -> Vec<Output> {
-    let children: Vec<Child> = cmds
-        .into_iter()
-        .map(|mut c| {
-            c.stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect()
 }
 
 #[test]
@@ -303,7 +285,7 @@ fn sixteen_claimants_of_one_bead_one_winner() {
         session(&env.root, &format!("s-{i}"), &format!("agent-{i}"));
     }
     let start = std::time::Instant::now();
-    let outs = race(
+    let outs = race_all(
         (0..16)
             .map(|i| env.cmd(&["--json", "claim", "c-0", "--session", &format!("s-{i}")]))
             .collect(),
@@ -400,7 +382,7 @@ fn two_clones_racing_over_a_shared_remote_never_claim_a_bead_twice() {
         }
     }
     let start = std::time::Instant::now();
-    let outs = race(cmds);
+    let outs = race_all(cmds);
     eprintln!("32 claimants over a shared remote: {:?}", start.elapsed());
     let mut won: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for ((_, session, bead), out) in who.iter().zip(&outs) {

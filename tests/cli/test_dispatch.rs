@@ -5,7 +5,6 @@
 //! reason; coach lays out every live session and ready bead.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
@@ -89,24 +88,6 @@ fn crowd(beads: usize, sessions: usize) -> TestEnv {
     env
 }
 
-/// Start every command before waiting for any, so they really race.
-fn race(cmds: Vec<Command>) -> Vec<Output> {
-    let children: Vec<Child> = cmds
-        .into_iter()
-        .map(|mut c| {
-            c.stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect()
-}
-
 /// 16 processes run `next --session s-NN --claim` at once over `beads`
 /// ready beads. Every process gets its own bead, or exits 3 or 4; no bead
 /// is claimed twice; claim files, beads, sessions and the log agree.
@@ -115,7 +96,7 @@ fn sixteen_racers(beads: usize) -> usize {
     const RACERS: usize = 16;
     let env = crowd(beads, RACERS);
     let start = std::time::Instant::now();
-    let outs = race(
+    let outs = race_all(
         (0..RACERS)
             .map(|i| {
                 env.cmd(&[

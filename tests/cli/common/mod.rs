@@ -332,3 +332,21 @@ pub fn bead_file(id: &str, title: &str, blocks: &[&str]) -> String {
     s.push_str("\n}\n");
     s
 }
+
+/// Start every command before waiting for any, so they really race.
+pub fn race_all(cmds: Vec<Command>) -> Vec<Output> {
+    let children: Vec<std::process::Child> = cmds
+        .into_iter()
+        .map(|mut c| {
+            c.stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect()
+}
