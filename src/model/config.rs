@@ -272,6 +272,14 @@ pub struct QueueConfig {
     /// How long a taken packet is held unless renewed (`gemba queue
     /// renew`); after that `gemba queue recover` returns it to ready.
     pub lease: Duration,
+    /// How many packets (ready and in progress) an agent's queue should
+    /// hold: `gemba supply` tops it up to this, `gemba queue reroute`
+    /// calls a queue above it saturated.
+    #[schemars(range(min = 1))]
+    pub target_depth: usize,
+    /// How often `gemba queue take --wait` looks again while idle (a done
+    /// or failed packet re-checks at once).
+    pub idle_rescan: Duration,
 }
 
 impl Default for QueueConfig {
@@ -279,6 +287,8 @@ impl Default for QueueConfig {
         QueueConfig {
             max_attempts: 3,
             lease: Duration::from_secs(2 * 3600),
+            target_depth: 3,
+            idle_rescan: Duration::from_secs(5 * 60),
         }
     }
 }

@@ -234,6 +234,18 @@ event_kinds! {
     /// Blocked packets whose `after` packets are all done moved to
     /// `ready/` by a rescan (done and fail unblock in their own event).
     QueueUnblock = "queue.unblock",
+    /// A packet finished its last stage: the artifact ledger (`gemba
+    /// ledger`); `data` has the source item, the stages and their agents.
+    QueueShipped = "queue.shipped",
+    /// A ready packet moved to another agent's queue (`gemba queue
+    /// reroute`); `data.from`, `data.to` and the reason.
+    QueueReroute = "queue.reroute",
+    /// An agent became idle while ready work it could do waits; `data`
+    /// has the agent and that work.
+    QueueStarving = "queue.starving",
+    /// `gemba supply` read the demand sources and enqueued packets;
+    /// `data` has what went where and what was held back.
+    Supply = "supply",
 }
 
 impl EventKind {

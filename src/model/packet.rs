@@ -35,6 +35,10 @@ pub struct Packet {
     /// The bead it comes from, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bead: Option<String>,
+    /// The demand source item it came from (`gemba supply`), as
+    /// `<source>:<item key>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     pub spec: Spec,
     /// 0 (most urgent) to 4, as for beads.
     #[schemars(range(max = 4))]
@@ -160,6 +164,7 @@ mod tests {
             id: "pk-1".into(),
             agent: "alice".into(),
             bead: None,
+            source: None,
             spec: Spec {
                 title: "T".into(),
                 ..Spec::default()

@@ -193,6 +193,7 @@ mod tests {
             id: id.into(),
             agent: "alice".into(),
             bead: None,
+            source: None,
             spec: Spec {
                 title: id.into(),
                 targets: targets.iter().map(|t| Glob::new(t).unwrap()).collect(),

@@ -290,6 +290,7 @@ pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Resu
         id: String::new(),
         agent: req.agent.clone(),
         bead: req.bead.clone(),
+        source: None,
         spec: req.spec,
         priority: req.priority,
         after: req.after,
