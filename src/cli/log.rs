@@ -20,7 +20,8 @@ use crate::model::Event;
 /// claim.release, claim.renew, claim.takeover, agent.add, agent.edit,
 /// session.start, session.end, session.handoff, session.focus,
 /// session.heartbeat, queue.enqueue, queue.take, queue.done, queue.fail,
-/// queue.renew, queue.recover, queue.unblock (see
+/// queue.renew, queue.recover, queue.unblock, queue.shipped,
+/// queue.reroute, queue.starving, supply (see
 /// schema/event.schema.json).
 #[derive(Debug, clap::Args)]
 #[command(
