@@ -3,14 +3,16 @@
 //! `schema/` directory is not validated, only compared with what this
 //! binary generates.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::format::{self, ParseError};
 use crate::model::suggestion::Suggestion;
-use crate::model::{Agent, Bead, BeadHead, Claim, Config, Enrichment, Session, Vocabulary};
+use crate::model::{
+    Agent, Bead, BeadHead, Claim, Config, Enrichment, Packet, Session, Vocabulary, id,
+};
 use crate::plan::{deps, external};
 use crate::store::atomic::TempWriter;
 use crate::store::{Entity, Store, Stray, StrayKind, kind};
@@ -115,9 +117,13 @@ pub fn run(root: &Path) -> Report {
     check_external(&mut report, &store, &config.unwrap_or_default(), &heads);
     check_enrichment(&mut report, &store, &beads, &vocabulary.unwrap_or_default());
     entities::<Suggestion>(&mut report, &store, |_, _, _, _| {});
-    entities::<Agent>(&mut report, &store, |_, _, _, _| {});
+    let agents: BTreeSet<String> = entities::<Agent>(&mut report, &store, |_, _, _, _| {})
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .collect();
     entities::<Session>(&mut report, &store, |_, _, _, _| {});
     entities::<Claim>(&mut report, &store, |_, _, _, _| {});
+    check_queues(&mut report, &store, &agents);
     check_log(&mut report, &store);
     check_schemas(&mut report, root);
     report
@@ -310,6 +316,172 @@ fn check_external(report: &mut Report, store: &Store, config: &Config, beads: &[
                 blocker.dep_type, blocker.reason
             ),
         );
+    }
+}
+
+/// `.gemba/queues/<agent>/<state>/<packet>.json`: every packet parses
+/// (path:line:col), names itself and its queue's agent, is in one place
+/// only; `after` edges form no cycle and name packets that exist; queues
+/// belong to agents that exist.
+fn check_queues(report: &mut Report, store: &Store, agents: &BTreeSet<String>) {
+    use crate::queue::{State, dag};
+    let dir = store.root().join(crate::store::QUEUES_DIR);
+    let Some(names) = dir_names(report, &dir) else {
+        return;
+    };
+    let mut places: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    let mut packets: Vec<(PathBuf, State, Packet)> = Vec::new();
+    for name in names {
+        let agent_dir = dir.join(&name);
+        if !agent_dir.is_dir() {
+            report.warn(
+                &agent_dir,
+                "not an agent's queue (expected a directory); ignored",
+            );
+            continue;
+        }
+        let Some(agent) = id::unescape(&name) else {
+            report.warn(
+                &agent_dir,
+                "not an agent's queue (the name is no agent name); ignored",
+            );
+            continue;
+        };
+        let mut count = 0;
+        for sub in dir_names(report, &agent_dir).unwrap_or_default() {
+            let path = agent_dir.join(&sub);
+            if sub == "tmp" {
+                for (_, file) in list_or_report(report, store, &path) {
+                    report.warn(
+                        &file,
+                        "a packet an enqueue had not placed yet: in no queue state; \
+                         delete it unless an enqueue is running",
+                    );
+                }
+                continue;
+            }
+            let Some(state) = State::parse(&sub) else {
+                report.warn(
+                    &path,
+                    "not a queue state (expected ready, blocked, in_progress, done, failed or tmp); ignored",
+                );
+                continue;
+            };
+            for (id, file) in list_or_report(report, store, &path) {
+                count += 1;
+                places.entry(id.clone()).or_default().push(file.clone());
+                let Some(bytes) = read(report, &file) else {
+                    continue;
+                };
+                let p = match kind::parse::<Packet>(&file, &bytes, &id) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        report.errors.push(e.into());
+                        continue;
+                    }
+                };
+                if p.agent != agent {
+                    let fix = if state == State::Blocked {
+                        " (left by an interrupted reroute? `gemba queue rescan` repairs it)"
+                    } else {
+                        ""
+                    };
+                    report.error(
+                        &file,
+                        format!(
+                            "agent {:?} does not match its queue ({agent}){fix}",
+                            p.agent
+                        ),
+                    );
+                }
+                packets.push((file, state, p));
+            }
+        }
+        if !agents.contains(&agent) && count > 0 {
+            report.warn(
+                &agent_dir,
+                format!(
+                    "queue of {agent:?}, which has no agent file ({count} packets): \
+                     `gemba queue reroute` moves its ready packets to another agent"
+                ),
+            );
+        }
+    }
+    for (id, at) in &places {
+        if let [first, rest @ ..] = at.as_slice()
+            && !rest.is_empty()
+        {
+            let others: Vec<String> = rest.iter().map(|p| store.show(p)).collect();
+            report.error(
+                first,
+                format!(
+                    "packet {id:?} is also in {}: a packet is in one place only",
+                    others.join(", ")
+                ),
+            );
+        }
+    }
+    let done: BTreeSet<String> = packets
+        .iter()
+        .filter(|(_, s, _)| *s == State::Done)
+        .map(|(_, _, p)| p.id.clone())
+        .collect();
+    for (file, state, p) in &packets {
+        for after in &p.after {
+            if !places.contains_key(after) {
+                report.warn(
+                    file,
+                    format!("after {after:?}, which is in no queue: it can never be done"),
+                );
+            }
+        }
+        if *state == State::Blocked && dag::unblocked(&p.after, &done) {
+            report.warn(
+                file,
+                "blocked, but everything it waits for is done: `gemba queue rescan` moves it to ready/",
+            );
+        }
+    }
+    let edges: dag::Edges<'_> = packets
+        .iter()
+        .map(|(_, _, p)| (p.id.as_str(), p.after.as_slice()))
+        .collect();
+    if let Some(cycle) = dag::find_cycle(&edges)
+        && let Some((file, _, _)) = packets.iter().find(|(_, _, p)| p.id == cycle[0])
+    {
+        report.error(file, format!("dependency cycle: {}", cycle.join(" -> ")));
+    }
+}
+
+/// The entry names of `dir`, sorted; `None` when it does not exist.
+fn dir_names(report: &mut Report, dir: &Path) -> Option<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            report.error(dir, format!("cannot read: {e}"));
+            return None;
+        }
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Some(names)
+}
+
+/// The packet files of one queue directory; strays are reported.
+fn list_or_report(report: &mut Report, store: &Store, dir: &Path) -> Vec<(String, PathBuf)> {
+    match store.list_dir(dir, &kind::PACKETS) {
+        Ok(listing) => {
+            strays(report, &kind::PACKETS, &listing.strays);
+            listing.entries
+        }
+        Err(e) => {
+            report.error(dir, e.to_string());
+            Vec::new()
+        }
     }
 }
 

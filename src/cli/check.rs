@@ -6,10 +6,18 @@ use super::ui;
 
 /// Validate every file under `.gemba/`.
 ///
-/// Config, vocabulary, beads, enrichment, suggestions, event log. Reports
-/// all problems with `path:line:col`, not just the first; exits 1 when
-/// there is any error (warnings alone exit 0). Warns for each dependency
-/// on a bead not in the store and each unresolved `external:` dependency.
+/// Config, vocabulary, beads, enrichment, suggestions, agents, sessions,
+/// claims, queue packets, event log. Reports all problems with
+/// `path:line:col`, not just the first; exits 1 when there is any error
+/// (warnings alone exit 0). Warns for each dependency on a bead not in the
+/// store and each unresolved `external:` dependency.
+///
+/// Queue packets: each must parse (unknown fields are errors), carry the
+/// id its file name says and the agent whose queue it is in, and be in
+/// one place only; `after` must not form a cycle (errors). An `after`
+/// naming no packet, a queue of an agent without an agent file, a blocked
+/// packet whose prerequisites are all done and a leftover tmp/ file are
+/// warnings.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  gemba check\n  gemba check --json | jq '.errors[]'")]
 pub struct CheckArgs {}

@@ -445,6 +445,14 @@ impl From<crate::queue::Error> for CliError {
             Error::NotInProgress { .. } => CliError::conflict(e)
                 .hint("only a packet in progress (taken) can be done, failed or renewed"),
             Error::NotHolder { .. } => CliError::conflict(e),
+            Error::Unfit { ref agent, .. } => {
+                let hint = format!(
+                    "give it to an agent that has what it needs (`gemba agent list`), \
+                     or give {agent} the role or tool (`gemba agent edit {agent} --role ...`); \
+                     `gemba queue reroute` moves ready packets that wait for one"
+                );
+                CliError::invalid_input(e).hint(hint)
+            }
         }
     }
 }
@@ -885,6 +893,15 @@ mod tests {
                 }
                 .into(),
                 Conflict,
+            ),
+            (
+                "queue::Unfit",
+                queue::Error::Unfit {
+                    agent: "a".into(),
+                    why: "requires gpu".into(),
+                }
+                .into(),
+                InvalidInput,
             ),
             (
                 "decide::RenameOntoExisting",

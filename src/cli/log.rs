@@ -42,7 +42,7 @@ pub struct LogArgs {
     limit: Option<usize>,
 }
 
-fn parse_since(text: &str) -> CliResult<Timestamp> {
+pub(crate) fn parse_since(text: &str) -> CliResult<Timestamp> {
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
     }

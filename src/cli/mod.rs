@@ -19,6 +19,7 @@ pub mod error;
 mod import;
 mod index;
 mod init;
+mod ledger;
 mod leverage;
 mod log;
 mod next;
@@ -72,7 +73,8 @@ Examples:
   gemba queue enqueue --target alice --bead gm-a1b2
   gemba queue take --agent alice   # exit 3: nothing ready
   gemba commit          # commit what auto-commit left pending
-  gemba demo            # a guided tour on a built-in sample tracker",
+  gemba demo            # a guided tour on a built-in sample tracker
+  gemba ledger --since 2026-11-01   # what shipped, through which stages and agents",
         error::CODES_HELP
     )
 }
@@ -134,6 +136,7 @@ enum Command {
     #[command(subcommand)]
     Config(config::ConfigCommand),
     Demo(demo::DemoArgs),
+    Ledger(ledger::LedgerArgs),
     #[command(subcommand, hide = true)]
     Debug(debug::DebugCommand),
 }
@@ -217,6 +220,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Queue(cmd) => queue::run(&ctx, cmd),
         Command::Commit(args) => commit::run(&ctx, args),
         Command::Config(cmd) => config::run(&ctx, cmd),
+        Command::Ledger(args) => ledger::run(&ctx, args),
         Command::Debug(cmd) => debug::run(&ctx, cmd),
         Command::Demo(_) => unreachable!("handled above"),
     }

@@ -280,6 +280,16 @@ pub struct QueueConfig {
     /// How often `gemba queue take --wait` looks again while idle (a done
     /// or failed packet re-checks at once).
     pub idle_rescan: Duration,
+    /// The role that does each stage, by stage name (`verify: review`);
+    /// a stage not listed is done by the role of its own name. `gemba
+    /// queue done --stage` hands a packet to an agent of the next stage's
+    /// role.
+    pub stage_roles: BTreeMap<String, String>,
+    /// An agent whose sessions have all been silent (ended, or no
+    /// heartbeat) this long is gone: `gemba queue reroute` moves its ready
+    /// packets to another agent. An agent that never had a session is
+    /// never gone by this rule (only when its agent file is removed).
+    pub absent_after: Duration,
 }
 
 impl Default for QueueConfig {
@@ -289,6 +299,8 @@ impl Default for QueueConfig {
             lease: Duration::from_secs(2 * 3600),
             target_depth: 3,
             idle_rescan: Duration::from_secs(5 * 60),
+            stage_roles: BTreeMap::new(),
+            absent_after: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -915,6 +927,15 @@ impl Config {
         self.health.validate(&self.profile)?;
         if self.queue.max_attempts == 0 {
             return Err("queue.max_attempts: must be at least 1".into());
+        }
+        for (stage, role) in &self.queue.stage_roles {
+            for name in [stage, role] {
+                if name.is_empty() || name.contains(',') || name.chars().any(char::is_whitespace) {
+                    return Err(format!(
+                        "queue.stage_roles: {name:?} is not a stage or role name (one word)"
+                    ));
+                }
+            }
         }
         if self.analysis.backend == AnalysisBackend::External {
             match self.analysis.command.first() {

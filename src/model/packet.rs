@@ -62,6 +62,10 @@ pub struct Packet {
     /// Corrective notes, one per failed attempt, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// Its finished stages, oldest first: who did each, and when (a
+    /// packet without stages gets one entry, without `stage`, when done).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<StageDone>,
     /// Who works on it and until when; only while in progress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease: Option<Lease>,
@@ -97,6 +101,22 @@ pub struct Note {
     /// The attempt it concerns (1 for the first failure).
     pub attempt: u32,
     pub text: String,
+}
+
+/// One finished stage of a packet (`gemba queue done`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageDone {
+    /// The stage finished; absent for a packet without stages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// The agent whose queue held it.
+    pub agent: String,
+    /// The session that held it, when one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// RFC 3339, UTC.
+    pub at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -143,6 +163,32 @@ impl Packet {
         {
             return Err(format!("stage: {stage:?} is not one of stages"));
         }
+        for (i, stage) in self.stages.iter().enumerate() {
+            if !is_word(stage) {
+                return Err(format!(
+                    "stages: {stage:?} is not a stage name (one word, no commas)"
+                ));
+            }
+            if self.stages[..i].contains(stage) {
+                return Err(format!("stages: {stage:?} is listed twice"));
+            }
+        }
+        if let Some(r) = &self.requires
+            && !is_word(r)
+        {
+            return Err(format!(
+                "requires: {r:?} is not a role or capability name (one word)"
+            ));
+        }
+        for (i, done) in self.history.iter().enumerate() {
+            super::id::validate(&done.agent).map_err(|e| format!("history[{i}].agent: {e}"))?;
+            if done.at.parse::<jiff::Timestamp>().is_err() {
+                return Err(format!(
+                    "history[{i}].at: {:?} is not an RFC 3339 time",
+                    done.at
+                ));
+            }
+        }
         for (field, at) in [
             ("created_at", &self.created_at),
             ("updated_at", &self.updated_at),
@@ -153,6 +199,11 @@ impl Packet {
         }
         Ok(())
     }
+}
+
+/// A stage, role or capability name: one word, no commas.
+fn is_word(text: &str) -> bool {
+    !text.is_empty() && !text.contains(',') && !text.chars().any(char::is_whitespace)
 }
 
 #[cfg(test)]
@@ -176,6 +227,7 @@ mod tests {
             stage: None,
             attempts: 0,
             notes: vec![],
+            history: vec![],
             lease: None,
             created_at: "2026-11-23T12:00:00Z".into(),
             updated_at: "2026-11-23T12:00:00Z".into(),
@@ -185,7 +237,7 @@ mod tests {
     #[test]
     fn validate_rejects_what_serde_cannot() {
         assert_eq!(packet().validate(), Ok(()));
-        let bad: [(&str, Packet); 5] = [
+        let bad: [(&str, Packet); 9] = [
             (
                 "invalid id",
                 Packet {
@@ -218,6 +270,39 @@ mod tests {
                 "created_at",
                 Packet {
                     created_at: "soon".into(),
+                    ..packet()
+                },
+            ),
+            (
+                "not a stage name",
+                Packet {
+                    stages: vec!["scout".into(), "two words".into()],
+                    ..packet()
+                },
+            ),
+            (
+                "listed twice",
+                Packet {
+                    stages: vec!["build".into(), "build".into()],
+                    ..packet()
+                },
+            ),
+            (
+                "requires",
+                Packet {
+                    requires: Some("".into()),
+                    ..packet()
+                },
+            ),
+            (
+                "history[0].at",
+                Packet {
+                    history: vec![StageDone {
+                        stage: None,
+                        agent: "alice".into(),
+                        session: None,
+                        at: "later".into(),
+                    }],
                     ..packet()
                 },
             ),

@@ -206,6 +206,7 @@ mod tests {
             stage: None,
             attempts: 0,
             notes: vec![],
+            history: vec![],
             lease: None,
             created_at: "2026-11-23T12:00:00Z".into(),
             updated_at: "2026-11-23T12:00:00Z".into(),

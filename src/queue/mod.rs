@@ -39,6 +39,9 @@
 //! Every state change logs an event (`queue.*`).
 
 pub mod dag;
+pub mod fit;
+pub mod ledger;
+pub mod reroute;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -47,13 +50,15 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::model::duration::Duration;
-use crate::model::packet::{Lease, Note, Spec};
+use crate::model::packet::{Lease, Note, Spec, StageDone};
 use crate::model::{Agent, Event, EventKind, Packet, id, timestamp};
 use crate::store::kind::{self, Entity, PACKETS};
 use crate::store::log::Finished;
 use crate::store::{self, Changes, Handoff, Scope, Store};
 
 pub use dag::Hold;
+pub use ledger::Shipped;
+pub use reroute::{Rerouted, reroute};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -77,6 +82,9 @@ pub enum Error {
         holder: String,
         session: String,
     },
+    /// The agent cannot do the packet (`requires`, its stage's role).
+    #[error("agent {agent:?} does not fit: {why}")]
+    Unfit { agent: String, why: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -206,11 +214,15 @@ fn lease_end(now: Timestamp, lease: Duration) -> Result<String> {
 }
 
 fn known_agent(store: &Store, agent: &str) -> Result<()> {
+    agent_of(store, agent).map(|_| ())
+}
+
+/// An agent's envelope, or [`Error::UnknownAgent`].
+fn agent_of(store: &Store, agent: &str) -> Result<Agent> {
     id::validate(agent).map_err(|e| Error::Invalid(format!("agent: {e}")))?;
-    match store.read::<Agent>(agent)? {
-        Some(_) => Ok(()),
-        None => Err(Error::UnknownAgent(agent.to_string())),
-    }
+    store
+        .read::<Agent>(agent)?
+        .ok_or_else(|| Error::UnknownAgent(agent.to_string()))
 }
 
 /// `pk-<6 base36>`: from the title, the time and a unique id;
@@ -277,14 +289,7 @@ pub fn spec_of_bead(store: &Store, bead: &str) -> Result<Spec> {
 /// `after` packet is not done. Unknown agent, unknown `after` packet and a
 /// dependency cycle are errors, and then nothing is left behind.
 pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Result<Enqueued> {
-    known_agent(store, &req.agent)?;
-    for stage in &req.stages {
-        if stage.trim().is_empty() || stage.contains(',') {
-            return Err(Error::Invalid(format!(
-                "stages: {stage:?} is not a stage name"
-            )));
-        }
-    }
+    let envelope = agent_of(store, &req.agent)?;
     let at = timestamp(now);
     let mut packet = Packet {
         id: String::new(),
@@ -299,6 +304,7 @@ pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Resu
         stages: req.stages,
         attempts: 0,
         notes: Vec::new(),
+        history: Vec::new(),
         lease: None,
         created_at: at.clone(),
         updated_at: at,
@@ -314,6 +320,16 @@ pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Resu
         packet
             .validate()
             .map_err(|m| Error::Invalid(format!("packet: {m}")))?;
+        if attempt == 0 {
+            // What the packet needs, before anything is written.
+            let needs = fit::Needs::of(&packet, &store.config().queue.stage_roles);
+            if let Some(why) = fit::why_not(&needs, &envelope) {
+                return Err(Error::Unfit {
+                    agent: envelope.name.clone(),
+                    why,
+                });
+            }
+        }
         let path = store.queue_file(&packet.agent, TMP, &packet.id)?;
         match tx.create_file(&path, &packet.to_bytes())? {
             Handoff::Won => {
@@ -434,8 +450,19 @@ pub struct Taken {
     pub held: Vec<Held>,
     /// Packets another taker got first.
     pub lost: usize,
+    /// Ready packets this agent does not fit (`requires`, its stage's
+    /// role): they wait for `gemba queue reroute` to find one that does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unfit: Vec<Unfit>,
     #[serde(skip)]
     pub finished: Finished,
+}
+
+/// A ready packet its agent cannot do, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unfit {
+    pub packet: String,
+    pub why: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -447,7 +474,8 @@ pub struct Held {
 
 /// Take up to `batch` ready packets of `agent` (see the module doc).
 pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Taken> {
-    known_agent(store, &req.agent)?;
+    let envelope = agent_of(store, &req.agent)?;
+    let stage_roles = &store.config().queue.stage_roles;
     if let Some(s) = &req.session {
         id::validate(s).map_err(|e| Error::Invalid(format!("session: {e}")))?;
     }
@@ -468,9 +496,17 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let mut won: Vec<Packet> = Vec::new();
     let mut held = Vec::new();
     let mut lost = 0;
+    let mut unfit = Vec::new();
     for candidate in order {
         if won.len() >= req.batch.max(1) {
             break;
+        }
+        if let Some(why) = fit::why_not(&fit::Needs::of(candidate, stage_roles), &envelope) {
+            unfit.push(Unfit {
+                packet: candidate.id.clone(),
+                why,
+            });
+            continue;
         }
         if let Some(hold) = dag::held_back_by(candidate, busy.iter().chain(&won)) {
             held.push(Held {
@@ -540,6 +576,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         packets: won,
         held,
         lost,
+        unfit,
         finished,
     })
 }
@@ -619,14 +656,29 @@ pub struct Finish {
     /// Blocked packets that wait for it (after a failure).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dependents: Vec<String>,
+    /// The agent its next stage was handed to (another role's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handed_to: Option<String>,
+    /// Why its next stage stays in this queue although this agent does
+    /// not do its role: no agent does (`gemba queue reroute` moves it
+    /// once one does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<String>,
+    /// What shipped, when this was its last stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipped: Option<Shipped>,
     #[serde(skip)]
     pub finished: Finished,
 }
 
-/// `gemba queue done`: the packet (or, with `stage`, its current stage)
-/// is done. A stage before the last advances the packet to the next stage
-/// and back to `ready/`; otherwise it moves to `done/` and every blocked
-/// packet whose prerequisites are now all done moves to `ready/`.
+/// `gemba queue done`: the packet's current stage is done (`stage`, when
+/// given, must name it), recorded in its history. A stage before the last
+/// advances it to the next stage, back to `ready/`: in this queue while
+/// this agent does the next stage's role, else in the queue of the best
+/// agent that does ([`fit::choose`]), else here, waiting for one. The
+/// last stage (or a packet without stages) moves it to `done/`, moves
+/// every blocked packet whose prerequisites are now all done to `ready/`,
+/// and ships it: a `queue.shipped` event, the artifact ledger.
 pub fn done(
     store: &Store,
     packet: &str,
@@ -638,41 +690,74 @@ pub fn done(
     let mut tx = store.changes();
     let lock = store.lock(Scope::Queues)?;
     let (mut p, loc) = in_progress_packet(store, packet, session)?;
-    let mut next_stage = None;
-    if let Some(stage) = stage {
-        if p.stage.as_deref() != Some(stage) {
-            return Err(Error::Invalid(format!(
-                "packet {packet:?} is at stage {}, not {stage:?}",
-                p.stage
-                    .as_deref()
-                    .map_or("(none)".into(), |s| format!("{s:?}"))
-            )));
-        }
-        let i = p.stages.iter().position(|s| s == stage).unwrap_or(0);
-        next_stage = p.stages.get(i + 1).cloned();
+    if let Some(stage) = stage
+        && p.stage.as_deref() != Some(stage)
+    {
+        return Err(Error::Invalid(format!(
+            "packet {packet:?} is at stage {}, not {stage:?}",
+            p.stage
+                .as_deref()
+                .map_or("(none)".into(), |s| format!("{s:?}"))
+        )));
     }
+    let current = p.stage.clone();
+    let next_stage = current.as_ref().and_then(|c| {
+        let i = p.stages.iter().position(|s| s == c)?;
+        p.stages.get(i + 1).cloned()
+    });
+    p.history.push(StageDone {
+        stage: current.clone(),
+        agent: p.agent.clone(),
+        session: p
+            .lease
+            .as_ref()
+            .and_then(|l| l.session.clone())
+            .or(session.map(String::from)),
+        at: timestamp(now),
+    });
     p.lease = None;
     p.updated_at = timestamp(now);
+    let holder = p.agent.clone();
+    let (mut handed_to, mut waiting) = (None, None);
     let state = match &next_stage {
         Some(next) => {
             p.stage = Some(next.clone());
+            match next_agent(store, &p, now)? {
+                NextAgent::Stay => {}
+                NextAgent::To(agent) => handed_to = Some(agent),
+                NextAgent::Wait(why) => waiting = Some(why),
+            }
             State::Ready
         }
         None => State::Done,
     };
-    let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
-    tx.write_file(&loc.path, &p.to_bytes())?;
-    tx.move_new(&loc.path, &to)?;
+    match &handed_to {
+        Some(to) => {
+            p.agent = to.clone();
+            if relocate(store, &mut tx, &loc.path, &p)? != Handoff::Won {
+                // Nobody else moves an in-progress packet while we hold the lock.
+                return Err(Error::UnknownPacket(p.id.clone()));
+            }
+        }
+        None => {
+            let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
+            tx.write_file(&loc.path, &p.to_bytes())?;
+            tx.move_new(&loc.path, &to)?;
+        }
+    }
     let unblocked = if state == State::Done {
         unblock(store, &mut tx)?
     } else {
         Vec::new()
     };
     drop(lock);
-    let message = match (&next_stage, stage) {
+    let mut message = match (&next_stage, &current) {
         (Some(next), Some(s)) => format!("done {} stage {s}; next stage {next}", p.id),
         _ => format!("done {}", p.id),
     };
+    if let Some(to) = &handed_to {
+        message.push_str(&format!(", handed to {to}"));
+    }
     let mut event = Event::new(
         now,
         actor,
@@ -681,22 +766,95 @@ pub fn done(
         message,
     )
     .with("packet", &p.id)
-    .with("agent", &p.agent)
+    .with("agent", &holder)
     .with("state", state);
-    if let Some(s) = stage {
+    if let Some(s) = &current {
         event = event.with("stage", s).with("next_stage", &next_stage);
+    }
+    if let Some(to) = &handed_to {
+        event = event.with("to", to);
+    }
+    if let Some(why) = &waiting {
+        event = event.with("waiting", why);
     }
     if !unblocked.is_empty() {
         event = event.with("unblocked", &unblocked);
     }
-    let finished = tx.finish(&[event])?;
+    let mut events = vec![event];
+    let shipped = (state == State::Done).then(|| Shipped::of(&p));
+    if let Some(s) = &shipped {
+        let mut e = Event::new(
+            now,
+            actor,
+            EventKind::QueueShipped,
+            p.bead.iter().cloned().collect(),
+            format!("shipped {}: {} ({})", p.id, p.spec.title, s.route()),
+        );
+        e.data = s.data();
+        events.push(e);
+    }
+    let finished = tx.finish(&events)?;
     Ok(Finish {
         packet: p,
         state,
         unblocked,
         dependents: Vec::new(),
+        handed_to,
+        waiting,
+        shipped,
         finished,
     })
+}
+
+/// Where a packet's next stage goes.
+enum NextAgent {
+    /// Its agent does the stage's role.
+    Stay,
+    To(String),
+    /// No agent does: it stays, and why.
+    Wait(String),
+}
+
+/// The agent for `p`'s (new) current stage: its own while it fits, else
+/// the best that does ([`fit::choose`], the choice reroute makes).
+fn next_agent(store: &Store, p: &Packet, now: Timestamp) -> Result<NextAgent> {
+    let config = &store.config().queue;
+    let needs = fit::Needs::of(p, &config.stage_roles);
+    if let Some(holder) = store.read::<Agent>(&p.agent)?
+        && fit::misfits(&needs, &holder).is_empty()
+    {
+        return Ok(NextAgent::Stay);
+    }
+    let fleet = reroute::Fleet::read(store)?;
+    let bead = reroute::bead_of(store, p)?;
+    let head = bead.as_ref().map(|(b, _)| crate::model::BeadHead::from(b));
+    let mut needs = needs;
+    needs.bead = head
+        .as_ref()
+        .map(|h| crate::plan::fit::Needs::of(h, bead.as_ref().map(|(_, e)| e)));
+    let candidates = fleet.candidates(now, config.absent_after);
+    Ok(match fit::choose(&needs, &candidates, &p.agent, None) {
+        Ok(c) => NextAgent::To(c.agent.name.clone()),
+        Err(no) => NextAgent::Wait(no.0),
+    })
+}
+
+/// Move `packet`, whose file is at `from` (ready/ or in_progress/), into
+/// the `ready/` of `packet.agent`, rewritten (the caller holds the lock):
+/// renamed into that agent's `blocked/` first (`AlreadyTaken` when a
+/// taker got it), rewritten there where no taker looks, then renamed into
+/// `ready/`. See `reroute`'s module doc for a crash in between.
+fn relocate(store: &Store, tx: &mut Changes<'_>, from: &Path, packet: &Packet) -> Result<Handoff> {
+    let via = store.queue_file(&packet.agent, State::Blocked.dir(), &packet.id)?;
+    if tx.move_new(from, &via)? == Handoff::AlreadyTaken {
+        return Ok(Handoff::AlreadyTaken);
+    }
+    tx.write_file(&via, &packet.to_bytes())?;
+    let to = store.queue_file(&packet.agent, State::Ready.dir(), &packet.id)?;
+    if tx.move_new(&via, &to)? == Handoff::AlreadyTaken {
+        return Err(Error::Exists(packet.id.clone()));
+    }
+    Ok(Handoff::Won)
 }
 
 /// `gemba queue fail`: attempts + 1 and the notes appended; back to
@@ -767,6 +925,9 @@ pub fn fail(
         state,
         unblocked: Vec::new(),
         dependents,
+        handed_to: None,
+        waiting: None,
+        shipped: None,
         finished,
     })
 }
@@ -789,6 +950,14 @@ fn unblock(store: &Store, tx: &mut Changes<'_>) -> Result<Vec<String>> {
             continue;
         };
         if dag::unblocked(&p.after, &done) {
+            if p.agent != loc.agent || p.lease.is_some() {
+                // Left half-moved by an interrupted reroute or handoff:
+                // it belongs to the queue it is in.
+                let mut p = p;
+                p.agent = loc.agent.clone();
+                p.lease = None;
+                tx.write_file(&loc.path, &p.to_bytes())?;
+            }
             let to = store.queue_file(&loc.agent, State::Ready.dir(), id)?;
             if tx.move_new(&loc.path, &to)? == Handoff::Won {
                 moved.push(id.clone());
@@ -979,19 +1148,25 @@ pub struct Row {
     /// A ready packet held back by a packet in progress.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_by: Option<Hold>,
+    /// Why its agent cannot take this ready packet (`requires`, its
+    /// stage's role), so that it waits for `gemba queue reroute`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unfit: Option<String>,
 }
 
-/// Every packet of every queue (or of `agent`'s), by agent, state and
-/// take order.
-pub fn list(store: &Store, agent: Option<&str>) -> Result<Vec<Row>> {
+/// Every packet of every queue (or of `agent`'s, or in `state`), by
+/// agent, state and take order.
+pub fn list(store: &Store, agent: Option<&str>, state: Option<State>) -> Result<Vec<Row>> {
     if let Some(a) = agent {
         known_agent(store, a)?;
     }
     let all = locate_all(store)?;
     let busy = in_progress(store)?;
+    let stage_roles = &store.config().queue.stage_roles;
+    let mut envelopes: BTreeMap<String, Option<Agent>> = BTreeMap::new();
     let mut rows = Vec::new();
     for (id, loc) in &all {
-        if agent.is_some_and(|a| a != loc.agent) {
+        if agent.is_some_and(|a| a != loc.agent) || state.is_some_and(|s| s != loc.state) {
             continue;
         }
         let Some(p) = read_at(&loc.path, id)? else {
@@ -1007,11 +1182,24 @@ pub fn list(store: &Store, agent: Option<&str>) -> Result<Vec<Row>> {
             State::Ready => dag::held_back_by(&p, &busy),
             _ => None,
         };
+        let unfit = match loc.state {
+            State::Ready => {
+                if !envelopes.contains_key(&loc.agent) {
+                    envelopes.insert(loc.agent.clone(), store.read::<Agent>(&loc.agent)?);
+                }
+                match &envelopes[&loc.agent] {
+                    Some(a) => fit::why_not(&fit::Needs::of(&p, stage_roles), a),
+                    None => Some(format!("no agent {:?} (its agent file is gone)", loc.agent)),
+                }
+            }
+            _ => None,
+        };
         rows.push(Row {
             packet: p,
             state: loc.state,
             waiting_for,
             held_by,
+            unfit,
         });
     }
     rows.sort_by(|a, b| {

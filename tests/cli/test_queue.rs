@@ -158,6 +158,7 @@ fn enqueue_take_done_fail_lifecycle() {
             "queue.enqueue",
             "queue.take",
             "queue.done",
+            "queue.shipped",
             "queue.take",
             "queue.fail",
             "queue.take",

@@ -15,9 +15,14 @@ use crate::queue::{self, Enqueue};
 /// JSON: title, body, acceptance, targets, concepts), or from --title and
 /// --body. An unknown agent or --after packet, or an --after that closes
 /// a dependency cycle, is an error and changes nothing.
+///
+/// The agent must fit the packet: it must list --requires among its roles
+/// or its tools, and do the role of the first stage (queue.stage_roles,
+/// default: the stage's name; an agent without roles does every stage).
+/// Otherwise it is an error naming what the agent has.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gemba queue enqueue --target alice --bead gm-a1b2\n  gemba queue enqueue --target alice --title 'Fix login' --body 'See #12' --priority 1\n  gemba queue enqueue --target bob --spec spec.yaml --after pk-3k9x2a --json\n  gemba queue enqueue --target alice --title 'Ship it' --stages scout,build,verify,ship"
+    after_help = "Examples:\n  gemba queue enqueue --target alice --bead gm-a1b2\n  gemba queue enqueue --target alice --title 'Fix login' --body 'See #12' --priority 1\n  gemba queue enqueue --target bob --spec spec.yaml --after pk-3k9x2a --json\n  gemba queue enqueue --target alice --title 'Ship it' --stages scout,build,verify,ship\n  gemba queue enqueue --target bob --title 'GPU kernels' --requires cuda"
 )]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["bead", "spec", "title"])))]
 pub struct QueueEnqueueArgs {
@@ -43,10 +48,12 @@ pub struct QueueEnqueueArgs {
     /// Packets that must be done first (repeat, or comma-separate).
     #[arg(long, value_name = "PACKET", num_args = 1.., value_delimiter = ',')]
     after: Vec<String>,
-    /// The role or capability the work needs.
+    /// The role or capability the work needs: the agent must list it
+    /// among its roles or tools (so must every agent it moves to).
     #[arg(long, value_name = "ROLE")]
     requires: Option<String>,
-    /// Its stages, in order.
+    /// Its stages, in order (`queue done` advances them and hands each to
+    /// an agent that does its role).
     #[arg(long, value_name = "STAGES", value_delimiter = ',')]
     stages: Vec<String>,
     /// The packet id [default: a fresh pk-…].

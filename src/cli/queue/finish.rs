@@ -3,14 +3,24 @@ use crate::cli::error::CliResult;
 use crate::cli::ui;
 use crate::queue::{self, Finish};
 
-/// Mark an in-progress packet done.
+/// Mark an in-progress packet (or its current stage) done.
 ///
-/// Its blocked dependents whose prerequisites are now all done move to
-/// ready/. With --stage (the packet's current stage), a stage before the
-/// last advances it to the next stage and back to ready/.
+/// A packet with stages finishes its current stage (--stage, when given,
+/// must name it), recorded in the packet's history with the agent and
+/// session. A stage before the last advances it to the next stage, back
+/// to ready/: in this agent's queue while the agent does that stage's
+/// role (queue.stage_roles maps a stage to a role; by default the role is
+/// the stage's name; an agent without roles does every stage), else in
+/// the queue of the best agent that does (least loaded, then cheapest),
+/// else here, waiting for one (`gemba queue reroute` moves it later).
+///
+/// The last stage, or a packet without stages, goes to done/: its blocked
+/// dependents whose prerequisites are now all done move to ready/, and a
+/// `queue.shipped` event records what shipped, from which source, through
+/// which stages and agents (`gemba ledger`).
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gemba queue done pk-3k9x2a\n  gemba queue done pk-3k9x2a --stage build --json"
+    after_help = "Examples:\n  gemba queue done pk-3k9x2a\n  gemba queue done pk-3k9x2a --stage build --json\n  gemba ledger   # what shipped"
 )]
 pub struct QueueDoneArgs {
     packet: String,
@@ -82,6 +92,18 @@ fn show(ctx: &Ctx, f: &Finish, verb: &str) -> CliResult {
     }
     if !f.dependents.is_empty() {
         text.push_str(&format!("  still blocked: {}\n", f.dependents.join(", ")));
+    }
+    if let (Some(to), Some(stage)) = (&f.handed_to, &f.packet.stage) {
+        text.push_str(&format!("  stage {stage} handed to {to}\n"));
+    }
+    if let Some(why) = &f.waiting {
+        text.push_str(&format!(
+            "  stage {} waits here for an agent: {why}\n",
+            f.packet.stage.as_deref().unwrap_or("-")
+        ));
+    }
+    if let Some(s) = &f.shipped {
+        text.push_str(&format!("  shipped: {} ({})\n", s.title, s.route()));
     }
     ui::out(&text);
     Ok(())

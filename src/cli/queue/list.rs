@@ -6,18 +6,27 @@ use crate::queue;
 /// List the packets of every queue (or one agent's), with their state.
 ///
 /// Blocked packets show the packets they wait for; ready packets held
-/// back by an overlapping packet in progress show which one and why.
+/// back by an overlapping packet in progress show which one and why, and
+/// ready packets their agent cannot do (their `requires`, or the role of
+/// their stage) say so: they wait for `gemba queue reroute`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  gemba queue list\n  gemba queue list --agent alice --json")]
+#[command(
+    after_help = "Examples:\n  gemba queue list\n  gemba queue list --agent alice --json\n  gemba queue list --state in_progress\n  gemba queue list --agent bob --state failed --json"
+)]
 pub struct QueueListArgs {
     /// Only this agent's queue.
     #[arg(long, value_name = "AGENT")]
     agent: Option<String>,
+    /// Only packets in this state.
+    #[arg(long, value_name = "STATE",
+          value_parser = ["ready", "blocked", "in_progress", "done", "failed"])]
+    state: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: QueueListArgs) -> CliResult {
     let store = ctx.store()?;
-    let rows = queue::list(&store, args.agent.as_deref())?;
+    let state = args.state.as_deref().and_then(queue::State::parse);
+    let rows = queue::list(&store, args.agent.as_deref(), state)?;
     if ctx.json {
         ui::json(&rows);
         return Ok(());
@@ -29,9 +38,10 @@ pub fn run(ctx: &Ctx, args: QueueListArgs) -> CliResult {
     let table = rows
         .iter()
         .map(|r| {
-            let note = match (&r.held_by, r.waiting_for.is_empty()) {
-                (Some(h), _) => format!("held back by {} ({})", h.by, h.reason),
-                (None, false) => format!("waiting for {}", r.waiting_for.join(", ")),
+            let note = match (&r.unfit, &r.held_by, r.waiting_for.is_empty()) {
+                (Some(why), _, _) => format!("waits for an agent: {why}"),
+                (None, Some(h), _) => format!("held back by {} ({})", h.by, h.reason),
+                (None, None, false) => format!("waiting for {}", r.waiting_for.join(", ")),
                 _ => r
                     .packet
                     .lease

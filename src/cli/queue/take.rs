@@ -14,7 +14,10 @@ use crate::queue::{self, Take};
 /// by a rename that never replaces: of several racing takers exactly one
 /// gets each packet; the others move on to the next. A packet whose
 /// targets overlap a packet in progress (any agent's) is not handed out:
-/// it stays ready (`gemba queue list` shows what holds it back). --batch N
+/// it stays ready (`gemba queue list` shows what holds it back). Nor is
+/// a packet this agent does not fit: one whose `requires` it lists
+/// neither among its roles nor its tools, or whose current stage needs a
+/// role it does not do (`gemba queue reroute` finds one that does). --batch N
 /// takes up to N packets whose targets do not overlap each other. Nothing
 /// to take: exit 3, after waiting up to --wait seconds for work to appear.
 #[derive(Debug, clap::Args)]
@@ -70,6 +73,15 @@ pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
                 h.hold.reason
             ),
             None => String::new(),
+        };
+        let why = match taken.unfit.first() {
+            Some(u) => format!(
+                "{why}; {} ready but not for this agent ({}: {})",
+                taken.unfit.len(),
+                u.packet,
+                u.why
+            ),
+            None => why,
         };
         if ctx.json {
             ui::json(&taken);
