@@ -218,21 +218,21 @@ pub fn choose<'c, 'a>(
         })
 }
 
-/// `no agent has docker` / `no agent does role build` / the misfits of
-/// the nearest agents.
+/// `no other agent has docker` / `no other agent does role build` / the
+/// misfits of the nearest agents.
 fn no_fit_reason(needs: &Needs<'_>, others: &[&Candidate<'_>]) -> String {
-    if others.is_empty() {
-        return "no other agent".into();
-    }
     if let Some(r) = needs.requires
         && !others.iter().any(|c| has(c.agent, r))
     {
-        return format!("no agent has {r}");
+        return format!("no other agent has {r}");
     }
     if let Some(role) = needs.role
         && !others.iter().any(|c| does_role(c.agent, role))
     {
-        return format!("no agent does role {role}");
+        return format!("no other agent does role {role}");
+    }
+    if others.is_empty() {
+        return "no other agent".into();
     }
     let why: Vec<String> = others
         .iter()
@@ -426,7 +426,7 @@ mod tests {
                 [0; 5],
                 "x",
                 None,
-                Err("no agent has gpu"),
+                Err("no other agent has gpu"),
             ),
         ];
         for (name, needs, loads, except, max, want) in table {
@@ -441,7 +441,7 @@ mod tests {
         assert_eq!(pick(&ship, [0; 5], "x", None), Ok("gen".into()));
         assert_eq!(
             pick(&ship, [0; 5], "gen", None),
-            Err("no agent does role ship".into())
+            Err("no other agent does role ship".into())
         );
     }
 }

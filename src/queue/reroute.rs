@@ -604,7 +604,10 @@ mod tests {
                         packet("bld", "alice", Some("build"), None),
                     ],
                 )],
-                want: vec!["gpu Gone waits: no agent has gpu", "bld Gone alice->bob"],
+                want: vec![
+                    "gpu Gone waits: no other agent has gpu",
+                    "bld Gone alice->bob",
+                ],
             },
             Case {
                 name: "unfit: the stage's role, mapped; a busy specialist beats an idle generalist",
@@ -661,7 +664,7 @@ mod tests {
                     vec![p("a1", "alice"), packet("g", "alice", Some("gpu"), None)],
                 )],
                 want: vec![
-                    "g Saturated waits: no agent has gpu",
+                    "g Saturated waits: no other agent has gpu",
                     "a1 Saturated alice->bob",
                 ],
             },

@@ -15,6 +15,7 @@ mod test_dispatch;
 mod test_enrich;
 mod test_errors;
 mod test_external;
+mod test_flow;
 mod test_handoff;
 mod test_import;
 mod test_index;
