@@ -1060,6 +1060,22 @@ mod tests {
     }
 
     #[test]
+    fn stage_roles_are_words() {
+        let parse =
+            |text: &str| -> Config { crate::format::from_yaml(Path::new("c"), text).unwrap() };
+        let ok = parse("queue:\n  stage_roles:\n    verify: review\n  absent_after: 2h\n");
+        assert_eq!(ok.queue.stage_roles["verify"], "review");
+        assert_eq!(ok.queue.absent_after, Duration::from_secs(7200));
+        ok.validate().unwrap();
+        for bad in ["\"\": review", "verify: \"two words\"", "verify: \"a,b\""] {
+            let err = parse(&format!("queue:\n  stage_roles:\n    {bad}\n"))
+                .validate()
+                .unwrap_err();
+            assert!(err.contains("queue.stage_roles"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn empty_file_is_the_default() {
         let parsed: Config = crate::format::from_yaml(Path::new("c"), "{}\n").unwrap();
         assert_eq!(parsed, Config::default());

@@ -751,9 +751,10 @@ pub fn done(
         Vec::new()
     };
     drop(lock);
-    let mut message = match (&next_stage, &current) {
-        (Some(next), Some(s)) => format!("done {} stage {s}; next stage {next}", p.id),
-        _ => format!("done {}", p.id),
+    let mut message = match (&current, &next_stage) {
+        (Some(s), Some(next)) => format!("done {} stage {s}; next stage {next}", p.id),
+        (Some(s), None) => format!("done {} stage {s}, the last", p.id),
+        (None, _) => format!("done {}", p.id),
     };
     if let Some(to) = &handed_to {
         message.push_str(&format!(", handed to {to}"));

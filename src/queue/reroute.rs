@@ -52,6 +52,16 @@ pub enum Cause {
     Saturated,
 }
 
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Cause::Gone => "gone",
+            Cause::Unfit => "unfit",
+            Cause::Saturated => "saturated",
+        })
+    }
+}
+
 /// One packet reroute looked at: moved (`to`) or waiting (`waiting`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Route {

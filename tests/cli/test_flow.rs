@@ -749,3 +749,41 @@ fn a_half_done_reroute_is_repaired_by_rescan() {
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(take(&env, "bob"), "a");
 }
+
+#[test]
+fn reroute_racing_takers_moves_or_loses_each_packet_never_both() {
+    let env = setup(&[&["alice"], &["bob"], &["carol"]]);
+    let config = env.read(".gemba/config.yaml");
+    env.write(
+        ".gemba/config.yaml",
+        &config.replacen("\nqueue:\n", "\nqueue:\n  target_depth: 10\n", 1),
+    );
+    let n = 24;
+    for i in 0..n {
+        let id = format!("p{i:02}");
+        enqueue(&env, &["--target", "alice", "--title", &id, "--id", &id]);
+    }
+    for _ in 0..3 {
+        let mut cmds: Vec<std::process::Command> = (0..4)
+            .map(|_| env.cmd(&["queue", "take", "--agent", "alice", "--batch", "2"]))
+            .collect();
+        cmds.insert(2, env.cmd(&["--json", "queue", "reroute"]));
+        let outs = crate::common::race_all(cmds);
+        for out in &outs {
+            assert!(matches!(out.status.code(), Some(0 | 3)), "{}", render(out));
+        }
+        let p = places(&env);
+        assert_eq!(p.len(), n, "no packet lost: {p:?}");
+        for (id, at) in &p {
+            assert_eq!(at.len(), 1, "{id} in {at:?}");
+            let agent = at[0].split('/').next().unwrap();
+            assert_eq!(packet_file(&env, id)["agent"], agent, "{id} at {at:?}");
+        }
+        // Everything back to ready (leases expire) for the next round.
+        json_at(&env, "2030-01-01T00:00:00Z", &["queue", "recover"]);
+    }
+    let moved = events(&env, "queue.reroute").len();
+    assert!(moved > 0, "reroute moved something");
+    let (code, report) = crate::common::check_report(&env);
+    assert_eq!(code, Some(0), "{report}");
+}

@@ -60,12 +60,13 @@ pub fn run(ctx: &Ctx, args: QueueRerouteArgs) -> CliResult {
     Ok(())
 }
 
+/// `w2 stays with bob (saturated): every agent that could take it ...`.
 fn waiting_line(w: &Route) -> String {
     format!(
         "{} stays with {} ({}): {}\n",
         w.packet,
         w.from,
-        w.reason,
+        w.cause,
         w.waiting.as_deref().unwrap_or("")
     )
 }
