@@ -596,6 +596,35 @@ pub fn read_files(
     Ok(files)
 }
 
+/// The value of `key` in the repository's own config (`.git/config`, not
+/// the user's or the system's); `None` when unset.
+pub fn local_config(worktree: &Path, key: &str) -> Result<Option<String>, Error> {
+    let mut get = git(worktree);
+    get.args(["config", "--local", "--get", key]);
+    let out = get.output().map_err(|e| Error::Command {
+        args: "config --get".into(),
+        message: e.to_string(),
+    })?;
+    match out.status.code() {
+        Some(0) => Ok(Some(
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        )),
+        // 1: the key is not set.
+        Some(1) => Ok(None),
+        _ => Err(Error::Command {
+            args: format!("config --get {key}"),
+            message: last_line(&out.stderr, &out.status),
+        }),
+    }
+}
+
+/// Set `key` in the repository's own config.
+pub fn set_local_config(worktree: &Path, key: &str, value: &str) -> Result<(), Error> {
+    let mut set = git(worktree);
+    set.args(["config", "--local", key, value]);
+    run(set, "config")
+}
+
 /// The last line git wrote on stderr (its `fatal:` reason), or the status.
 /// Run a command that talks to `remote`: a failure is the remote being
 /// unreachable (or refusing), said in git's last line of stderr.

@@ -445,6 +445,13 @@ impl From<crate::queue::Error> for CliError {
             Error::NotInProgress { .. } => CliError::conflict(e)
                 .hint("only a packet in progress (taken) can be done, failed or renewed"),
             Error::NotHolder { .. } => CliError::conflict(e),
+            Error::Git(e) => e.into(),
+            Error::Unreachable { .. } => CliError::new(Code::RemoteUnreachable, e).hint(
+                "retry once the remote is back; `claims.on_unreachable: local` in .gemba/config.yaml takes and gives back on this clone only",
+            ),
+            Error::NoRepository(_) => CliError::git(e),
+            Error::NoRemote => CliError::invalid_input(e)
+                .hint("set `claims.remote: origin` (a git remote shared by the clones)"),
         }
     }
 }
@@ -885,6 +892,27 @@ mod tests {
                 }
                 .into(),
                 Conflict,
+            ),
+            ("queue::Git", queue::Error::Git(git_error()).into(), Git),
+            (
+                "queue::Unreachable",
+                queue::Error::Unreachable {
+                    what: "take p".into(),
+                    remote: "origin".into(),
+                    message: "no route".into(),
+                }
+                .into(),
+                RemoteUnreachable,
+            ),
+            (
+                "queue::NoRepository",
+                queue::Error::NoRepository("/x".into()).into(),
+                Git,
+            ),
+            (
+                "queue::NoRemote",
+                queue::Error::NoRemote.into(),
+                InvalidInput,
             ),
             (
                 "decide::RenameOntoExisting",

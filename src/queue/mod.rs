@@ -39,6 +39,7 @@
 //! Every state change logs an event (`queue.*`).
 
 pub mod dag;
+pub mod remote;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -46,14 +47,17 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::git;
 use crate::model::duration::Duration;
 use crate::model::packet::{Lease, Note, Spec};
+use crate::model::take::RemoteTake;
 use crate::model::{Agent, Event, EventKind, Packet, id, timestamp};
 use crate::store::kind::{self, Entity, PACKETS};
 use crate::store::log::Finished;
 use crate::store::{self, Changes, Handoff, Scope, Store};
 
 pub use dag::Hold;
+use remote::{TakePush, Takes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -77,6 +81,22 @@ pub enum Error {
         holder: String,
         session: String,
     },
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error(
+        "cannot {what}: the claims remote {remote:?} is unreachable ({message}); nothing was changed"
+    )]
+    Unreachable {
+        what: String,
+        remote: String,
+        message: String,
+    },
+    #[error("claims.remote is set but {0} is not inside a git worktree")]
+    NoRepository(String),
+    #[error(
+        "claims.remote is not set in .gemba/config.yaml: there is no remote to sync queue takes with"
+    )]
+    NoRemote,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -432,10 +452,29 @@ pub struct Taken {
     pub packets: Vec<Packet>,
     /// Ready packets held back by a packet in progress.
     pub held: Vec<Held>,
-    /// Packets another taker got first.
+    /// Packets another taker got first (on this clone, or on another
+    /// clone through `claims.remote`).
     pub lost: usize,
+    /// Ready here but taken on another clone (`claims.remote`): lost at
+    /// the push just now, or skipped since an earlier loss or sync said so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub elsewhere: Vec<Elsewhere>,
+    /// Things that did not stop the take (`claims.on_unreachable: local`,
+    /// a batch cut short).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub finished: Finished,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Elsewhere {
+    pub packet: String,
+    /// What the remote's take ref holds (`None`: unreadable).
+    pub holder: Option<RemoteTake>,
+    /// `push`: lost the push just now; `mirror`: known from an earlier
+    /// loss or `gemba queue sync`, not tried.
+    pub seen: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -464,10 +503,17 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let mut order: Vec<&Packet> = ready.iter().collect();
     dag::order(&mut order, &depth);
 
+    // Across clones, the remote's take ref too (see `remote`); without
+    // `claims.remote` no git call at all.
+    let takes = Takes::of(store)?;
+    let mirror = takes.as_ref().map(Takes::mirror).transpose()?;
+
     let mut tx = store.changes();
     let mut won: Vec<Packet> = Vec::new();
     let mut held = Vec::new();
     let mut lost = 0;
+    let mut elsewhere = Vec::new();
+    let mut warnings = Vec::new();
     for candidate in order {
         if won.len() >= req.batch.max(1) {
             break;
@@ -479,6 +525,22 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             });
             continue;
         }
+        if let (Some(t), Some(m)) = (&takes, &mirror)
+            && let Some(holder) = m
+                .get(&candidate.id)
+                .filter(|h| h.blocks(candidate, &t.clone))
+        {
+            elsewhere.push(Elsewhere {
+                packet: candidate.id.clone(),
+                holder: Some(holder.clone()),
+                seen: "mirror",
+            });
+            continue;
+        }
+        let ours = match &takes {
+            Some(t) => Some(t.take_of(candidate, req.session.as_deref(), now, &until)?.1),
+            None => None,
+        };
         let from = store.queue_file(&req.agent, State::Ready.dir(), &candidate.id)?;
         let to = store.queue_file(&req.agent, State::InProgress.dir(), &candidate.id)?;
         if tx.move_new(&from, &to)? == Handoff::AlreadyTaken {
@@ -487,7 +549,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         }
         // Ours. Confirm under the lock: no overlapping packet was leased
         // meanwhile; then the lease.
-        let _lock = store.lock(Scope::Queues)?;
+        let lock = store.lock(Scope::Queues)?;
         let leased: Vec<Packet> = in_progress(store)?
             .into_iter()
             .filter(|p| p.lease.is_some() && p.id != candidate.id)
@@ -506,10 +568,65 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             session: req.session.clone(),
             taken_at: timestamp(now),
             until: until.clone(),
+            remote: ours.clone(),
         });
         packet.updated_at = timestamp(now);
         tx.write_file(&to, &packet.to_bytes())?;
-        won.push(packet);
+        drop(lock);
+
+        // Across clones: the push, outside the lock (it waits on the
+        // network; nobody else on this clone can have this packet now).
+        let (Some(t), Some(ours)) = (&takes, &ours) else {
+            won.push(packet);
+            continue;
+        };
+        let failure = match t.push_take(candidate, ours) {
+            Ok(TakePush::Won) => {
+                won.push(packet);
+                continue;
+            }
+            Ok(TakePush::Elsewhere(holder)) => {
+                let _lock = store.lock(Scope::Queues)?;
+                put_back(&mut tx, candidate, &to, &from)?;
+                if let Some(h) = &holder {
+                    t.note(h.clone())?;
+                }
+                lost += 1;
+                elsewhere.push(Elsewhere {
+                    packet: candidate.id.clone(),
+                    holder,
+                    seen: "push",
+                });
+                continue;
+            }
+            Ok(TakePush::Unreachable(message)) if t.local_when_unreachable() => {
+                let _lock = store.lock(Scope::Queues)?;
+                if let Some(lease) = packet.lease.as_mut() {
+                    lease.remote = None;
+                }
+                tx.write_file(&to, &packet.to_bytes())?;
+                warnings.push(format!(
+                    "the claims remote {:?} is unreachable ({message}): took {} on this clone only (claims.on_unreachable: local)",
+                    t.name(),
+                    packet.id
+                ));
+                won.push(packet);
+                continue;
+            }
+            Ok(TakePush::Unreachable(message)) => {
+                t.unreachable(format!("take {}", candidate.id), message)
+            }
+            Err(e) => e,
+        };
+        // The remote failed us: this packet goes back; the ones already
+        // won stay won (their refs are pushed), or nothing was changed.
+        let _lock = store.lock(Scope::Queues)?;
+        put_back(&mut tx, candidate, &to, &from)?;
+        if won.is_empty() {
+            return Err(failure);
+        }
+        warnings.push(format!("{failure}: stopped after {} packet(s)", won.len()));
+        break;
     }
     let events: Vec<Event> = won
         .iter()
@@ -533,6 +650,13 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             .with("agent", &p.agent)
             .with("session", &req.session)
             .with("lease_until", &until)
+            .with(
+                "remote",
+                p.lease
+                    .as_ref()
+                    .and_then(|l| l.remote.as_ref())
+                    .map(|r| &r.remote),
+            )
         })
         .collect();
     let finished = tx.finish(&events)?;
@@ -540,8 +664,18 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         packets: won,
         held,
         lost,
+        elsewhere,
+        warnings,
         finished,
     })
+}
+
+/// Return a packet this take renamed to `to` (and leased) to `from` in
+/// `ready/`, as it was (the caller holds `queues.lock`).
+fn put_back(tx: &mut Changes<'_>, packet: &Packet, to: &Path, from: &Path) -> Result<()> {
+    tx.write_file(to, &packet.to_bytes())?;
+    tx.move_new(to, from)?;
+    Ok(())
 }
 
 /// The `after` edges of `packets` and of every packet behind them, by id
@@ -619,6 +753,9 @@ pub struct Finish {
     /// Blocked packets that wait for it (after a failure).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dependents: Vec<String>,
+    /// Things that did not stop it (a take ref left as it was).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub finished: Finished,
 }
@@ -638,6 +775,7 @@ pub fn done(
     let mut tx = store.changes();
     let lock = store.lock(Scope::Queues)?;
     let (mut p, loc) = in_progress_packet(store, packet, session)?;
+    let before = p.clone();
     let mut next_stage = None;
     if let Some(stage) = stage {
         if p.stage.as_deref() != Some(stage) {
@@ -660,6 +798,7 @@ pub fn done(
         }
         None => State::Done,
     };
+    let warnings = remote::give_back(store, &before, &p, state, now)?;
     let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
     tx.write_file(&loc.path, &p.to_bytes())?;
     tx.move_new(&loc.path, &to)?;
@@ -695,6 +834,7 @@ pub fn done(
         state,
         unblocked,
         dependents: Vec::new(),
+        warnings,
         finished,
     })
 }
@@ -719,6 +859,7 @@ pub fn fail(
     let mut tx = store.changes();
     let lock = store.lock(Scope::Queues)?;
     let (mut p, loc) = in_progress_packet(store, packet, session)?;
+    let before = p.clone();
     p.attempts += 1;
     p.notes.push(Note {
         at: timestamp(now),
@@ -732,6 +873,7 @@ pub fn fail(
     } else {
         State::Ready
     };
+    let warnings = remote::give_back(store, &before, &p, state, now)?;
     let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
     tx.write_file(&loc.path, &p.to_bytes())?;
     tx.move_new(&loc.path, &to)?;
@@ -767,6 +909,7 @@ pub fn fail(
         state,
         unblocked: Vec::new(),
         dependents,
+        warnings,
         finished,
     })
 }
@@ -830,6 +973,9 @@ pub fn renew(
             .as_ref()
             .map_or_else(|| timestamp(now), |l| l.taken_at.clone()),
         until: until.clone(),
+        // The take ref keeps the lease it was taken with (renewals stay
+        // on this clone; see `remote`).
+        remote: previous.as_ref().and_then(|l| l.remote.clone()),
     });
     p.updated_at = timestamp(now);
     tx.write_file(&loc.path, &p.to_bytes())?;
@@ -856,6 +1002,10 @@ pub fn renew(
 pub struct Recovered {
     /// The packets returned to `ready/`, with the lease that expired.
     pub packets: Vec<RecoveredPacket>,
+    /// Expired packets left in progress (their take ref could not be
+    /// released), take refs left as they were.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub finished: Finished,
 }
@@ -874,6 +1024,7 @@ pub fn recover(store: &Store, actor: &str, now: Timestamp) -> Result<Recovered> 
     let mut tx = store.changes();
     let lock = store.lock(Scope::Queues)?;
     let mut recovered = Vec::new();
+    let mut warnings = Vec::new();
     for agent in store.queue_agents()? {
         let dir = store.queue_dir(&agent, State::InProgress.dir())?;
         for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
@@ -887,8 +1038,18 @@ pub fn recover(store: &Store, actor: &str, now: Timestamp) -> Result<Recovered> 
             if !expired {
                 continue;
             }
+            let before = p.clone();
             let old = p.lease.take();
             p.updated_at = timestamp(now);
+            // A take ref that cannot be released keeps its packet in
+            // progress here: recovering it would strand it on every clone.
+            match remote::give_back(store, &before, &p, State::Ready, now) {
+                Ok(w) => warnings.extend(w),
+                Err(e) => {
+                    warnings.push(format!("{e}: {id} stays in progress"));
+                    continue;
+                }
+            }
             tx.write_file(&path, &p.to_bytes())?;
             let to = store.queue_file(&agent, State::Ready.dir(), &id)?;
             tx.move_new(&path, &to)?;
@@ -918,6 +1079,7 @@ pub fn recover(store: &Store, actor: &str, now: Timestamp) -> Result<Recovered> 
     let finished = tx.finish(&events)?;
     Ok(Recovered {
         packets: recovered,
+        warnings,
         finished,
     })
 }

@@ -1,11 +1,12 @@
 //! `gemba queue …`: per-agent work queues (`.gemba/queues/<agent>/`, see
 //! `crate::queue`): enqueue, take, done, fail, list, renew, recover,
-//! rescan.
+//! rescan, sync.
 
 mod enqueue;
 mod finish;
 mod lease;
 mod list;
+mod sync;
 mod take;
 
 use crate::model::Packet;
@@ -15,7 +16,9 @@ use crate::model::Packet;
 /// A packet's state is the directory it is in under
 /// .gemba/queues/<agent>/: ready, blocked (waiting for its --after
 /// packets), in_progress, done, failed. Every change is one rename, and
-/// every change is logged (`gemba log --kind queue`).
+/// every change is logged (`gemba log --kind queue`). With
+/// `claims.remote` set, clones sharing the queue take each packet once
+/// (see `gemba queue take --help`).
 #[derive(Debug, clap::Subcommand)]
 pub enum QueueCommand {
     Enqueue(enqueue::QueueEnqueueArgs),
@@ -26,6 +29,7 @@ pub enum QueueCommand {
     Renew(lease::QueueRenewArgs),
     Recover(lease::QueueRecoverArgs),
     Rescan(lease::QueueRescanArgs),
+    Sync(sync::QueueSyncArgs),
 }
 
 pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult {
@@ -38,6 +42,7 @@ pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult 
         QueueCommand::Renew(args) => lease::run_renew(ctx, args),
         QueueCommand::Recover(args) => lease::run_recover(ctx, args),
         QueueCommand::Rescan(args) => lease::run_rescan(ctx, args),
+        QueueCommand::Sync(args) => sync::run(ctx, args),
     }
 }
 

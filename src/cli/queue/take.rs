@@ -17,6 +17,13 @@ use crate::queue::{self, Take};
 /// it stays ready (`gemba queue list` shows what holds it back). --batch N
 /// takes up to N packets whose targets do not overlap each other. Nothing
 /// to take: exit 3, after waiting up to --wait seconds for work to appear.
+///
+/// With `claims.remote` set (clones sharing a queue through a remote), a
+/// take must also create refs/gemba/takes/<packet> on that remote, which
+/// only one clone can: a packet another clone holds stays in ready/ here,
+/// is listed under `elsewhere` and is skipped from then on (`gemba queue
+/// sync` refreshes what this clone knows). An unreachable remote fails the
+/// take unless `claims.on_unreachable: local`.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba queue take --agent alice --json\n  gemba queue take --agent alice --session s-alice-3k9x --batch 3\n  gemba queue take --agent alice --wait 60 || echo 'nothing to do (exit 3)'"
@@ -60,8 +67,11 @@ pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
         std::thread::sleep(POLL);
     };
     ui::finished(ctx, taken.finished.clone());
+    for w in &taken.warnings {
+        ui::warn(ctx, w);
+    }
     if taken.packets.is_empty() {
-        let why = match taken.held.first() {
+        let mut why = match taken.held.first() {
             Some(h) => format!(
                 "; {} ready but held back ({} by {}: {})",
                 taken.held.len(),
@@ -71,6 +81,12 @@ pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
             ),
             None => String::new(),
         };
+        if !taken.elsewhere.is_empty() {
+            why.push_str(&format!(
+                "; {} ready here but taken on another clone",
+                taken.elsewhere.len()
+            ));
+        }
         if ctx.json {
             ui::json(&taken);
         }
