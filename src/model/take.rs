@@ -132,19 +132,30 @@ impl RemoteTake {
     }
 
     /// Whether this (possibly stale) copy of the remote record means that
-    /// `packet` is not worth trying on clone `clone`: the remote holds a
-    /// take of its round or a later one, or a release of a later round.
-    /// A copy older than the packet (the packet moved on since) says
-    /// nothing; the push decides.
-    pub fn blocks(&self, packet: &Packet, clone: &str) -> bool {
+    /// `packet` is not worth trying on clone `clone` at `now`: the remote
+    /// holds a take of its round or a later one whose lease runs, or a
+    /// release of a later round. A copy older than the packet (the packet
+    /// moved on since) says nothing, nor does a take whose lease ended (its
+    /// clone may have given it back since); the push decides.
+    pub fn blocks(&self, packet: &Packet, clone: &str, now: jiff::Timestamp) -> bool {
         if self.clone == clone {
             return false;
         }
         let here = Round::of(packet);
         match &self.released {
             Some(r) => here < Round::at(packet, r.attempt, r.stage.as_deref()),
-            None => here <= Round::at(packet, self.attempt, self.stage.as_deref()),
+            None => {
+                !self.expired(now) && here <= Round::at(packet, self.attempt, self.stage.as_deref())
+            }
         }
+    }
+
+    /// Whether the lease it was taken with has ended at `now` (an
+    /// unreadable one never ends).
+    pub fn expired(&self, now: jiff::Timestamp) -> bool {
+        self.lease_until
+            .parse::<jiff::Timestamp>()
+            .is_ok_and(|end| now >= end)
     }
 }
 
@@ -282,10 +293,19 @@ mod tests {
             ),
             ("our own clone's take", take("a", 1, "build"), true, false),
         ];
+        let now: jiff::Timestamp = "2026-11-23T13:00:00Z".parse().unwrap();
         for (what, record, admits, blocks) in cases {
             assert_eq!(record.admits(&here, "a"), admits, "admits: {what}");
-            assert_eq!(record.blocks(&here, "a"), blocks, "blocks: {what}");
+            assert_eq!(record.blocks(&here, "a", now), blocks, "blocks: {what}");
         }
+        // A live take stops blocking when its lease ends (it may have been
+        // given back since); the push decides then.
+        let ended: jiff::Timestamp = "2026-11-23T14:00:00Z".parse().unwrap();
+        assert!(!take("b", 1, "build").blocks(&here, "a", ended));
+        assert!(
+            !take("b", 1, "build").admits(&here, "a"),
+            "the push still refuses"
+        );
     }
 
     #[test]

@@ -156,7 +156,8 @@ pub struct Located {
 
 /// Every packet file of every queue, by id, from directory listings only
 /// (no file is read). A packet found in two places (a hand copy) is an
-/// error naming both.
+/// error naming both; one that moved while the directories were listed is
+/// where it is now.
 pub fn locate_all(store: &Store) -> Result<BTreeMap<String, Located>> {
     let mut all: BTreeMap<String, Located> = BTreeMap::new();
     for agent in store.queue_agents()? {
@@ -169,11 +170,20 @@ pub fn locate_all(store: &Store) -> Result<BTreeMap<String, Located>> {
                     path,
                 };
                 if let Some(there) = all.get(&id) {
-                    return Err(Error::Invalid(format!(
-                        "packet {id:?} is in two places: {} and {}",
-                        store.show(&there.path),
-                        store.show(&here.path)
-                    )));
+                    // Listed in one directory, then renamed into the next
+                    // one listed (a take runs without the lock): where it
+                    // is now decides. Two files that stay are a hand copy.
+                    match (there.path.exists(), here.path.exists()) {
+                        (true, true) => {
+                            return Err(Error::Invalid(format!(
+                                "packet {id:?} is in two places: {} and {}",
+                                store.show(&there.path),
+                                store.show(&here.path)
+                            )));
+                        }
+                        (true, false) => continue,
+                        _ => {}
+                    }
                 }
                 all.insert(id, here);
             }
@@ -528,7 +538,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         if let (Some(t), Some(m)) = (&takes, &mirror)
             && let Some(holder) = m
                 .get(&candidate.id)
-                .filter(|h| h.blocks(candidate, &t.clone))
+                .filter(|h| h.blocks(candidate, &t.clone, now))
         {
             elsewhere.push(Elsewhere {
                 packet: candidate.id.clone(),

@@ -418,7 +418,7 @@ pub fn sync(store: &Store, now: Timestamp) -> Result<Synced> {
         for p in super::load_state(store, &agent, super::State::Ready)? {
             if mirror
                 .get(&p.id)
-                .is_some_and(|t| t.blocks(&p, &takes.clone))
+                .is_some_and(|t| t.blocks(&p, &takes.clone, now))
             {
                 elsewhere.push(p.id);
             }
