@@ -1,7 +1,7 @@
 //! Per-agent queues, Maildir-style: owns
 //! `.gemba/queues/<agent>/{tmp,ready,blocked,in_progress,done,failed}/<packet>.json`.
 //! Error type [`Error`]; the pure rules (order, cycles, hold-back,
-//! unblocking) are in [`dag`].
+//! unblocking) are in [`dag`], takes across clones in [`remote`].
 //!
 //! **The protocol.** A packet's state is the directory its file is in, so
 //! every state change is one rename and a packet is never in two places,
@@ -18,7 +18,8 @@
 //!   packet whose prerequisites are all done to `ready/`.
 //!
 //! **Locks.** Everything but the take's rename holds the scoped
-//! `queues.lock` for a read and a write or rename ([`Scope::Queues`]), so
+//! `queues.lock` for a read and a write or rename ([`Scope::Queues`]; a
+//! give-back across clones also holds it for its push), so
 //! that a renew never rewrites a packet that recover has just moved away
 //! (which would leave it in two places), and an enqueue's ready-or-blocked
 //! decision never misses the done that unblocks it.
@@ -35,6 +36,25 @@
 //! whose lease expired to `ready/`. A packet in progress without a lease
 //! (its taker died between rename and lease) expires one lease after it
 //! entered `in_progress/` (the file's change time).
+//!
+//! **Across clones** ([`remote`]). Clones share a queue through ordinary
+//! commits, so each clone has its own `ready/` and the rename decides only
+//! among the takers of one clone. With `claims.remote` set, the winner of
+//! the rename (after the lock-held confirm and lease) must also create
+//! `refs/gemba/takes/<packet>` on that remote by a must-not-exist push,
+//! outside the lock; the lease records the ref's commit. A lost push puts
+//! the file back in `ready/` unchanged, notes the holder in
+//! `.gemba/index/remote-takes.json` (later takes skip the packet without
+//! a push; `gemba queue sync` refreshes the copy) and moves on to the next
+//! packet. Giving a packet back to `ready/` (fail, a stage done, recover)
+//! replaces the ref, on the commit its lease recorded, by a release into
+//! the packet's next round, before the local rename; a take swaps a
+//! release for its own take only when its copy is in that round. Done
+//! leaves the ref, so a clone that has not merged the `done/` file loses
+//! the push instead of doing the work again. `claims.on_unreachable`
+//! decides when the remote cannot be reached: `fail`, no take or give-back
+//! and nothing changed; `local`, on this clone only, with a warning.
+//! Without `claims.remote` a take makes no git call.
 //!
 //! Every state change logs an event (`queue.*`).
 
