@@ -544,6 +544,8 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let mut lost = 0;
     let mut elsewhere = Vec::new();
     let mut warnings = Vec::new();
+    let mut offline: Option<String> = None;
+    let mut local_only = BTreeSet::new();
     for candidate in order {
         if won.len() >= req.batch.max(1) {
             break;
@@ -610,7 +612,13 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             won.push(packet);
             continue;
         };
-        let failure = match t.push_take(candidate, ours) {
+        // Once the remote proved unreachable, the rest of the batch does
+        // not wait for it again.
+        let pushed = match &offline {
+            Some(message) => Ok(TakePush::Unreachable(message.clone())),
+            None => t.push_take(candidate, ours),
+        };
+        let failure = match pushed {
             Ok(TakePush::Won) => {
                 won.push(packet);
                 continue;
@@ -640,6 +648,8 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
                     t.name(),
                     packet.id
                 ));
+                offline = Some(message);
+                local_only.insert(packet.id.clone());
                 won.push(packet);
                 continue;
             }
@@ -661,7 +671,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let events: Vec<Event> = won
         .iter()
         .map(|p| {
-            Event::new(
+            let e = Event::new(
                 now,
                 actor,
                 EventKind::QueueTake,
@@ -679,14 +689,12 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             .with("packet", &p.id)
             .with("agent", &p.agent)
             .with("session", &req.session)
-            .with("lease_until", &until)
-            .with(
-                "remote",
-                p.lease
-                    .as_ref()
-                    .and_then(|l| l.remote.as_ref())
-                    .map(|r| &r.remote),
-            )
+            .with("lease_until", &until);
+            match p.lease.as_ref().and_then(|l| l.remote.as_ref()) {
+                Some(r) => e.with("remote", &r.remote),
+                None if local_only.contains(&p.id) => e.with("local_only", true),
+                None => e,
+            }
         })
         .collect();
     let finished = tx.finish(&events)?;

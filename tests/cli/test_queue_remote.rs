@@ -441,10 +441,17 @@ fn an_unreachable_remote_fails_the_take_or_takes_locally_as_configured() {
 
     // local: taken on this clone only, said so; the lease names no remote.
     set_claims(&s.a, "  on_unreachable: local\n");
-    let out = s.run(&s.a, &["--json", "queue", "take", "--agent", "alice"]);
+    let out = s.run(
+        &s.a,
+        &[
+            "--json", "queue", "take", "--agent", "alice", "--batch", "2",
+        ],
+    );
     assert!(out.status.success(), "{}", render(&out));
     let taken: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(taken["packets"][0]["id"], "q-00");
+    assert_eq!(taken["packets"][1]["id"], "q-01");
+    assert_eq!(taken["warnings"].as_array().unwrap().len(), 2, "{taken}");
     assert!(
         taken["warnings"][0]
             .as_str()
@@ -455,7 +462,9 @@ fn an_unreachable_remote_fails_the_take_or_takes_locally_as_configured() {
     assert!(stderr(&out).contains("warning:"), "{}", render(&out));
     let file = packet_file(&s.a, "in_progress", "q-00");
     assert_eq!(file["lease"].get("remote"), None, "{file}");
-    assert_eq!(events(&s.a, "queue.take")[0]["data"]["remote"], Value::Null);
+    let event = &events(&s.a, "queue.take")[0];
+    assert_eq!(event["data"].get("remote"), None, "{event}");
+    assert_eq!(event["data"]["local_only"], true, "{event}");
 }
 
 #[test]
