@@ -618,3 +618,54 @@ fn tree_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out.sort();
     out
 }
+
+#[test]
+fn a_stage_done_is_given_back_into_the_next_stage() {
+    let s = shared(0);
+    let out = s.run(
+        &s.a,
+        &[
+            "queue",
+            "enqueue",
+            "--target",
+            "alice",
+            "--title",
+            "staged",
+            "--id",
+            "st-1",
+            "--stages",
+            "build,verify",
+        ],
+    );
+    assert!(out.status.success(), "{}", render(&out));
+    let publish = |dir: &Path, message: &str| {
+        s.env.git_in(dir, &["add", "-A", ".gemba/queues"]);
+        s.env.git_in(dir, &["commit", "-q", "-m", message]);
+        s.env.git_in(dir, &["push", "-q", "origin", "HEAD"]);
+    };
+    publish(&s.a, "enqueue st-1");
+    s.env
+        .git_in(&s.b, &["pull", "-q", "--no-rebase", "origin", "main"]);
+
+    let took = s.json(&s.a, 0, &["queue", "take", "--agent", "alice"]);
+    assert_eq!(took["packets"][0]["stage"], "build");
+    let out = s.run(&s.a, &["queue", "done", "st-1", "--stage", "build"]);
+    assert!(out.status.success(), "{}", render(&out));
+    let record = &s.remote_takes()["st-1"];
+    assert_eq!(record["stage"], "build", "{record}");
+    assert_eq!(record["released"]["stage"], "verify", "{record}");
+    assert_eq!(record["released"]["attempt"], 0, "{record}");
+
+    // b's copy is still at build: it must not build again.
+    let out = s.json(&s.b, 3, &["queue", "take", "--agent", "alice"]);
+    assert_eq!(out["elsewhere"][0]["holder"]["released"]["stage"], "verify");
+    // With a's commit, b takes the verify stage.
+    publish(&s.a, "st-1 built");
+    s.env
+        .git_in(&s.b, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let took = s.json(&s.b, 0, &["queue", "take", "--agent", "alice"]);
+    assert_eq!(took["packets"][0]["stage"], "verify");
+    let record = &s.remote_takes()["st-1"];
+    assert_eq!(record["clone"], s.clone_name(&s.b).as_str());
+    assert_eq!(record["stage"], "verify");
+}
