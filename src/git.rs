@@ -596,33 +596,14 @@ pub fn read_files(
     Ok(files)
 }
 
-/// The value of `key` in the repository's own config (`.git/config`, not
-/// the user's or the system's); `None` when unset.
-pub fn local_config(worktree: &Path, key: &str) -> Result<Option<String>, Error> {
-    let mut get = git(worktree);
-    get.args(["config", "--local", "--get", key]);
-    let out = get.output().map_err(|e| Error::Command {
-        args: "config --get".into(),
+/// The repository's git directory shared by all its worktrees (`.git` of
+/// the main worktree): where per-clone state that is never committed lives.
+pub fn common_dir(worktree: &Path) -> Result<PathBuf, Error> {
+    let repo = gix::open(worktree).map_err(|e| Error::Open {
+        path: worktree.to_path_buf(),
         message: e.to_string(),
     })?;
-    match out.status.code() {
-        Some(0) => Ok(Some(
-            String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        )),
-        // 1: the key is not set.
-        Some(1) => Ok(None),
-        _ => Err(Error::Command {
-            args: format!("config --get {key}"),
-            message: last_line(&out.stderr, &out.status),
-        }),
-    }
-}
-
-/// Set `key` in the repository's own config.
-pub fn set_local_config(worktree: &Path, key: &str, value: &str) -> Result<(), Error> {
-    let mut set = git(worktree);
-    set.args(["config", "--local", key, value]);
-    run(set, "config")
+    Ok(absolute(worktree, repo.common_dir()))
 }
 
 /// The last line git wrote on stderr (its `fatal:` reason), or the status.

@@ -29,8 +29,9 @@ pub struct RemoteTake {
     pub agent: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
-    /// The clone that took it (`git config gemba.clone`: its host and a
-    /// random suffix, made once per clone).
+    /// The clone that took it (or, once released, gave it back):
+    /// `.git/gemba-clone`, its host and a random suffix, made once per
+    /// clone.
     pub clone: String,
     /// The round it was taken in: the packet's failed attempts so far and
     /// its stage.

@@ -61,8 +61,8 @@ use crate::store::{self, Store};
 pub const REF_PREFIX: &str = "refs/gemba/takes/";
 /// Where `gemba queue sync` copies them in the local repository.
 pub const MIRROR_PREFIX: &str = "refs/gemba/remote-takes/";
-/// The git config key naming this clone in take records.
-const CLONE_KEY: &str = "gemba.clone";
+/// The file in the git directory naming this clone in take records.
+const CLONE_FILE: &str = "gemba-clone";
 
 impl Record for RemoteTake {
     const REF_PREFIX: &'static str = REF_PREFIX;
@@ -317,12 +317,29 @@ pub(super) fn give_back(
     Ok(warning.into_iter().collect())
 }
 
-/// This clone's name in take records: `gemba.clone` in the repository's
-/// git config, made on first use from the host name and a random suffix
-/// (a host name alone is not unique: containers and CI runners share
-/// them). Every worktree of the clone shares it, as they share `.gemba/`.
+/// This clone's name in take records: `.git/gemba-clone`, made on first
+/// use from the host name and a random suffix (a host name alone is not
+/// unique: containers and CI runners share them), created with `O_EXCL` so
+/// that racing first takes agree on it. Every worktree of the clone shares
+/// it, as they share `.gemba/`; it is never committed.
 fn clone_name(worktree: &Path) -> Result<String> {
-    if let Some(name) = git::local_config(worktree, CLONE_KEY)? {
+    let path = git::common_dir(worktree)?.join(CLONE_FILE);
+    let read = |path: &Path| -> Result<Option<String>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) if !text.trim().is_empty() => Ok(Some(text.trim().to_string())),
+            Ok(_) => Err(Error::Invalid(format!(
+                "{} is empty: delete it, and gemba names this clone afresh",
+                path.display()
+            ))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(store::Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+            .into()),
+        }
+    };
+    if let Some(name) = read(&path)? {
         return Ok(name);
     }
     let mut random = [0u8; 8];
@@ -332,9 +349,15 @@ fn clone_name(worktree: &Path) -> Result<String> {
         host_name(),
         crate::hash::base36(u64::from_le_bytes(random), 8)
     );
-    git::set_local_config(worktree, CLONE_KEY, &name)?;
-    // Two first takes at once: both read back whichever write came last.
-    Ok(git::local_config(worktree, CLONE_KEY)?.unwrap_or(name))
+    let io = |source| store::Error::Io {
+        path: path.clone(),
+        source,
+    };
+    match store::atomic::create_new(&path, format!("{name}\n").as_bytes()).map_err(io)? {
+        store::Handoff::Won => Ok(name),
+        // Another first take named it: that name it is.
+        store::Handoff::AlreadyTaken => Ok(read(&path)?.unwrap_or(name)),
+    }
 }
 
 /// The machine's name, reduced to `[A-Za-z0-9.-]` (for people reading

@@ -98,8 +98,8 @@ impl Shared {
 
     /// This clone's name in take records.
     fn clone_name(&self, dir: &Path) -> String {
-        self.env
-            .git_in(dir, &["config", "--local", "gemba.clone"])
+        std::fs::read_to_string(dir.join(".git/gemba-clone"))
+            .unwrap()
             .trim()
             .to_string()
     }
