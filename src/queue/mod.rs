@@ -665,7 +665,17 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         if won.is_empty() {
             return Err(failure);
         }
-        warnings.push(format!("{failure}: stopped after {} packet(s)", won.len()));
+        let why = match failure {
+            Error::Unreachable {
+                remote, message, ..
+            } => format!("the claims remote {remote:?} is unreachable ({message})"),
+            other => other.to_string(),
+        };
+        warnings.push(format!(
+            "{why}: took {} packet(s), not {} and the rest of the batch",
+            won.len(),
+            candidate.id
+        ));
         break;
     }
     let events: Vec<Event> = won

@@ -669,3 +669,48 @@ fn a_stage_done_is_given_back_into_the_next_stage() {
     assert_eq!(record["clone"], s.clone_name(&s.b).as_str());
     assert_eq!(record["stage"], "verify");
 }
+
+#[test]
+fn a_remote_that_refuses_a_take_cuts_the_batch_short_and_changes_nothing_else() {
+    let s = shared(3);
+    // The remote refuses any update of q-01's take ref (a server hook).
+    let hook = s.remote.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nwhile read old new ref; do\n  case \"$ref\" in refs/gemba/takes/q-01) echo 'no takes of q-01' >&2; exit 1;; esac\ndone\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let taken = s.json(
+        &s.a,
+        0,
+        &["queue", "take", "--agent", "alice", "--batch", "3"],
+    );
+    let ids: Vec<&str> = taken["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["q-00"], "{taken}");
+    let warning = taken["warnings"][0].as_str().unwrap();
+    assert!(warning.contains("kept refusing"), "{warning}");
+    assert!(warning.contains("took 1 packet(s), not q-01"), "{warning}");
+    let st = states(&s.a);
+    assert_eq!(st["ready"], ["q-01", "q-02"].map(String::from).into());
+    assert_eq!(events(&s.a, "queue.take").len(), 1);
+    assert_eq!(s.remote_takes().keys().collect::<Vec<_>>(), ["q-00"]);
+
+    // Alone, the refused packet is an error, and nothing changes.
+    let out = s.run(&s.a, &["queue", "done", "q-00"]);
+    assert!(out.status.success(), "{}", render(&out));
+    let before = tree_bytes(&s.a);
+    let out = s.run(&s.a, &["--json", "queue", "take", "--agent", "alice"]);
+    assert_eq!(out.status.code(), Some(1), "{}", render(&out));
+    assert_eq!(error_json(&out)["code"], "git", "{}", render(&out));
+    assert_eq!(tree_bytes(&s.a), before);
+}
