@@ -626,6 +626,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             Ok(TakePush::Elsewhere(holder)) => {
                 let _lock = store.lock(Scope::Queues)?;
                 put_back(&mut tx, candidate, &to, &from)?;
+                let holder = holder.map(|h| *h);
                 if let Some(h) = &holder {
                     t.note(h.clone())?;
                 }

@@ -117,7 +117,7 @@ pub(super) enum TakePush {
     /// The ref holds our take.
     Won,
     /// Another clone holds the packet (its record, when readable).
-    Elsewhere(Option<RemoteTake>),
+    Elsewhere(Option<Box<RemoteTake>>),
     Unreachable(String),
 }
 
@@ -191,7 +191,7 @@ impl<'s> Takes<'s> {
             })?;
         Ok(match outcome {
             Pushed::Done { .. } => TakePush::Won,
-            Pushed::Taken { held, .. } => TakePush::Elsewhere(held),
+            Pushed::Taken { held, .. } => TakePush::Elsewhere(held.map(Box::new)),
             Pushed::Unreachable(message) => TakePush::Unreachable(message),
         })
     }
