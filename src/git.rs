@@ -596,6 +596,16 @@ pub fn read_files(
     Ok(files)
 }
 
+/// The repository's git directory shared by all its worktrees (`.git` of
+/// the main worktree): where per-clone state that is never committed lives.
+pub fn common_dir(worktree: &Path) -> Result<PathBuf, Error> {
+    let repo = gix::open(worktree).map_err(|e| Error::Open {
+        path: worktree.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok(absolute(worktree, repo.common_dir()))
+}
+
 /// The last line git wrote on stderr (its `fatal:` reason), or the status.
 /// Run a command that talks to `remote`: a failure is the remote being
 /// unreachable (or refusing), said in git's last line of stderr.

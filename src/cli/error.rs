@@ -453,6 +453,13 @@ impl From<crate::queue::Error> for CliError {
                 );
                 CliError::invalid_input(e).hint(hint)
             }
+            Error::Git(e) => e.into(),
+            Error::Unreachable { .. } => CliError::new(Code::RemoteUnreachable, e).hint(
+                "retry once the remote is back; `claims.on_unreachable: local` in .gemba/config.yaml takes and gives back on this clone only",
+            ),
+            Error::NoRepository(_) => CliError::git(e),
+            Error::NoRemote => CliError::invalid_input(e)
+                .hint("set `claims.remote: origin` (a git remote shared by the clones)"),
         }
     }
 }
@@ -893,6 +900,27 @@ mod tests {
                 }
                 .into(),
                 Conflict,
+            ),
+            ("queue::Git", queue::Error::Git(git_error()).into(), Git),
+            (
+                "queue::Unreachable",
+                queue::Error::Unreachable {
+                    what: "take p".into(),
+                    remote: "origin".into(),
+                    message: "no route".into(),
+                }
+                .into(),
+                RemoteUnreachable,
+            ),
+            (
+                "queue::NoRepository",
+                queue::Error::NoRepository("/x".into()).into(),
+                Git,
+            ),
+            (
+                "queue::NoRemote",
+                queue::Error::NoRemote.into(),
+                InvalidInput,
             ),
             (
                 "queue::Unfit",

@@ -36,8 +36,6 @@
 //! files, so selection on every machine skips the others' beads. That copy
 //! is a hint: the push is what decides.
 
-use std::path::Path;
-
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -46,7 +44,7 @@ use crate::git;
 use crate::model::config::OnUnreachable;
 use crate::model::duration::Duration;
 use crate::model::session::SessionStatus;
-use crate::model::{Claim, Enrichment, Event, EventKind, RemoteClaims, Session, id, timestamp};
+use crate::model::{Claim, Enrichment, Event, EventKind, RemoteClaims, Session, timestamp};
 use crate::profile::BeadWork;
 use crate::sessions;
 use crate::store::kind::{self, CLAIMS, Entity};
@@ -55,7 +53,7 @@ use crate::store::log::Finished;
 use crate::store::snapshot::{self, Claims};
 use crate::store::{self, Changes, Handoff, Scope, Store};
 
-use super::remote::{MIRROR_PREFIX, Pushed, REF_PREFIX, Remote};
+use super::remote::{MIRROR_PREFIX, Pushed, Remote};
 
 /// The bead after `in_progress` when its claim is released unfinished.
 const RELEASED_STATUS: &str = "open";
@@ -157,7 +155,11 @@ pub fn claim(
         return Err(Error::Closed(bead.to_string()));
     }
     let config = &store.config().claims;
-    let remote = Remote::of(store, config.remote.as_deref())?;
+    let remote = config
+        .remote
+        .as_deref()
+        .map(|name| remote_named(store, name))
+        .transpose()?;
     let mut claim = Claim {
         bead: bead.to_string(),
         session: session.id.clone(),
@@ -208,7 +210,7 @@ pub fn claim(
                 // What to put back should the bead update fail.
                 pushed = Some((commit, before));
             }
-            Ok(Pushed::Taken(holder)) => {
+            Ok(Pushed::Taken { held: holder, .. }) => {
                 undo_local(&mut tx, &claim, &local, &lock)?;
                 return Ok(Claimed::AlreadyTaken { holder });
             }
@@ -234,7 +236,7 @@ pub fn claim(
             }
             Err(e) => {
                 undo_local(&mut tx, &claim, &local, &lock)?;
-                return Err(e);
+                return Err(e.into());
             }
         }
     }
@@ -446,14 +448,14 @@ pub fn release(
     }
     let mut warnings = Vec::new();
     if let Some(name) = &claim.remote {
-        let remote = Remote::named(store, name)?;
+        let remote = remote_named(store, name)?;
         let ours = remote.commit_of(&claim, &bytes)?;
         let outcome = remote.push(bead, None, Some(ours), |held| {
             held.is_some_and(|c| c.session == claim.session)
         })?;
         match outcome {
             Pushed::Done { .. } => {}
-            Pushed::Taken(holder) => warnings.push(format!(
+            Pushed::Taken { held: holder, .. } => warnings.push(format!(
                 "the remote ref of {bead} now holds {}'s claim: left alone",
                 holder.map_or("another session".into(), |h| h.session)
             )),
@@ -561,7 +563,7 @@ pub fn renew(
     };
     let mut warnings = Vec::new();
     if let Some(name) = &old.remote {
-        let remote = Remote::named(store, name)?;
+        let remote = remote_named(store, name)?;
         let expected = remote.commit_of(&old, &bytes)?;
         let new = remote.commit_of(&claim, &claim.to_bytes())?;
         // Ours, or gone (forced away with nobody else claiming): ours again.
@@ -570,7 +572,7 @@ pub fn renew(
         })?;
         match outcome {
             Pushed::Done { .. } => {}
-            Pushed::Taken(holder) => {
+            Pushed::Taken { held: holder, .. } => {
                 return Err(Error::Lost {
                     bead: bead.into(),
                     holder: holder.map(|h| h.session),
@@ -686,9 +688,9 @@ pub fn sync(store: &Store, now: Timestamp) -> Result<Synced> {
         .remote
         .clone()
         .ok_or(Error::NoRemote)?;
-    let remote = Remote::named(store, &name)?;
-    let refs = match git::mirror_refs(remote.worktree, &name, REF_PREFIX, MIRROR_PREFIX) {
-        Ok(refs) => refs,
+    let remote: Remote<'_, Claim> = remote_named(store, &name)?;
+    let (claims, warnings) = match remote.mirror(MIRROR_PREFIX) {
+        Ok(m) => (m.records, m.warnings),
         Err(git::Error::Unreachable { message, .. }) => {
             return Err(Error::Unreachable {
                 what: "sync claims".into(),
@@ -698,30 +700,6 @@ pub fn sync(store: &Store, now: Timestamp) -> Result<Synced> {
         }
         Err(e) => return Err(e.into()),
     };
-    let mut warnings = Vec::new();
-    let mut wanted = Vec::new();
-    for (refname, commit) in refs {
-        let escaped = refname.strip_prefix(MIRROR_PREFIX).unwrap_or(&refname);
-        match id::unescape_ref(escaped) {
-            Some(bead) => wanted.push((bead, commit)),
-            None => warnings.push(format!("{name}: {refname}: not a claim ref (skipped)")),
-        }
-    }
-    let specs: Vec<(String, String)> = wanted
-        .iter()
-        .map(|(bead, commit)| (commit.clone(), CLAIMS.file_name(bead)))
-        .collect();
-    let files = git::read_files(remote.worktree, &specs)?;
-    let mut claims = Vec::new();
-    for ((bead, _), file) in wanted.iter().zip(files) {
-        let shown = format!("{name}:{REF_PREFIX}{}", id::escape_ref(bead));
-        match file.map(|bytes| kind::parse::<Claim>(Path::new(&shown), &bytes, bead)) {
-            Some(Ok(claim)) => claims.push(claim),
-            Some(Err(e)) => warnings.push(format!("{e} (skipped)")),
-            None => warnings.push(format!("{shown}: holds no claim file (skipped)")),
-        }
-    }
-    claims.sort_by(|a, b| a.bead.cmp(&b.bead));
     let local = Claims::load(store)?.local;
     let elsewhere = claims
         .iter()
@@ -783,6 +761,14 @@ fn forget(
     }
 }
 
+/// The claims remote `name`, through the repository holding `.gemba/`.
+fn remote_named<'s>(store: &'s Store, name: &str) -> Result<Remote<'s, Claim>> {
+    let worktree = store
+        .worktree()
+        .ok_or_else(|| Error::NoRepository(store.root().display().to_string()))?;
+    Ok(Remote::new(worktree, name))
+}
+
 /// The session, if it exists and has not ended.
 fn live_session(store: &Store, id: &str) -> Result<Session> {
     match store.read::<Session>(id)? {
@@ -815,6 +801,8 @@ fn read_claim(store: &Store, bead: &str) -> Result<Option<(Claim, Vec<u8>)>> {
 
 #[cfg(test)]
 pub(super) mod tests {
+    use std::path::Path;
+
     use super::*;
 
     /// A store in a fresh git repository, with a session `s-<name>` of

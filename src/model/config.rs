@@ -244,10 +244,11 @@ pub struct ClaimsConfig {
     pub lease: Duration,
     /// A git remote (name or URL) on which every claim must also win
     /// `refs/gemba/claims/<id>`, so that machines sharing it never claim
-    /// the same bead. None: claims arbitrate on this machine only.
+    /// the same bead; every queue take, `refs/gemba/takes/<packet>`. None:
+    /// claims and takes arbitrate on this machine only.
     pub remote: Option<String>,
-    /// With a remote that cannot be reached: `fail` refuses to claim
-    /// (fails closed), `local` claims on this machine only and warns.
+    /// With a remote that cannot be reached: `fail` refuses to claim or
+    /// take (fails closed), `local` does it on this machine only and warns.
     pub on_unreachable: OnUnreachable,
 }
 
@@ -891,10 +892,11 @@ claims:
   # A git remote shared by several machines: each claim must also create
   # refs/gemba/claims/<id> there (a push that fails when the ref exists),
   # so no two machines claim the same bead. `gemba claims sync` fetches the
-  # others' claims. Unset: claims arbitrate on this machine only.
+  # others' claims. Queue takes likewise create refs/gemba/takes/<packet>
+  # (`gemba queue sync`). Unset: claims arbitrate on this machine only.
   #   remote: origin
-  # When the remote cannot be reached: fail (refuse to claim) or local
-  # (claim on this machine only, with a warning).
+  # When the remote cannot be reached: fail (refuse to claim or take) or
+  # local (claim or take on this machine only, with a warning).
   on_unreachable: fail
 
 # Per-agent queues (`gemba queue`).

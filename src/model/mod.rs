@@ -24,6 +24,8 @@ pub use session::{Session, Workspace};
 pub use vocabulary::{Term, Vocabulary};
 pub mod enrichment;
 pub use enrichment::Enrichment;
+pub mod take;
+pub use take::{RemoteTake, RemoteTakes};
 
 /// RFC 3339 in UTC, to the second: the form gemba writes in bead fields.
 pub fn timestamp(now: jiff::Timestamp) -> String {

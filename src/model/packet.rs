@@ -129,6 +129,21 @@ pub struct Lease {
     pub taken_at: String,
     /// RFC 3339, UTC: after this `gemba queue recover` returns it to ready.
     pub until: String,
+    /// The take ref this take won on `claims.remote` (see
+    /// `crate::queue::remote`): what giving the packet back updates, on
+    /// exactly this value. None: taken on this clone only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteRef>,
+}
+
+/// A ref on a git remote and the commit it was set to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteRef {
+    /// The remote, as `claims.remote` names it.
+    pub remote: String,
+    /// The commit (hex) the ref was set to.
+    pub commit: String,
 }
 
 impl Lease {
@@ -319,6 +334,7 @@ mod tests {
             session: None,
             taken_at: "2026-11-23T12:00:00Z".into(),
             until: "2026-11-23T14:00:00Z".into(),
+            remote: None,
         };
         let at = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
         assert!(!lease.expired(at("2026-11-23T13:59:59Z")));

@@ -1,7 +1,7 @@
 //! Per-agent queues, Maildir-style: owns
 //! `.gemba/queues/<agent>/{tmp,ready,blocked,in_progress,done,failed}/<packet>.json`.
 //! Error type [`Error`]; the pure rules (order, cycles, hold-back,
-//! unblocking) are in [`dag`].
+//! unblocking) are in [`dag`], takes across clones in [`remote`].
 //!
 //! **The protocol.** A packet's state is the directory its file is in, so
 //! every state change is one rename and a packet is never in two places,
@@ -18,7 +18,8 @@
 //!   packet whose prerequisites are all done to `ready/`.
 //!
 //! **Locks.** Everything but the take's rename holds the scoped
-//! `queues.lock` for a read and a write or rename ([`Scope::Queues`]), so
+//! `queues.lock` for a read and a write or rename ([`Scope::Queues`]; a
+//! give-back across clones also holds it for its push), so
 //! that a renew never rewrites a packet that recover has just moved away
 //! (which would leave it in two places), and an enqueue's ready-or-blocked
 //! decision never misses the done that unblocks it.
@@ -36,11 +37,31 @@
 //! (its taker died between rename and lease) expires one lease after it
 //! entered `in_progress/` (the file's change time).
 //!
+//! **Across clones** ([`remote`]). Clones share a queue through ordinary
+//! commits, so each clone has its own `ready/` and the rename decides only
+//! among the takers of one clone. With `claims.remote` set, the winner of
+//! the rename (after the lock-held confirm and lease) must also create
+//! `refs/gemba/takes/<packet>` on that remote by a must-not-exist push,
+//! outside the lock; the lease records the ref's commit. A lost push puts
+//! the file back in `ready/` unchanged, notes the holder in
+//! `.gemba/index/remote-takes.json` (later takes skip the packet without
+//! a push; `gemba queue sync` refreshes the copy) and moves on to the next
+//! packet. Giving a packet back to `ready/` (fail, a stage done, recover)
+//! replaces the ref, on the commit its lease recorded, by a release into
+//! the packet's next round, before the local rename; a take swaps a
+//! release for its own take only when its copy is in that round. Done
+//! leaves the ref, so a clone that has not merged the `done/` file loses
+//! the push instead of doing the work again. `claims.on_unreachable`
+//! decides when the remote cannot be reached: `fail`, no take or give-back
+//! and nothing changed; `local`, on this clone only, with a warning.
+//! Without `claims.remote` a take makes no git call.
+//!
 //! Every state change logs an event (`queue.*`).
 
 pub mod dag;
 pub mod fit;
 pub mod ledger;
+pub mod remote;
 pub mod reroute;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,8 +70,10 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::git;
 use crate::model::duration::Duration;
 use crate::model::packet::{Lease, Note, Spec, StageDone};
+use crate::model::take::RemoteTake;
 use crate::model::{Agent, Event, EventKind, Packet, id, timestamp};
 use crate::store::kind::{self, Entity, PACKETS};
 use crate::store::log::Finished;
@@ -58,6 +81,7 @@ use crate::store::{self, Changes, Handoff, Scope, Store};
 
 pub use dag::Hold;
 pub use ledger::Shipped;
+use remote::{TakePush, Takes};
 pub use reroute::{Rerouted, reroute};
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +109,22 @@ pub enum Error {
     /// The agent cannot do the packet (`requires`, its stage's role).
     #[error("agent {agent:?} does not fit: {why}")]
     Unfit { agent: String, why: String },
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error(
+        "cannot {what}: the claims remote {remote:?} is unreachable ({message}); nothing was changed"
+    )]
+    Unreachable {
+        what: String,
+        remote: String,
+        message: String,
+    },
+    #[error("claims.remote is set but {0} is not inside a git worktree")]
+    NoRepository(String),
+    #[error(
+        "claims.remote is not set in .gemba/config.yaml: there is no remote to sync queue takes with"
+    )]
+    NoRemote,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -144,7 +184,8 @@ pub struct Located {
 
 /// Every packet file of every queue, by id, from directory listings only
 /// (no file is read). A packet found in two places (a hand copy) is an
-/// error naming both.
+/// error naming both; one that moved while the directories were listed is
+/// where it is now.
 pub fn locate_all(store: &Store) -> Result<BTreeMap<String, Located>> {
     let mut all: BTreeMap<String, Located> = BTreeMap::new();
     for agent in store.queue_agents()? {
@@ -157,11 +198,20 @@ pub fn locate_all(store: &Store) -> Result<BTreeMap<String, Located>> {
                     path,
                 };
                 if let Some(there) = all.get(&id) {
-                    return Err(Error::Invalid(format!(
-                        "packet {id:?} is in two places: {} and {}",
-                        store.show(&there.path),
-                        store.show(&here.path)
-                    )));
+                    // Listed in one directory, then renamed into the next
+                    // one listed (a take runs without the lock): where it
+                    // is now decides. Two files that stay are a hand copy.
+                    match (there.path.exists(), here.path.exists()) {
+                        (true, true) => {
+                            return Err(Error::Invalid(format!(
+                                "packet {id:?} is in two places: {} and {}",
+                                store.show(&there.path),
+                                store.show(&here.path)
+                            )));
+                        }
+                        (true, false) => continue,
+                        _ => {}
+                    }
                 }
                 all.insert(id, here);
             }
@@ -448,12 +498,21 @@ pub struct Taken {
     pub packets: Vec<Packet>,
     /// Ready packets held back by a packet in progress.
     pub held: Vec<Held>,
-    /// Packets another taker got first.
+    /// Packets another taker got first (on this clone, or on another
+    /// clone through `claims.remote`).
     pub lost: usize,
     /// Ready packets this agent does not fit (`requires`, its stage's
     /// role): they wait for `gemba queue reroute` to find one that does.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unfit: Vec<Unfit>,
+    /// Ready here but taken on another clone (`claims.remote`): lost at
+    /// the push just now, or skipped since an earlier loss or sync said so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub elsewhere: Vec<Elsewhere>,
+    /// Things that did not stop the take (`claims.on_unreachable: local`,
+    /// a batch cut short).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub finished: Finished,
 }
@@ -463,6 +522,16 @@ pub struct Taken {
 pub struct Unfit {
     pub packet: String,
     pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Elsewhere {
+    pub packet: String,
+    /// What the remote's take ref holds (`None`: unreadable).
+    pub holder: Option<RemoteTake>,
+    /// `push`: lost the push just now; `mirror`: known from an earlier
+    /// loss or `gemba queue sync`, not tried.
+    pub seen: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -492,11 +561,20 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let mut order: Vec<&Packet> = ready.iter().collect();
     dag::order(&mut order, &depth);
 
+    // Across clones, the remote's take ref too (see `remote`); without
+    // `claims.remote` no git call at all.
+    let takes = Takes::of(store)?;
+    let mirror = takes.as_ref().map(Takes::mirror).transpose()?;
+
     let mut tx = store.changes();
     let mut won: Vec<Packet> = Vec::new();
     let mut held = Vec::new();
     let mut lost = 0;
     let mut unfit = Vec::new();
+    let mut elsewhere = Vec::new();
+    let mut warnings = Vec::new();
+    let mut offline: Option<String> = None;
+    let mut local_only = BTreeSet::new();
     for candidate in order {
         if won.len() >= req.batch.max(1) {
             break;
@@ -515,6 +593,22 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             });
             continue;
         }
+        if let (Some(t), Some(m)) = (&takes, &mirror)
+            && let Some(holder) = m
+                .get(&candidate.id)
+                .filter(|h| h.blocks(candidate, &t.clone, now))
+        {
+            elsewhere.push(Elsewhere {
+                packet: candidate.id.clone(),
+                holder: Some(holder.clone()),
+                seen: "mirror",
+            });
+            continue;
+        }
+        let ours = match &takes {
+            Some(t) => Some(t.take_of(candidate, req.session.as_deref(), now, &until)?.1),
+            None => None,
+        };
         let from = store.queue_file(&req.agent, State::Ready.dir(), &candidate.id)?;
         let to = store.queue_file(&req.agent, State::InProgress.dir(), &candidate.id)?;
         if tx.move_new(&from, &to)? == Handoff::AlreadyTaken {
@@ -523,7 +617,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         }
         // Ours. Confirm under the lock: no overlapping packet was leased
         // meanwhile; then the lease.
-        let _lock = store.lock(Scope::Queues)?;
+        let lock = store.lock(Scope::Queues)?;
         let leased: Vec<Packet> = in_progress(store)?
             .into_iter()
             .filter(|p| p.lease.is_some() && p.id != candidate.id)
@@ -542,15 +636,89 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             session: req.session.clone(),
             taken_at: timestamp(now),
             until: until.clone(),
+            remote: ours.clone(),
         });
         packet.updated_at = timestamp(now);
         tx.write_file(&to, &packet.to_bytes())?;
-        won.push(packet);
+        drop(lock);
+
+        // Across clones: the push, outside the lock (it waits on the
+        // network; nobody else on this clone can have this packet now).
+        let (Some(t), Some(ours)) = (&takes, &ours) else {
+            won.push(packet);
+            continue;
+        };
+        // Once the remote proved unreachable, the rest of the batch does
+        // not wait for it again.
+        let pushed = match &offline {
+            Some(message) => Ok(TakePush::Unreachable(message.clone())),
+            None => t.push_take(candidate, ours),
+        };
+        let failure = match pushed {
+            Ok(TakePush::Won) => {
+                won.push(packet);
+                continue;
+            }
+            Ok(TakePush::Elsewhere(holder)) => {
+                let _lock = store.lock(Scope::Queues)?;
+                put_back(&mut tx, candidate, &to, &from)?;
+                let holder = holder.map(|h| *h);
+                if let Some(h) = &holder {
+                    t.note(h.clone())?;
+                }
+                lost += 1;
+                elsewhere.push(Elsewhere {
+                    packet: candidate.id.clone(),
+                    holder,
+                    seen: "push",
+                });
+                continue;
+            }
+            Ok(TakePush::Unreachable(message)) if t.local_when_unreachable() => {
+                let _lock = store.lock(Scope::Queues)?;
+                if let Some(lease) = packet.lease.as_mut() {
+                    lease.remote = None;
+                }
+                tx.write_file(&to, &packet.to_bytes())?;
+                warnings.push(format!(
+                    "the claims remote {:?} is unreachable ({message}): took {} on this clone only (claims.on_unreachable: local)",
+                    t.name(),
+                    packet.id
+                ));
+                offline = Some(message);
+                local_only.insert(packet.id.clone());
+                won.push(packet);
+                continue;
+            }
+            Ok(TakePush::Unreachable(message)) => {
+                t.unreachable(format!("take {}", candidate.id), message)
+            }
+            Err(e) => e,
+        };
+        // The remote failed us: this packet goes back; the ones already
+        // won stay won (their refs are pushed), or nothing was changed.
+        let _lock = store.lock(Scope::Queues)?;
+        put_back(&mut tx, candidate, &to, &from)?;
+        if won.is_empty() {
+            return Err(failure);
+        }
+        let why = match failure {
+            Error::Unreachable {
+                remote, message, ..
+            } => format!("the claims remote {remote:?} is unreachable ({message})"),
+            other => other.to_string(),
+        };
+        warnings.push(format!(
+            "{why}: took {} packet(s), not {} and the rest of the batch",
+            won.len(),
+            candidate.id
+        ));
+        break;
     }
     let events: Vec<Event> = won
         .iter()
         .map(|p| {
-            Event::new(
+            let e = Event::new(
                 now,
                 actor,
                 EventKind::QueueTake,
@@ -568,7 +736,12 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             .with("packet", &p.id)
             .with("agent", &p.agent)
             .with("session", &req.session)
-            .with("lease_until", &until)
+            .with("lease_until", &until);
+            match p.lease.as_ref().and_then(|l| l.remote.as_ref()) {
+                Some(r) => e.with("remote", &r.remote),
+                None if local_only.contains(&p.id) => e.with("local_only", true),
+                None => e,
+            }
         })
         .collect();
     let finished = tx.finish(&events)?;
@@ -577,8 +750,18 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         held,
         lost,
         unfit,
+        elsewhere,
+        warnings,
         finished,
     })
+}
+
+/// Return a packet this take renamed to `to` (and leased) to `from` in
+/// `ready/`, as it was (the caller holds `queues.lock`).
+fn put_back(tx: &mut Changes<'_>, packet: &Packet, to: &Path, from: &Path) -> Result<()> {
+    tx.write_file(to, &packet.to_bytes())?;
+    tx.move_new(to, from)?;
+    Ok(())
 }
 
 /// The `after` edges of `packets` and of every packet behind them, by id
@@ -667,6 +850,9 @@ pub struct Finish {
     /// What shipped, when this was its last stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipped: Option<Shipped>,
+    /// Things that did not stop it (a take ref left as it was).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub finished: Finished,
 }
@@ -700,6 +886,7 @@ pub fn done(
                 .map_or("(none)".into(), |s| format!("{s:?}"))
         )));
     }
+    let before = p.clone();
     let current = p.stage.clone();
     let next_stage = current.as_ref().and_then(|c| {
         let i = p.stages.iter().position(|s| s == c)?;
@@ -731,19 +918,19 @@ pub fn done(
         }
         None => State::Done,
     };
-    match &handed_to {
-        Some(to) => {
-            p.agent = to.clone();
-            if relocate(store, &mut tx, &loc.path, &p)? != Handoff::Won {
-                // Nobody else moves an in-progress packet while we hold the lock.
-                return Err(Error::UnknownPacket(p.id.clone()));
-            }
+    if let Some(to) = &handed_to {
+        p.agent = to.clone();
+    }
+    let warnings = remote::give_back(store, &before, &p, state, now)?;
+    if handed_to.is_some() {
+        if relocate(store, &mut tx, &loc.path, &p)? != Handoff::Won {
+            // Nobody else moves an in-progress packet while we hold the lock.
+            return Err(Error::UnknownPacket(p.id.clone()));
         }
-        None => {
-            let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
-            tx.write_file(&loc.path, &p.to_bytes())?;
-            tx.move_new(&loc.path, &to)?;
-        }
+    } else {
+        let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
+        tx.write_file(&loc.path, &p.to_bytes())?;
+        tx.move_new(&loc.path, &to)?;
     }
     let unblocked = if state == State::Done {
         unblock(store, &mut tx)?
@@ -803,6 +990,7 @@ pub fn done(
         handed_to,
         waiting,
         shipped,
+        warnings,
         finished,
     })
 }
@@ -878,6 +1066,7 @@ pub fn fail(
     let mut tx = store.changes();
     let lock = store.lock(Scope::Queues)?;
     let (mut p, loc) = in_progress_packet(store, packet, session)?;
+    let before = p.clone();
     p.attempts += 1;
     p.notes.push(Note {
         at: timestamp(now),
@@ -891,6 +1080,7 @@ pub fn fail(
     } else {
         State::Ready
     };
+    let warnings = remote::give_back(store, &before, &p, state, now)?;
     let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
     tx.write_file(&loc.path, &p.to_bytes())?;
     tx.move_new(&loc.path, &to)?;
@@ -929,6 +1119,7 @@ pub fn fail(
         handed_to: None,
         waiting: None,
         shipped: None,
+        warnings,
         finished,
     })
 }
@@ -1000,6 +1191,9 @@ pub fn renew(
             .as_ref()
             .map_or_else(|| timestamp(now), |l| l.taken_at.clone()),
         until: until.clone(),
+        // The take ref keeps the lease it was taken with (renewals stay
+        // on this clone; see `remote`).
+        remote: previous.as_ref().and_then(|l| l.remote.clone()),
     });
     p.updated_at = timestamp(now);
     tx.write_file(&loc.path, &p.to_bytes())?;
@@ -1026,6 +1220,10 @@ pub fn renew(
 pub struct Recovered {
     /// The packets returned to `ready/`, with the lease that expired.
     pub packets: Vec<RecoveredPacket>,
+    /// Expired packets left in progress (their take ref could not be
+    /// released), take refs left as they were.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub finished: Finished,
 }
@@ -1044,6 +1242,7 @@ pub fn recover(store: &Store, actor: &str, now: Timestamp) -> Result<Recovered> 
     let mut tx = store.changes();
     let lock = store.lock(Scope::Queues)?;
     let mut recovered = Vec::new();
+    let mut warnings = Vec::new();
     for agent in store.queue_agents()? {
         let dir = store.queue_dir(&agent, State::InProgress.dir())?;
         for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
@@ -1057,8 +1256,18 @@ pub fn recover(store: &Store, actor: &str, now: Timestamp) -> Result<Recovered> 
             if !expired {
                 continue;
             }
+            let before = p.clone();
             let old = p.lease.take();
             p.updated_at = timestamp(now);
+            // A take ref that cannot be released keeps its packet in
+            // progress here: recovering it would strand it on every clone.
+            match remote::give_back(store, &before, &p, State::Ready, now) {
+                Ok(w) => warnings.extend(w),
+                Err(e) => {
+                    warnings.push(format!("{e}: {id} stays in progress"));
+                    continue;
+                }
+            }
             tx.write_file(&path, &p.to_bytes())?;
             let to = store.queue_file(&agent, State::Ready.dir(), &id)?;
             tx.move_new(&path, &to)?;
@@ -1088,6 +1297,7 @@ pub fn recover(store: &Store, actor: &str, now: Timestamp) -> Result<Recovered> 
     let finished = tx.finish(&events)?;
     Ok(Recovered {
         packets: recovered,
+        warnings,
         finished,
     })
 }

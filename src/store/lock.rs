@@ -37,7 +37,8 @@ pub enum Scope {
     /// Changes to a queue packet that is not in `ready/` (enqueue's
     /// ready-or-blocked decision, the lease after a take, renew, done,
     /// fail, recover, unblocking): held for one read and one write or
-    /// rename. The take itself (`ready/` to `in_progress/`) takes no lock.
+    /// rename (plus, across clones, the push that gives a packet back).
+    /// The take itself (`ready/` to `in_progress/`) takes no lock.
     Queues,
 }
 

@@ -23,6 +23,7 @@ mod test_init;
 mod test_log;
 mod test_next;
 mod test_queue;
+mod test_queue_remote;
 mod test_ready;
 mod test_schema;
 mod test_sessions;

@@ -79,6 +79,9 @@ pub fn run_fail(ctx: &Ctx, args: QueueFailArgs) -> CliResult {
 
 fn show(ctx: &Ctx, f: &Finish, verb: &str) -> CliResult {
     ui::finished(ctx, f.finished.clone());
+    for w in &f.warnings {
+        ui::warn(ctx, w);
+    }
     if ctx.json {
         ui::json(f);
         return Ok(());

@@ -57,6 +57,9 @@ pub fn run_recover(ctx: &Ctx, _args: QueueRecoverArgs) -> CliResult {
     let store = ctx.store()?;
     let r = queue::recover(&store, &ctx.actor, ctx.now)?;
     ui::finished(ctx, r.finished.clone());
+    for w in &r.warnings {
+        ui::warn(ctx, w);
+    }
     if ctx.json {
         ui::json(&r);
     } else if r.packets.is_empty() {

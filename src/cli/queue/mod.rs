@@ -1,12 +1,13 @@
 //! `gemba queue …`: per-agent work queues (`.gemba/queues/<agent>/`, see
 //! `crate::queue`): enqueue, take, done, fail, list, renew, recover,
-//! rescan, reroute.
+//! rescan, reroute, sync.
 
 mod enqueue;
 mod finish;
 mod lease;
 mod list;
 mod reroute;
+mod sync;
 mod take;
 
 use crate::model::Packet;
@@ -16,7 +17,9 @@ use crate::model::Packet;
 /// A packet's state is the directory it is in under
 /// .gemba/queues/<agent>/: ready, blocked (waiting for its --after
 /// packets), in_progress, done, failed. Every change is one rename, and
-/// every change is logged (`gemba log --kind queue`).
+/// every change is logged (`gemba log --kind queue`). With
+/// `claims.remote` set, clones sharing the queue take each packet once
+/// (see `gemba queue take --help`).
 #[derive(Debug, clap::Subcommand)]
 pub enum QueueCommand {
     Enqueue(enqueue::QueueEnqueueArgs),
@@ -28,6 +31,7 @@ pub enum QueueCommand {
     Recover(lease::QueueRecoverArgs),
     Rescan(lease::QueueRescanArgs),
     Reroute(reroute::QueueRerouteArgs),
+    Sync(sync::QueueSyncArgs),
 }
 
 pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult {
@@ -41,6 +45,7 @@ pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult 
         QueueCommand::Recover(args) => lease::run_recover(ctx, args),
         QueueCommand::Rescan(args) => lease::run_rescan(ctx, args),
         QueueCommand::Reroute(args) => reroute::run(ctx, args),
+        QueueCommand::Sync(args) => sync::run(ctx, args),
     }
 }
 

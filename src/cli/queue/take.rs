@@ -20,6 +20,13 @@ use crate::queue::{self, Take};
 /// role it does not do (`gemba queue reroute` finds one that does). --batch N
 /// takes up to N packets whose targets do not overlap each other. Nothing
 /// to take: exit 3, after waiting up to --wait seconds for work to appear.
+///
+/// With `claims.remote` set (clones sharing a queue through a remote), a
+/// take must also create refs/gemba/takes/<packet> on that remote, which
+/// only one clone can: a packet another clone holds stays in ready/ here,
+/// is listed under `elsewhere` and is skipped from then on (`gemba queue
+/// sync` refreshes what this clone knows). An unreachable remote fails the
+/// take unless `claims.on_unreachable: local`.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba queue take --agent alice --json\n  gemba queue take --agent alice --session s-alice-3k9x --batch 3\n  gemba queue take --agent alice --wait 60 || echo 'nothing to do (exit 3)'"
@@ -63,8 +70,11 @@ pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
         std::thread::sleep(POLL);
     };
     ui::finished(ctx, taken.finished.clone());
+    for w in &taken.warnings {
+        ui::warn(ctx, w);
+    }
     if taken.packets.is_empty() {
-        let why = match taken.held.first() {
+        let mut why = match taken.held.first() {
             Some(h) => format!(
                 "; {} ready but held back ({} by {}: {})",
                 taken.held.len(),
@@ -74,15 +84,20 @@ pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
             ),
             None => String::new(),
         };
-        let why = match taken.unfit.first() {
-            Some(u) => format!(
-                "{why}; {} ready but not for this agent ({}: {})",
+        if let Some(u) = taken.unfit.first() {
+            why.push_str(&format!(
+                "; {} ready but not for this agent ({}: {})",
                 taken.unfit.len(),
                 u.packet,
                 u.why
-            ),
-            None => why,
-        };
+            ));
+        }
+        if !taken.elsewhere.is_empty() {
+            why.push_str(&format!(
+                "; {} ready here but taken on another clone",
+                taken.elsewhere.len()
+            ));
+        }
         if ctx.json {
             ui::json(&taken);
         }
