@@ -240,6 +240,9 @@ pub struct Enqueue {
     pub after: Vec<String>,
     pub requires: Option<String>,
     pub stages: Vec<String>,
+    /// Keep it for this session of the agent (auto-dispatch claimed its
+    /// bead for it): other sessions' takes pass over it.
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -278,6 +281,19 @@ pub fn spec_of_bead(store: &Store, bead: &str) -> Result<Spec> {
 /// dependency cycle are errors, and then nothing is left behind.
 pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Result<Enqueued> {
     known_agent(store, &req.agent)?;
+    if let Some(session) = &req.session {
+        id::validate(session).map_err(|e| Error::Invalid(format!("session: {e}")))?;
+        match store.read::<crate::model::Session>(session)? {
+            Some(s) if s.agent == req.agent => {}
+            Some(s) => {
+                return Err(Error::Invalid(format!(
+                    "session {session:?} is {}'s, not {}'s",
+                    s.agent, req.agent
+                )));
+            }
+            None => return Err(Error::Invalid(format!("no session {session:?}"))),
+        }
+    }
     for stage in &req.stages {
         if stage.trim().is_empty() || stage.contains(',') {
             return Err(Error::Invalid(format!(
@@ -291,6 +307,7 @@ pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Resu
         agent: req.agent.clone(),
         bead: req.bead.clone(),
         source: None,
+        session: req.session,
         spec: req.spec,
         priority: req.priority,
         after: req.after,
@@ -445,7 +462,8 @@ pub struct Held {
     pub hold: Hold,
 }
 
-/// Take up to `batch` ready packets of `agent` (see the module doc).
+/// Take up to `batch` ready packets of `agent` (see the module doc),
+/// passing over those kept for a session other than `req.session`.
 pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Taken> {
     known_agent(store, &req.agent)?;
     if let Some(s) = &req.session {
@@ -471,6 +489,10 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     for candidate in order {
         if won.len() >= req.batch.max(1) {
             break;
+        }
+        // Kept for another session (its bead is claimed for that one).
+        if candidate.session.is_some() && candidate.session != req.session {
+            continue;
         }
         if let Some(hold) = dag::held_back_by(candidate, busy.iter().chain(&won)) {
             held.push(Held {
@@ -1031,4 +1053,18 @@ pub fn list(store: &Store, agent: Option<&str>) -> Result<Vec<Row>> {
             ))
     });
     Ok(rows)
+}
+
+/// The packets of `agent`'s queue that are ready or in progress (sorted by
+/// id within each state): what says whether its sessions have work.
+pub fn open_packets(store: &Store, agent: &str) -> Result<Vec<(State, Packet)>> {
+    let mut out = Vec::new();
+    for state in [State::Ready, State::InProgress] {
+        out.extend(
+            load_state(store, agent, state)?
+                .into_iter()
+                .map(|p| (state, p)),
+        );
+    }
+    Ok(out)
 }

@@ -80,6 +80,7 @@ pub fn run(ctx: &Ctx, args: QueueEnqueueArgs) -> CliResult {
             after: args.after,
             requires: args.requires,
             stages: args.stages,
+            session: None,
         },
         &ctx.actor,
         ctx.now,

@@ -17,6 +17,8 @@ use crate::queue::{self, Take};
 /// it stays ready (`gemba queue list` shows what holds it back). --batch N
 /// takes up to N packets whose targets do not overlap each other. Nothing
 /// to take: exit 3, after waiting up to --wait seconds for work to appear.
+/// A packet kept for one session (`gemba dispatch` claimed its bead for
+/// it) goes only to a take with that --session.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba queue take --agent alice --json\n  gemba queue take --agent alice --session s-alice-3k9x --batch 3\n  gemba queue take --agent alice --wait 60 || echo 'nothing to do (exit 3)'"
