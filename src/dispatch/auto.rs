@@ -1159,7 +1159,7 @@ mod tests {
             claim("closed-1", "s-me", "2026-11-23T13:00:00Z"),
             claim("b-1", "s-other", "2026-11-23T13:00:00Z"),
         ] {
-            assert_eq!(idle(&[c.clone()], &[]), None, "{c:?}");
+            assert_eq!(idle(std::slice::from_ref(&c), &[]), None, "{c:?}");
         }
         // The bead in hand counts while it is open, whatever its claim says.
         let mut holding = session("s-me");
