@@ -125,6 +125,14 @@ impl Loaded {
             world,
         })
     }
+
+    /// Read the snapshot and the world again (after a claim), in place.
+    pub fn reload(&mut self, now: Timestamp) -> Result<()> {
+        let snapshot = Snapshot::load(&self.store, Parts::ALL)?;
+        self.world = World::load(&self.store, &snapshot, now)?;
+        self.snapshot = snapshot;
+        Ok(())
+    }
 }
 
 /// The asking session's side of a selection: the session, its agent and

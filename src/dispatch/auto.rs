@@ -667,26 +667,48 @@ pub fn tick(store: Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
         .map(|s| s.id.clone())
         .collect();
     for (n, id) in ids.iter().enumerate() {
-        // The kill switch, again before every session but the first.
-        if n > 0 && !dry_run && !read_switch(&loaded.store)?.enabled {
-            let agent = loaded.world.session(id).map(|(s, _)| s.agent.as_str());
-            let mut e = Entry::new(id, agent.unwrap_or_default());
-            e.outcome = "off";
-            e.reason = "dispatch was switched off during the tick".into();
-            out.sessions.push(e);
-            continue;
+        let agent_of = |loaded: &Loaded| {
+            let agent = loaded.world.session(id).map(|(s, _)| s.agent.clone());
+            agent.unwrap_or_default()
+        };
+        // The kill switch, again before every session but the first; a
+        // switch that cannot be read counts as off.
+        if n > 0 && !dry_run {
+            let off = match read_switch(&loaded.store) {
+                Ok(s) if s.enabled => None,
+                Ok(_) => Some("dispatch was switched off during the tick".to_string()),
+                Err(e) => Some(format!("the switch cannot be read ({e}): taken as off")),
+            };
+            if let Some(reason) = off {
+                let mut e = Entry::new(id, &agent_of(&loaded));
+                e.outcome = "off";
+                e.reason = reason;
+                out.sessions.push(e);
+                continue;
+            }
         }
-        let (entry, won) = {
-            let heads = loaded.snapshot.beads()?;
-            one(&loaded, &heads, id, &recent, dry_run, actor, now)
+        let (entry, won) = match loaded.snapshot.beads() {
+            Ok(heads) => one(&loaded, &heads, id, &recent, dry_run, actor, now),
+            Err(e) => (
+                Entry::new(id, &agent_of(&loaded)).error(e.to_string()),
+                None,
+            ),
         };
         out.warnings.extend(entry.warnings.iter().cloned());
         out.sessions.push(entry);
         match won {
             // Held for the sessions after this one in the dry run.
             Some(claim) if dry_run => loaded.world.claims.push(claim),
-            // Read again: the next session must see the new claim.
-            Some(_) => loaded = Loaded::load(loaded.store, now)?,
+            // Read again: the next session must see the new claim. If the
+            // store cannot be read, stop here: what was done is logged.
+            Some(_) => {
+                if let Err(e) = loaded.reload(now) {
+                    out.warnings.push(format!(
+                        "the store cannot be read again after a dispatch ({e}): the tick stops here"
+                    ));
+                    break;
+                }
+            }
             None => {}
         }
     }
@@ -717,6 +739,10 @@ fn finish_tick(mut out: Tick, store: &Store, actor: &str, now: Timestamp) -> Res
     .with("dispatched", &dispatched)
     .with("counts", out.counts())
     .with("sessions", &out.sessions);
+    let event = match out.warnings.is_empty() {
+        true => event,
+        false => event.with("warnings", &out.warnings),
+    };
     out.event = Some(event.id.clone());
     let finished = log::record(store, &[event])?;
     out.warnings.extend(finished.warnings);
