@@ -94,6 +94,12 @@ pub fn run(root: &Path) -> Report {
         false,
         vocabulary_problem,
     );
+    check_yaml::<crate::model::dispatch::DispatchSwitch>(
+        &mut report,
+        &store.dispatch_path(),
+        false,
+        |d| d.validate().err(),
+    );
     let beads: Vec<Bead> = entities::<Bead>(&mut report, &store, |report, path, bead, bytes| {
         if bead.priority > 4 {
             report.error(

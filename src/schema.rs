@@ -15,6 +15,10 @@ pub fn all() -> Vec<(&'static str, Value)> {
         ("bead", v(schema_for!(Bead))),
         ("claim", v(schema_for!(crate::model::Claim))),
         ("config", v(schema_for!(Config))),
+        (
+            "dispatch",
+            v(schema_for!(crate::model::dispatch::DispatchSwitch)),
+        ),
         ("enrichment", v(schema_for!(Enrichment))),
         ("event", v(schema_for!(Event))),
         ("packet", v(schema_for!(crate::model::Packet))),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use crate::dispatch::take;
 use crate::format;
 use crate::hash::Fnv;
 use crate::model::enrichment::{Glob, normalize_glob};
@@ -17,8 +18,9 @@ use crate::model::{Agent, BeadHead, Claim, Session, Workspace};
 use crate::plan::Set;
 use crate::plan::conflicts::{Conflict, Targets, semantic_edges, target_edges_across};
 use crate::plan::overlap::{Pattern, TrackedPaths};
-use crate::plan::select::Other;
-use crate::store::snapshot::Snapshot;
+use crate::plan::select::{self, Candidate, Input, Mode, Other, Selection};
+use crate::profile::health::{self, Advice, Health};
+use crate::store::snapshot::{Parts, Snapshot};
 use crate::store::{self, Result, Store};
 
 /// The files selection reads besides the snapshot, owned.
@@ -103,6 +105,122 @@ impl World {
                 Some(Other { session: s, agent })
             })
             .collect()
+    }
+}
+
+/// Everything a selection for one session reads, loaded once.
+pub struct Loaded {
+    pub store: Store,
+    pub snapshot: Snapshot,
+    pub world: World,
+}
+
+impl Loaded {
+    pub fn load(store: Store, now: Timestamp) -> Result<Loaded> {
+        let snapshot = Snapshot::load(&store, Parts::ALL)?;
+        let world = World::load(&store, &snapshot, now)?;
+        Ok(Loaded {
+            store,
+            snapshot,
+            world,
+        })
+    }
+
+    /// Read the snapshot and the world again (after a claim), in place.
+    pub fn reload(&mut self, now: Timestamp) -> Result<()> {
+        let snapshot = Snapshot::load(&self.store, Parts::ALL)?;
+        self.world = World::load(&self.store, &snapshot, now)?;
+        self.snapshot = snapshot;
+        Ok(())
+    }
+}
+
+/// The asking session's side of a selection: the session, its agent and
+/// health, the other live sessions, the ready set, and the conflict edges
+/// between ready beads and the beads held elsewhere. `gemba next`, `gemba
+/// pick` and the auto-dispatch tick build it the same way.
+pub struct Asking<'w> {
+    pub session: &'w Session,
+    pub agent: &'w Agent,
+    pub health: Health,
+    others: Vec<Other<'w>>,
+    ready: Vec<&'w str>,
+    edges: Vec<Conflict>,
+}
+
+impl<'w> Asking<'w> {
+    /// For `session` (live, checked by the caller) and its `agent`.
+    pub fn new(
+        loaded: &'w Loaded,
+        heads: &[BeadHead<'w>],
+        session: &'w Session,
+        agent: &'w Agent,
+        now: Timestamp,
+    ) -> Asking<'w> {
+        let world = &loaded.world;
+        let others = world.others(&session.id);
+        let ready: Vec<&str> = world.ready.iter().map(String::as_str).collect();
+        let held: Vec<&str> = select::held(&session.id, &world.claims, &others, now)
+            .into_keys()
+            .collect();
+        let edges = conflicts(&loaded.store, &loaded.snapshot, heads, &ready, &held);
+        let config = loaded.store.config();
+        let health = health::of_session(session, Some(agent), now, &config.profile, &config.health);
+        Asking {
+            session,
+            agent,
+            health,
+            others,
+            ready,
+            edges,
+        }
+    }
+
+    /// Selection's input; the runway is the session's health's.
+    pub fn input(
+        &'w self,
+        loaded: &'w Loaded,
+        heads: &'w [BeadHead<'w>],
+        now: Timestamp,
+    ) -> Input<'w> {
+        Input {
+            beads: heads,
+            ready: &self.ready,
+            enrichment: loaded.snapshot.enrichments(),
+            session: self.session,
+            agent: self.agent,
+            others: &self.others,
+            claims: &loaded.world.claims,
+            conflicts: &self.edges,
+            home: &loaded.world.home,
+            runway: Some(self.health.runway.bucket),
+            config: loaded.store.config(),
+            mode: Mode::Auto,
+            now,
+        }
+    }
+
+    /// Recycle advice for taking `chosen` next.
+    pub fn advice(
+        &self,
+        loaded: &Loaded,
+        selection: &Selection<'_>,
+        chosen: &Candidate<'_>,
+    ) -> Advice {
+        let concepts = loaded
+            .snapshot
+            .enrichments()
+            .get(chosen.id)
+            .map(|e| e.concept_names())
+            .unwrap_or_default();
+        take::advice(
+            self.session,
+            &self.health,
+            selection,
+            chosen,
+            concepts,
+            &loaded.store.config().health,
+        )
     }
 }
 

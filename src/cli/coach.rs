@@ -2,7 +2,6 @@
 
 use super::env::Ctx;
 use super::error::{CliError, CliResult};
-use super::next::Loaded;
 use super::session::measure;
 use super::ui;
 use crate::beads::conflicts::hard_edges;
@@ -45,7 +44,7 @@ pub fn run(ctx: &Ctx, args: CoachArgs) -> CliResult {
     for s in &args.session {
         id::validate(s)?;
     }
-    let loaded = Loaded::load(ctx)?;
+    let loaded = super::next::load(ctx)?;
     let heads = loaded.snapshot.beads()?;
     let world = &loaded.world;
     for s in &args.session {

@@ -92,8 +92,9 @@ impl Ctx {
     }
 }
 
-/// `GEMBA_NOW` (RFC 3339) or the system clock.
-fn now() -> CliResult<Timestamp> {
+/// `GEMBA_NOW` (RFC 3339) or the system clock; a loop (`gemba dispatch
+/// run`) reads it again for every round.
+pub(super) fn now() -> CliResult<Timestamp> {
     match std::env::var("GEMBA_NOW") {
         Ok(text) => text.parse().map_err(|e| {
             CliError::usage(format!(

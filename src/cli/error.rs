@@ -464,6 +464,16 @@ impl From<crate::queue::Error> for CliError {
     }
 }
 
+impl From<crate::dispatch::auto::Error> for CliError {
+    fn from(e: crate::dispatch::auto::Error) -> CliError {
+        use crate::dispatch::auto::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Queue(e) => e.into(),
+        }
+    }
+}
+
 /// A query the source index cannot answer: the one-line reason.
 impl From<crate::analysis::Unavailable> for CliError {
     fn from(u: crate::analysis::Unavailable) -> CliError {

@@ -14,6 +14,7 @@ mod config;
 mod conflicts;
 mod debug;
 mod demo;
+mod dispatch;
 pub mod env;
 pub mod error;
 mod import;
@@ -72,6 +73,7 @@ Examples:
   gemba claims list
   gemba queue enqueue --target alice --bead gm-a1b2
   gemba queue take --agent alice   # exit 3: nothing ready
+  gemba dispatch on && gemba dispatch run   # feed idle sessions; `dispatch off` stops it
   gemba commit          # commit what auto-commit left pending
   gemba demo            # a guided tour on a built-in sample tracker
   gemba ledger --since 2026-11-01   # what shipped, through which stages and agents",
@@ -132,6 +134,8 @@ enum Command {
     Claims(claims::ClaimsCommand),
     #[command(subcommand)]
     Queue(queue::QueueCommand),
+    #[command(subcommand)]
+    Dispatch(dispatch::DispatchCommand),
     Commit(commit::CommitArgs),
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -218,6 +222,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Renew(args) => claim::run_renew(&ctx, args),
         Command::Claims(cmd) => claims::run(&ctx, cmd),
         Command::Queue(cmd) => queue::run(&ctx, cmd),
+        Command::Dispatch(cmd) => dispatch::run(&ctx, cmd),
         Command::Commit(args) => commit::run(&ctx, args),
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Ledger(args) => ledger::run(&ctx, args),

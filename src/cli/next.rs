@@ -8,16 +8,15 @@ use serde_json::{Value, json};
 use super::env::Ctx;
 use super::error::{CliError, CliResult, Code, Kind};
 use super::ui;
-use crate::beads::select::{World, conflicts};
+use crate::beads::select::World;
 use crate::dispatch::take::{self, MAX_TRIES, Taken};
 use crate::model::duration::Duration;
 use crate::model::session::SessionStatus;
 use crate::model::{Agent, BeadHead, Event, EventKind, Session, id};
-use crate::plan::conflicts::Conflict;
-use crate::plan::select::{self, Candidate, Input, Mode, Options, Other, Selection};
-use crate::profile::health::{self, Advice, Health};
-use crate::store::snapshot::{Parts, Snapshot};
-use crate::store::{Store, log};
+use crate::plan::select::{self, Candidate, Mode, Options, Selection};
+use crate::profile::health::Advice;
+use crate::store::log;
+use crate::store::snapshot::Snapshot;
 
 /// Candidates shown (and recorded in the decision event) besides the top.
 const ALTERNATIVES: usize = 5;
@@ -124,117 +123,22 @@ pub(super) fn live_session<'w>(
     Ok((s, agent))
 }
 
-/// Everything a selection for one session reads, loaded once.
-pub(super) struct Loaded {
-    pub store: Store,
-    pub snapshot: Snapshot,
-    pub world: World,
+pub(super) use crate::beads::select::{Asking, Loaded};
+
+/// The store, its snapshot and what selection reads besides.
+pub(super) fn load(ctx: &Ctx) -> CliResult<Loaded> {
+    Ok(Loaded::load(ctx.store()?, ctx.now)?)
 }
 
-impl Loaded {
-    pub fn load(ctx: &Ctx) -> CliResult<Loaded> {
-        let store = ctx.store()?;
-        let snapshot = Snapshot::load(&store, Parts::ALL)?;
-        let world = World::load(&store, &snapshot, ctx.now)?;
-        Ok(Loaded {
-            store,
-            snapshot,
-            world,
-        })
-    }
-}
-
-/// The asking session's side of a selection: the session, its agent and
-/// health, the other live sessions, the ready set, and the conflict edges
-/// between ready beads and the beads held elsewhere.
-pub(super) struct Asking<'w> {
-    pub session: &'w Session,
-    pub agent: &'w Agent,
-    pub health: Health,
-    others: Vec<Other<'w>>,
-    ready: Vec<&'w str>,
-    edges: Vec<Conflict>,
-}
-
-impl<'w> Asking<'w> {
-    pub fn new(
-        ctx: &Ctx,
-        loaded: &'w Loaded,
-        heads: &[BeadHead<'w>],
-        session: &str,
-    ) -> CliResult<Asking<'w>> {
-        let world = &loaded.world;
-        let (session, agent) = live_session(world, session)?;
-        let others = world.others(&session.id);
-        let ready: Vec<&str> = world.ready.iter().map(String::as_str).collect();
-        let held: Vec<&str> = select::held(&session.id, &world.claims, &others, ctx.now)
-            .into_keys()
-            .collect();
-        let edges = conflicts(&loaded.store, &loaded.snapshot, heads, &ready, &held);
-        let config = loaded.store.config();
-        let health = health::of_session(
-            session,
-            Some(agent),
-            ctx.now,
-            &config.profile,
-            &config.health,
-        );
-        Ok(Asking {
-            session,
-            agent,
-            health,
-            others,
-            ready,
-            edges,
-        })
-    }
-
-    /// Selection's input; the runway is the session's health's.
-    pub fn input(
-        &'w self,
-        loaded: &'w Loaded,
-        heads: &'w [BeadHead<'w>],
-        now: jiff::Timestamp,
-    ) -> Input<'w> {
-        Input {
-            beads: heads,
-            ready: &self.ready,
-            enrichment: loaded.snapshot.enrichments(),
-            session: self.session,
-            agent: self.agent,
-            others: &self.others,
-            claims: &loaded.world.claims,
-            conflicts: &self.edges,
-            home: &loaded.world.home,
-            runway: Some(self.health.runway.bucket),
-            config: loaded.store.config(),
-            mode: Mode::Auto,
-            now,
-        }
-    }
-
-    /// Recycle advice for taking `chosen` next.
-    pub fn advice(
-        &self,
-        loaded: &Loaded,
-        selection: &Selection<'_>,
-        chosen: &Candidate<'_>,
-    ) -> Advice {
-        let concepts = loaded
-            .snapshot
-            .enrichments()
-            .get(chosen.id)
-            .map(|e| e.concept_names())
-            .unwrap_or_default();
-        take::advice(
-            self.session,
-            &self.health,
-            selection,
-            chosen,
-            concepts,
-            &loaded.store.config().health,
-        )
-    }
+/// The asking side of a selection for `session`, which must be live.
+pub(super) fn asking<'w>(
+    ctx: &Ctx,
+    loaded: &'w Loaded,
+    heads: &[BeadHead<'w>],
+    session: &str,
+) -> CliResult<Asking<'w>> {
+    let (session, agent) = live_session(&loaded.world, session)?;
+    Ok(Asking::new(loaded, heads, session, agent, ctx.now))
 }
 
 /// What `next` decided, for its event and its report.
@@ -249,9 +153,9 @@ struct Outcome<'s, 'a> {
 
 pub fn run(ctx: &Ctx, args: NextArgs) -> CliResult {
     id::validate(&args.session)?;
-    let loaded = Loaded::load(ctx)?;
+    let loaded = load(ctx)?;
     let heads = loaded.snapshot.beads()?;
-    let asking = Asking::new(ctx, &loaded, &heads, &args.session)?;
+    let asking = asking(ctx, &loaded, &heads, &args.session)?;
     let input = asking.input(&loaded, &heads, ctx.now);
     let explain = match (args.explain, args.claim) {
         (true, _) => ALTERNATIVES + 1,

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::env::Ctx;
 use super::error::{CliError, CliResult};
-use super::next::{Asking, Loaded, bead_json, round};
+use super::next::{bead_json, round};
 use super::ui;
 use crate::dispatch::claims::{self, Claimed};
 use crate::model::duration::Duration;
@@ -45,7 +45,7 @@ pub struct PickArgs {
 pub fn run(ctx: &Ctx, args: PickArgs) -> CliResult {
     id::validate(&args.id)?;
     id::validate(&args.session)?;
-    let loaded = Loaded::load(ctx)?;
+    let loaded = super::next::load(ctx)?;
     let heads = loaded.snapshot.beads()?;
     let head = heads
         .binary_search_by(|b| b.id.cmp(&args.id))
@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, args: PickArgs) -> CliResult {
             args.id, head.status
         )));
     }
-    let asking = Asking::new(ctx, &loaded, &heads, &args.session)?;
+    let asking = super::next::asking(ctx, &loaded, &heads, &args.session)?;
     let input = asking.input(&loaded, &heads, ctx.now);
     let options = |explain| Options {
         explain,

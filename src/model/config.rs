@@ -42,6 +42,9 @@ pub struct Config {
     pub selection: SelectionConfig,
     /// Per-agent queues (`gemba queue`): attempts and leases.
     pub queue: QueueConfig,
+    /// Auto-dispatch (`gemba dispatch tick|run`): the score floor, the
+    /// rate limit per session, the loop's interval.
+    pub dispatch: DispatchConfig,
 }
 
 /// Weights of the affinity components; any non-negative numbers (the
@@ -302,6 +305,31 @@ impl Default for QueueConfig {
             idle_rescan: Duration::from_secs(5 * 60),
             stage_roles: BTreeMap::new(),
             absent_after: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// `dispatch:` in `config.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct DispatchConfig {
+    /// A tick claims nothing for a session whose best candidate scores
+    /// below this (the score `gemba next` shows).
+    #[schemars(range(min = 0.0))]
+    pub floor: f64,
+    /// At most one dispatch per session per this long.
+    pub min_interval: Duration,
+    /// How long `gemba dispatch run` waits between ticks (`--interval`
+    /// overrides).
+    pub interval: Duration,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> DispatchConfig {
+        DispatchConfig {
+            floor: 0.5,
+            min_interval: Duration::from_secs(5 * 60),
+            interval: Duration::from_secs(30),
         }
     }
 }
@@ -907,6 +935,17 @@ queue:
   # How long a taken packet is held unless renewed (`gemba queue renew`);
   # after that `gemba queue recover` returns it to ready/.
   lease: 2h
+
+# Auto-dispatch (`gemba dispatch on`, then `gemba dispatch run` or a
+# `gemba dispatch tick` from cron): each idle live session gets its best
+# bead claimed and enqueued to its agent.
+dispatch:
+  # Claim nothing for a session whose best candidate scores below this.
+  floor: 0.5
+  # At most one dispatch per session per this long.
+  min_interval: 5m
+  # The wait between two ticks of `gemba dispatch run`.
+  interval: 30s
 "#;
 
 impl Config {
@@ -938,6 +977,9 @@ impl Config {
                     ));
                 }
             }
+        }
+        if !(self.dispatch.floor.is_finite() && self.dispatch.floor >= 0.0) {
+            return Err("dispatch.floor: must be a number of at least 0".into());
         }
         if self.analysis.backend == AnalysisBackend::External {
             match self.analysis.command.first() {

@@ -246,6 +246,16 @@ event_kinds! {
     /// `gemba supply` read the demand sources and enqueued packets;
     /// `data` has what went where and what was held back.
     Supply = "supply",
+    /// Auto-dispatch switched on or off (`gemba dispatch on|off`);
+    /// `data.enabled`, `data.reason`.
+    DispatchSwitch = "dispatch.switch",
+    /// One auto-dispatch tick, logged even when it did nothing: `data.on`,
+    /// and per live session in `data.sessions` its outcome (`dispatched`,
+    /// `off`, `busy`, `rate_limited`, `nothing`, `recycle`, `below_floor`,
+    /// `lost`, `error`), the reason, the snapshot and inputs' digests, and
+    /// for a selection the justification, the runners-up and the claims
+    /// tried.
+    DispatchTick = "dispatch.tick",
 }
 
 impl EventKind {

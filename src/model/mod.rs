@@ -4,6 +4,7 @@ pub mod agent;
 pub mod bead;
 pub mod claim;
 pub mod config;
+pub mod dispatch;
 pub mod duration;
 pub mod event;
 pub mod id;

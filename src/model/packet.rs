@@ -39,6 +39,10 @@ pub struct Packet {
     /// `<source>:<item key>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The session it is kept for: auto-dispatch claimed its bead for
+    /// that session, so only a take by that session gets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
     pub spec: Spec,
     /// 0 (most urgent) to 4, as for beads.
     #[schemars(range(max = 4))]
@@ -170,6 +174,9 @@ impl Packet {
                 self.priority
             ));
         }
+        if let Some(session) = &self.session {
+            super::id::validate(session).map_err(|e| format!("session: {e}"))?;
+        }
         for after in &self.after {
             super::id::validate(after).map_err(|e| format!("after: {e}"))?;
         }
@@ -231,6 +238,7 @@ mod tests {
             agent: "alice".into(),
             bead: None,
             source: None,
+            session: None,
             spec: Spec {
                 title: "T".into(),
                 ..Spec::default()

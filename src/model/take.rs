@@ -207,6 +207,7 @@ mod tests {
             agent: "alice".into(),
             bead: None,
             source: None,
+            session: None,
             spec: Spec {
                 title: "T".into(),
                 ..Spec::default()

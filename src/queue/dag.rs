@@ -194,6 +194,7 @@ mod tests {
             agent: "alice".into(),
             bead: None,
             source: None,
+            session: None,
             spec: Spec {
                 title: id.into(),
                 targets: targets.iter().map(|t| Glob::new(t).unwrap()).collect(),

@@ -302,6 +302,9 @@ pub struct Enqueue {
     pub after: Vec<String>,
     pub requires: Option<String>,
     pub stages: Vec<String>,
+    /// Keep it for this session of the agent (auto-dispatch claimed its
+    /// bead for it): other sessions' takes pass over it.
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -340,12 +343,33 @@ pub fn spec_of_bead(store: &Store, bead: &str) -> Result<Spec> {
 /// dependency cycle are errors, and then nothing is left behind.
 pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Result<Enqueued> {
     let envelope = agent_of(store, &req.agent)?;
+    if let Some(session) = &req.session {
+        id::validate(session).map_err(|e| Error::Invalid(format!("session: {e}")))?;
+        match store.read::<crate::model::Session>(session)? {
+            Some(s) if s.agent == req.agent => {}
+            Some(s) => {
+                return Err(Error::Invalid(format!(
+                    "session {session:?} is {}'s, not {}'s",
+                    s.agent, req.agent
+                )));
+            }
+            None => return Err(Error::Invalid(format!("no session {session:?}"))),
+        }
+    }
+    for stage in &req.stages {
+        if stage.trim().is_empty() || stage.contains(',') {
+            return Err(Error::Invalid(format!(
+                "stages: {stage:?} is not a stage name"
+            )));
+        }
+    }
     let at = timestamp(now);
     let mut packet = Packet {
         id: String::new(),
         agent: req.agent.clone(),
         bead: req.bead.clone(),
         source: None,
+        session: req.session,
         spec: req.spec,
         priority: req.priority,
         after: req.after,
@@ -541,7 +565,8 @@ pub struct Held {
     pub hold: Hold,
 }
 
-/// Take up to `batch` ready packets of `agent` (see the module doc).
+/// Take up to `batch` ready packets of `agent` (see the module doc),
+/// passing over those kept for a session other than `req.session`.
 pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Taken> {
     let envelope = agent_of(store, &req.agent)?;
     let stage_roles = &store.config().queue.stage_roles;
@@ -578,6 +603,10 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     for candidate in order {
         if won.len() >= req.batch.max(1) {
             break;
+        }
+        // Kept for another session (its bead is claimed for that one).
+        if candidate.session.is_some() && candidate.session != req.session {
+            continue;
         }
         if let Some(why) = fit::why_not(&fit::Needs::of(candidate, stage_roles), &envelope) {
             unfit.push(Unfit {
@@ -1430,4 +1459,18 @@ pub fn list(store: &Store, agent: Option<&str>, state: Option<State>) -> Result<
             ))
     });
     Ok(rows)
+}
+
+/// The packets of `agent`'s queue that are ready or in progress (sorted by
+/// id within each state): what says whether its sessions have work.
+pub fn open_packets(store: &Store, agent: &str) -> Result<Vec<(State, Packet)>> {
+    let mut out = Vec::new();
+    for state in [State::Ready, State::InProgress] {
+        out.extend(
+            load_state(store, agent, state)?
+                .into_iter()
+                .map(|p| (state, p)),
+        );
+    }
+    Ok(out)
 }

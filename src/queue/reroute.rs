@@ -495,6 +495,7 @@ mod tests {
             agent: agent.into(),
             bead: None,
             source: None,
+            session: None,
             spec: Spec {
                 title: id.into(),
                 ..Spec::default()

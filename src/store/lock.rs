@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 /// before `beads.lock` and `sessions.lock` (a release or takeover updates
 /// the bead and the holder's session under it), `vocabulary.lock` before
 /// `enrichment.lock`, `log.lock` last (held for one append). Nothing takes
-/// `claims.lock` while holding another lock.
+/// `claims.lock` while holding another lock, except an auto-dispatch tick,
+/// which holds `dispatch.lock` throughout (and which nothing takes while
+/// holding another lock).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
     /// Read-modify-write of bead files (create, update, close, import).
@@ -40,6 +42,10 @@ pub enum Scope {
     /// rename (plus, across clones, the push that gives a packet back).
     /// The take itself (`ready/` to `in_progress/`) takes no lock.
     Queues,
+    /// One auto-dispatch tick at a time (`gemba dispatch tick|run`), so two
+    /// ticks never both feed one idle session. The switch (`dispatch
+    /// on|off`) takes no lock: the kill switch never waits on a tick.
+    Dispatch,
 }
 
 impl Scope {
@@ -52,6 +58,7 @@ impl Scope {
             Scope::Sessions => "sessions.lock",
             Scope::Claims => "claims.lock",
             Scope::Queues => "queues.lock",
+            Scope::Dispatch => "dispatch.lock",
         }
     }
 }

@@ -35,6 +35,7 @@ pub const CONFIG_FILE: &str = "config.yaml";
 pub const VOCABULARY_FILE: &str = "vocabulary.yaml";
 pub const LOG_DIR: &str = "log";
 pub const QUEUES_DIR: &str = "queues";
+pub const DISPATCH_FILE: &str = "dispatch.yaml";
 
 /// What `gemba init` puts in `.gemba/.gitignore`: derived and transient files.
 pub const GITIGNORE: &str = "# Derived or transient: never committed.
@@ -181,6 +182,11 @@ impl Store {
 
     pub fn vocabulary_path(&self) -> PathBuf {
         self.root.join(VOCABULARY_FILE)
+    }
+
+    /// `.gemba/dispatch.yaml`, the auto-dispatch switch.
+    pub fn dispatch_path(&self) -> PathBuf {
+        self.root.join(DISPATCH_FILE)
     }
 
     pub fn log_dir(&self) -> PathBuf {

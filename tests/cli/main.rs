@@ -2,6 +2,7 @@
 
 mod common;
 
+mod test_auto_dispatch;
 mod test_bad_input;
 mod test_basics;
 mod test_bead;

@@ -64,6 +64,7 @@ fn init_creates_the_tree() {
             "schema/bead.schema.json",
             "schema/claim.schema.json",
             "schema/config.schema.json",
+            "schema/dispatch.schema.json",
             "schema/enrichment.schema.json",
             "schema/event.schema.json",
             "schema/packet.schema.json",
@@ -106,7 +107,7 @@ fn init_creates_the_tree() {
         ".gemba/.gitignore\n.gemba/config.yaml\n.gemba/log/2026-11-23.jsonl\n\
          .gemba/schema/agent.schema.json\n.gemba/schema/bead.schema.json\n\
          .gemba/schema/claim.schema.json\n.gemba/schema/config.schema.json\n\
-         .gemba/schema/enrichment.schema.json\n.gemba/schema/event.schema.json\n\
+         .gemba/schema/dispatch.schema.json\n.gemba/schema/enrichment.schema.json\n.gemba/schema/event.schema.json\n\
          .gemba/schema/packet.schema.json\n.gemba/schema/session.schema.json\n.gemba/schema/suggestion.schema.json\n\
          .gemba/schema/vocabulary.schema.json\n.gemba/vocabulary.yaml\n.gitattributes\n"
     );

@@ -87,6 +87,7 @@ pub fn run(ctx: &Ctx, args: QueueEnqueueArgs) -> CliResult {
             after: args.after,
             requires: args.requires,
             stages: args.stages,
+            session: None,
         },
         &ctx.actor,
         ctx.now,

@@ -27,6 +27,8 @@ use crate::queue::{self, Take};
 /// is listed under `elsewhere` and is skipped from then on (`gemba queue
 /// sync` refreshes what this clone knows). An unreachable remote fails the
 /// take unless `claims.on_unreachable: local`.
+/// A packet kept for one session (`gemba dispatch` claimed its bead for
+/// it) goes only to a take with that --session.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba queue take --agent alice --json\n  gemba queue take --agent alice --session s-alice-3k9x --batch 3\n  gemba queue take --agent alice --wait 60 || echo 'nothing to do (exit 3)'"
