@@ -50,9 +50,7 @@ pub fn run(ctx: &Ctx, args: QueueRerouteArgs) -> CliResult {
             m.reason
         ));
     }
-    for w in &r.waiting {
-        text.push_str(&waiting_line(w));
-    }
+    text.push_str(&waiting_lines(&r.waiting));
     if r.lost > 0 {
         text.push_str(&format!("{} taken meanwhile (left alone)\n", r.lost));
     }
@@ -60,13 +58,36 @@ pub fn run(ctx: &Ctx, args: QueueRerouteArgs) -> CliResult {
     Ok(())
 }
 
-/// `w2 stays with bob (saturated): every agent that could take it ...`.
-fn waiting_line(w: &Route) -> String {
-    format!(
-        "{} stays with {} ({}): {}\n",
-        w.packet,
-        w.from,
-        w.cause,
-        w.waiting.as_deref().unwrap_or("")
-    )
+/// `w2 stays with bob (saturated): every agent that could take it ...`;
+/// packets that stay for the same reason share a line (a saturated
+/// queue can hold thousands).
+fn waiting_lines(waiting: &[Route]) -> String {
+    let mut groups: Vec<(&Route, Vec<&str>)> = Vec::new();
+    for w in waiting {
+        match groups
+            .iter_mut()
+            .find(|(g, _)| (&g.from, g.cause, &g.waiting) == (&w.from, w.cause, &w.waiting))
+        {
+            Some((_, ids)) => ids.push(&w.packet),
+            None => groups.push((w, vec![&w.packet])),
+        }
+    }
+    let mut text = String::new();
+    for (w, ids) in groups {
+        let who = match ids.as_slice() {
+            [one] => one.to_string(),
+            [first, second, third, ..] if ids.len() > 3 => {
+                format!("{} packets ({first}, {second}, {third}, ...)", ids.len())
+            }
+            many => many.join(", "),
+        };
+        let verb = if ids.len() == 1 { "stays" } else { "stay" };
+        text.push_str(&format!(
+            "{who} {verb} with {} ({}): {}\n",
+            w.from,
+            w.cause,
+            w.waiting.as_deref().unwrap_or("")
+        ));
+    }
+    text
 }
