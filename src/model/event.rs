@@ -246,6 +246,10 @@ event_kinds! {
     /// `gemba supply` read the demand sources and enqueued packets;
     /// `data` has what went where and what was held back.
     Supply = "supply",
+    /// An event hook (`hooks.on_<event>`) failed, was missing or ran past
+    /// `hooks.timeout`; the change it followed stands. `data` has the
+    /// hook, its command, the event and why.
+    HookFailed = "hook.failed",
 }
 
 impl EventKind {

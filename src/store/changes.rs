@@ -272,8 +272,10 @@ impl<'s> Changes<'s> {
     }
 
     /// Append the events to the log and, with `git.auto_commit`, commit
-    /// what changed. A command that changed nothing logs nothing. A commit
-    /// that fails or must wait (merge in progress) is a warning in the
+    /// what changed; then run the events' hooks (`hooks.on_<event>`, see
+    /// [`super::hooks`]), so call it holding no lock. A command that
+    /// changed nothing logs nothing. A commit that fails or must wait
+    /// (merge in progress), or a hook that fails, is a warning in the
     /// result, never an error: the change is made (see [`log::Finished`]).
     pub fn finish(mut self, events: &[Event]) -> Result<log::Finished> {
         self.sync_dirs()?;
