@@ -39,6 +39,8 @@
 //! Every state change logs an event (`queue.*`).
 
 pub mod dag;
+pub mod starving;
+pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
