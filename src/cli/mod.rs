@@ -71,6 +71,7 @@ Examples:
   gemba claims list
   gemba queue enqueue --target alice --bead gm-a1b2
   gemba queue take --agent alice   # exit 3: nothing ready
+  gemba queue status    # per agent: utilization, idle since, STARVING
   gemba commit          # commit what auto-commit left pending
   gemba demo            # a guided tour on a built-in sample tracker",
         error::CODES_HELP

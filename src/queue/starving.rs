@@ -93,7 +93,7 @@ pub fn transition(
                 EventKind::QueueStarving,
                 waiting.beads.clone(),
                 format!(
-                    "{agent} is starving: idle while {} wait",
+                    "{agent} is starving: idle, and could do {}",
                     waiting.describe()
                 ),
             )

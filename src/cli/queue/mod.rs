@@ -1,11 +1,12 @@
 //! `gemba queue …`: per-agent work queues (`.gemba/queues/<agent>/`, see
 //! `crate::queue`): enqueue, take, done, fail, list, renew, recover,
-//! rescan.
+//! rescan, status.
 
 mod enqueue;
 mod finish;
 mod lease;
 mod list;
+mod status;
 mod take;
 
 use crate::model::Packet;
@@ -26,6 +27,7 @@ pub enum QueueCommand {
     Renew(lease::QueueRenewArgs),
     Recover(lease::QueueRecoverArgs),
     Rescan(lease::QueueRescanArgs),
+    Status(status::QueueStatusArgs),
 }
 
 pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult {
@@ -38,6 +40,7 @@ pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult 
         QueueCommand::Renew(args) => lease::run_renew(ctx, args),
         QueueCommand::Recover(args) => lease::run_recover(ctx, args),
         QueueCommand::Rescan(args) => lease::run_rescan(ctx, args),
+        QueueCommand::Status(args) => status::run(ctx, args),
     }
 }
 
