@@ -62,6 +62,10 @@ pub fn transition(
         .filter_map(|a| Some((a.agent.as_str(), a.starving.as_ref()?)))
         .collect();
     let path = memory_path(store);
+    if starving.is_empty() && !path.exists() {
+        // Nobody starves, nobody did: nothing to lock, write or log.
+        return Ok(Transition::default());
+    }
     let lock = store.lock(Scope::Queues)?;
     let old: Memory = std::fs::read(&path)
         .ok()
@@ -79,7 +83,15 @@ pub fn transition(
         };
         new.agents.insert(agent.to_string(), since);
     }
-    if new != old {
+    if new.agents.is_empty() {
+        // No file for nobody: the next look skips the lock.
+        std::fs::remove_file(&path)
+            .or_else(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            })
+            .at(&path)?;
+    } else if new != old {
         index::write_cache(&path, &crate::format::to_json_bytes(&new)).at(&path)?;
     }
     drop(lock);
@@ -122,4 +134,82 @@ pub fn transition(
 pub fn check(store: &Store, actor: &str, now: Timestamp) -> Result<Transition> {
     let agents = status::current(store, now)?;
     transition(store, &agents, actor, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::status::Activity;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join(".gemba");
+        crate::store::init(&root).unwrap();
+        let store = Store::open(&root, None).unwrap();
+        (dir, store)
+    }
+
+    fn agent(name: &str, starving: bool) -> AgentStatus {
+        AgentStatus {
+            agent: name.into(),
+            known: true,
+            activity: if starving {
+                Activity::Starving
+            } else {
+                Activity::Idle
+            },
+            ready: 0,
+            blocked: 0,
+            in_progress: vec![],
+            done: 0,
+            failed: 0,
+            busy_secs: 0,
+            utilization: 0.0,
+            idle_since: None,
+            starving: starving.then(|| Waiting {
+                packets: vec![],
+                packets_total: 0,
+                beads: vec!["gm-1".into()],
+                beads_total: 1,
+                since: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn one_event_per_transition() {
+        let (_dir, store) = store();
+        let at = |m: u32| -> Timestamp { format!("2026-11-23T12:{m:02}:00Z").parse().unwrap() };
+        let look = |m: u32, who: &[(&str, bool)]| {
+            let agents: Vec<AgentStatus> = who.iter().map(|(a, s)| agent(a, *s)).collect();
+            transition(&store, &agents, "t", at(m)).unwrap()
+        };
+        let t = look(0, &[("bob", true), ("amy", false)]);
+        assert_eq!(t.newly, ["bob"]);
+        assert_eq!(t.since["bob"], "2026-11-23T12:00:00Z");
+        let t = look(1, &[("bob", true), ("amy", true)]);
+        assert_eq!(t.newly, ["amy"]);
+        assert_eq!(
+            t.since["bob"], "2026-11-23T12:00:00Z",
+            "since the first look"
+        );
+        assert!(look(2, &[("bob", true), ("amy", true)]).newly.is_empty());
+        // Nobody starving: forgotten, and no file left.
+        assert!(look(3, &[("bob", false), ("amy", false)]).since.is_empty());
+        assert!(!memory_path(&store).exists());
+        let t = look(4, &[("bob", true)]);
+        assert_eq!(t.newly, ["bob"]);
+        assert_eq!(t.since["bob"], "2026-11-23T12:04:00Z");
+        let (events, _) = log::read(&store, None).unwrap();
+        let who: Vec<&str> = events
+            .iter()
+            .map(|e| e.data["agent"].as_str().unwrap())
+            .collect();
+        assert_eq!(who, ["bob", "amy", "bob"]);
+        assert_eq!(events[0].kind, EventKind::QueueStarving);
+        assert_eq!(events[0].beads, ["gm-1"]);
+        // An unreadable memory is an empty one: one event more, no error.
+        std::fs::write(memory_path(&store), "{oops").unwrap();
+        assert_eq!(look(5, &[("bob", true)]).newly, ["bob"]);
+    }
 }

@@ -633,6 +633,7 @@ pub(super) fn current(store: &Store, now: Timestamp) -> Result<Vec<AgentStatus>>
     let beads = beads_if_needed(store, &q, now, &mut snapshot)?;
     Ok(summarize(&Input {
         now,
+        // No events, so no window to speak of: starving does not use it.
         window: Duration::from_secs(1),
         agents: &q.agents,
         queue_agents: &q.queue_agents,

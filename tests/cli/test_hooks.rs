@@ -40,21 +40,22 @@ fn replace_line(env: &TestEnv, prefix: &str, line: &str) {
 
 /// A hook script that appends its stdin and then one line of what it
 /// saw (`GEMBA_EVENT=... cwd=...`) to the file named by its argument, and
-/// makes noise on stdout and stderr.
-pub fn recorder(env: &TestEnv) -> (String, PathBuf) {
-    let script = "#!/bin/sh\n\
-        { cat; echo \"GEMBA_EVENT=$GEMBA_EVENT kind=$GEMBA_EVENT_KIND cwd=$(pwd)\"; } >> \"$1\"\n\
+/// makes noise on stdout and stderr. Returns the argv (run through `sh`,
+/// with the script's path relative to the repository root, the hook's
+/// working directory; `sh` rather than the script itself: executing a
+/// file just written can fail with ETXTBSY while another test forks) and
+/// the file it writes.
+pub fn recorder(env: &TestEnv) -> (Vec<String>, PathBuf) {
+    let script = "{ cat; echo \"GEMBA_EVENT=$GEMBA_EVENT kind=$GEMBA_EVENT_KIND cwd=$(pwd)\"; } >> \"$1\"\n\
         echo NOISE-OUT; echo NOISE-ERR >&2\n";
     env.write("hooks/record.sh", script);
-    let path = env.root.join("hooks/record.sh");
-    make_executable(&path);
     let out = env.tmp.path().join("hook.out");
-    ("./hooks/record.sh".into(), out)
-}
-
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let argv = vec![
+        "sh".to_string(),
+        "hooks/record.sh".to_string(),
+        out.to_str().unwrap().to_string(),
+    ];
+    (argv, out)
 }
 
 /// What the recorder wrote: (event JSON, the line after it).
@@ -83,10 +84,10 @@ fn log(env: &TestEnv, kind: &str) -> Vec<Value> {
 #[test]
 fn enqueue_take_done_fail_fire_their_hooks_with_the_event_json() {
     let env = setup();
-    let (script, out) = recorder(&env);
-    let out_s = out.to_str().unwrap();
+    let (argv, out) = recorder(&env);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     for name in ["enqueued", "claimed", "done", "failed"] {
-        set_hook(&env, name, &[&script, out_s]);
+        set_hook(&env, name, &argv);
     }
 
     // --json stdout is the command's document only: the hook's noise is

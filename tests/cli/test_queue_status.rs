@@ -149,8 +149,9 @@ fn an_idle_agent_is_starving_while_another_queue_holds_work_it_fits() {
 #[test]
 fn on_starving_runs_once_per_transition() {
     let env = fleet();
-    let (script, out) = recorder(&env);
-    set_hook(&env, "starving", &[&script, out.to_str().unwrap()]);
+    let (argv, out) = recorder(&env);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    set_hook(&env, "starving", &argv);
     status(&env, "12:00", &[]);
     status(&env, "12:01", &[]);
     let rec = recorded(&out);
