@@ -96,7 +96,8 @@ fn enqueue_take_done_fail_fire_their_hooks_with_the_event_json() {
         "--json", "queue", "enqueue", "--target", "alice", "--title", "A", "--id", "a",
     ]);
     assert!(o.status.success(), "{}", render(&o));
-    let doc: Value = serde_json::from_slice(&o.stdout).expect(&render(&o));
+    let doc: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", render(&o)));
     assert_eq!(doc["packet"]["id"], "a");
     assert!(!stderr(&o).contains("NOISE"), "{}", render(&o));
 
@@ -174,7 +175,8 @@ fn failing_missing_and_slow_hooks_change_neither_exit_code_nor_state() {
         ]);
         assert!(started.elapsed() < Duration::from_secs(8), "{argv:?}");
         assert!(o.status.success(), "{argv:?}: {}", render(&o));
-        let doc: Value = serde_json::from_slice(&o.stdout).expect(&render(&o));
+        let doc: Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", render(&o)));
         assert_eq!(doc["state"], "ready");
         // One stderr line, naming the hook, the event and why.
         let err = stderr(&o);
