@@ -22,7 +22,7 @@ use crate::model::Event;
 /// session.heartbeat, queue.enqueue, queue.take, queue.done, queue.fail,
 /// queue.renew, queue.recover, queue.unblock, queue.shipped,
 /// queue.reroute, queue.starving, supply, dispatch.switch,
-/// dispatch.tick (see
+/// dispatch.tick, hook.failed (see
 /// schema/event.schema.json).
 #[derive(Debug, clap::Args)]
 #[command(

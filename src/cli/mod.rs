@@ -74,6 +74,7 @@ Examples:
   gemba queue enqueue --target alice --bead gm-a1b2
   gemba queue take --agent alice   # exit 3: nothing ready
   gemba dispatch on && gemba dispatch run   # feed idle sessions; `dispatch off` stops it
+  gemba queue status    # per agent: utilization, idle since, STARVING
   gemba commit          # commit what auto-commit left pending
   gemba demo            # a guided tour on a built-in sample tracker
   gemba ledger --since 2026-11-01   # what shipped, through which stages and agents",

@@ -45,6 +45,8 @@ pub struct Config {
     /// Auto-dispatch (`gemba dispatch tick|run`): the score floor, the
     /// rate limit per session, the loop's interval.
     pub dispatch: DispatchConfig,
+    /// Event hooks: commands run after an event is logged.
+    pub hooks: HooksConfig,
 }
 
 /// Weights of the affinity components; any non-negative numbers (the
@@ -331,6 +333,66 @@ impl Default for DispatchConfig {
             min_interval: Duration::from_secs(5 * 60),
             interval: Duration::from_secs(30),
         }
+    }
+}
+
+/// `hooks:` in `config.yaml`: a command per event, run after the event
+/// is logged (and auto-committed) with the event as JSON on stdin
+/// (`crate::store::hooks`). An empty list: no hook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HooksConfig {
+    /// How long a hook may run; then it (and its process group) is killed.
+    pub timeout: Duration,
+    /// argv (no shell) for `queue.enqueue`.
+    pub on_enqueued: Vec<String>,
+    /// argv for `claim`, `claim.takeover` and `queue.take`.
+    pub on_claimed: Vec<String>,
+    /// argv for `queue.done` (a stage too: `data.state` is `ready` then).
+    pub on_done: Vec<String>,
+    /// argv for `queue.fail` (requeued or moved to `failed/`: `data.state`).
+    pub on_failed: Vec<String>,
+    /// argv for `queue.shipped`.
+    pub on_shipped: Vec<String>,
+    /// argv for `queue.starving`.
+    pub on_starving: Vec<String>,
+}
+
+impl Default for HooksConfig {
+    fn default() -> HooksConfig {
+        HooksConfig {
+            timeout: Duration::from_secs(10),
+            on_enqueued: Vec::new(),
+            on_claimed: Vec::new(),
+            on_done: Vec::new(),
+            on_failed: Vec::new(),
+            on_shipped: Vec::new(),
+            on_starving: Vec::new(),
+        }
+    }
+}
+
+impl HooksConfig {
+    /// `(name, argv)` of every hook, configured or not, in documentation
+    /// order; the name is the key without `on_` (`GEMBA_EVENT`).
+    pub fn named(&self) -> [(&'static str, &[String]); 6] {
+        [
+            ("enqueued", &self.on_enqueued),
+            ("claimed", &self.on_claimed),
+            ("done", &self.on_done),
+            ("failed", &self.on_failed),
+            ("shipped", &self.on_shipped),
+            ("starving", &self.on_starving),
+        ]
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, argv) in self.named() {
+            if argv.first().is_some_and(|p| p.trim().is_empty()) {
+                return Err(format!("hooks.on_{name}: the program name is empty"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -946,6 +1008,21 @@ dispatch:
   min_interval: 5m
   # The wait between two ticks of `gemba dispatch run`.
   interval: 30s
+# Event hooks: a command (argv, no shell) run after its event is logged,
+# with the event's JSON on stdin, in the repository root, with
+# GEMBA_EVENT set to the hook's name (enqueued, claimed, ...). A hook never
+# blocks or undoes the change: one that fails, is missing or runs past
+# `timeout` (then it is killed) is a warning and a `hook.failed` event.
+# Its output is not shown (write to a file of your own).
+#   on_done: [./tools/notify, --channel, builds]
+hooks:
+  timeout: 10s
+  on_enqueued: []   # queue.enqueue
+  on_claimed: []    # claim, claim.takeover, queue.take
+  on_done: []       # queue.done (also a stage: data.state is ready then)
+  on_failed: []     # queue.fail (data.state: ready = requeued, or failed)
+  on_shipped: []    # queue.shipped: a packet finished its last stage
+  on_starving: []   # queue.starving: an agent idle while work it fits waits
 "#;
 
 impl Config {
@@ -981,6 +1058,7 @@ impl Config {
         if !(self.dispatch.floor.is_finite() && self.dispatch.floor >= 0.0) {
             return Err("dispatch.floor: must be a number of at least 0".into());
         }
+        self.hooks.validate()?;
         if self.analysis.backend == AnalysisBackend::External {
             match self.analysis.command.first() {
                 None => {
@@ -1116,6 +1194,30 @@ mod tests {
                 .validate()
                 .unwrap_err();
             assert!(err.contains("queue.stage_roles"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn hooks_are_argv_lists() {
+        let parse =
+            |text: &str| -> Config { crate::format::from_yaml(Path::new("c"), text).unwrap() };
+        let ok = parse("hooks:\n  timeout: 2s\n  on_done: [./notify, --json]\n");
+        assert_eq!(ok.hooks.on_done, ["./notify", "--json"]);
+        assert_eq!(ok.hooks.timeout.as_secs(), 2);
+        ok.validate().unwrap();
+        let err = parse("hooks:\n  on_failed: [\"\", x]\n")
+            .validate()
+            .unwrap_err();
+        assert!(err.contains("hooks.on_failed"), "{err}");
+        for bad in [
+            "hooks:\n  on_finished: [x]\n",
+            "hooks:\n  on_done: ./notify\n",
+            "hooks:\n  timeout: 0s\n",
+        ] {
+            assert!(
+                crate::format::from_yaml::<Config>(Path::new("c"), bad).is_err(),
+                "{bad}"
+            );
         }
     }
 

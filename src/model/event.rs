@@ -256,6 +256,10 @@ event_kinds! {
     /// for a selection the justification, the runners-up and the claims
     /// tried.
     DispatchTick = "dispatch.tick",
+    /// An event hook (`hooks.on_<event>`) failed, was missing or ran past
+    /// `hooks.timeout`; the change it followed stands. `data` has the
+    /// hook, its command, the event and why.
+    HookFailed = "hook.failed",
 }
 
 impl EventKind {

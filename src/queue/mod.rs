@@ -63,6 +63,8 @@ pub mod fit;
 pub mod ledger;
 pub mod remote;
 pub mod reroute;
+pub mod starving;
+pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

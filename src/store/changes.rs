@@ -28,6 +28,10 @@ pub enum Written {
 pub struct Changes<'s> {
     store: &'s Store,
     changed: Vec<PathBuf>,
+    /// Files [`Changes::create_file`] created that are still where it
+    /// put them: one moved away again (a `tmp/` file renamed into place)
+    /// was never anything to commit.
+    created: Vec<PathBuf>,
     /// Directories with renames not yet fsynced (synced once, at the end).
     unsynced_dirs: Vec<PathBuf>,
 }
@@ -37,6 +41,7 @@ impl<'s> Changes<'s> {
         Changes {
             store,
             changed: Vec::new(),
+            created: Vec::new(),
             unsynced_dirs: Vec::new(),
         }
     }
@@ -211,11 +216,18 @@ impl<'s> Changes<'s> {
 
     /// Move a file unless its new place is taken or it is gone (see
     /// [`Store::move_new`]): of several racing movers exactly one gets
-    /// `Won`; both paths are recorded only when won.
+    /// `Won`; both paths are recorded only when won (`from` not at all
+    /// when this change created it: git never knew it, and naming it to
+    /// `git commit` would fail).
     pub fn move_new(&mut self, from: &Path, to: &Path) -> Result<Handoff> {
         let outcome = self.store.move_new(from, to)?;
         if outcome == Handoff::Won {
-            self.changed.push(from.to_path_buf());
+            if let Some(i) = self.created.iter().position(|c| c == from) {
+                self.created.swap_remove(i);
+                self.changed.retain(|c| c != from);
+            } else {
+                self.changed.push(from.to_path_buf());
+            }
             self.changed.push(to.to_path_buf());
         }
         Ok(outcome)
@@ -230,6 +242,7 @@ impl<'s> Changes<'s> {
         let outcome = atomic::create_new(path, bytes).at(path)?;
         if outcome == Handoff::Won {
             self.changed.push(path.to_path_buf());
+            self.created.push(path.to_path_buf());
         }
         Ok(outcome)
     }
@@ -272,8 +285,10 @@ impl<'s> Changes<'s> {
     }
 
     /// Append the events to the log and, with `git.auto_commit`, commit
-    /// what changed. A command that changed nothing logs nothing. A commit
-    /// that fails or must wait (merge in progress) is a warning in the
+    /// what changed; then run the events' hooks (`hooks.on_<event>`, see
+    /// [`super::hooks`]), so call it holding no lock. A command that
+    /// changed nothing logs nothing. A commit that fails or must wait
+    /// (merge in progress), or a hook that fails, is a warning in the
     /// result, never an error: the change is made (see [`log::Finished`]).
     pub fn finish(mut self, events: &[Event]) -> Result<log::Finished> {
         self.sync_dirs()?;

@@ -70,8 +70,16 @@ pub fn append(store: &Store, event: &Event) -> Result<PathBuf> {
 }
 
 /// Log events that change no other file (a selection decision, ...) and,
-/// with `git.auto_commit`, commit the log files they went to.
+/// with `git.auto_commit`, commit the log files they went to; then run
+/// their hooks ([`super::hooks`]). Call it holding no lock.
 pub fn record(store: &Store, events: &[Event]) -> Result<Finished> {
+    let mut finished = append_and_commit(store, events)?;
+    super::hooks::fire(store, events, &mut finished);
+    Ok(finished)
+}
+
+/// [`record`] without the hooks.
+pub(super) fn append_and_commit(store: &Store, events: &[Event]) -> Result<Finished> {
     let mut paths = Vec::new();
     for event in events {
         let path = append(store, event)?;
@@ -86,7 +94,7 @@ pub fn record(store: &Store, events: &[Event]) -> Result<Finished> {
 }
 
 /// [`super::Changes::finish`]'s work: log `events` for the files in `changed`
-/// and auto-commit them all.
+/// and auto-commit them all; then run their hooks.
 pub(super) fn finish(
     store: &Store,
     mut changed: Vec<PathBuf>,
@@ -98,7 +106,9 @@ pub(super) fn finish(
             changed.push(path);
         }
     }
-    Ok(auto_commit(store, &changed, &commit_message(events)))
+    let mut finished = auto_commit(store, &changed, &commit_message(events));
+    super::hooks::fire(store, events, &mut finished);
+    Ok(finished)
 }
 
 /// With `git.auto_commit` and a worktree, commit exactly `changed`. Never

@@ -8,6 +8,7 @@
 
 pub mod atomic;
 mod changes;
+pub mod hooks;
 pub mod index;
 pub mod kind;
 pub mod lock;

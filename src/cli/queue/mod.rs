@@ -1,12 +1,13 @@
 //! `gemba queue …`: per-agent work queues (`.gemba/queues/<agent>/`, see
 //! `crate::queue`): enqueue, take, done, fail, list, renew, recover,
-//! rescan, reroute, sync.
+//! rescan, reroute, sync, status.
 
 mod enqueue;
 mod finish;
 mod lease;
 mod list;
 mod reroute;
+mod status;
 mod sync;
 mod take;
 
@@ -32,6 +33,7 @@ pub enum QueueCommand {
     Rescan(lease::QueueRescanArgs),
     Reroute(reroute::QueueRerouteArgs),
     Sync(sync::QueueSyncArgs),
+    Status(status::QueueStatusArgs),
 }
 
 pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult {
@@ -46,6 +48,7 @@ pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult 
         QueueCommand::Rescan(args) => lease::run_rescan(ctx, args),
         QueueCommand::Reroute(args) => reroute::run(ctx, args),
         QueueCommand::Sync(args) => sync::run(ctx, args),
+        QueueCommand::Status(args) => status::run(ctx, args),
     }
 }
 

@@ -1,0 +1,453 @@
+//! Event hooks: `hooks.on_<name>` in `config.yaml`, a command run for each
+//! logged event of its kinds.
+//!
+//! | hook          | event kinds                             |
+//! |---------------|-----------------------------------------|
+//! | `on_enqueued` | `queue.enqueue`                         |
+//! | `on_claimed`  | `claim`, `claim.takeover`, `queue.take` |
+//! | `on_done`     | `queue.done` (a stage too)              |
+//! | `on_failed`   | `queue.fail` (requeued or to `failed/`) |
+//! | `on_shipped`  | `queue.shipped`                         |
+//! | `on_starving` | `queue.starving`                        |
+//!
+//! A queue take is how a queue-fed agent claims work, so it is a claim
+//! here too: `kind` in the JSON tells the two apart.
+//!
+//! **When.** [`super::Changes::finish`] and [`super::log::record`] run the
+//! hooks after the events are appended (fsynced) and auto-committed, so a
+//! hook sees the state it is told about; callers drop their locks first,
+//! so a slow hook holds up nobody else. Hooks run one at a time, in event
+//! order.
+//!
+//! **How.** argv, no shell; a relative program path with a `/` is taken
+//! from the repository root, which is also the working directory. stdin:
+//! the event as the JSON line the log holds. Environment: `GEMBA_EVENT`
+//! (the hook's name: `done`), `GEMBA_EVENT_KIND` (`queue.done`),
+//! `GEMBA_EVENT_ID`, `GEMBA_DIR` (so a `gemba` run by the hook finds this
+//! state) and `GEMBA_HOOK_DEPTH`. The hook runs in its own process group;
+//! past `hooks.timeout` the whole group is killed. Its stdout and stderr
+//! are captured, never shown (they must not corrupt `--json` output); the
+//! last line of stderr goes into the failure message.
+//!
+//! **Failure** (cannot start, non-zero exit, killed by a signal or the
+//! timeout) never undoes or blocks the change: it is a warning in the
+//! command's [`Finished`] (one stderr line) and a `hook.failed` event, for
+//! which no hook runs. A hook that runs gemba, whose hooks run gemba, ...
+//! stops at [`MAX_DEPTH`] levels (a warning), not at a fork bomb.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::Store;
+use super::log::{self, Finished};
+use crate::model::config::HooksConfig;
+use crate::model::{Event, EventKind};
+
+/// Hooks run by gemba commands that hooks run nest at most this deep.
+pub const MAX_DEPTH: u32 = 4;
+/// The environment variable that counts the nesting.
+pub const DEPTH_VAR: &str = "GEMBA_HOOK_DEPTH";
+/// Most bytes of a hook's output kept (the rest is read and dropped).
+const OUTPUT_LIMIT: usize = 64 * 1024;
+/// After the hook exits, how long to wait for its output pipes to close
+/// (a background grandchild may keep them open: then we stop reading).
+const DRAIN_GRACE: Duration = Duration::from_millis(200);
+
+/// The hook that runs for an event kind: its name (`done`), if any.
+pub fn hook_for(kind: &EventKind) -> Option<&'static str> {
+    Some(match kind {
+        EventKind::QueueEnqueue => "enqueued",
+        EventKind::Claim | EventKind::ClaimTakeover | EventKind::QueueTake => "claimed",
+        EventKind::QueueDone => "done",
+        EventKind::QueueFail => "failed",
+        EventKind::QueueShipped => "shipped",
+        EventKind::QueueStarving => "starving",
+        _ => return None,
+    })
+}
+
+/// The configured argv of hook `name` (empty: none).
+fn argv<'c>(config: &'c HooksConfig, name: &str) -> &'c [String] {
+    config
+        .named()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[], |(_, argv)| argv)
+}
+
+/// One hook that did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// `on_done`.
+    pub hook: String,
+    /// As a person would type it.
+    pub command: String,
+    /// The event it ran for: id and kind.
+    pub event: String,
+    pub kind: String,
+    /// `exit status 1`, `timed out after 10s`, `cannot start: ...`.
+    pub reason: String,
+    /// The end of its stderr (at most a few hundred bytes).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+}
+
+impl Failure {
+    /// The one line a person sees.
+    pub fn line(&self) -> String {
+        let tail = match last_line(&self.stderr) {
+            "" => String::new(),
+            line => format!(": {line}"),
+        };
+        format!(
+            "hook {} (`{}`) for {} {}: {}{tail}; the change stands",
+            self.hook, self.command, self.kind, self.event, self.reason
+        )
+    }
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
+
+/// Run the hooks of `events` (logged and committed by the caller); each
+/// failure becomes a warning in `finished` and a `hook.failed` event.
+pub(super) fn fire(store: &Store, events: &[Event], finished: &mut Finished) {
+    let config = &store.config().hooks;
+    let due: Vec<(&Event, &'static str, &[String])> = events
+        .iter()
+        .filter_map(|e| {
+            let name = hook_for(&e.kind)?;
+            let argv = argv(config, name);
+            (!argv.is_empty()).then_some((e, name, argv))
+        })
+        .collect();
+    if due.is_empty() {
+        return;
+    }
+    let depth = current_depth();
+    if depth >= MAX_DEPTH {
+        finished.warnings.push(format!(
+            "hooks not run: {DEPTH_VAR}={depth} (hooks that run gemba nest at most {MAX_DEPTH} deep)"
+        ));
+        return;
+    }
+    let cwd = repo_root(store);
+    let mut failed = Vec::new();
+    for (event, name, argv) in due {
+        let mut input = serde_json::to_vec(event).expect("events serialize");
+        input.push(b'\n');
+        let depth_text = (depth + 1).to_string();
+        let env = [
+            ("GEMBA_EVENT", name),
+            ("GEMBA_EVENT_KIND", event.kind.as_str()),
+            ("GEMBA_EVENT_ID", event.id.as_str()),
+            (DEPTH_VAR, depth_text.as_str()),
+        ];
+        let ran = run(
+            argv,
+            &cwd,
+            &env,
+            Some(store.root()),
+            &input,
+            config.timeout.as_secs(),
+        );
+        let reason = match &ran {
+            Ok(r) if r.status.success() => continue,
+            Ok(r) => r.reason(config.timeout.as_secs()),
+            Err(e) => format!("cannot start: {e}"),
+        };
+        let stderr = ran.map(|r| tail(&r.stderr, 400)).unwrap_or_default();
+        failed.push(Failure {
+            hook: format!("on_{name}"),
+            command: crate::analysis::external::display(argv),
+            event: event.id.clone(),
+            kind: event.kind.as_str().to_string(),
+            reason,
+            stderr,
+        });
+    }
+    if failed.is_empty() {
+        return;
+    }
+    let mut logged = Vec::new();
+    for f in &failed {
+        finished.warnings.push(f.line());
+        let at = events
+            .iter()
+            .find(|e| e.id == f.event)
+            .and_then(Event::timestamp)
+            .unwrap_or_else(jiff::Timestamp::now);
+        let actor = events.first().map_or("gemba", |e| e.actor.as_str());
+        logged.push(
+            Event::new(at, actor, EventKind::HookFailed, Vec::new(), f.line())
+                .with("hook", &f.hook)
+                .with("command", &f.command)
+                .with("event", &f.event)
+                .with("event_kind", &f.kind)
+                .with("reason", &f.reason)
+                .with("stderr", &f.stderr),
+        );
+    }
+    // Appended without `record`: no hook runs for a hook's failure. The
+    // change stands whatever happens here, so an error is a warning too.
+    match log::append_and_commit(store, &logged) {
+        Ok(more) => {
+            finished.committed |= more.committed;
+            finished.warnings.extend(more.warnings);
+        }
+        Err(e) => finished
+            .warnings
+            .push(format!("cannot log the hook failure: {e}")),
+    }
+}
+
+fn current_depth() -> u32 {
+    std::env::var(DEPTH_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The repository root: the worktree holding `.gemba/`, else its parent.
+fn repo_root(store: &Store) -> PathBuf {
+    store
+        .worktree()
+        .map(Path::to_path_buf)
+        .or_else(|| store.root().parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| store.root().to_path_buf())
+}
+
+/// The last `max` bytes of `bytes`, as text on one line per line.
+fn tail(bytes: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_end();
+    let start = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|i| text.len() - i <= max)
+        .unwrap_or(text.len());
+    text[start..].to_string()
+}
+
+/// What a finished (or killed) command left.
+#[derive(Debug)]
+pub struct Ran {
+    pub status: ExitStatus,
+    /// Killed at the timeout.
+    pub timed_out: bool,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Ran {
+    /// Why it did not succeed, in words.
+    pub fn reason(&self, timeout_secs: i64) -> String {
+        if self.timed_out {
+            return format!("timed out after {timeout_secs}s (killed)");
+        }
+        match self.status.code() {
+            Some(code) => format!("exit status {code}"),
+            None => format!("killed by a signal ({})", self.status),
+        }
+    }
+}
+
+/// Run `argv` (no shell) in `cwd` with `env` added, `input` on stdin and
+/// its output captured; after `timeout_secs` it and its process group are
+/// killed (`timed_out`). `gemba_dir` is passed as `GEMBA_DIR`.
+pub fn run(
+    argv: &[String],
+    cwd: &Path,
+    env: &[(&str, &str)],
+    gemba_dir: Option<&Path>,
+    input: &[u8],
+    timeout_secs: i64,
+) -> std::io::Result<Ran> {
+    let Some((program, args)) = argv.split_first() else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "empty command",
+        ));
+    };
+    // Relative to the repository root, not to wherever gemba was started.
+    let program = if program.contains('/') && Path::new(program).is_relative() {
+        cwd.join(program)
+    } else {
+        PathBuf::from(program)
+    };
+    let mut cmd = Command::new(&program);
+    cmd.args(args)
+        .current_dir(cwd)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(dir) = gemba_dir {
+        cmd.env("GEMBA_DIR", dir);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Its own group, so a timeout kills what it started too.
+        cmd.process_group(0);
+    }
+    let mut child = cmd.spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let input = input.to_vec();
+        // A thread: a hook that never reads must not block us on a full pipe.
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+    }
+    let stdout = child.stdout.take().map(drain);
+    let stderr = child.stderr.take().map(drain);
+    let deadline = Instant::now() + Duration::from_secs(timeout_secs.max(0) as u64);
+    let mut pause = Duration::from_millis(2);
+    let (status, timed_out) = loop {
+        if let Some(status) = child.try_wait()? {
+            break (status, false);
+        }
+        if Instant::now() >= deadline {
+            #[cfg(unix)]
+            {
+                let pid = rustix::process::Pid::from_child(&child);
+                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+            }
+            let _ = child.kill();
+            break (child.wait()?, true);
+        }
+        std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+        pause = (pause * 2).min(Duration::from_millis(50));
+    };
+    let collect = |rx: Option<mpsc::Receiver<Vec<u8>>>| {
+        rx.and_then(|rx| rx.recv_timeout(DRAIN_GRACE).ok())
+            .unwrap_or_default()
+    };
+    Ok(Ran {
+        status,
+        timed_out,
+        stdout: collect(stdout),
+        stderr: collect(stderr),
+    })
+}
+
+/// Read a pipe to its end on a thread, keeping the first
+/// [`OUTPUT_LIMIT`] bytes; the result arrives when the pipe closes.
+fn drain(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = OUTPUT_LIMIT.saturating_sub(kept.len());
+                    kept.extend_from_slice(&buf[..n.min(room)]);
+                }
+            }
+        }
+        let _ = tx.send(kept);
+    });
+    rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Vec<String> {
+        vec!["sh".into(), "-c".into(), script.into()]
+    }
+
+    #[test]
+    fn every_hook_has_kinds_and_only_those_kinds_run_hooks() {
+        let named: std::collections::BTreeSet<&str> = HooksConfig::default()
+            .named()
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        let mapped: std::collections::BTreeSet<&str> =
+            EventKind::KNOWN.iter().filter_map(hook_for).collect();
+        assert_eq!(mapped, named, "every hook has a kind, every kind a hook");
+        assert_eq!(hook_for(&EventKind::QueueTake), Some("claimed"));
+        assert_eq!(hook_for(&EventKind::HookFailed), None);
+        assert_eq!(hook_for(&EventKind::Other("queue.done.x".into())), None);
+    }
+
+    #[test]
+    fn runs_with_stdin_env_and_cwd() {
+        let dir = tempfile::tempdir().unwrap();
+        let ran = run(
+            &sh("cat; echo \"$GEMBA_EVENT $GEMBA_DIR\"; pwd"),
+            dir.path(),
+            &[("GEMBA_EVENT", "done")],
+            Some(Path::new("/x/.gemba")),
+            b"{\"a\":1}\n",
+            10,
+        )
+        .unwrap();
+        assert!(ran.status.success() && !ran.timed_out);
+        let out = String::from_utf8(ran.stdout).unwrap();
+        let cwd = dir.path().canonicalize().unwrap();
+        assert_eq!(
+            out,
+            format!("{{\"a\":1}}\ndone /x/.gemba\n{}\n", cwd.display())
+        );
+    }
+
+    #[test]
+    fn failures_say_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let ran = run(&sh("echo oops >&2; exit 3"), dir.path(), &[], None, b"", 10).unwrap();
+        assert_eq!(ran.reason(10), "exit status 3");
+        assert_eq!(tail(&ran.stderr, 400), "oops");
+        let missing = run(
+            &["./no-such-hook".to_string()],
+            dir.path(),
+            &[],
+            None,
+            b"",
+            10,
+        );
+        assert!(missing.is_err());
+        assert!(run(&[], dir.path(), &[], None, b"", 10).is_err());
+        assert_eq!(tail("a\nbcdef".as_bytes(), 3), "def");
+        assert_eq!(last_line("x\n  y  \n\n"), "y");
+    }
+
+    #[test]
+    fn a_timeout_kills_the_whole_group_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        // The shell's child `sleep` holds the pipes open: only killing the
+        // group frees them.
+        let ran = run(&sh("sleep 30; echo late"), dir.path(), &[], None, b"", 1).unwrap();
+        assert!(ran.timed_out);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(ran.reason(1), "timed out after 1s (killed)");
+        assert!(ran.stdout.is_empty());
+    }
+
+    #[test]
+    fn a_hook_that_reads_nothing_gets_a_big_event_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = vec![b'x'; 1 << 20];
+        let ran = run(&sh("exit 0"), dir.path(), &[], None, &big, 10).unwrap();
+        assert!(ran.status.success());
+    }
+}
