@@ -195,13 +195,10 @@ pub fn busy_intervals(
     out
 }
 
-/// Whether `agent` can do `packet`: it has no `requires`, or the agent
-/// lists it among its roles or its tools.
-pub fn packet_fits(packet: &Packet, agent: &Agent) -> bool {
-    packet
-        .requires
-        .as_deref()
-        .is_none_or(|r| agent.roles.iter().chain(&agent.tools).any(|have| have == r))
+/// Whether `agent` could do `packet`: its `requires` and its stage's
+/// role ([`super::fit`], the rule take and reroute use).
+pub fn packet_fits(packet: &Packet, stage_roles: &BTreeMap<String, String>, agent: &Agent) -> bool {
+    super::fit::why_not(&super::fit::Needs::of(packet, stage_roles), agent).is_none()
 }
 
 /// A queued packet as status sees it: the queue it is in and its state.
@@ -236,6 +233,8 @@ pub struct Input<'a> {
     pub events: &'a [Event],
     /// Ready beads nobody has claimed or queued.
     pub beads: &'a [ReadyBead<'a>],
+    /// `queue.stage_roles`: which role does a stage.
+    pub stage_roles: &'a BTreeMap<String, String>,
 }
 
 impl Input<'_> {
@@ -465,7 +464,7 @@ pub fn summarize(input: &Input<'_>) -> Vec<AgentStatus> {
             Some(a) if working.is_empty() && ready == 0 => {
                 let packets: Vec<WaitingPacket> = takeable
                     .iter()
-                    .filter(|q| q.agent != name && packet_fits(&q.packet, a))
+                    .filter(|q| q.agent != name && packet_fits(&q.packet, input.stage_roles, a))
                     .map(|q| WaitingPacket {
                         packet: q.packet.id.clone(),
                         agent: q.agent.clone(),
@@ -640,6 +639,7 @@ pub(super) fn current(store: &Store, now: Timestamp) -> Result<Vec<AgentStatus>>
         packets: &q.packets,
         events: &[],
         beads: &beads,
+        stage_roles: &store.config().queue.stage_roles,
     }))
 }
 
@@ -676,6 +676,7 @@ pub fn status(
         packets: &q.packets,
         events: &events,
         beads: &beads,
+        stage_roles: &store.config().queue.stage_roles,
     });
     let transition = super::starving::transition(store, &agents, actor, now)?;
     for a in &mut agents {
@@ -956,6 +957,7 @@ mod tests {
                 packets: &self.packets,
                 events,
                 beads,
+                stage_roles: &BTreeMap::new(),
             })
         }
     }
@@ -1102,12 +1104,17 @@ mod tests {
 
     #[test]
     fn packet_fit_is_requires_among_roles_or_tools() {
+        let roles = BTreeMap::new();
         let mut p = packet("p", "x");
-        assert!(packet_fits(&p, &agent("a", &[], &[])));
+        assert!(packet_fits(&p, &roles, &agent("a", &[], &[])));
         p.requires = Some("verify".into());
-        assert!(!packet_fits(&p, &agent("a", &[], &[])));
-        assert!(packet_fits(&p, &agent("a", &["verify"], &[])));
-        assert!(packet_fits(&p, &agent("a", &[], &["verify"])));
-        assert!(!packet_fits(&p, &agent("a", &["build"], &["docker"])));
+        assert!(!packet_fits(&p, &roles, &agent("a", &[], &[])));
+        assert!(packet_fits(&p, &roles, &agent("a", &["verify"], &[])));
+        assert!(packet_fits(&p, &roles, &agent("a", &[], &["verify"])));
+        assert!(!packet_fits(
+            &p,
+            &roles,
+            &agent("a", &["build"], &["docker"])
+        ));
     }
 }
