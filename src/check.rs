@@ -118,6 +118,7 @@ pub fn run(root: &Path) -> Report {
     entities::<Agent>(&mut report, &store, |_, _, _, _| {});
     entities::<Session>(&mut report, &store, |_, _, _, _| {});
     entities::<Claim>(&mut report, &store, |_, _, _, _| {});
+    entities::<crate::model::supply::Supplied>(&mut report, &store, |_, _, _, _| {});
     check_log(&mut report, &store);
     check_schemas(&mut report, root);
     report

@@ -27,6 +27,7 @@ mod plan;
 mod queue;
 mod ready;
 mod session;
+mod supply;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -72,7 +73,8 @@ Examples:
   gemba queue enqueue --target alice --bead gm-a1b2
   gemba queue take --agent alice   # exit 3: nothing ready
   gemba commit          # commit what auto-commit left pending
-  gemba demo            # a guided tour on a built-in sample tracker",
+  gemba demo            # a guided tour on a built-in sample tracker
+  gemba supply --dry-run   # what the demand sources would feed each agent",
         error::CODES_HELP
     )
 }
@@ -136,6 +138,7 @@ enum Command {
     Demo(demo::DemoArgs),
     #[command(subcommand, hide = true)]
     Debug(debug::DebugCommand),
+    Supply(supply::SupplyArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -218,6 +221,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Commit(args) => commit::run(&ctx, args),
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Debug(cmd) => debug::run(&ctx, cmd),
+        Command::Supply(args) => supply::run(&ctx, args),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

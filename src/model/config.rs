@@ -42,6 +42,9 @@ pub struct Config {
     pub selection: SelectionConfig,
     /// Per-agent queues (`gemba queue`): attempts and leases.
     pub queue: QueueConfig,
+    /// The supply pipeline (`gemba supply`): demand sources, the spec
+    /// template and generator.
+    pub supply: super::supply::SupplyConfig,
 }
 
 /// Weights of the affinity components; any non-negative numbers (the
@@ -893,6 +896,37 @@ queue:
   # How long a taken packet is held unless renewed (`gemba queue renew`);
   # after that `gemba queue recover` returns it to ready/.
   lease: 2h
+
+# The supply pipeline (`gemba supply`): reads every demand source, turns
+# each new item into a packet and tops each capable agent's queue up to
+# queue.target_depth. Manage sources with `gemba supply source add|list|remove`.
+supply:
+  # Each source is a file (path, relative to the repository root) or a
+  # command (argv, no shell, run with a timeout) whose output is read, or
+  # gemba's own ready beads. For example:
+  #   - name: github
+  #     kind: github              # backlog, github, hn, todo or beads
+  #     command: [gh, issue, list, --json, "number,title,body,labels,url"]
+  #     labels: [factory-candidate]
+  #   - name: ideas
+  #     kind: backlog
+  #     path: ideas.yaml
+  #     min_score: 0.7            # dispatch autonomously from this score...
+  #     allowlist: [idea-12]      # ...or these ids, whatever their score
+  sources: []
+  # How an item becomes a packet spec. Placeholders: {title}, {body},
+  # {url}, {id}, {key}, {source}, {kind}, {score}, {labels}; a line whose
+  # placeholders are all empty is left out. Targets and concepts come from
+  # the extractor.
+  template:
+    title: "{title}"
+    body: "{body}\n\nSource: {url}"
+    acceptance: []
+  # Or a command (argv) that reads the item as JSON on stdin and prints the
+  # spec as JSON: {"title", "body", "acceptance", "targets", "concepts"}.
+  # A failing generator holds that item back; the run goes on.
+  generator: []
+  generator_timeout: 2m
 "#;
 
 impl Config {
@@ -913,6 +947,7 @@ impl Config {
         self.selection.validate()?;
         self.profile.validate()?;
         self.health.validate(&self.profile)?;
+        self.supply.validate()?;
         if self.queue.max_attempts == 0 {
             return Err("queue.max_attempts: must be at least 1".into());
         }

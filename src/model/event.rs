@@ -246,6 +246,9 @@ event_kinds! {
     /// `gemba supply` read the demand sources and enqueued packets;
     /// `data` has what went where and what was held back.
     Supply = "supply",
+    /// A demand source added to or removed from `supply.sources`
+    /// (`gemba supply source add|remove`); `data.action`, `data.source`.
+    SupplySource = "supply.source",
 }
 
 impl EventKind {

@@ -39,6 +39,9 @@ pub enum Scope {
     /// fail, recover, unblocking): held for one read and one write or
     /// rename. The take itself (`ready/` to `in_progress/`) takes no lock.
     Queues,
+    /// A `gemba supply` run (which items are new, what was enqueued) and
+    /// edits of `supply:` in config.yaml; taken before `queues.lock`.
+    Supply,
 }
 
 impl Scope {
@@ -51,6 +54,7 @@ impl Scope {
             Scope::Sessions => "sessions.lock",
             Scope::Claims => "claims.lock",
             Scope::Queues => "queues.lock",
+            Scope::Supply => "supply.lock",
         }
     }
 }
