@@ -113,7 +113,7 @@ struct SourceAddArgs {
     #[arg(long, value_name = "ROLE")]
     requires: Option<String>,
     /// How long the command may run: 30s, 2m [default: 60s].
-    #[arg(long, value_name = "DURATION", requires = "command",
+    #[arg(long, value_name = "DURATION",
           value_parser = |s: &str| s.parse::<Duration>())]
     timeout: Option<Duration>,
 }
@@ -181,9 +181,13 @@ fn render(r: &Report) -> String {
     } else {
         out.push_str(&format!("{verb} {}:\n", r.enqueued.len()));
         for p in &r.enqueued {
-            let packet = p.packet.as_deref().unwrap_or("-");
+            let packet = p
+                .packet
+                .as_deref()
+                .map(|id| format!("{id} "))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "  {packet}  -> {}  P{}  {}  ({})\n",
+                "  {packet}-> {}  P{}  {}  ({})\n",
                 p.agent,
                 p.priority,
                 ui::clip(&p.title, 60),
@@ -228,8 +232,14 @@ fn render(r: &Report) -> String {
         match &s.error {
             Some(e) => out.push_str(&format!("  {} ({}): skipped: {e}\n", s.name, s.kind)),
             None => out.push_str(&format!(
-                "  {} ({}): {} items, {} new, {} seen, {} filtered out\n",
-                s.name, s.kind, s.items, s.new, s.seen, s.filtered
+                "  {} ({}): {} item{}, {} new, {} seen, {} filtered out\n",
+                s.name,
+                s.kind,
+                s.items,
+                if s.items == 1 { "" } else { "s" },
+                s.new,
+                s.seen,
+                s.filtered
             )),
         }
     }
@@ -267,6 +277,9 @@ fn add(ctx: &Ctx, a: SourceAddArgs) -> CliResult {
         }
         _ => {}
     }
+    if a.timeout.is_some() && a.command.is_empty() {
+        return Err(CliError::usage("--timeout is for a --command source"));
+    }
     let existing = &store.config().supply.sources;
     let name = match a.name {
         Some(n) => n,
@@ -285,6 +298,8 @@ fn add(ctx: &Ctx, a: SourceAddArgs) -> CliResult {
     source.allowlist = a.allowlist;
     source.priority = a.priority;
     source.requires = a.requires;
+    let (source, finished) = supply::add_source(&store, source, &ctx.actor, ctx.now)?;
+    ui::finished(ctx, finished);
     if let Some(p) = &source.path
         && !repo_root.join(p).is_file()
     {
@@ -293,8 +308,6 @@ fn add(ctx: &Ctx, a: SourceAddArgs) -> CliResult {
             &format!("{p} does not exist (yet); `gemba supply` will report it until it does"),
         );
     }
-    let (source, finished) = supply::add_source(&store, source, &ctx.actor, ctx.now)?;
-    ui::finished(ctx, finished);
     if ctx.json {
         ui::json(&source);
     } else {
