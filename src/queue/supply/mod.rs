@@ -235,15 +235,44 @@ struct Candidate {
 
 /// `gemba supply` (see the module doc).
 pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<Report> {
+    let config = store.config();
+    let supply = &config.supply;
+    let target = config.queue.target_depth.max(1);
+    let repo_root = repo_root(store);
+
+    // 1: read every source, before the lock (commands may be slow).
+    let mut snapshot: Option<Snapshot> = None;
+    if supply.sources.iter().any(|s| s.kind == SourceKind::Beads) {
+        snapshot = Some(Snapshot::load(
+            store,
+            Parts {
+                enrichment: true,
+                sessions: false,
+            },
+        )?);
+    }
+    let read: Vec<Result<Vec<Item>, String>> = supply
+        .sources
+        .iter()
+        .map(|source| match (source.kind, &snapshot) {
+            (SourceKind::Beads, Some(snap)) => Ok(sources::keyed(
+                source,
+                ready_beads(store, snap, source, now)?,
+            )),
+            _ => {
+                let (path, text) = sources::read(source, &repo_root)?;
+                sources::parse(source, &path, &text).map_err(|e| e.to_string())
+            }
+        })
+        .collect();
+
+    // 2-4 under the lock: what is new is decided against the seen files
+    // and queues as they are while it is placed.
     let _lock = if dry_run {
         None
     } else {
         Some(store.lock(Scope::Supply)?)
     };
-    let config = store.config();
-    let supply = &config.supply;
-    let target = config.queue.target_depth.max(1);
-    let repo_root = repo_root(store);
     let mut tx = store.changes();
 
     // What is in the queues: depths, and the items and beads they hold.
@@ -281,13 +310,12 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
         }
     }
 
-    // 1-3: read, drop the seen, filter, gate.
+    // 2-3: drop the seen, filter, gate.
     let mut runs = Vec::new();
     let mut candidates = Vec::new();
     let mut held = Vec::new();
     let mut keys_this_run: HashSet<String> = HashSet::new();
-    let mut snapshot: Option<Snapshot> = None;
-    for (si, source) in supply.sources.iter().enumerate() {
+    for (si, (source, read)) in supply.sources.iter().zip(read).enumerate() {
         let mut run = SourceRun {
             name: source.name.clone(),
             kind: source.kind,
@@ -296,24 +324,6 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
             filtered: 0,
             new: 0,
             error: None,
-        };
-        let read = match source.kind {
-            SourceKind::Beads => {
-                if snapshot.is_none() {
-                    snapshot = Some(Snapshot::load(
-                        store,
-                        Parts {
-                            enrichment: true,
-                            sessions: false,
-                        },
-                    )?);
-                }
-                let snap = snapshot.as_ref().expect("loaded above");
-                ready_beads(store, snap, source, now)
-            }
-            _ => sources::read(source, &repo_root).and_then(|(path, text)| {
-                sources::parse(source, &path, &text).map_err(|e| e.to_string())
-            }),
         };
         let items = match read {
             Ok(items) => items,
@@ -376,7 +386,7 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
         runs.push(run);
     }
 
-    // 4: place them.
+    // 4: place them, in order.
     candidates.sort_by(|a, b| {
         a.priority
             .cmp(&b.priority)
@@ -412,11 +422,21 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
             held.push(hold(&c.item, reason));
             continue;
         }
-        let made = make_spec(store, &mut ctx, source, &c.item, &repo_root, supply);
+        if ctx.is_none() {
+            ctx = Some(Context::load(store)?);
+        }
+        let made = make_spec(
+            store,
+            ctx.as_ref().expect("loaded above"),
+            source,
+            &c.item,
+            &repo_root,
+            supply,
+        );
         let (spec, priority, requires) = match made {
             Ok((spec, p, r)) => (spec, p.unwrap_or(c.priority), r.or(source.requires.clone())),
-            Err(e) => {
-                held.push(hold(&c.item, Reason::GeneratorFailed { error: e }));
+            Err(reason) => {
+                held.push(hold(&c.item, reason));
                 continue;
             }
         };
@@ -601,7 +621,7 @@ fn ready_beads(
             continue;
         };
         let mut item = Item {
-            key: format!("{}:{id}", source.name),
+            key: id.clone(),
             source: source.name.clone(),
             kind: SourceKind::Beads,
             id: Some(id.clone()),
@@ -615,9 +635,9 @@ fn ready_beads(
             priority: Some(b.priority.min(crate::model::packet::MAX_PRIORITY)),
             origin: String::new(),
         };
-        if crate::model::id::validate(&item.key).is_err() {
-            // An id too long for a key once the source name is added.
-            item.key = format!("{}:{}", source.name, sources::text_key(&id));
+        if !source.words.is_empty() {
+            // The words filter reads the description too.
+            item.body = store.read_bead(&id).map_err(|e| e.to_string())?.description;
         }
         out.push(item);
     }
@@ -629,29 +649,40 @@ fn ready_beads(
 /// come from the extractor. `Err` holds the item back (generator failed).
 fn make_spec(
     store: &Store,
-    ctx: &mut Option<Context>,
+    ctx: &Context,
     source: &Source,
     item: &Item,
     repo_root: &Path,
     supply: &crate::model::supply::SupplyConfig,
-) -> Result<(Spec, Option<u8>, Option<String>), String> {
+) -> Result<(Spec, Option<u8>, Option<String>), Reason> {
+    // Beads have their own spec; the global generator is for outside
+    // items, a beads source's own generator still applies.
     let generator = if source.generator.is_empty() && source.kind != SourceKind::Beads {
         &supply.generator
     } else {
         &source.generator
     };
+    // A bead that went away meanwhile (closed, deleted) cannot be enqueued.
+    let gone = |e: super::Error| Reason::EnqueueFailed {
+        error: e.to_string(),
+    };
     let mut spec = match &item.bead {
-        Some(bead) if generator.is_empty() => {
-            super::spec_of_bead(store, bead).map_err(|e| e.to_string())?
-        }
-        _ => spec::from_template(&supply.template, item),
+        Some(bead) => super::spec_of_bead(store, bead).map_err(gone)?,
+        None => spec::from_template(&supply.template, item),
     };
     let (mut priority, mut requires) = (None, None);
     if !generator.is_empty() {
         let timeout =
             std::time::Duration::from_secs(supply.generator_timeout.as_secs().unsigned_abs());
-        let g = spec::generate(generator, repo_root, timeout, item, &spec)
-            .map_err(|e| e.to_string())?;
+        let mut item = item.clone();
+        if item.bead.is_some() && item.body.is_empty() {
+            item.body = spec.body.clone();
+        }
+        let g = spec::generate(generator, repo_root, timeout, &item, &spec).map_err(|e| {
+            Reason::GeneratorFailed {
+                error: e.to_string(),
+            }
+        })?;
         spec = Spec {
             title: g.title.trim().to_string(),
             body: g.body,
@@ -662,10 +693,7 @@ fn make_spec(
         priority = g.priority;
         requires = g.requires;
     }
-    if ctx.is_none() {
-        *ctx = Some(Context::load(store).map_err(|e| e.to_string())?);
-    }
-    spec::extract_into(&mut spec, ctx.as_ref().expect("loaded above"));
+    spec::extract_into(&mut spec, ctx);
     Ok((spec, priority, requires))
 }
 

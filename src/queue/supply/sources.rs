@@ -56,7 +56,8 @@ pub struct Item {
 impl Item {
     fn new(source: &Source, key: &str, title: String) -> Item {
         Item {
-            key: format!("{}:{key}", source.name),
+            // Made full by `keyed`.
+            key: key.to_string(),
             source: source.name.clone(),
             kind: source.kind,
             id: None,
@@ -76,13 +77,29 @@ impl Item {
 /// A source's output (its file, or its command's stdout, named by `path`
 /// in errors), parsed. Beads sources are read from the store instead.
 pub fn parse(source: &Source, path: &Path, text: &str) -> Result<Vec<Item>, ParseError> {
-    match source.kind {
-        SourceKind::Backlog => backlog(source, path, text),
-        SourceKind::Github => github(source, path, text),
-        SourceKind::Hn => hn(source, path, text),
-        SourceKind::Todo => Ok(todo(source, path, text)),
-        SourceKind::Beads => Ok(Vec::new()),
+    let items = match source.kind {
+        SourceKind::Backlog => backlog(source, path, text)?,
+        SourceKind::Github => github(source, path, text)?,
+        SourceKind::Hn => hn(source, path, text)?,
+        SourceKind::Todo => todo(source, path, text),
+        SourceKind::Beads => Vec::new(),
+    };
+    Ok(keyed(source, items))
+}
+
+/// `items` with their keys made full (`<source>:<item key>`): an item key
+/// that would not make a valid id (too long once escaped) is replaced by
+/// its hash.
+pub fn keyed(source: &Source, mut items: Vec<Item>) -> Vec<Item> {
+    for item in &mut items {
+        let full = format!("{}:{}", source.name, item.key);
+        item.key = if id::validate(&full).is_ok() {
+            full
+        } else {
+            format!("{}:{}", source.name, text_key(&item.key))
+        };
     }
+    items
 }
 
 /// `t-` and 10 base36 digits of a hash of `text`, whitespace collapsed and
