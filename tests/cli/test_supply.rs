@@ -692,3 +692,55 @@ fn sources_round_trip_through_config_yaml() {
         stderr(&out)
     );
 }
+
+#[test]
+fn racing_runs_enqueue_each_item_once() {
+    let env = setup(&["alice", "bob", "carol"], 50);
+    add_all_sources(&env);
+    // Runs queue up on supply.lock; a loaded test machine must not time out.
+    set_config(&env, "  lock_timeout: 10\n", "  lock_timeout: 120\n");
+    let outs = crate::common::race_all((0..4).map(|_| env.cmd(&["supply", "--json"])).collect());
+    let mut placed = Vec::new();
+    for out in &outs {
+        assert!(matches!(out.status.code(), Some(0 | 3)), "{}", render(out));
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        placed.extend(keys(&r["enqueued"]));
+    }
+    let distinct: BTreeSet<&String> = placed.iter().collect();
+    assert_eq!((placed.len(), distinct.len()), (7, 7), "{placed:?}");
+    assert_eq!(packets(&env).len(), 7);
+}
+
+#[test]
+fn a_queued_item_without_its_seen_file_is_not_enqueued_again() {
+    let env = setup(&["alice"], 10);
+    add(&env, &["todo", "TODO.md", "--label", "gemba"]);
+    let (first, _) = supply(&env, &[]);
+    assert_eq!(first["enqueued"].as_array().unwrap().len(), 2);
+    // As if a run died between enqueueing and remembering.
+    std::fs::remove_dir_all(env.gemba_dir().join("supply/seen")).unwrap();
+    let (again, code) = supply(&env, &[]);
+    assert_eq!(code, Some(3), "{again:#}");
+    assert_eq!(again["sources"][0]["seen"], 2);
+    assert_eq!(
+        std::fs::read_dir(env.gemba_dir().join("supply/seen"))
+            .unwrap()
+            .count(),
+        2,
+        "the seen files are written back"
+    );
+    // A hand-broken seen file is an error for `gemba check`.
+    let seen = std::fs::read_dir(env.gemba_dir().join("supply/seen"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(&seen, "{\"key\": \"x\"}\n").unwrap();
+    let (code, report) = crate::common::check_report(&env);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report["errors"].to_string().contains("supply/seen"),
+        "{report}"
+    );
+}
