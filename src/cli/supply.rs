@@ -37,7 +37,7 @@ use crate::queue::supply::{self, Reason, Report};
 #[derive(Debug, clap::Args)]
 #[command(
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  gemba supply source add github --command gh issue list --json number,title,body,labels,url --label factory-candidate\n  gemba supply --dry-run\n  gemba supply --json | jq '.held_counts'\n  gemba supply || [ $? -eq 3 ]   # 3: nothing to enqueue (queues full, nothing new)\n\nOn a schedule: examples/systemd/gemba-supply.{service,timer}, or cron:\n  */15 * * * * cd /srv/repo && gemba supply --quiet; [ $? -le 3 ]"
+    after_help = "Examples:\n  gemba supply source add github --label factory-candidate --command gh issue list --json number,title,body,labels,url\n  gemba supply --dry-run\n  gemba supply --json | jq '.held_counts'\n  gemba supply || [ $? -eq 3 ]   # 3: nothing to enqueue (queues full, nothing new)\n\nOn a schedule: examples/systemd/gemba-supply.{service,timer}, or cron:\n  */15 * * * * cd /srv/project && gemba supply --quiet >/dev/null"
 )]
 pub struct SupplyArgs {
     /// Show what would be enqueued; change nothing.

@@ -2,8 +2,9 @@
 //! sources in `supply.sources` (config.yaml).
 //!
 //! One run:
-//! 1. reads every source ([`sources`]): a file, a command (argv, no shell,
-//!    with a timeout), or gemba's own ready beads nobody has claimed. A
+//! 1. reads every source ([`sources`]), each on its own thread: a file, a
+//!    command (argv, no shell, with a timeout), or gemba's own ready beads
+//!    nobody has claimed. A
 //!    source that fails (a missing file, a command that fails or times
 //!    out, output that does not parse, named with `file:line:col`) is
 //!    reported and skipped; the run goes on;
@@ -27,8 +28,8 @@
 //!    enqueued: it is a decision).
 //!
 //! `--dry-run` reads the sources and runs the generator (it must have no
-//! side effects) but writes nothing and logs nothing. Runs are serialized
-//! by `supply.lock`.
+//! side effects) but writes nothing and logs nothing. Steps 2 to 5 hold
+//! `supply.lock`, so two runs never enqueue the same item.
 
 pub mod assign;
 pub mod command;
@@ -251,10 +252,9 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
             },
         )?);
     }
-    let read: Vec<Result<Vec<Item>, String>> = supply
-        .sources
-        .iter()
-        .map(|source| match (source.kind, &snapshot) {
+    // One thread per source: a slow command does not hold up the others.
+    let read_one = |source: &Source| -> Result<Vec<Item>, String> {
+        match (source.kind, &snapshot) {
             (SourceKind::Beads, Some(snap)) => Ok(sources::keyed(
                 source,
                 ready_beads(store, snap, source, now)?,
@@ -263,8 +263,22 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
                 let (path, text) = sources::read(source, &repo_root)?;
                 sources::parse(source, &path, &text).map_err(|e| e.to_string())
             }
-        })
-        .collect();
+        }
+    };
+    let read: Vec<Result<Vec<Item>, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = supply
+            .sources
+            .iter()
+            .map(|source| scope.spawn(|| read_one(source)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("reading it panicked".into()))
+            })
+            .collect()
+    });
 
     // 2-4 under the lock: what is new is decided against the seen files
     // and queues as they are while it is placed.
