@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `gemba supply` over 10,000 source items (issue 14): an idea backlog of
 # 5,000 items (scored; a min_score holds a fifth back) and a TODO file of
-# 5,000 tasks, 4 agents, queue.target_depth 3, so 12 items are placed and
-# the rest are held back ("queues full"), which must stay cheap: no spec
-# is made for them.
+# 5,000 open tasks (and 500 done ones), 4 agents, queue.target_depth 3,
+# so 12 items are placed and the rest are held back ("queues full"),
+# which must stay cheap: no spec is made for them.
 #
 # Figures:
 #   dry run          everything new: read, dedup, filter, gate, place 12
@@ -59,10 +59,11 @@ with open("TODO.md", "w") as f:
     f.write("# Inbox\n\n")
     for i in range(n - half):
         a = random.choice(areas)
-        done = "x" if i % 10 == 0 else " "
-        f.write(f"- [{done}] Task {i}: tidy src/{a}.rs #{a}\n")
+        f.write(f"- [ ] Task {i}: tidy src/{a}.rs #{a}\n")
         if i % 3 == 0:
             f.write(f"  Some detail about task {i}.\n")
+        if i % 10 == 0:
+            f.write(f"- [x] Done task {i} (not an item)\n")
 EOF
 git add -A && git -c user.name=b -c user.email=b@b commit -qm tree
 "$GEMBA" -q init >/dev/null

@@ -286,10 +286,10 @@ fn add(ctx: &Ctx, a: SourceAddArgs) -> CliResult {
         None => default_name(a.kind, existing),
     };
     let mut source = Source::new(&name, a.kind);
-    source.path = match &a.path {
-        Some(p) => Some(stored_path(&ctx.cwd.join(p), &repo_root)),
-        None => None,
-    };
+    source.path = a
+        .path
+        .as_ref()
+        .map(|p| stored_path(&ctx.cwd.join(p), &repo_root));
     source.command = a.command;
     source.timeout = a.timeout;
     source.labels = a.labels;

@@ -366,7 +366,8 @@ fn tags(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty() && !w.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_string)
         .collect();
-    out.dedup();
+    let mut once = std::collections::HashSet::new();
+    out.retain(|t| once.insert(t.clone()));
     out
 }
 
