@@ -130,6 +130,7 @@ pub fn run(root: &Path) -> Report {
     entities::<Session>(&mut report, &store, |_, _, _, _| {});
     entities::<Claim>(&mut report, &store, |_, _, _, _| {});
     check_queues(&mut report, &store, &agents);
+    entities::<crate::model::supply::Supplied>(&mut report, &store, |_, _, _, _| {});
     check_log(&mut report, &store);
     check_schemas(&mut report, root);
     report

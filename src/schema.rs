@@ -28,6 +28,8 @@ pub fn all() -> Vec<(&'static str, Value)> {
             v(schema_for!(crate::model::suggestion::Suggestion)),
         ),
         ("vocabulary", v(schema_for!(Vocabulary))),
+        ("supplied", v(schema_for!(crate::model::supply::Supplied))),
+        ("backlog", v(schema_for!(crate::model::supply::BacklogFile))),
     ]
 }
 

@@ -474,6 +474,23 @@ impl From<crate::dispatch::auto::Error> for CliError {
     }
 }
 
+impl From<crate::queue::supply::Error> for CliError {
+    fn from(e: crate::queue::supply::Error) -> CliError {
+        use crate::queue::supply::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Queue(e) => e.into(),
+            Error::Enrich(e) => e.into(),
+            Error::Invalid(_) => CliError::invalid_input(e),
+            Error::UnknownSource(_) => CliError::not_found(e),
+            Error::SourceExists(_) => CliError::conflict(e)
+                .hint("`gemba supply source remove NAME` first, or give another --name"),
+            Error::Edit { .. } => CliError::conflict(e)
+                .hint("edit supply.sources in .gemba/config.yaml by hand; nothing was changed"),
+        }
+    }
+}
+
 /// A query the source index cannot answer: the one-line reason.
 impl From<crate::analysis::Unavailable> for CliError {
     fn from(u: crate::analysis::Unavailable) -> CliError {
@@ -491,6 +508,7 @@ mod tests {
     use crate::dispatch::claims;
     use crate::format::ParseError;
     use crate::model::suggestion::SuggestionStatus;
+    use crate::queue::supply;
     use crate::{analysis, beads, enrich, git, import, model, queue, sessions, store, vocab};
 
     fn io_error() -> std::io::Error {
@@ -940,6 +958,45 @@ mod tests {
                 }
                 .into(),
                 InvalidInput,
+            ),
+            (
+                "supply::Queue",
+                supply::Error::Queue(queue::Error::UnknownAgent("a".into())).into(),
+                NotFound,
+            ),
+            (
+                "supply::Store",
+                supply::Error::Store(store_error()).into(),
+                NotFound,
+            ),
+            (
+                "supply::Enrich",
+                supply::Error::Enrich(enrich::ops::Error::Git(git_error())).into(),
+                Git,
+            ),
+            (
+                "supply::Invalid",
+                supply::Error::Invalid("x".into()).into(),
+                InvalidInput,
+            ),
+            (
+                "supply::UnknownSource",
+                supply::Error::UnknownSource("s".into()).into(),
+                NotFound,
+            ),
+            (
+                "supply::SourceExists",
+                supply::Error::SourceExists("s".into()).into(),
+                Conflict,
+            ),
+            (
+                "supply::Edit",
+                supply::Error::Edit {
+                    path: ".gemba/config.yaml".into(),
+                    message: "flow style".into(),
+                }
+                .into(),
+                Conflict,
             ),
             (
                 "decide::RenameOntoExisting",

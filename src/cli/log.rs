@@ -21,7 +21,7 @@ use crate::model::Event;
 /// session.start, session.end, session.handoff, session.focus,
 /// session.heartbeat, queue.enqueue, queue.take, queue.done, queue.fail,
 /// queue.renew, queue.recover, queue.unblock, queue.shipped,
-/// queue.reroute, queue.starving, supply, dispatch.switch,
+/// queue.reroute, queue.starving, supply, supply.source, dispatch.switch,
 /// dispatch.tick, hook.failed (see
 /// schema/event.schema.json).
 #[derive(Debug, clap::Args)]

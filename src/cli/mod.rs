@@ -29,6 +29,7 @@ mod plan;
 mod queue;
 mod ready;
 mod session;
+mod supply;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -77,7 +78,8 @@ Examples:
   gemba queue status    # per agent: utilization, idle since, STARVING
   gemba commit          # commit what auto-commit left pending
   gemba demo            # a guided tour on a built-in sample tracker
-  gemba ledger --since 2026-11-01   # what shipped, through which stages and agents",
+  gemba ledger --since 2026-11-01   # what shipped, through which stages and agents
+  gemba supply --dry-run   # what the demand sources would feed each agent",
         error::CODES_HELP
     )
 }
@@ -144,6 +146,7 @@ enum Command {
     Ledger(ledger::LedgerArgs),
     #[command(subcommand, hide = true)]
     Debug(debug::DebugCommand),
+    Supply(supply::SupplyArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -228,6 +231,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Ledger(args) => ledger::run(&ctx, args),
         Command::Debug(cmd) => debug::run(&ctx, cmd),
+        Command::Supply(args) => supply::run(&ctx, args),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

@@ -47,6 +47,9 @@ pub struct Config {
     pub dispatch: DispatchConfig,
     /// Event hooks: commands run after an event is logged.
     pub hooks: HooksConfig,
+    /// The supply pipeline (`gemba supply`): demand sources, the spec
+    /// template and generator.
+    pub supply: super::supply::SupplyConfig,
 }
 
 /// Weights of the affinity components; any non-negative numbers (the
@@ -1023,6 +1026,36 @@ hooks:
   on_failed: []     # queue.fail (data.state: ready = requeued, or failed)
   on_shipped: []    # queue.shipped: a packet finished its last stage
   on_starving: []   # queue.starving: an agent idle while work it fits waits
+# The supply pipeline (`gemba supply`): reads every demand source, turns
+# each new item into a packet and tops each capable agent's queue up to
+# queue.target_depth. Manage sources with `gemba supply source add|list|remove`.
+supply:
+  # Each source is a file (path, relative to the repository root) or a
+  # command (argv, no shell, run with a timeout) whose output is read, or
+  # gemba's own ready beads. For example:
+  #   - name: github
+  #     kind: github              # backlog, github, hn, todo or beads
+  #     command: [gh, issue, list, --json, "number,title,body,labels,url"]
+  #     labels: [factory-candidate]
+  #   - name: ideas
+  #     kind: backlog
+  #     path: ideas.yaml
+  #     min_score: 0.7            # dispatch autonomously from this score...
+  #     allowlist: [idea-12]      # ...or these ids, whatever their score
+  sources: []
+  # How an item becomes a packet spec. Placeholders: {title}, {body},
+  # {url}, {id}, {key}, {source}, {kind}, {score}, {labels}; a line whose
+  # placeholders are all empty is left out. Targets and concepts come from
+  # the extractor.
+  template:
+    title: "{title}"
+    body: "{body}\n\nSource: {url}"
+    acceptance: []
+  # Or a command (argv) that reads the item as JSON on stdin and prints the
+  # spec as JSON: {"title", "body", "acceptance", "targets", "concepts"}.
+  # A failing generator holds that item back; the run goes on.
+  generator: []
+  generator_timeout: 2m
 "#;
 
 impl Config {
@@ -1043,6 +1076,7 @@ impl Config {
         self.selection.validate()?;
         self.profile.validate()?;
         self.health.validate(&self.profile)?;
+        self.supply.validate()?;
         if self.queue.max_attempts == 0 {
             return Err("queue.max_attempts: must be at least 1".into());
         }

@@ -260,6 +260,9 @@ event_kinds! {
     /// `hooks.timeout`; the change it followed stands. `data` has the
     /// hook, its command, the event and why.
     HookFailed = "hook.failed",
+    /// A demand source added to or removed from `supply.sources`
+    /// (`gemba supply source add|remove`); `data.action`, `data.source`.
+    SupplySource = "supply.source",
 }
 
 impl EventKind {

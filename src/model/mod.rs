@@ -12,6 +12,7 @@ pub mod packet;
 pub mod profile;
 pub mod session;
 pub mod suggestion;
+pub mod supply;
 pub mod vocabulary;
 
 pub use agent::{Agent, Band, CostTier};

@@ -65,6 +65,7 @@ pub mod remote;
 pub mod reroute;
 pub mod starving;
 pub mod status;
+pub mod supply;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -344,6 +345,18 @@ pub fn spec_of_bead(store: &Store, bead: &str) -> Result<Spec> {
 /// `after` packet is not done. Unknown agent, unknown `after` packet and a
 /// dependency cycle are errors, and then nothing is left behind.
 pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Result<Enqueued> {
+    enqueue_sourced(store, req, None, actor, now)
+}
+
+/// [`enqueue`] a packet made from a demand source item (`gemba supply`):
+/// `source` (`<source>:<item key>`) is kept in the packet and its event.
+pub fn enqueue_sourced(
+    store: &Store,
+    req: Enqueue,
+    source: Option<&str>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Enqueued> {
     let envelope = agent_of(store, &req.agent)?;
     if let Some(session) = &req.session {
         id::validate(session).map_err(|e| Error::Invalid(format!("session: {e}")))?;
@@ -370,7 +383,7 @@ pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Resu
         id: String::new(),
         agent: req.agent.clone(),
         bead: req.bead.clone(),
-        source: None,
+        source: source.map(String::from),
         session: req.session,
         spec: req.spec,
         priority: req.priority,
@@ -466,6 +479,9 @@ pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Resu
     .with("priority", packet.priority);
     if !waiting_for.is_empty() {
         event = event.with("waiting_for", &waiting_for);
+    }
+    if let Some(source) = source {
+        event = event.with("source", source);
     }
     let finished = tx.finish(&[event])?;
     Ok(Enqueued {

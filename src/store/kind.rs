@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::format::{self, ParseError};
 use crate::model::suggestion::Suggestion;
+use crate::model::supply::Supplied;
 use crate::model::{Agent, Bead, Claim, Enrichment, Packet, Session, id};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,14 +106,23 @@ pub const PACKETS: Kind = Kind {
     schema: "packet",
 };
 
+/// Source items `gemba supply` enqueued, one file per item key.
+pub const SUPPLIED: Kind = Kind {
+    name: "supplied item",
+    dir: "supply/seen",
+    format: Format::Json,
+    schema: "supplied",
+};
+
 /// Every entity kind, in the order `gemba check` reports them.
-pub const ALL: [&Kind; 6] = [
+pub const ALL: [&Kind; 7] = [
     &BEADS,
     &ENRICHMENT,
     &SUGGESTIONS,
     &AGENTS,
     &SESSIONS,
     &CLAIMS,
+    &SUPPLIED,
 ];
 
 /// A type stored one file per id in a [`Kind`]'s directory.
@@ -210,6 +220,15 @@ impl Entity for Packet {
     fn validate(&self, id: &str) -> Result<(), String> {
         Packet::validate(self)?;
         same_id(&PACKETS, &self.id, id)
+    }
+}
+
+impl Entity for Supplied {
+    const KIND: &'static Kind = &SUPPLIED;
+
+    fn validate(&self, id: &str) -> Result<(), String> {
+        Supplied::validate(self)?;
+        same_id(&SUPPLIED, &self.key, id)
     }
 }
 

@@ -46,6 +46,9 @@ pub enum Scope {
     /// ticks never both feed one idle session. The switch (`dispatch
     /// on|off`) takes no lock: the kill switch never waits on a tick.
     Dispatch,
+    /// A `gemba supply` run (which items are new, what was enqueued) and
+    /// edits of `supply:` in config.yaml; taken before `queues.lock`.
+    Supply,
 }
 
 impl Scope {
@@ -59,6 +62,7 @@ impl Scope {
             Scope::Claims => "claims.lock",
             Scope::Queues => "queues.lock",
             Scope::Dispatch => "dispatch.lock",
+            Scope::Supply => "supply.lock",
         }
     }
 }

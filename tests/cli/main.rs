@@ -31,6 +31,7 @@ mod test_ready;
 mod test_schema;
 mod test_sessions;
 mod test_snapshot;
+mod test_supply;
 
 #[test]
 fn no_forgotten_test_files() {

@@ -61,6 +61,7 @@ fn init_creates_the_tree() {
             "config.yaml",
             "log/2026-11-23.jsonl",
             "schema/agent.schema.json",
+            "schema/backlog.schema.json",
             "schema/bead.schema.json",
             "schema/claim.schema.json",
             "schema/config.schema.json",
@@ -70,6 +71,7 @@ fn init_creates_the_tree() {
             "schema/packet.schema.json",
             "schema/session.schema.json",
             "schema/suggestion.schema.json",
+            "schema/supplied.schema.json",
             "schema/vocabulary.schema.json",
             "vocabulary.yaml"
         ]
@@ -105,11 +107,11 @@ fn init_creates_the_tree() {
     assert_eq!(
         staged,
         ".gemba/.gitignore\n.gemba/config.yaml\n.gemba/log/2026-11-23.jsonl\n\
-         .gemba/schema/agent.schema.json\n.gemba/schema/bead.schema.json\n\
+         .gemba/schema/agent.schema.json\n.gemba/schema/backlog.schema.json\n.gemba/schema/bead.schema.json\n\
          .gemba/schema/claim.schema.json\n.gemba/schema/config.schema.json\n\
          .gemba/schema/dispatch.schema.json\n.gemba/schema/enrichment.schema.json\n.gemba/schema/event.schema.json\n\
          .gemba/schema/packet.schema.json\n.gemba/schema/session.schema.json\n.gemba/schema/suggestion.schema.json\n\
-         .gemba/schema/vocabulary.schema.json\n.gemba/vocabulary.yaml\n.gitattributes\n"
+         .gemba/schema/supplied.schema.json\n.gemba/schema/vocabulary.schema.json\n.gemba/vocabulary.yaml\n.gitattributes\n"
     );
     // The freshly initialized tree passes `gemba check`.
     env.ok(&["check"]);
