@@ -257,6 +257,13 @@ fn render(r: &Report) -> String {
     } else {
         out.push_str("no agents: `gemba agent add NAME` adds one\n");
     }
+    if !r.starving.is_empty() {
+        let names: Vec<&str> = r.starving.keys().map(String::as_str).collect();
+        out.push_str(&format!(
+            "STARVING when this run looked (idle while work they fit waits): {}\n",
+            names.join(", ")
+        ));
+    }
     out
 }
 

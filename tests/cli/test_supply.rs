@@ -738,3 +738,95 @@ fn a_queued_item_without_its_seen_file_is_not_enqueued_again() {
         "{report}"
     );
 }
+
+/// `gemba ARGS` with the clock at `2026-11-23T<hm>:00Z`.
+fn at(env: &TestEnv, hm: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = env
+        .cmd(&all)
+        .env("GEMBA_NOW", format!("2026-11-23T{hm}:00Z"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?} at {hm}:\n{}", render(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Issue 14's supply and utilization proofs in one story: alice drains
+/// her queue faster than supply fills it, so while ready beads wait she is
+/// STARVING (with the share of the window she was busy) and the
+/// `on_starving` hook runs once for that spell; the next supply run
+/// reports her so and feeds her again.
+#[test]
+fn a_starving_agent_is_reported_hooked_and_fed_again() {
+    let env = setup(&["alice"], 2);
+    let (hook, out) = crate::test_hooks::recorder(&env);
+    let hook: Vec<&str> = hook.iter().map(String::as_str).collect();
+    crate::test_hooks::set_hook(&env, "starving", &hook);
+    let beads: Vec<String> = (1..=5)
+        .map(|i| {
+            env.ok(&["bead", "create", "--title", &format!("Ready bead {i}")])
+                .trim()
+                .to_string()
+        })
+        .collect();
+    add(&env, &["beads"]);
+
+    let first = at(&env, "09:00", &["supply"]);
+    assert_eq!(first["enqueued"].as_array().unwrap().len(), 2, "{first:#}");
+    assert_eq!(first["agents"][0]["after"], 2);
+    // alice works 09:00-10:00 and 10:00-10:30, then has nothing.
+    for (take, done) in [("09:00", "10:00"), ("10:00", "10:30")] {
+        let taken = at(&env, take, &["queue", "take", "--agent", "alice"]);
+        let packet = &taken["packets"][0];
+        at(
+            &env,
+            done,
+            &["queue", "done", packet["id"].as_str().unwrap()],
+        );
+        at(
+            &env,
+            done,
+            &["bead", "close", packet["bead"].as_str().unwrap()],
+        );
+    }
+    let status = at(&env, "11:00", &["queue", "status", "--window", "2h"]);
+    let alice = &status["agents"][0];
+    assert_eq!(alice["activity"], "starving", "{status:#}");
+    let utilization = alice["utilization"].as_f64().unwrap();
+    assert!(
+        (utilization - 0.75).abs() < 1e-9,
+        "busy 1h30 of 2h: {utilization} in {status:#}"
+    );
+    assert_eq!(alice["starving"]["beads_total"], 3, "{status:#}");
+    // Starving at 09:00 before the first run fed her (one spell), and
+    // again now.
+    let hooked = crate::test_hooks::recorded(&out);
+    assert_eq!(hooked.len(), 2, "{hooked:?}");
+    assert!(hooked.iter().all(|(e, _)| e["kind"] == "queue.starving"));
+    assert_eq!(
+        hooked[1].0["at"].as_str().unwrap()[..16],
+        *"2026-11-23T11:00"
+    );
+
+    let second = at(&env, "11:05", &["supply"]);
+    assert!(
+        second["starving"]["alice"].is_string(),
+        "the run reports her starving: {second:#}"
+    );
+    assert_eq!(second["agents"][0]["before"], 0);
+    assert_eq!(second["agents"][0]["after"], 2, "fed again: {second:#}");
+    assert_eq!(
+        crate::test_hooks::recorded(&out).len(),
+        2,
+        "the same spell runs the hook once"
+    );
+    let status = at(&env, "11:10", &["queue", "status", "--window", "2h"]);
+    assert_eq!(status["agents"][0]["activity"], "ready", "{status:#}");
+    let queued: BTreeSet<String> = packets(&env)
+        .into_iter()
+        .filter_map(|(_, _, p)| p["bead"].as_str().map(String::from))
+        .collect();
+    assert_eq!(queued.len(), 4, "two runs, four distinct beads");
+    assert!(queued.iter().all(|b| beads.contains(b)));
+}

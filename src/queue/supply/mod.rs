@@ -92,6 +92,11 @@ pub struct Report {
     pub held_counts: BTreeMap<&'static str, usize>,
     /// Each agent's queue depth (ready + in progress) before and after.
     pub agents: Vec<Fill>,
+    /// The agents STARVING when the run looked (idle while ready work they
+    /// fit waits; see `queue::status`) -> since when; `agents` says whether
+    /// this run fed them. A run logs `queue.starving` for those that just
+    /// became so, which runs the `on_starving` hook.
+    pub starving: BTreeMap<String, String>,
     #[serde(skip)]
     pub finished: Finished,
 }
@@ -240,6 +245,19 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
     let supply = &config.supply;
     let target = config.queue.target_depth.max(1);
     let repo_root = repo_root(store);
+    let mut warnings = Vec::new();
+
+    // 0: who starves before this run feeds anyone (a dry run only looks).
+    let starving: BTreeMap<String, String> = if dry_run {
+        super::status::current(store, now)?
+            .into_iter()
+            .filter_map(|a| Some((a.agent, a.starving?.since.unwrap_or_default())))
+            .collect()
+    } else {
+        let t = super::starving::check(store, actor, now)?;
+        warnings.extend(t.finished.warnings);
+        t.since
+    };
 
     // 1: read every source, before the lock (commands may be slow).
     let mut snapshot: Option<Snapshot> = None;
@@ -415,7 +433,6 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
     });
     let mut ctx: Option<Context> = None;
     let mut enqueued = Vec::new();
-    let mut warnings = Vec::new();
     for c in candidates {
         let source = &supply.sources[c.source];
         let needs = assign::needs(c.band, &c.item.labels, source.requires.as_deref());
@@ -546,6 +563,7 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
         held,
         held_counts,
         agents: fills,
+        starving,
         finished: Finished::default(),
     };
     if !dry_run {
@@ -558,6 +576,12 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
         };
     }
     report.finished.warnings.splice(0..0, warnings);
+    if !dry_run {
+        // Look again: an agent this run fed is no longer starving, so its
+        // next spell is a new transition (and runs the hook again).
+        let after = super::starving::check(store, actor, now)?;
+        report.finished.warnings.extend(after.finished.warnings);
+    }
     Ok(report)
 }
 
