@@ -213,6 +213,48 @@ pub fn run(args: &DemoArgs) -> CliResult {
         "Coach mode: every live session, and each ready bead scored for each of them",
         &["coach"],
     )?;
+    demo.say("\n## Queues and the supply pipeline");
+    std::fs::write(
+        dir.join("TODO.md"),
+        "# Inbox\n- [ ] Retry failed connector syncs with backoff\n- [ ] Document the CLI flags in crates/fcp-cli/src/main.rs\n- [x] Set up CI\n",
+    )
+    .map_err(CliError::io)?;
+    demo.git(&["add", "TODO.md"])?;
+    demo.git(&["commit", "-q", "-m", "a TODO list"])?;
+    demo.step(
+        "A TODO list as a demand source (also: idea backlogs, GitHub issues, Hacker News, ready beads)",
+        &["supply", "source", "add", "todo", "TODO.md"],
+    )?;
+    demo.step(
+        "Supply: each new item becomes a packet in a capable agent's queue, topped up to queue.target_depth",
+        &["supply"],
+    )?;
+    demo.step("The queues, per agent and state", &["queue", "list"])?;
+    let took = demo.step(
+        "alice takes her top packet: one rename, so of racing takers exactly one wins",
+        &["queue", "take", "--agent", "alice", "--session", &session],
+    )?;
+    let packet = took
+        .split_whitespace()
+        .nth(1)
+        .ok_or_else(|| CliError::io("the demo's take printed no packet"))?
+        .to_string();
+    demo.step(
+        "Done: its last stage logs a queue.shipped event (and runs the on_done/on_shipped hooks, if set)",
+        &["queue", "done", &packet],
+    )?;
+    demo.step(
+        "The artifact ledger: what shipped, from which item, through whom",
+        &["ledger"],
+    )?;
+    demo.step(
+        "Per agent: ready, in progress, utilization, idle since, and STARVING while work it fits waits",
+        &["queue", "status"],
+    )?;
+    demo.step(
+        "Auto-dispatch (off by default), as a dry run: what one tick would feed each idle session",
+        &["dispatch", "tick", "--dry-run"],
+    )?;
     demo.step(
         "Create a native bead that depends on it",
         &[

@@ -44,6 +44,13 @@ fn demo_walks_through_every_step() {
         "  final score ",
         "claimed for s-alice-",
         "dispatch grid: ",
+        "added supply source todo (todo)",
+        "queues (of 3): alice 0 -> 2",
+        "took pk-",
+        "  shipped: ",
+        "todo:t-",
+        "$ gemba queue status",
+        "dry run (dispatch is off",
     ] {
         assert!(text.contains(step), "demo output lacks {step:?}:\n{text}");
     }

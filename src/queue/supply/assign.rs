@@ -195,7 +195,8 @@ fn affinity(agent: &Agent, concepts: &[String], targets: &[Target], w: &Affinity
                 } else {
                     format!("shares {}", shared.join(", "))
                 };
-                (v, what)
+                // `+ 0.0` turns a -0.0 (no shared weight) into 0.0 for display.
+                (v + 0.0, what)
             }
         };
     let (file, file_why) = if targets.is_empty() {
