@@ -445,6 +445,12 @@ impl From<crate::queue::Error> for CliError {
             Error::NotInProgress { .. } => CliError::conflict(e)
                 .hint("only a packet in progress (taken) can be done, failed or renewed"),
             Error::NotHolder { .. } => CliError::conflict(e),
+            // The inner error's code and hint, its message prefixed.
+            Error::Item { index, source } => {
+                let mut inner = CliError::from(*source);
+                inner.message = format!("item {}: {}", index + 1, inner.message);
+                inner
+            }
         }
     }
 }

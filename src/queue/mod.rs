@@ -39,6 +39,7 @@
 //! Every state change logs an event (`queue.*`).
 
 pub mod dag;
+mod keys;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -54,6 +55,7 @@ use crate::store::log::Finished;
 use crate::store::{self, Changes, Handoff, Scope, Store};
 
 pub use dag::Hold;
+use keys::Keys;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -77,6 +79,9 @@ pub enum Error {
         holder: String,
         session: String,
     },
+    /// One request of [`enqueue_all`] (0-based `index`).
+    #[error("item {}: {source}", index + 1)]
+    Item { index: usize, source: Box<Error> },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -162,6 +167,41 @@ pub fn locate_all(store: &Store) -> Result<BTreeMap<String, Located>> {
     Ok(all)
 }
 
+/// Where packet `id` is, by probing its file name in every state
+/// directory (no listing, no read): O(agents) however long the queues.
+/// Found in two places: a take that moved it meanwhile (the older place
+/// is gone when looked at again), else an error naming both.
+pub fn locate(store: &Store, id: &str) -> Result<Option<Located>> {
+    id::validate(id).map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut found: Option<Located> = None;
+    for agent in store.queue_agents()? {
+        for state in State::ALL {
+            let path = store.queue_file(&agent, state.dir(), id)?;
+            if path.symlink_metadata().is_err() {
+                continue;
+            }
+            let here = Located {
+                agent: agent.clone(),
+                state,
+                path,
+            };
+            found = match found {
+                None => Some(here),
+                Some(there) if there.path.symlink_metadata().is_err() => Some(here),
+                Some(there) if here.path.symlink_metadata().is_err() => Some(there),
+                Some(there) => {
+                    return Err(Error::Invalid(format!(
+                        "packet {id:?} is in two places: {} and {}",
+                        store.show(&there.path),
+                        store.show(&here.path)
+                    )));
+                }
+            };
+        }
+    }
+    Ok(found)
+}
+
 /// The packets of one state directory of one agent, sorted by id; files
 /// that vanish while listed (taken meanwhile) are skipped.
 fn load_state(store: &Store, agent: &str, state: State) -> Result<Vec<Packet>> {
@@ -207,8 +247,15 @@ fn lease_end(now: Timestamp, lease: Duration) -> Result<String> {
 
 fn known_agent(store: &Store, agent: &str) -> Result<()> {
     id::validate(agent).map_err(|e| Error::Invalid(format!("agent: {e}")))?;
+    let keys = Keys::of(store);
+    if keys.known_agent(agent) {
+        return Ok(()); // read once per store handle: agents are not removed
+    }
     match store.read::<Agent>(agent)? {
-        Some(_) => Ok(()),
+        Some(_) => {
+            keys.add_agent(agent);
+            Ok(())
+        }
         None => Err(Error::UnknownAgent(agent.to_string())),
     }
 }
@@ -277,32 +324,7 @@ pub fn spec_of_bead(store: &Store, bead: &str) -> Result<Spec> {
 /// `after` packet is not done. Unknown agent, unknown `after` packet and a
 /// dependency cycle are errors, and then nothing is left behind.
 pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Result<Enqueued> {
-    known_agent(store, &req.agent)?;
-    for stage in &req.stages {
-        if stage.trim().is_empty() || stage.contains(',') {
-            return Err(Error::Invalid(format!(
-                "stages: {stage:?} is not a stage name"
-            )));
-        }
-    }
-    let at = timestamp(now);
-    let mut packet = Packet {
-        id: String::new(),
-        agent: req.agent.clone(),
-        bead: req.bead.clone(),
-        source: None,
-        spec: req.spec,
-        priority: req.priority,
-        after: req.after,
-        requires: req.requires,
-        stage: req.stages.first().cloned(),
-        stages: req.stages,
-        attempts: 0,
-        notes: Vec::new(),
-        lease: None,
-        created_at: at.clone(),
-        updated_at: at,
-    };
+    let mut packet = new_packet(store, &req, now)?;
     let mut tx = store.changes();
     // 1. tmp/: a whole file under a name nobody else has.
     let mut tmp = None;
@@ -333,22 +355,21 @@ pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Resu
     // 2. ready/ or blocked/, decided under the lock (a done that would
     //    unblock it either happened before, or sees it in blocked/).
     let lock = store.lock(Scope::Queues)?;
-    let all = locate_all(store)?;
-    if all.contains_key(&packet.id) {
+    if locate(store, &packet.id)?.is_some() {
         return Err(Error::Exists(packet.id.clone()));
     }
+    let mut waiting_for = Vec::new();
     for after in &packet.after {
-        if !all.contains_key(after) && *after != packet.id {
-            return Err(Error::UnknownPacket(after.clone()));
+        if *after == packet.id {
+            continue; // the cycle check names it
+        }
+        match locate(store, after)? {
+            None => return Err(Error::UnknownPacket(after.clone())),
+            Some(l) if l.state == State::Done => {}
+            Some(_) => waiting_for.push(after.clone()),
         }
     }
-    check_cycle(&all, &packet)?;
-    let waiting_for: Vec<String> = packet
-        .after
-        .iter()
-        .filter(|a| all.get(*a).is_none_or(|l| l.state != State::Done))
-        .cloned()
-        .collect();
+    check_cycle(store, &[&packet])?;
     let state = if waiting_for.is_empty() {
         State::Ready
     } else {
@@ -360,21 +381,7 @@ pub fn enqueue(store: &Store, req: Enqueue, actor: &str, now: Timestamp) -> Resu
     }
     std::mem::forget(tmp);
     drop(lock);
-
-    let mut event = Event::new(
-        now,
-        actor,
-        EventKind::QueueEnqueue,
-        packet.bead.iter().cloned().collect(),
-        format!("enqueue {} for {} ({state})", packet.id, packet.agent),
-    )
-    .with("packet", &packet.id)
-    .with("agent", &packet.agent)
-    .with("state", state)
-    .with("priority", packet.priority);
-    if !waiting_for.is_empty() {
-        event = event.with("waiting_for", &waiting_for);
-    }
+    let event = enqueue_event(&packet, state, &waiting_for, actor, now);
     let finished = tx.finish(&[event])?;
     Ok(Enqueued {
         packet,
@@ -393,25 +400,216 @@ impl Drop for Tmp {
     }
 }
 
-/// Reject `packet` when it closes a cycle with the packets not yet done.
-fn check_cycle(all: &BTreeMap<String, Located>, packet: &Packet) -> Result<()> {
-    let mut others = Vec::new();
-    for (id, loc) in all {
-        if matches!(loc.state, State::Blocked | State::Ready | State::InProgress)
-            && let Some(p) = read_at(&loc.path, id)?
-        {
-            others.push(p);
+/// A new packet from `req` (id still empty), checked: known agent, stage
+/// names.
+fn new_packet(store: &Store, req: &Enqueue, now: Timestamp) -> Result<Packet> {
+    known_agent(store, &req.agent)?;
+    for stage in &req.stages {
+        if stage.trim().is_empty() || stage.contains(',') {
+            return Err(Error::Invalid(format!(
+                "stages: {stage:?} is not a stage name"
+            )));
         }
     }
-    let mut edges: dag::Edges<'_> = others
+    let at = timestamp(now);
+    Ok(Packet {
+        id: String::new(),
+        agent: req.agent.clone(),
+        bead: req.bead.clone(),
+        source: None,
+        spec: req.spec.clone(),
+        priority: req.priority,
+        after: req.after.clone(),
+        requires: req.requires.clone(),
+        stage: req.stages.first().cloned(),
+        stages: req.stages.clone(),
+        attempts: 0,
+        notes: Vec::new(),
+        lease: None,
+        created_at: at.clone(),
+        updated_at: at,
+    })
+}
+
+/// Reject new packets that close a cycle with each other or with the
+/// packets not yet done. A new cycle must run through a new packet, so
+/// only the ancestry of the new packets' `after` packets is read (done
+/// packets end a walk: nothing can wait on a new packet through them).
+fn check_cycle(store: &Store, new: &[&Packet]) -> Result<()> {
+    let mut edges: BTreeMap<String, Vec<String>> = new
         .iter()
-        .map(|p| (p.id.as_str(), p.after.as_slice()))
+        .map(|p| (p.id.clone(), p.after.clone()))
         .collect();
-    edges.insert(packet.id.as_str(), packet.after.as_slice());
+    let mut todo: Vec<String> = new.iter().flat_map(|p| p.after.clone()).collect();
+    let keys = Keys::of(store);
+    while let Some(id) = todo.pop() {
+        if edges.contains_key(&id) {
+            continue;
+        }
+        let after = match locate(store, &id)? {
+            Some(loc) if loc.state != State::Done => match keys.get(&id) {
+                Some(k) => k.after.clone(),
+                None => read_at(&loc.path, &id)?
+                    .map(|p| p.after)
+                    .unwrap_or_default(),
+            },
+            _ => Vec::new(),
+        };
+        todo.extend(after.iter().cloned());
+        edges.insert(id, after);
+    }
+    let edges: dag::Edges<'_> = edges
+        .iter()
+        .map(|(id, after)| (id.as_str(), after.as_slice()))
+        .collect();
     match dag::find_cycle(&edges) {
         Some(cycle) => Err(Error::Cycle(cycle)),
         None => Ok(()),
     }
+}
+
+/// What `enqueue_all` did.
+#[derive(Debug, Serialize)]
+pub struct EnqueuedAll {
+    /// In input order.
+    pub packets: Vec<Enqueued>,
+    #[serde(skip)]
+    pub finished: Finished,
+}
+
+/// Enqueue many packets at once (`gemba queue enqueue --from FILE`): the
+/// same rules as [`enqueue`] for each, decided under one lock; `after` may
+/// name packets of the same batch. Files are written in one batch (one
+/// flush instead of one fsync per packet) and renamed into place one by
+/// one, and each packet gets its `queue.enqueue` event. Any invalid
+/// request ([`Error::Item`] says which) fails the whole batch before a
+/// file is written.
+pub fn enqueue_all(
+    store: &Store,
+    reqs: Vec<Enqueue>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<EnqueuedAll> {
+    let item = |index: usize| move |e: Error| Error::Item {
+        index,
+        source: Box::new(e),
+    };
+    let mut packets = Vec::with_capacity(reqs.len());
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, req) in reqs.iter().enumerate() {
+        let mut p = new_packet(store, req, now).map_err(item(i))?;
+        p.id = match &req.id {
+            Some(id) => id.clone(),
+            // Collisions with the store are checked below, as for ids given.
+            None => (0..)
+                .map(|attempt| packet_id(&p.spec.title, now, attempt))
+                .find(|id| !index.contains_key(id))
+                .expect("an unused id"),
+        };
+        p.validate()
+            .map_err(|m| item(i)(Error::Invalid(format!("packet: {m}"))))?;
+        if index.insert(p.id.clone(), i).is_some() {
+            return Err(item(i)(Error::Exists(p.id.clone())));
+        }
+        packets.push(p);
+    }
+
+    let mut tx = store.changes();
+    let lock = store.lock(Scope::Queues)?;
+    let all = locate_all(store)?;
+    let mut states = Vec::with_capacity(packets.len());
+    let mut waiting = Vec::with_capacity(packets.len());
+    for (i, p) in packets.iter().enumerate() {
+        if all.contains_key(&p.id) {
+            return Err(item(i)(Error::Exists(p.id.clone())));
+        }
+        let mut waiting_for = Vec::new();
+        for after in &p.after {
+            match all.get(after) {
+                Some(l) if l.state == State::Done => {}
+                Some(_) => waiting_for.push(after.clone()),
+                None if index.contains_key(after) => waiting_for.push(after.clone()),
+                None => return Err(item(i)(Error::UnknownPacket(after.clone()))),
+            }
+        }
+        states.push(if waiting_for.is_empty() {
+            State::Ready
+        } else {
+            State::Blocked
+        });
+        waiting.push(waiting_for);
+    }
+    let refs: Vec<&Packet> = packets.iter().collect();
+    check_cycle(store, &refs)?;
+
+    // tmp/ (one batch write), then one rename each into ready/ or blocked/.
+    let mut jobs = Vec::with_capacity(packets.len());
+    for p in &packets {
+        jobs.push((store.queue_file(&p.agent, TMP, &p.id)?, p.to_bytes()));
+    }
+    let absent = vec![true; jobs.len()];
+    let tmps: Vec<Tmp> = jobs.iter().map(|(path, _)| Tmp(path.clone())).collect();
+    tx.write_files_hinted(jobs, &absent)?;
+    let mut events = Vec::with_capacity(packets.len());
+    let mut failed = None;
+    for (i, (p, tmp)) in packets.iter().zip(tmps).enumerate() {
+        let to = store.queue_file(&p.agent, states[i].dir(), &p.id)?;
+        match tx.move_new(&tmp.0, &to) {
+            Ok(Handoff::Won) => std::mem::forget(tmp),
+            Ok(Handoff::AlreadyTaken) => {
+                failed = Some(item(i)(Error::Exists(p.id.clone())));
+                break;
+            }
+            Err(e) => {
+                failed = Some(item(i)(e.into()));
+                break;
+            }
+        }
+        events.push(enqueue_event(p, states[i], &waiting[i], actor, now));
+    }
+    drop(lock);
+    // What was placed is logged even when a later rename failed.
+    let finished = tx.finish(&events)?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Keys::of(store).enqueued(store, &packets, &states)?;
+    let packets = packets
+        .into_iter()
+        .zip(states)
+        .zip(waiting)
+        .map(|((packet, state), waiting_for)| Enqueued {
+            packet,
+            state,
+            waiting_for,
+            finished: Finished::default(),
+        })
+        .collect();
+    Ok(EnqueuedAll { packets, finished })
+}
+
+fn enqueue_event(
+    p: &Packet,
+    state: State,
+    waiting_for: &[String],
+    actor: &str,
+    now: Timestamp,
+) -> Event {
+    let mut event = Event::new(
+        now,
+        actor,
+        EventKind::QueueEnqueue,
+        p.bead.iter().cloned().collect(),
+        format!("enqueue {} for {} ({state})", p.id, p.agent),
+    )
+    .with("packet", &p.id)
+    .with("agent", &p.agent)
+    .with("state", state)
+    .with("priority", p.priority);
+    if !waiting_for.is_empty() {
+        event = event.with("waiting_for", waiting_for);
+    }
+    event
 }
 
 // ------------------------------------------------------------------- take
@@ -446,6 +644,10 @@ pub struct Held {
 }
 
 /// Take up to `batch` ready packets of `agent` (see the module doc).
+///
+/// Cost: one listing of the agent's `ready/` and no packet reads beyond
+/// the ones won (ordering fields come from [`keys`]); the in-progress
+/// packets are listed only when a candidate has targets to hold back.
 pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Taken> {
     known_agent(store, &req.agent)?;
     if let Some(s) = &req.session {
@@ -453,55 +655,72 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     }
     let lease = req.lease.unwrap_or(store.config().queue.lease);
     let until = lease_end(now, lease)?;
-    let ready = load_state(store, &req.agent, State::Ready)?;
-    let busy = in_progress(store)?;
-    let depth_edges = ancestry(store, &ready)?;
-    let edges: dag::Edges<'_> = depth_edges
-        .iter()
-        .map(|(id, after)| (id.as_str(), after.as_slice()))
-        .collect();
-    let depth = dag::depths(&edges);
-    let mut order: Vec<&Packet> = ready.iter().collect();
-    dag::order(&mut order, &depth);
+    let keys = Keys::of(store);
+    let ready_dir = store.queue_dir(&req.agent, State::Ready.dir())?;
+    let listing = store.list_dir(&ready_dir, &PACKETS)?.entries;
+    let mut order = keys.ready(store, &req.agent, &listing)?;
+    order.sort_unstable_by(|(a_id, a), (b_id, b)| {
+        (a.priority, a.depth, &a.created_at, a_id).cmp(&(b.priority, b.depth, &b.created_at, b_id))
+    });
 
     let mut tx = store.changes();
     let mut won: Vec<Packet> = Vec::new();
     let mut held = Vec::new();
     let mut lost = 0;
-    for candidate in order {
+    // Packets in progress (any agent), listed once, when first needed.
+    let mut busy: Option<Vec<Packet>> = None;
+    for (id, key) in order {
         if won.len() >= req.batch.max(1) {
             break;
         }
-        if let Some(hold) = dag::held_back_by(candidate, busy.iter().chain(&won)) {
-            held.push(Held {
-                packet: candidate.id.clone(),
-                hold,
-            });
-            continue;
+        let skeleton = key.skeleton(&id, &req.agent);
+        if !key.targets.is_empty() {
+            if busy.is_none() {
+                busy = Some(in_progress_keys(store)?);
+            }
+            let others = busy.iter().flatten().chain(&won);
+            if let Some(hold) = dag::held_back_by(&skeleton, others) {
+                held.push(Held { packet: id, hold });
+                continue;
+            }
         }
-        let from = store.queue_file(&req.agent, State::Ready.dir(), &candidate.id)?;
-        let to = store.queue_file(&req.agent, State::InProgress.dir(), &candidate.id)?;
+        let from = store.queue_file(&req.agent, State::Ready.dir(), &id)?;
+        let to = store.queue_file(&req.agent, State::InProgress.dir(), &id)?;
         if tx.move_new(&from, &to)? == Handoff::AlreadyTaken {
             lost += 1;
             continue;
         }
-        // Ours. Confirm under the lock: no overlapping packet was leased
-        // meanwhile; then the lease.
-        let _lock = store.lock(Scope::Queues)?;
-        let leased: Vec<Packet> = in_progress(store)?
-            .into_iter()
-            .filter(|p| p.lease.is_some() && p.id != candidate.id)
-            .collect();
-        if let Some(hold) = dag::held_back_by(candidate, &leased) {
-            // Put it back: nobody else can have a ready/ file of this id.
-            tx.move_new(&to, &from)?;
-            held.push(Held {
-                packet: candidate.id.clone(),
-                hold,
-            });
-            continue;
+        // Ours. Under the lock: read it (its real content), confirm that
+        // no overlapping packet was leased meanwhile, write the lease.
+        let lock = store.lock(Scope::Queues)?;
+        let mut packet = match read_at(&to, &id) {
+            Ok(Some(p)) => p,
+            Ok(None) => continue,
+            Err(e) => {
+                // Unreadable (a hand edit): back where it was, untouched;
+                // an error unless packets were won before it.
+                tx.move_new(&to, &from)?;
+                if won.is_empty() {
+                    return Err(e);
+                }
+                break;
+            }
+        };
+        if !key.matches(&packet) {
+            keys.put(store, &packet)?; // a hand edit: count it from now on
         }
-        let mut packet = candidate.clone();
+        if !packet.spec.targets.is_empty() {
+            let leased: Vec<Packet> = in_progress(store)?
+                .into_iter()
+                .filter(|p| p.lease.is_some() && p.id != id)
+                .collect();
+            if let Some(hold) = dag::held_back_by(&packet, &leased) {
+                // Put it back: nobody else can have a ready/ file of this id.
+                tx.move_new(&to, &from)?;
+                held.push(Held { packet: id, hold });
+                continue;
+            }
+        }
         packet.lease = Some(Lease {
             session: req.session.clone(),
             taken_at: timestamp(now),
@@ -509,9 +728,10 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         });
         packet.updated_at = timestamp(now);
         tx.write_file(&to, &packet.to_bytes())?;
+        drop(lock);
         won.push(packet);
     }
-    let events: Vec<Event> = won
+    let mut events: Vec<Event> = won
         .iter()
         .map(|p| {
             Event::new(
@@ -535,6 +755,12 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             .with("lease_until", &until)
         })
         .collect();
+    if let Some(session) = req.session.as_deref().filter(|_| !won.is_empty()) {
+        let mine: Vec<&str> = won.iter().map(|p| p.id.as_str()).collect();
+        events.extend(renew_session(
+            store, &mut tx, &req.agent, session, &mine, lease, actor, now,
+        )?);
+    }
     let finished = tx.finish(&events)?;
     Ok(Taken {
         packets: won,
@@ -544,32 +770,25 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     })
 }
 
-/// The `after` edges of `packets` and of every packet behind them, by id
-/// (read on demand: only the ancestry of the candidates).
-fn ancestry(store: &Store, packets: &[Packet]) -> Result<BTreeMap<String, Vec<String>>> {
-    let mut edges: BTreeMap<String, Vec<String>> = packets
-        .iter()
-        .map(|p| (p.id.clone(), p.after.clone()))
-        .collect();
-    let mut todo: Vec<String> = packets.iter().flat_map(|p| p.after.clone()).collect();
-    if todo.is_empty() {
-        return Ok(edges);
-    }
-    let all = locate_all(store)?;
-    while let Some(id) = todo.pop() {
-        if edges.contains_key(&id) {
-            continue;
+/// The packets in progress in every queue, as their kept keys (targets
+/// and ids are all hold-back needs).
+fn in_progress_keys(store: &Store) -> Result<Vec<Packet>> {
+    let keys = Keys::of(store);
+    let mut busy = Vec::new();
+    for agent in store.queue_agents()? {
+        let dir = store.queue_dir(&agent, State::InProgress.dir())?;
+        for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
+            let key = match keys.get(&id) {
+                Some(k) => k,
+                None => match read_at(&path, &id)? {
+                    Some(p) => keys.put(store, &p)?,
+                    None => continue,
+                },
+            };
+            busy.push(key.skeleton(&id, &agent));
         }
-        let after = match all.get(&id) {
-            Some(loc) => read_at(&loc.path, &id)?
-                .map(|p| p.after)
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        todo.extend(after.iter().cloned());
-        edges.insert(id, after);
     }
-    Ok(edges)
+    Ok(busy)
 }
 
 // --------------------------------------------------- done, fail, renew
@@ -581,12 +800,7 @@ fn in_progress_packet(
     packet: &str,
     session: Option<&str>,
 ) -> Result<(Packet, Located)> {
-    id::validate(packet).map_err(|e| Error::Invalid(e.to_string()))?;
-    let all = locate_all(store)?;
-    let loc = all
-        .get(packet)
-        .cloned()
-        .ok_or_else(|| Error::UnknownPacket(packet.into()))?;
+    let loc = locate(store, packet)?.ok_or_else(|| Error::UnknownPacket(packet.into()))?;
     if loc.state != State::InProgress {
         return Err(Error::NotInProgress {
             packet: packet.into(),
@@ -651,7 +865,6 @@ pub fn done(
         let i = p.stages.iter().position(|s| s == stage).unwrap_or(0);
         next_stage = p.stages.get(i + 1).cloned();
     }
-    p.lease = None;
     p.updated_at = timestamp(now);
     let state = match &next_stage {
         Some(next) => {
@@ -661,10 +874,11 @@ pub fn done(
         None => State::Done,
     };
     let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
+    let holder = p.lease.take().and_then(|l| l.session);
     tx.write_file(&loc.path, &p.to_bytes())?;
     tx.move_new(&loc.path, &to)?;
     let unblocked = if state == State::Done {
-        unblock(store, &mut tx)?
+        unblock_after(store, &mut tx, &p.id)?
     } else {
         Vec::new()
     };
@@ -689,7 +903,21 @@ pub fn done(
     if !unblocked.is_empty() {
         event = event.with("unblocked", &unblocked);
     }
-    let finished = tx.finish(&[event])?;
+    let mut events = vec![event];
+    if let Some(session) = session.or(holder.as_deref()) {
+        let lease = store.config().queue.lease;
+        events.extend(renew_session(
+            store,
+            &mut tx,
+            &p.agent,
+            session,
+            &[&p.id],
+            lease,
+            actor,
+            now,
+        )?);
+    }
+    let finished = tx.finish(&events)?;
     Ok(Finish {
         packet: p,
         state,
@@ -736,11 +964,9 @@ pub fn fail(
     tx.write_file(&loc.path, &p.to_bytes())?;
     tx.move_new(&loc.path, &to)?;
     let mut dependents = Vec::new();
-    for agent in store.queue_agents()? {
-        for b in load_state(store, &agent, State::Blocked)? {
-            if b.after.contains(&p.id) {
-                dependents.push(b.id);
-            }
+    for (id, _, key) in blocked(store)? {
+        if key.after.contains(&p.id) {
+            dependents.push(id);
         }
     }
     drop(lock);
@@ -771,9 +997,66 @@ pub fn fail(
     })
 }
 
+/// Every blocked packet of every queue: id, where, its kept key. An
+/// empty `blocked/` (the usual case) costs one directory read.
+fn blocked(store: &Store) -> Result<Vec<(String, Located, std::sync::Arc<keys::Key>)>> {
+    let keys = Keys::of(store);
+    let mut out = Vec::new();
+    for agent in store.queue_agents()? {
+        let dir = store.queue_dir(&agent, State::Blocked.dir())?;
+        for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
+            let key = match keys.get(&id) {
+                Some(k) => k,
+                None => match read_at(&path, &id)? {
+                    Some(p) => keys.put(store, &p)?,
+                    None => continue,
+                },
+            };
+            let loc = Located {
+                agent: agent.clone(),
+                state: State::Blocked,
+                path,
+            };
+            out.push((id, loc, key));
+        }
+    }
+    Ok(out)
+}
+
+/// After `finished` is done: move the blocked packets that wait for it
+/// and for nothing else not done to `ready/` (the caller holds the lock).
+/// Only their other prerequisites are located, never the whole queue.
+fn unblock_after(store: &Store, tx: &mut Changes<'_>, finished: &str) -> Result<Vec<String>> {
+    let mut moved = Vec::new();
+    for (id, loc, key) in blocked(store)? {
+        if !key.after.iter().any(|a| a == finished) {
+            continue;
+        }
+        let mut all_done = true;
+        for a in key.after.iter().filter(|a| *a != finished) {
+            if locate(store, a)?.is_none_or(|l| l.state != State::Done) {
+                all_done = false;
+                break;
+            }
+        }
+        if all_done {
+            let to = store.queue_file(&loc.agent, State::Ready.dir(), &id)?;
+            if tx.move_new(&loc.path, &to)? == Handoff::Won {
+                moved.push(id);
+            }
+        }
+    }
+    Ok(moved)
+}
+
 /// Move every blocked packet whose `after` packets are all done to
-/// `ready/` (the caller holds the lock). Returns their ids.
+/// `ready/` (the caller holds the lock): `gemba queue rescan`, and `take
+/// --wait`'s idle rescan. Returns their ids.
 fn unblock(store: &Store, tx: &mut Changes<'_>) -> Result<Vec<String>> {
+    let waiting = blocked(store)?;
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
     let all = locate_all(store)?;
     let done: BTreeSet<String> = all
         .iter()
@@ -781,21 +1064,89 @@ fn unblock(store: &Store, tx: &mut Changes<'_>) -> Result<Vec<String>> {
         .map(|(id, _)| id.clone())
         .collect();
     let mut moved = Vec::new();
-    for (id, loc) in &all {
-        if loc.state != State::Blocked {
-            continue;
-        }
-        let Some(p) = read_at(&loc.path, id)? else {
-            continue;
-        };
-        if dag::unblocked(&p.after, &done) {
-            let to = store.queue_file(&loc.agent, State::Ready.dir(), id)?;
+    for (id, loc, key) in waiting {
+        if dag::unblocked(&key.after, &done) {
+            let to = store.queue_file(&loc.agent, State::Ready.dir(), &id)?;
             if tx.move_new(&loc.path, &to)? == Handoff::Won {
-                moved.push(id.clone());
+                moved.push(id);
             }
         }
     }
     Ok(moved)
+}
+
+/// A take or done by `session` also renews the session's other packets in
+/// progress in `agent`'s queue (`skip`: the ones this call handles), so a
+/// live session's work does not expire while it drains. Only leases past
+/// their first half are rewritten, so a busy session rewrites each lease
+/// about once per half lease, not on every call; one `queue.renew` event
+/// lists them, none when nothing needed it. Checked without the lock
+/// first (most calls find nothing), then under it.
+#[allow(clippy::too_many_arguments)]
+fn renew_session(
+    store: &Store,
+    tx: &mut Changes<'_>,
+    agent: &str,
+    session: &str,
+    skip: &[&str],
+    lease: Duration,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Option<Event>> {
+    let dir = store.queue_dir(agent, State::InProgress.dir())?;
+    let due = |p: &Packet| {
+        p.lease.as_ref().is_some_and(|l| {
+            l.session.as_deref() == Some(session)
+                && l.until.parse::<Timestamp>().is_ok_and(|end| {
+                    end.as_second() - now.as_second() <= (lease.as_secs() / 2) as i64
+                })
+        })
+    };
+    let mut candidates = Vec::new();
+    for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
+        if skip.contains(&id.as_str()) {
+            continue;
+        }
+        if read_at(&path, &id)?.is_some_and(|p| due(&p)) {
+            candidates.push((id, path));
+        }
+    }
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let until = lease_end(now, lease)?;
+    let _lock = store.lock(Scope::Queues)?;
+    let mut renewed = Vec::new();
+    for (id, path) in candidates {
+        let Some(mut p) = read_at(&path, &id)?.filter(|p| due(p)) else {
+            continue; // finished, recovered or renewed meanwhile
+        };
+        if let Some(l) = p.lease.as_mut() {
+            l.until = until.clone();
+        }
+        p.updated_at = timestamp(now);
+        tx.write_file(&path, &p.to_bytes())?;
+        renewed.push(id);
+    }
+    if renewed.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        Event::new(
+            now,
+            actor,
+            EventKind::QueueRenew,
+            Vec::new(),
+            format!(
+                "renew {} until {until} (session {session} is active)",
+                renewed.join(", ")
+            ),
+        )
+        .with("packets", &renewed)
+        .with("agent", agent)
+        .with("session", session)
+        .with("lease_until", &until),
+    ))
 }
 
 #[derive(Debug, Serialize)]
