@@ -176,6 +176,13 @@ impl CliError {
         }
     }
 
+    /// The same error with `prefix` in front of its message (where it
+    /// happened: `packets.jsonl:12: `).
+    pub fn with_prefix(mut self, prefix: &str) -> CliError {
+        self.message.insert_str(0, prefix);
+        self
+    }
+
     /// `invalid_input`. Prefer the constructor that names the failure.
     pub fn user(message: impl Display) -> CliError {
         CliError::new(Code::InvalidInput, message)

@@ -791,6 +791,58 @@ fn in_progress_keys(store: &Store) -> Result<Vec<Packet>> {
     Ok(busy)
 }
 
+/// What an idle `take --wait` watches between takes: the agent's
+/// `ready/` (an enqueue, a requeue, an unblock adds to it) and every
+/// `in_progress/` (a packet finished anywhere may release one held back).
+/// A few `stat` calls a tick instead of a take.
+#[derive(Debug)]
+pub struct Watch {
+    stamps: Vec<(PathBuf, Option<crate::store::index::Stamp>)>,
+    at_ns: i64,
+}
+
+impl Watch {
+    /// The directories' stamps now; look before taking, so a change made
+    /// during the take shows as a change.
+    pub fn new(store: &Store, agent: &str) -> Result<Watch> {
+        let mut dirs = vec![store.queue_dir(agent, State::Ready.dir())?];
+        for a in store.queue_agents()? {
+            dirs.push(store.queue_dir(&a, State::InProgress.dir())?);
+        }
+        let stamps = dirs
+            .into_iter()
+            .map(|d| {
+                let stamp = std::fs::metadata(&d)
+                    .ok()
+                    .map(|m| crate::store::index::Stamp::of(&m));
+                (d, stamp)
+            })
+            .collect();
+        Ok(Watch {
+            stamps,
+            at_ns: crate::store::index::now_ns(),
+        })
+    }
+
+    /// Whether a watched directory changed (or appeared) since [`Watch::new`].
+    /// A directory changed shortly before that look counts as changed
+    /// (git's racy-clean rule): a later change within the filesystem's
+    /// timestamp granularity could leave its stamp the same.
+    pub fn changed(&self, store: &Store, agent: &str) -> Result<bool> {
+        let now = Watch::new(store, agent)?;
+        if now.stamps.len() != self.stamps.len() {
+            return Ok(true);
+        }
+        let racy = crate::store::index::RACY_WINDOW.as_nanos() as i64;
+        Ok(self.stamps.iter().zip(&now.stamps).any(|(old, new)| {
+            old != new
+                || old
+                    .1
+                    .is_some_and(|s| s.mtime_ns.max(s.ctime_ns) + racy > self.at_ns)
+        }))
+    }
+}
+
 // --------------------------------------------------- done, fail, renew
 
 /// An in-progress packet, read under the lock, checked against the

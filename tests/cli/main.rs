@@ -22,6 +22,7 @@ mod test_init;
 mod test_log;
 mod test_next;
 mod test_queue;
+mod test_queue_scale;
 mod test_ready;
 mod test_schema;
 mod test_sessions;
