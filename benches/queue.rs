@@ -37,8 +37,18 @@ struct Size {
     command_packets: usize,
 }
 
-/// Full size under `cargo bench`; a smoke-test size otherwise.
+/// Full size under `cargo bench` (`GEMBA_BENCH_PACKETS` overrides the
+/// library size); a smoke-test size otherwise.
 fn size() -> Size {
+    if let Some(n) = std::env::var("GEMBA_BENCH_PACKETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return Size {
+            packets: n,
+            command_packets: (n / 10).max(8),
+        };
+    }
     if std::env::args().any(|a| a == "--bench") {
         Size {
             packets: 5_000,
@@ -103,17 +113,24 @@ fn drain_library(store: &Store, takers: usize, limit: usize) -> (usize, Duration
         for t in 0..takers {
             let count = &count;
             s.spawn(move || {
-                let req = Take {
-                    agent: AGENTS[t % AGENTS.len()].to_string(),
+                let mut req = Take {
+                    agent: String::new(),
                     session: Some(format!("s-bench-{t}")),
                     batch: 1,
                     lease: None,
                 };
-                while count.load(Ordering::Relaxed) < limit {
+                // Alternate agents; stop when a round finds every queue empty.
+                let mut empty = 0;
+                let mut turn = t;
+                while count.load(Ordering::Relaxed) < limit && empty < AGENTS.len() {
+                    req.agent = AGENTS[turn % AGENTS.len()].to_string();
+                    turn += 1;
                     let taken = queue::take(store, &req, "bench", now()).expect("take");
                     let Some(p) = taken.packets.first() else {
-                        break;
+                        empty += 1;
+                        continue;
                     };
+                    empty = 0;
                     let f = queue::done(store, &p.id, None, req.session.as_deref(), "bench", now())
                         .expect("done");
                     let _ = (taken.finished, f.finished);
@@ -145,7 +162,10 @@ fn drain_commands(dir: &Path, takers: usize, limit: usize) -> (usize, Duration) 
                         .expect("spawn take");
                     assert!(out.status.success(), "take: {out:?}");
                     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-                    let id = v["packets"][0]["id"].as_str().expect("a packet").to_string();
+                    let id = v["packets"][0]["id"]
+                        .as_str()
+                        .expect("a packet")
+                        .to_string();
                     let out = Command::new(bin)
                         .current_dir(dir)
                         .args(["queue", "done", &id, "-s", &session])

@@ -490,9 +490,11 @@ pub fn enqueue_all(
     actor: &str,
     now: Timestamp,
 ) -> Result<EnqueuedAll> {
-    let item = |index: usize| move |e: Error| Error::Item {
-        index,
-        source: Box::new(e),
+    let item = |index: usize| {
+        move |e: Error| Error::Item {
+            index,
+            source: Box::new(e),
+        }
     };
     let mut packets = Vec::with_capacity(reqs.len());
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
@@ -1150,7 +1152,7 @@ fn renew_session(
         p.lease.as_ref().is_some_and(|l| {
             l.session.as_deref() == Some(session)
                 && l.until.parse::<Timestamp>().is_ok_and(|end| {
-                    end.as_second() - now.as_second() <= (lease.as_secs() / 2) as i64
+                    end.as_second() - now.as_second() <= lease.as_secs() / 2
                 })
         })
     };

@@ -79,7 +79,10 @@ fn events(env: &TestEnv) -> Vec<Value> {
     let mut out = Vec::new();
     for day in std::fs::read_dir(env.gemba_dir().join("log")).unwrap() {
         let text = std::fs::read_to_string(day.unwrap().path()).unwrap();
-        out.extend(text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()));
+        out.extend(
+            text.lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap()),
+        );
     }
     out
 }
@@ -107,10 +110,7 @@ fn spawn_drainer(env: &TestEnv, agent: &str, session: &str, work_ms: u64) -> Chi
         ])
         .env(
             CHILD_ENV,
-            format!(
-                "{}|{agent}|{session}|{work_ms}",
-                env.gemba_dir().display()
-            ),
+            format!("{}|{agent}|{session}|{work_ms}", env.gemba_dir().display()),
         )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -276,7 +276,10 @@ fn racing_take_and_done_commands_lose_and_duplicate_nothing() {
     assert_eq!((all.len(), unique.len()), (n, n), "each packet once");
     let p = places(&env);
     assert_eq!(p.len(), n);
-    assert!(p.values().all(|at| at.len() == 1 && at[0].ends_with("/done")));
+    assert!(
+        p.values()
+            .all(|at| at.len() == 1 && at[0].ends_with("/done"))
+    );
     let ev = events(&env);
     for kind in ["queue.take", "queue.done"] {
         let counts = per_packet(&ev, kind);
@@ -300,7 +303,10 @@ fn first_take(child: &mut Child) -> (String, BufReader<std::process::ChildStdout
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "drainer took nothing");
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "drainer took nothing"
+        );
         if let Some(id) = line.trim().strip_prefix("took ") {
             return (id.to_string(), reader);
         }
@@ -342,7 +348,10 @@ fn a_drainer_killed_mid_packet_loses_nothing() {
         .filter(|(_, at)| at[0] != "alice/done")
         .map(|(id, _)| id.clone())
         .collect();
-    assert!(stuck.len() <= 2, "only the killed drainers' packets: {stuck:?}");
+    assert!(
+        stuck.len() <= 2,
+        "only the killed drainers' packets: {stuck:?}"
+    );
 
     // Once the 3 s lease is over, recover returns them to ready/ ...
     let left = Duration::from_millis(3_200).saturating_sub(killed_at.elapsed());
@@ -360,11 +369,7 @@ fn a_drainer_killed_mid_packet_loses_nothing() {
         .iter()
         .map(|p| p["packet"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        recovered,
-        stuck.iter().map(String::as_str).collect(),
-        "{r}"
-    );
+    assert_eq!(recovered, stuck.iter().map(String::as_str).collect(), "{r}");
     assert!(recovered.contains(held.as_str()));
 
     // ... and then they are done like any other: every packet done once.
@@ -390,7 +395,9 @@ fn a_drainer_killed_mid_packet_loses_nothing() {
 /// A `take --wait` process, its start time.
 fn waiting_take(env: &TestEnv, wait: &str) -> (Child, Instant) {
     let child = env
-        .cmd(&["--json", "queue", "take", "--agent", "alice", "--wait", wait])
+        .cmd(&[
+            "--json", "queue", "take", "--agent", "alice", "--wait", wait,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -424,7 +431,9 @@ fn take_wait_reacts_at_once_and_rescans_when_idle() {
     //    next idle rescan (5 minutes by default).
     let (child, started) = waiting_take(&env, "30");
     std::thread::sleep(Duration::from_millis(700));
-    env.ok(&["queue", "enqueue", "--target", "alice", "--title", "A", "--id", "a"]);
+    env.ok(&[
+        "queue", "enqueue", "--target", "alice", "--title", "A", "--id", "a",
+    ]);
     let (id, code) = taken_id(child);
     assert_eq!((id.as_deref(), code), (Some("a"), Some(0)));
     assert!(started.elapsed() < Duration::from_secs(10), "at once");
@@ -432,7 +441,9 @@ fn take_wait_reacts_at_once_and_rescans_when_idle() {
     // 2. A prerequisite finished elsewhere (moved to done/ by hand, as a
     //    merge from another clone would) unblocks its dependent only at
     //    a rescan: with the default idle_rescan, not within the wait ...
-    env.ok(&["queue", "enqueue", "--target", "alice", "--title", "B", "--id", "b", "--after", "a"]);
+    env.ok(&[
+        "queue", "enqueue", "--target", "alice", "--title", "B", "--id", "b", "--after", "a",
+    ]);
     move_by_hand(&env, "a", "in_progress", "done");
     let (child, _) = waiting_take(&env, "1");
     assert_eq!(taken_id(child), (None, Some(3)));
@@ -446,7 +457,10 @@ fn take_wait_reacts_at_once_and_rescans_when_idle() {
     let (id, code) = taken_id(child);
     assert_eq!((id.as_deref(), code), (Some("b"), Some(0)));
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(900), "{waited:?}: at the rescan");
+    assert!(
+        waited >= Duration::from_millis(900),
+        "{waited:?}: at the rescan"
+    );
     let kinds: Vec<String> = events(&env)
         .iter()
         .map(|e| e["kind"].as_str().unwrap().to_string())
@@ -458,7 +472,9 @@ fn take_wait_reacts_at_once_and_rescans_when_idle() {
 fn a_take_or_done_renews_the_sessions_other_leases() {
     let env = setup(&["alice"]);
     for id in ["a", "b", "c"] {
-        env.ok(&["queue", "enqueue", "--target", "alice", "--title", id, "--id", id]);
+        env.ok(&[
+            "queue", "enqueue", "--target", "alice", "--title", id, "--id", id,
+        ]);
     }
     let at = |now: &str, args: &[&str]| -> Value {
         let out = env.cmd(args).env("GEMBA_NOW", now).output().unwrap();
@@ -471,7 +487,12 @@ fn a_take_or_done_renews_the_sessions_other_leases() {
             .unwrap()
             .iter()
             .find(|r| r["packet"]["id"] == id)
-            .map(|r| r["packet"]["lease"]["until"].as_str().unwrap_or("").to_string())
+            .map(|r| {
+                r["packet"]["lease"]["until"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
             .unwrap()
     };
     let take = ["--json", "queue", "take", "--agent", "alice", "-s", "s-1"];
@@ -495,12 +516,17 @@ fn a_take_or_done_renews_the_sessions_other_leases() {
     assert_eq!(r[0]["data"]["packets"], serde_json::json!(["a"]));
     assert_eq!(r[0]["data"]["session"], "s-1");
     // A done by the session renews what is due: b (past half), not a.
-    at("2026-11-23T13:40:00Z", &["--json", "queue", "done", "c", "-s", "s-1"]);
+    at(
+        "2026-11-23T13:40:00Z",
+        &["--json", "queue", "done", "c", "-s", "s-1"],
+    );
     assert_eq!(lease_of("b"), "2026-11-23T15:40:00Z");
     assert_eq!(lease_of("a"), "2026-11-23T15:10:00Z");
     assert_eq!(renews(&env).len(), 2);
     // Another session's take renews nothing of s-1's.
-    env.ok(&["queue", "enqueue", "--target", "alice", "--title", "d", "--id", "d"]);
+    env.ok(&[
+        "queue", "enqueue", "--target", "alice", "--title", "d", "--id", "d",
+    ]);
     at(
         "2026-11-23T15:00:00Z",
         &["--json", "queue", "take", "--agent", "alice", "-s", "s-2"],
@@ -519,7 +545,11 @@ fn enqueue_from_a_file_checks_every_line_first() {
             "parse_error",
             "bad.jsonl:2:",
         ),
-        ("{\"target\":\"alice\",\"title\":\"A\"\n", "parse_error", "bad.jsonl:1:"),
+        (
+            "{\"target\":\"alice\",\"title\":\"A\"\n",
+            "parse_error",
+            "bad.jsonl:1:",
+        ),
         (
             "{\"target\":\"alice\",\"title\":\"A\"}\n\n{\"target\":\"carol\",\"title\":\"C\"}\n",
             "not_found",
@@ -547,7 +577,10 @@ fn enqueue_from_a_file_checks_every_line_first() {
         let err: Value =
             serde_json::from_str(crate::common::stderr(&out).lines().last().unwrap()).unwrap();
         assert_eq!(err["code"], code, "{text}: {err}");
-        assert!(err["message"].as_str().unwrap().contains(says), "{text}: {err}");
+        assert!(
+            err["message"].as_str().unwrap().contains(says),
+            "{text}: {err}"
+        );
         env.write("bad.jsonl", "");
     }
     std::fs::remove_file(env.root.join("bad.jsonl")).unwrap();
@@ -562,12 +595,24 @@ fn enqueue_from_a_file_checks_every_line_first() {
          {\"id\":\"right\",\"title\":\"Right\",\"after\":[\"root\"],\"targets\":[\"src/**\"]}\n\
          {\"id\":\"root\",\"title\":\"Root\",\"priority\":0}\n",
     );
-    let out = env.json(&["queue", "enqueue", "--from", "dag.jsonl", "--target", "alice"]);
+    let out = env.json(&[
+        "queue",
+        "enqueue",
+        "--from",
+        "dag.jsonl",
+        "--target",
+        "alice",
+    ]);
     let states: Vec<(&str, &str)> = out["packets"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["packet"]["id"].as_str().unwrap(), e["state"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["packet"]["id"].as_str().unwrap(),
+                e["state"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         states,

@@ -118,7 +118,8 @@ fn read_lines(
             .ok_or_else(|| at(1, "no `target`, and no --target to default to".into()))?;
         let priority = line.priority.unwrap_or(args.priority);
         if priority > MAX_PRIORITY {
-            let m = format!("priority: {priority} is out of range (0 most urgent .. {MAX_PRIORITY})");
+            let m =
+                format!("priority: {priority} is out of range (0 most urgent .. {MAX_PRIORITY})");
             return Err(at(1, m).into());
         }
         let spec = match (&line.title, &line.bead) {
