@@ -14,8 +14,19 @@
 //!   one wins, the others move on to the next packet. No lock decides it.
 //!   The winner then writes its lease into the file;
 //! - *done* and *fail* rename `in_progress/` to `done/`, `ready/` (a
-//!   requeue with notes) or `failed/`; done then moves every blocked
-//!   packet whose prerequisites are all done to `ready/`.
+//!   requeue with notes) or `failed/`; done then moves the blocked
+//!   packets that waited for it and whose other prerequisites are done to
+//!   `ready/`.
+//!
+//! **Cost per packet.** A take lists its agent's `ready/` (names only)
+//! and reads no packet but the one it wins: priority, depth, age and
+//! targets never change after enqueue and are kept by id (module `keys`: in
+//! memory for a store handle's life, and in a derived index under
+//! `.gemba/index/queues/` for the next process). A done finds its packet
+//! by probing the state directories ([`locate`]) and reads only blocked
+//! packets, by their kept `after`. Directories are fsynced once per
+//! command, with its events, not once per rename. So take and done cost
+//! the same with 5 or 5,000 packets queued, bar one directory listing.
 //!
 //! **Locks.** Everything but the take's rename holds the scoped
 //! `queues.lock` for a read and a write or rename ([`Scope::Queues`]), so
@@ -34,7 +45,14 @@
 //! `gemba queue renew` extends; `gemba queue recover` returns packets
 //! whose lease expired to `ready/`. A packet in progress without a lease
 //! (its taker died between rename and lease) expires one lease after it
-//! entered `in_progress/` (the file's change time).
+//! entered `in_progress/` (the file's change time). A take or done by a
+//! session also renews that session's other packets in its queue, once
+//! their lease is past its first half (so not on every call): one
+//! `queue.renew` event lists them, none when nothing was due.
+//!
+//! **Waiting.** `take --wait` re-takes when the agent's `ready/` or any
+//! `in_progress/` changed ([`Watch`]: a few `stat`s a tick) and rescans
+//! blocked packets every `queue.idle_rescan` ([`rescan`]).
 //!
 //! Every state change logs an event (`queue.*`).
 
@@ -648,7 +666,7 @@ pub struct Held {
 /// Take up to `batch` ready packets of `agent` (see the module doc).
 ///
 /// Cost: one listing of the agent's `ready/` and no packet reads beyond
-/// the ones won (ordering fields come from [`keys`]); the in-progress
+/// the ones won (ordering fields come from the kept keys); the in-progress
 /// packets are listed only when a candidate has targets to hold back.
 pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Taken> {
     known_agent(store, &req.agent)?;
