@@ -534,42 +534,35 @@ pub fn enqueue_all(
         packets.push(p);
     }
 
-    let mut tx = store.changes();
-    let lock = store.lock(Scope::Queues)?;
-    let all = locate_all(store)?;
-    let mut states = Vec::with_capacity(packets.len());
-    let mut waiting = Vec::with_capacity(packets.len());
-    for (i, p) in packets.iter().enumerate() {
-        if all.contains_key(&p.id) {
-            return Err(item(i)(Error::Exists(p.id.clone())));
-        }
-        let mut waiting_for = Vec::new();
-        for after in &p.after {
-            match all.get(after) {
-                Some(l) if l.state == State::Done => {}
-                Some(_) => waiting_for.push(after.clone()),
-                None if index.contains_key(after) => waiting_for.push(after.clone()),
-                None => return Err(item(i)(Error::UnknownPacket(after.clone()))),
-            }
-        }
-        states.push(if waiting_for.is_empty() {
-            State::Ready
-        } else {
-            State::Blocked
-        });
-        waiting.push(waiting_for);
-    }
+    // 1. Checked first, without the lock: bad input writes nothing.
     let refs: Vec<&Packet> = packets.iter().collect();
+    place_all(&packets, &index, &locate_all(store)?).map_err(|(i, e)| item(i)(e))?;
     check_cycle(store, &refs)?;
 
-    // tmp/ (one batch write), then one rename each into ready/ or blocked/.
+    // 2. The files, in one batch write into a directory of this batch's
+    //    own under tmp/ (never another enqueue's tmp/<id>.json), outside
+    //    the lock: the slow part of a bulk enqueue holds up nobody.
+    let mut tx = store.changes();
+    let batch = format!("batch-{}", crate::model::event::new_id());
     let mut jobs = Vec::with_capacity(packets.len());
+    let mut dirs: Vec<PathBuf> = Vec::new();
     for p in &packets {
-        jobs.push((store.queue_file(&p.agent, TMP, &p.id)?, p.to_bytes()));
+        let dir = store.queue_dir(&p.agent, TMP)?.join(&batch);
+        jobs.push((dir.join(PACKETS.file_name(&p.id)), p.to_bytes()));
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
     }
-    let absent = vec![true; jobs.len()];
+    let _dirs = TmpDirs(dirs);
     let tmps: Vec<Tmp> = jobs.iter().map(|(path, _)| Tmp(path.clone())).collect();
+    let absent = vec![true; jobs.len()];
     tx.write_files_hinted(jobs, &absent)?;
+
+    // 3. Ready or blocked, decided again under the lock (a racing enqueue
+    //    or done may have changed the answer), then one rename each.
+    let lock = store.lock(Scope::Queues)?;
+    let (states, waiting) =
+        place_all(&packets, &index, &locate_all(store)?).map_err(|(i, e)| item(i)(e))?;
     let mut events = Vec::with_capacity(packets.len());
     let mut failed = None;
     for (i, (p, tmp)) in packets.iter().zip(tmps).enumerate() {
@@ -606,6 +599,52 @@ pub fn enqueue_all(
         })
         .collect();
     Ok(EnqueuedAll { packets, finished })
+}
+
+/// Where each new packet goes (`ready` or `blocked`) and what it waits
+/// for, given every packet's place; an id taken or an unknown `after`
+/// is an error for that item. `index`: the batch's ids.
+#[allow(clippy::type_complexity)]
+fn place_all(
+    packets: &[Packet],
+    index: &BTreeMap<String, usize>,
+    all: &BTreeMap<String, Located>,
+) -> Result<(Vec<State>, Vec<Vec<String>>), (usize, Error)> {
+    let mut states = Vec::with_capacity(packets.len());
+    let mut waiting = Vec::with_capacity(packets.len());
+    for (i, p) in packets.iter().enumerate() {
+        if all.contains_key(&p.id) {
+            return Err((i, Error::Exists(p.id.clone())));
+        }
+        let mut waiting_for = Vec::new();
+        for after in &p.after {
+            match all.get(after) {
+                Some(l) if l.state == State::Done => {}
+                Some(_) => waiting_for.push(after.clone()),
+                None if index.contains_key(after) => waiting_for.push(after.clone()),
+                None => return Err((i, Error::UnknownPacket(after.clone()))),
+            }
+        }
+        states.push(if waiting_for.is_empty() {
+            State::Ready
+        } else {
+            State::Blocked
+        });
+        waiting.push(waiting_for);
+    }
+    Ok((states, waiting))
+}
+
+/// Batch directories under `tmp/`, removed when done (empty by then,
+/// unless an error left files: those go too).
+struct TmpDirs(Vec<PathBuf>);
+
+impl Drop for TmpDirs {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 fn enqueue_event(
@@ -1169,9 +1208,9 @@ fn renew_session(
     let due = |p: &Packet| {
         p.lease.as_ref().is_some_and(|l| {
             l.session.as_deref() == Some(session)
-                && l.until.parse::<Timestamp>().is_ok_and(|end| {
-                    end.as_second() - now.as_second() <= lease.as_secs() / 2
-                })
+                && l.until
+                    .parse::<Timestamp>()
+                    .is_ok_and(|end| end.as_second() - now.as_second() <= lease.as_secs() / 2)
         })
     };
     let mut candidates = Vec::new();

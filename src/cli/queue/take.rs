@@ -103,13 +103,14 @@ fn take_waiting(
     let start = Instant::now();
     let deadline = start + wait;
     let idle_rescan = StdDuration::from_secs(store.config().queue.idle_rescan.as_secs() as u64);
-    // The clock moves on while we wait: leases count from the take.
+    // The clock moves on while we wait: leases count from the take that
+    // got the packet (the first take uses the command's clock as is).
     let now = || {
         let waited = jiff::SignedDuration::try_from(start.elapsed()).unwrap_or_default();
         ctx.now.checked_add(waited).unwrap_or(ctx.now)
     };
     let mut watch = queue::Watch::new(store, &req.agent)?;
-    let mut taken = queue::take(store, req, &ctx.actor, now())?;
+    let mut taken = queue::take(store, req, &ctx.actor, ctx.now)?;
     let mut rescanned = Instant::now();
     while taken.packets.is_empty() && Instant::now() < deadline {
         std::thread::sleep(TICK.min(deadline.saturating_duration_since(Instant::now())));
