@@ -6,9 +6,10 @@
 //!
 //! - in memory for the life of a [`Store`] handle ([`Store::memo`]), so a
 //!   long-lived library caller (a drainer) reads each packet file once;
-//! - in `.gemba/index/queues/<agent>.keys` (derived, gitignored, never
-//!   fsynced) for the ready packets of each agent, so a `gemba queue take`
-//!   process does not read every ready packet either.
+//! - in `.gemba/index/queues/<agent>.<state>.keys` (derived, gitignored,
+//!   never fsynced) for the ready and the blocked packets of each agent,
+//!   so a `gemba queue take` or `done` process does not read every one of
+//!   them either.
 //!
 //! Never the truth: the directory listing is. Only ids that are in the
 //! listing are looked up; an id missing from the keys is read from its
@@ -96,8 +97,8 @@ pub struct Keys {
 #[derive(Default)]
 struct Inner {
     keys: HashMap<String, Arc<Key>>,
-    /// Agents whose index file was loaded (or found missing).
-    loaded: HashSet<String>,
+    /// The `(agent, state)` index files loaded (or found missing).
+    loaded: HashSet<(String, State)>,
     /// Agents known to exist (their agent file was read once).
     agents: HashSet<String>,
 }
@@ -137,22 +138,24 @@ impl Keys {
         Ok(key)
     }
 
-    /// The keys of `ids` (the listing of `agent`'s ready/ directory),
+    /// The keys of `ids` (the listing of `agent`'s `state` directory),
     /// reading the files of those not known yet; ids whose file vanished
-    /// meanwhile (taken) are left out. Saves the agent's index file when
-    /// it changed materially.
-    pub fn ready(
+    /// meanwhile (taken) are left out. Saves the index file of that
+    /// directory when it changed materially.
+    pub fn listed(
         &self,
         store: &Store,
         agent: &str,
+        state: State,
         ids: &[(String, PathBuf)],
     ) -> Result<Vec<(String, Arc<Key>)>> {
-        let first = !self.lock().loaded.contains(agent);
+        let path = index_path(store, agent, state)?;
+        let first = !self.lock().loaded.contains(&(agent.to_string(), state));
         let file_had = if first {
-            let loaded = load_index(&index_path(store, agent)?);
+            let loaded = load_index(&path);
             let n = loaded.len();
             let mut inner = self.lock();
-            inner.loaded.insert(agent.to_string());
+            inner.loaded.insert((agent.to_string(), state));
             for (id, key) in loaded {
                 inner.keys.entry(id).or_insert_with(|| Arc::new(key));
             }
@@ -187,9 +190,23 @@ impl Keys {
         // holds many more entries than the queue (taken since).
         let stale = file_had.is_some_and(|n| n > 2 * ids.len() + 64);
         if read > 0 || stale {
-            save_index(&index_path(store, agent)?, &out);
+            save_index(&path, &out);
         }
+        self.forget_beyond(&out);
         Ok(out)
+    }
+
+    /// Keep memory bounded in a drainer that runs for weeks: past
+    /// [`MAX_KEPT`] keys, keep only `current` (what was just listed); the
+    /// rest is read again if it is ever needed.
+    fn forget_beyond(&self, current: &[(String, Arc<Key>)]) {
+        let mut inner = self.lock();
+        if inner.keys.len() > MAX_KEPT.max(4 * current.len()) {
+            inner.keys = current
+                .iter()
+                .map(|(id, k)| (id.clone(), k.clone()))
+                .collect();
+        }
     }
 
     /// Remember packets just enqueued (their files are in place): their
@@ -208,18 +225,16 @@ impl Keys {
             .map(|(p, s)| (depth.get(p.id.as_str()).copied().unwrap_or(0), p, *s))
             .collect();
         order.sort_by_key(|(d, _, _)| *d);
-        let mut ready: HashMap<&str, Vec<(String, Arc<Key>)>> = HashMap::new();
+        let mut listed: HashMap<(&str, State), Vec<(String, Arc<Key>)>> = HashMap::new();
         for (_, p, state) in order {
             let key = self.put(store, p)?;
-            if state == State::Ready {
-                ready
-                    .entry(p.agent.as_str())
-                    .or_default()
-                    .push((p.id.clone(), key));
-            }
+            listed
+                .entry((p.agent.as_str(), state))
+                .or_default()
+                .push((p.id.clone(), key));
         }
-        for (agent, mut entries) in ready {
-            let path = index_path(store, agent)?;
+        for ((agent, state), mut entries) in listed {
+            let path = index_path(store, agent, state)?;
             let new: HashSet<String> = entries.iter().map(|(id, _)| id.clone()).collect();
             entries.extend(
                 load_index(&path)
@@ -270,15 +285,19 @@ impl Keys {
     }
 }
 
-/// `.gemba/index/queues/<escaped agent>.keys`.
-fn index_path(store: &Store, agent: &str) -> Result<PathBuf> {
+/// `.gemba/index/queues/<escaped agent>.<state>.keys`.
+fn index_path(store: &Store, agent: &str, state: State) -> Result<PathBuf> {
     id::validate(agent).map_err(|e| super::Error::Invalid(format!("agent: {e}")))?;
     Ok(store
         .root()
         .join(INDEX_DIR)
         .join("queues")
-        .join(format!("{}.keys", id::escape(agent))))
+        .join(format!("{}.{state}.keys", id::escape(agent))))
 }
+
+/// How many keys a store handle keeps before it forgets what is not
+/// queued any more (about 200 bytes each).
+const MAX_KEPT: usize = 50_000;
 
 /// The entries of an index file; empty when it is missing, torn, of
 /// another version or otherwise not trustworthy.

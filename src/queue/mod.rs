@@ -717,7 +717,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let keys = Keys::of(store);
     let ready_dir = store.queue_dir(&req.agent, State::Ready.dir())?;
     let listing = store.list_dir(&ready_dir, &PACKETS)?.entries;
-    let mut order = keys.ready(store, &req.agent, &listing)?;
+    let mut order = keys.listed(store, &req.agent, State::Ready, &listing)?;
     order.sort_unstable_by(|(a_id, a), (b_id, b)| {
         (a.priority, a.depth, &a.created_at, a_id).cmp(&(b.priority, b.depth, &b.created_at, b_id))
     });
@@ -1115,18 +1115,17 @@ fn blocked(store: &Store) -> Result<Vec<(String, Located, std::sync::Arc<keys::K
     let mut out = Vec::new();
     for agent in store.queue_agents()? {
         let dir = store.queue_dir(&agent, State::Blocked.dir())?;
-        for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
-            let key = match keys.get(&id) {
-                Some(k) => k,
-                None => match read_at(&path, &id)? {
-                    Some(p) => keys.put(store, &p)?,
-                    None => continue,
-                },
-            };
+        let listing = store.list_dir(&dir, &PACKETS)?.entries;
+        if listing.is_empty() {
+            continue;
+        }
+        let paths: BTreeMap<&str, &PathBuf> =
+            listing.iter().map(|(id, p)| (id.as_str(), p)).collect();
+        for (id, key) in keys.listed(store, &agent, State::Blocked, &listing)? {
             let loc = Located {
                 agent: agent.clone(),
                 state: State::Blocked,
-                path,
+                path: paths[id.as_str()].clone(),
             };
             out.push((id, loc, key));
         }

@@ -643,7 +643,7 @@ fn enqueue_from_a_file_checks_every_line_first() {
 fn the_key_index_is_never_the_truth() {
     let env = setup(&["alice"]);
     enqueue_many(&env, &["alice"], 6); // priorities 0..4, 0
-    let index = env.gemba_dir().join("index/queues/alice.keys");
+    let index = env.gemba_dir().join("index/queues/alice.ready.keys");
     assert!(index.is_file(), "enqueue --from wrote the index");
     std::fs::write(&index, b"GEMBAQK\0garbage").unwrap();
     let first = env.json(&["queue", "take", "--agent", "alice"]);
