@@ -176,6 +176,13 @@ impl CliError {
         }
     }
 
+    /// The same error with `prefix` in front of its message (where it
+    /// happened: `packets.jsonl:12: `).
+    pub fn with_prefix(mut self, prefix: &str) -> CliError {
+        self.message.insert_str(0, prefix);
+        self
+    }
+
     /// `invalid_input`. Prefer the constructor that names the failure.
     pub fn user(message: impl Display) -> CliError {
         CliError::new(Code::InvalidInput, message)
@@ -460,6 +467,12 @@ impl From<crate::queue::Error> for CliError {
             Error::NoRepository(_) => CliError::git(e),
             Error::NoRemote => CliError::invalid_input(e)
                 .hint("set `claims.remote: origin` (a git remote shared by the clones)"),
+            // The inner error's code and hint, its message prefixed.
+            Error::Item { index, source } => {
+                let mut inner = CliError::from(*source);
+                inner.message = format!("item {}: {}", index + 1, inner.message);
+                inner
+            }
         }
     }
 }

@@ -14,8 +14,19 @@
 //!   one wins, the others move on to the next packet. No lock decides it.
 //!   The winner then writes its lease into the file;
 //! - *done* and *fail* rename `in_progress/` to `done/`, `ready/` (a
-//!   requeue with notes) or `failed/`; done then moves every blocked
-//!   packet whose prerequisites are all done to `ready/`.
+//!   requeue with notes) or `failed/`; done then moves the blocked
+//!   packets that waited for it and whose other prerequisites are done to
+//!   `ready/`.
+//!
+//! **Cost per packet.** A take lists its agent's `ready/` (names only)
+//! and reads no packet but the one it wins: priority, depth, age and
+//! targets never change after enqueue and are kept by id (module `keys`: in
+//! memory for a store handle's life, and in a derived index under
+//! `.gemba/index/queues/` for the next process). A done finds its packet
+//! by probing the state directories ([`locate`]) and reads only blocked
+//! packets, by their kept `after`. Directories are fsynced once per
+//! command, with its events, not once per rename. So take and done cost
+//! the same with 5 or 5,000 packets queued, bar one directory listing.
 //!
 //! **Locks.** Everything but the take's rename holds the scoped
 //! `queues.lock` for a read and a write or rename ([`Scope::Queues`]; a
@@ -35,7 +46,14 @@
 //! `gemba queue renew` extends; `gemba queue recover` returns packets
 //! whose lease expired to `ready/`. A packet in progress without a lease
 //! (its taker died between rename and lease) expires one lease after it
-//! entered `in_progress/` (the file's change time).
+//! entered `in_progress/` (the file's change time). A take or done by a
+//! session also renews that session's other packets in its queue, once
+//! their lease is past its first half (so not on every call): one
+//! `queue.renew` event lists them, none when nothing was due.
+//!
+//! **Waiting.** `take --wait` re-takes when the agent's `ready/` or any
+//! `in_progress/` changed ([`Watch`]: a few `stat`s a tick) and rescans
+//! blocked packets every `queue.idle_rescan` ([`rescan`]).
 //!
 //! **Across clones** ([`remote`]). Clones share a queue through ordinary
 //! commits, so each clone has its own `ready/` and the rename decides only
@@ -60,6 +78,7 @@
 
 pub mod dag;
 pub mod fit;
+mod keys;
 pub mod ledger;
 pub mod remote;
 pub mod reroute;
@@ -83,6 +102,7 @@ use crate::store::log::Finished;
 use crate::store::{self, Changes, Handoff, Scope, Store};
 
 pub use dag::Hold;
+use keys::Keys;
 pub use ledger::Shipped;
 use remote::{TakePush, Takes};
 pub use reroute::{Rerouted, reroute};
@@ -128,6 +148,9 @@ pub enum Error {
         "claims.remote is not set in .gemba/config.yaml: there is no remote to sync queue takes with"
     )]
     NoRemote,
+    /// One request of [`enqueue_all`] (0-based `index`).
+    #[error("item {}: {source}", index + 1)]
+    Item { index: usize, source: Box<Error> },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -221,6 +244,41 @@ pub fn locate_all(store: &Store) -> Result<BTreeMap<String, Located>> {
         }
     }
     Ok(all)
+}
+
+/// Where packet `id` is, by probing its file name in every state
+/// directory (no listing, no read): O(agents) however long the queues.
+/// Found in two places: a take that moved it meanwhile (the older place
+/// is gone when looked at again), else an error naming both.
+pub fn locate(store: &Store, id: &str) -> Result<Option<Located>> {
+    id::validate(id).map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut found: Option<Located> = None;
+    for agent in store.queue_agents()? {
+        for state in State::ALL {
+            let path = store.queue_file(&agent, state.dir(), id)?;
+            if path.symlink_metadata().is_err() {
+                continue;
+            }
+            let here = Located {
+                agent: agent.clone(),
+                state,
+                path,
+            };
+            found = match found {
+                None => Some(here),
+                Some(there) if there.path.symlink_metadata().is_err() => Some(here),
+                Some(there) if here.path.symlink_metadata().is_err() => Some(there),
+                Some(there) => {
+                    return Err(Error::Invalid(format!(
+                        "packet {id:?} is in two places: {} and {}",
+                        store.show(&there.path),
+                        store.show(&here.path)
+                    )));
+                }
+            };
+        }
+    }
+    Ok(found)
 }
 
 /// The packets of one state directory of one agent, sorted by id; files
@@ -357,6 +415,90 @@ pub fn enqueue_sourced(
     actor: &str,
     now: Timestamp,
 ) -> Result<Enqueued> {
+    let mut packet = new_packet(store, &req, source, now)?;
+    let mut tx = store.changes();
+    // 1. tmp/: a whole file under a name nobody else has.
+    let mut tmp = None;
+    for attempt in 0..32 {
+        packet.id = match &req.id {
+            Some(id) => id.clone(),
+            None => packet_id(&packet.spec.title, now, attempt),
+        };
+        packet
+            .validate()
+            .map_err(|m| Error::Invalid(format!("packet: {m}")))?;
+        let path = store.queue_file(&packet.agent, TMP, &packet.id)?;
+        match tx.create_file(&path, &packet.to_bytes())? {
+            Handoff::Won => {
+                tmp = Some(Tmp(path));
+                break;
+            }
+            Handoff::AlreadyTaken if req.id.is_some() => {
+                return Err(Error::Exists(packet.id.clone()));
+            }
+            Handoff::AlreadyTaken => {}
+        }
+    }
+    let Some(tmp) = tmp else {
+        return Err(Error::Invalid("could not find a free packet id".into()));
+    };
+
+    // 2. ready/ or blocked/, decided under the lock (a done that would
+    //    unblock it either happened before, or sees it in blocked/).
+    let lock = store.lock(Scope::Queues)?;
+    if locate(store, &packet.id)?.is_some() {
+        return Err(Error::Exists(packet.id.clone()));
+    }
+    let mut waiting_for = Vec::new();
+    for after in &packet.after {
+        if *after == packet.id {
+            continue; // the cycle check names it
+        }
+        match locate(store, after)? {
+            None => return Err(Error::UnknownPacket(after.clone())),
+            Some(l) if l.state == State::Done => {}
+            Some(_) => waiting_for.push(after.clone()),
+        }
+    }
+    check_cycle(store, &[&packet])?;
+    let state = if waiting_for.is_empty() {
+        State::Ready
+    } else {
+        State::Blocked
+    };
+    let to = store.queue_file(&packet.agent, state.dir(), &packet.id)?;
+    if tx.move_new(&tmp.0, &to)? != Handoff::Won {
+        return Err(Error::Exists(packet.id.clone()));
+    }
+    std::mem::forget(tmp);
+    drop(lock);
+    let event = enqueue_event(&packet, state, &waiting_for, actor, now);
+    let finished = tx.finish(&[event])?;
+    Ok(Enqueued {
+        packet,
+        state,
+        waiting_for,
+        finished,
+    })
+}
+
+/// A temp file removed unless it was renamed into place.
+struct Tmp(PathBuf);
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A new packet from `req` (id still empty), checked: known agent, stage
+/// names.
+fn new_packet(
+    store: &Store,
+    req: &Enqueue,
+    source: Option<&str>,
+    now: Timestamp,
+) -> Result<Packet> {
     let envelope = agent_of(store, &req.agent)?;
     if let Some(session) = &req.session {
         id::validate(session).map_err(|e| Error::Invalid(format!("session: {e}")))?;
@@ -379,18 +521,18 @@ pub fn enqueue_sourced(
         }
     }
     let at = timestamp(now);
-    let mut packet = Packet {
+    let packet = Packet {
         id: String::new(),
         agent: req.agent.clone(),
         bead: req.bead.clone(),
         source: source.map(String::from),
-        session: req.session,
-        spec: req.spec,
+        session: req.session.clone(),
+        spec: req.spec.clone(),
         priority: req.priority,
-        after: req.after,
-        requires: req.requires,
+        after: req.after.clone(),
+        requires: req.requires.clone(),
         stage: req.stages.first().cloned(),
-        stages: req.stages,
+        stages: req.stages.clone(),
         attempts: 0,
         notes: Vec::new(),
         history: Vec::new(),
@@ -398,128 +540,240 @@ pub fn enqueue_sourced(
         created_at: at.clone(),
         updated_at: at,
     };
-    let mut tx = store.changes();
-    // 1. tmp/: a whole file under a name nobody else has.
-    let mut tmp = None;
-    for attempt in 0..32 {
-        packet.id = match &req.id {
-            Some(id) => id.clone(),
-            None => packet_id(&packet.spec.title, now, attempt),
+    // What the packet needs, before anything is written.
+    let needs = fit::Needs::of(&packet, &store.config().queue.stage_roles);
+    if let Some(why) = fit::why_not(&needs, &envelope) {
+        return Err(Error::Unfit {
+            agent: envelope.name.clone(),
+            why,
+        });
+    }
+    Ok(packet)
+}
+
+/// Reject new packets that close a cycle with each other or with the
+/// packets not yet done. A new cycle must run through a new packet, so
+/// only the ancestry of the new packets' `after` packets is read (done
+/// packets end a walk: nothing can wait on a new packet through them).
+fn check_cycle(store: &Store, new: &[&Packet]) -> Result<()> {
+    let mut edges: BTreeMap<String, Vec<String>> = new
+        .iter()
+        .map(|p| (p.id.clone(), p.after.clone()))
+        .collect();
+    let mut todo: Vec<String> = new.iter().flat_map(|p| p.after.clone()).collect();
+    let keys = Keys::of(store);
+    while let Some(id) = todo.pop() {
+        if edges.contains_key(&id) {
+            continue;
+        }
+        let after = match locate(store, &id)? {
+            Some(loc) if loc.state != State::Done => match keys.get(&id) {
+                Some(k) => k.after.clone(),
+                None => read_at(&loc.path, &id)?
+                    .map(|p| p.after)
+                    .unwrap_or_default(),
+            },
+            _ => Vec::new(),
         };
-        packet
-            .validate()
-            .map_err(|m| Error::Invalid(format!("packet: {m}")))?;
-        if attempt == 0 {
-            // What the packet needs, before anything is written.
-            let needs = fit::Needs::of(&packet, &store.config().queue.stage_roles);
-            if let Some(why) = fit::why_not(&needs, &envelope) {
-                return Err(Error::Unfit {
-                    agent: envelope.name.clone(),
-                    why,
-                });
-            }
-        }
-        let path = store.queue_file(&packet.agent, TMP, &packet.id)?;
-        match tx.create_file(&path, &packet.to_bytes())? {
-            Handoff::Won => {
-                tmp = Some(Tmp(path));
-                break;
-            }
-            Handoff::AlreadyTaken if req.id.is_some() => {
-                return Err(Error::Exists(packet.id.clone()));
-            }
-            Handoff::AlreadyTaken => {}
-        }
+        todo.extend(after.iter().cloned());
+        edges.insert(id, after);
     }
-    let Some(tmp) = tmp else {
-        return Err(Error::Invalid("could not find a free packet id".into()));
-    };
-
-    // 2. ready/ or blocked/, decided under the lock (a done that would
-    //    unblock it either happened before, or sees it in blocked/).
-    let lock = store.lock(Scope::Queues)?;
-    let all = locate_all(store)?;
-    if all.contains_key(&packet.id) {
-        return Err(Error::Exists(packet.id.clone()));
-    }
-    for after in &packet.after {
-        if !all.contains_key(after) && *after != packet.id {
-            return Err(Error::UnknownPacket(after.clone()));
-        }
-    }
-    check_cycle(&all, &packet)?;
-    let waiting_for: Vec<String> = packet
-        .after
+    let edges: dag::Edges<'_> = edges
         .iter()
-        .filter(|a| all.get(*a).is_none_or(|l| l.state != State::Done))
-        .cloned()
+        .map(|(id, after)| (id.as_str(), after.as_slice()))
         .collect();
-    let state = if waiting_for.is_empty() {
-        State::Ready
-    } else {
-        State::Blocked
-    };
-    let to = store.queue_file(&packet.agent, state.dir(), &packet.id)?;
-    if tx.move_new(&tmp.0, &to)? != Handoff::Won {
-        return Err(Error::Exists(packet.id.clone()));
-    }
-    std::mem::forget(tmp);
-    drop(lock);
-
-    let mut event = Event::new(
-        now,
-        actor,
-        EventKind::QueueEnqueue,
-        packet.bead.iter().cloned().collect(),
-        format!("enqueue {} for {} ({state})", packet.id, packet.agent),
-    )
-    .with("packet", &packet.id)
-    .with("agent", &packet.agent)
-    .with("state", state)
-    .with("priority", packet.priority);
-    if !waiting_for.is_empty() {
-        event = event.with("waiting_for", &waiting_for);
-    }
-    if let Some(source) = source {
-        event = event.with("source", source);
-    }
-    let finished = tx.finish(&[event])?;
-    Ok(Enqueued {
-        packet,
-        state,
-        waiting_for,
-        finished,
-    })
-}
-
-/// A temp file removed unless it was renamed into place.
-struct Tmp(PathBuf);
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// Reject `packet` when it closes a cycle with the packets not yet done.
-fn check_cycle(all: &BTreeMap<String, Located>, packet: &Packet) -> Result<()> {
-    let mut others = Vec::new();
-    for (id, loc) in all {
-        if matches!(loc.state, State::Blocked | State::Ready | State::InProgress)
-            && let Some(p) = read_at(&loc.path, id)?
-        {
-            others.push(p);
-        }
-    }
-    let mut edges: dag::Edges<'_> = others
-        .iter()
-        .map(|p| (p.id.as_str(), p.after.as_slice()))
-        .collect();
-    edges.insert(packet.id.as_str(), packet.after.as_slice());
     match dag::find_cycle(&edges) {
         Some(cycle) => Err(Error::Cycle(cycle)),
         None => Ok(()),
     }
+}
+
+/// What `enqueue_all` did.
+#[derive(Debug, Serialize)]
+pub struct EnqueuedAll {
+    /// In input order.
+    pub packets: Vec<Enqueued>,
+    #[serde(skip)]
+    pub finished: Finished,
+}
+
+/// Enqueue many packets at once (`gemba queue enqueue --from FILE`): the
+/// same rules as [`enqueue`] for each, decided under one lock; `after` may
+/// name packets of the same batch. Files are written in one batch (one
+/// flush instead of one fsync per packet) and renamed into place one by
+/// one, and each packet gets its `queue.enqueue` event. Any invalid
+/// request ([`Error::Item`] says which) fails the whole batch before a
+/// file is written.
+pub fn enqueue_all(
+    store: &Store,
+    reqs: Vec<Enqueue>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<EnqueuedAll> {
+    let item = |index: usize| {
+        move |e: Error| Error::Item {
+            index,
+            source: Box::new(e),
+        }
+    };
+    let mut packets = Vec::with_capacity(reqs.len());
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, req) in reqs.iter().enumerate() {
+        let mut p = new_packet(store, req, None, now).map_err(item(i))?;
+        p.id = match &req.id {
+            Some(id) => id.clone(),
+            // Collisions with the store are checked below, as for ids given.
+            None => (0..)
+                .map(|attempt| packet_id(&p.spec.title, now, attempt))
+                .find(|id| !index.contains_key(id))
+                .expect("an unused id"),
+        };
+        p.validate()
+            .map_err(|m| item(i)(Error::Invalid(format!("packet: {m}"))))?;
+        if index.insert(p.id.clone(), i).is_some() {
+            return Err(item(i)(Error::Exists(p.id.clone())));
+        }
+        packets.push(p);
+    }
+
+    // 1. Checked first, without the lock: bad input writes nothing.
+    let refs: Vec<&Packet> = packets.iter().collect();
+    place_all(&packets, &index, &locate_all(store)?).map_err(|(i, e)| item(i)(e))?;
+    check_cycle(store, &refs)?;
+
+    // 2. The files, in one batch write into a directory of this batch's
+    //    own under tmp/ (never another enqueue's tmp/<id>.json), outside
+    //    the lock: the slow part of a bulk enqueue holds up nobody.
+    let mut tx = store.changes();
+    let batch = format!("batch-{}", crate::model::event::new_id());
+    let mut jobs = Vec::with_capacity(packets.len());
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for p in &packets {
+        let dir = store.queue_dir(&p.agent, TMP)?.join(&batch);
+        jobs.push((dir.join(PACKETS.file_name(&p.id)), p.to_bytes()));
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    let _dirs = TmpDirs(dirs);
+    let tmps: Vec<Tmp> = jobs.iter().map(|(path, _)| Tmp(path.clone())).collect();
+    let absent = vec![true; jobs.len()];
+    tx.write_files_hinted(jobs, &absent)?;
+
+    // 3. Ready or blocked, decided again under the lock (a racing enqueue
+    //    or done may have changed the answer), then one rename each.
+    let lock = store.lock(Scope::Queues)?;
+    let (states, waiting) =
+        place_all(&packets, &index, &locate_all(store)?).map_err(|(i, e)| item(i)(e))?;
+    let mut events = Vec::with_capacity(packets.len());
+    let mut failed = None;
+    for (i, (p, tmp)) in packets.iter().zip(tmps).enumerate() {
+        let to = store.queue_file(&p.agent, states[i].dir(), &p.id)?;
+        match tx.move_new(&tmp.0, &to) {
+            Ok(Handoff::Won) => std::mem::forget(tmp),
+            Ok(Handoff::AlreadyTaken) => {
+                failed = Some(item(i)(Error::Exists(p.id.clone())));
+                break;
+            }
+            Err(e) => {
+                failed = Some(item(i)(e.into()));
+                break;
+            }
+        }
+        events.push(enqueue_event(p, states[i], &waiting[i], actor, now));
+    }
+    drop(lock);
+    // What was placed is logged even when a later rename failed.
+    let finished = tx.finish(&events)?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Keys::of(store).enqueued(store, &packets, &states)?;
+    let packets = packets
+        .into_iter()
+        .zip(states)
+        .zip(waiting)
+        .map(|((packet, state), waiting_for)| Enqueued {
+            packet,
+            state,
+            waiting_for,
+            finished: Finished::default(),
+        })
+        .collect();
+    Ok(EnqueuedAll { packets, finished })
+}
+
+/// Where each new packet goes (`ready` or `blocked`) and what it waits
+/// for, given every packet's place; an id taken or an unknown `after`
+/// is an error for that item. `index`: the batch's ids.
+#[allow(clippy::type_complexity)]
+fn place_all(
+    packets: &[Packet],
+    index: &BTreeMap<String, usize>,
+    all: &BTreeMap<String, Located>,
+) -> Result<(Vec<State>, Vec<Vec<String>>), (usize, Error)> {
+    let mut states = Vec::with_capacity(packets.len());
+    let mut waiting = Vec::with_capacity(packets.len());
+    for (i, p) in packets.iter().enumerate() {
+        if all.contains_key(&p.id) {
+            return Err((i, Error::Exists(p.id.clone())));
+        }
+        let mut waiting_for = Vec::new();
+        for after in &p.after {
+            match all.get(after) {
+                Some(l) if l.state == State::Done => {}
+                Some(_) => waiting_for.push(after.clone()),
+                None if index.contains_key(after) => waiting_for.push(after.clone()),
+                None => return Err((i, Error::UnknownPacket(after.clone()))),
+            }
+        }
+        states.push(if waiting_for.is_empty() {
+            State::Ready
+        } else {
+            State::Blocked
+        });
+        waiting.push(waiting_for);
+    }
+    Ok((states, waiting))
+}
+
+/// Batch directories under `tmp/`, removed when done (empty by then,
+/// unless an error left files: those go too).
+struct TmpDirs(Vec<PathBuf>);
+
+impl Drop for TmpDirs {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn enqueue_event(
+    p: &Packet,
+    state: State,
+    waiting_for: &[String],
+    actor: &str,
+    now: Timestamp,
+) -> Event {
+    let mut event = Event::new(
+        now,
+        actor,
+        EventKind::QueueEnqueue,
+        p.bead.iter().cloned().collect(),
+        format!("enqueue {} for {} ({state})", p.id, p.agent),
+    )
+    .with("packet", &p.id)
+    .with("agent", &p.agent)
+    .with("state", state)
+    .with("priority", p.priority);
+    if !waiting_for.is_empty() {
+        event = event.with("waiting_for", waiting_for);
+    }
+    if let Some(source) = &p.source {
+        event = event.with("source", source);
+    }
+    event
 }
 
 // ------------------------------------------------------------------- take
@@ -584,7 +838,12 @@ pub struct Held {
 }
 
 /// Take up to `batch` ready packets of `agent` (see the module doc),
-/// passing over those kept for a session other than `req.session`.
+/// passing over those kept for a session other than `req.session` and
+/// those the agent does not fit.
+///
+/// Cost: one listing of the agent's `ready/`; ordering and hold-back come
+/// from the kept keys, so only candidates that pass hold-back are read
+/// (for what can change after enqueue: stage, round, who it is kept for).
 pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Taken> {
     let envelope = agent_of(store, &req.agent)?;
     let stage_roles = &store.config().queue.stage_roles;
@@ -593,17 +852,13 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     }
     let lease = req.lease.unwrap_or(store.config().queue.lease);
     let until = lease_end(now, lease)?;
-    let ready = load_state(store, &req.agent, State::Ready)?;
-    let busy = in_progress(store)?;
-    let depth_edges = ancestry(store, &ready)?;
-    let edges: dag::Edges<'_> = depth_edges
-        .iter()
-        .map(|(id, after)| (id.as_str(), after.as_slice()))
-        .collect();
-    let depth = dag::depths(&edges);
-    let mut order: Vec<&Packet> = ready.iter().collect();
-    dag::order(&mut order, &depth);
-
+    let keys = Keys::of(store);
+    let ready_dir = store.queue_dir(&req.agent, State::Ready.dir())?;
+    let listing = store.list_dir(&ready_dir, &PACKETS)?.entries;
+    let mut order = keys.listed(store, &req.agent, State::Ready, &listing)?;
+    order.sort_unstable_by(|(a_id, a), (b_id, b)| {
+        (a.priority, a.depth, &a.created_at, a_id).cmp(&(b.priority, b.depth, &b.created_at, b_id))
+    });
     // Across clones, the remote's take ref too (see `remote`); without
     // `claims.remote` no git call at all.
     let takes = Takes::of(store)?;
@@ -618,46 +873,64 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let mut warnings = Vec::new();
     let mut offline: Option<String> = None;
     let mut local_only = BTreeSet::new();
-    for candidate in order {
+    // Packets in progress (any agent), listed once, when first needed.
+    let mut busy: Option<Vec<Packet>> = None;
+    for (id, key) in order {
         if won.len() >= req.batch.max(1) {
             break;
+        }
+        if !key.targets.is_empty() {
+            if busy.is_none() {
+                busy = Some(in_progress_keys(store)?);
+            }
+            let skeleton = key.skeleton(&id, &req.agent);
+            let others = busy.iter().flatten().chain(&won);
+            if let Some(hold) = dag::held_back_by(&skeleton, others) {
+                held.push(Held { packet: id, hold });
+                continue;
+            }
+        }
+        let from = store.queue_file(&req.agent, State::Ready.dir(), &id)?;
+        let to = store.queue_file(&req.agent, State::InProgress.dir(), &id)?;
+        // What the keys do not keep, or can change after enqueue (who it is
+        // kept for, its stage, its round): from the file.
+        let candidate = match read_at(&from, &id) {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                lost += 1; // taken (or moved) since the listing
+                continue;
+            }
+            Err(e) if won.is_empty() => return Err(e),
+            Err(_) => break,
+        };
+        if !key.matches(&candidate) {
+            keys.put(store, &candidate)?; // a hand edit: count it from now on
         }
         // Kept for another session (its bead is claimed for that one).
         if candidate.session.is_some() && candidate.session != req.session {
             continue;
         }
-        if let Some(why) = fit::why_not(&fit::Needs::of(candidate, stage_roles), &envelope) {
-            unfit.push(Unfit {
-                packet: candidate.id.clone(),
-                why,
-            });
-            continue;
-        }
-        if let Some(hold) = dag::held_back_by(candidate, busy.iter().chain(&won)) {
-            held.push(Held {
-                packet: candidate.id.clone(),
-                hold,
-            });
+        if let Some(why) = fit::why_not(&fit::Needs::of(&candidate, stage_roles), &envelope) {
+            unfit.push(Unfit { packet: id, why });
             continue;
         }
         if let (Some(t), Some(m)) = (&takes, &mirror)
-            && let Some(holder) = m
-                .get(&candidate.id)
-                .filter(|h| h.blocks(candidate, &t.clone, now))
+            && let Some(holder) = m.get(&id).filter(|h| h.blocks(&candidate, &t.clone, now))
         {
             elsewhere.push(Elsewhere {
-                packet: candidate.id.clone(),
+                packet: id,
                 holder: Some(holder.clone()),
                 seen: "mirror",
             });
             continue;
         }
         let ours = match &takes {
-            Some(t) => Some(t.take_of(candidate, req.session.as_deref(), now, &until)?.1),
+            Some(t) => Some(
+                t.take_of(&candidate, req.session.as_deref(), now, &until)?
+                    .1,
+            ),
             None => None,
         };
-        let from = store.queue_file(&req.agent, State::Ready.dir(), &candidate.id)?;
-        let to = store.queue_file(&req.agent, State::InProgress.dir(), &candidate.id)?;
         if tx.move_new(&from, &to)? == Handoff::AlreadyTaken {
             lost += 1;
             continue;
@@ -665,18 +938,17 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         // Ours. Confirm under the lock: no overlapping packet was leased
         // meanwhile; then the lease.
         let lock = store.lock(Scope::Queues)?;
-        let leased: Vec<Packet> = in_progress(store)?
-            .into_iter()
-            .filter(|p| p.lease.is_some() && p.id != candidate.id)
-            .collect();
-        if let Some(hold) = dag::held_back_by(candidate, &leased) {
-            // Put it back: nobody else can have a ready/ file of this id.
-            tx.move_new(&to, &from)?;
-            held.push(Held {
-                packet: candidate.id.clone(),
-                hold,
-            });
-            continue;
+        if !candidate.spec.targets.is_empty() {
+            let leased: Vec<Packet> = in_progress(store)?
+                .into_iter()
+                .filter(|p| p.lease.is_some() && p.id != id)
+                .collect();
+            if let Some(hold) = dag::held_back_by(&candidate, &leased) {
+                // Put it back: nobody else can have a ready/ file of this id.
+                tx.move_new(&to, &from)?;
+                held.push(Held { packet: id, hold });
+                continue;
+            }
         }
         let mut packet = candidate.clone();
         packet.lease = Some(Lease {
@@ -699,7 +971,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         // not wait for it again.
         let pushed = match &offline {
             Some(message) => Ok(TakePush::Unreachable(message.clone())),
-            None => t.push_take(candidate, ours),
+            None => t.push_take(&candidate, ours),
         };
         let failure = match pushed {
             Ok(TakePush::Won) => {
@@ -708,14 +980,14 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             }
             Ok(TakePush::Elsewhere(holder)) => {
                 let _lock = store.lock(Scope::Queues)?;
-                put_back(&mut tx, candidate, &to, &from)?;
+                put_back(&mut tx, &candidate, &to, &from)?;
                 let holder = holder.map(|h| *h);
                 if let Some(h) = &holder {
                     t.note(h.clone())?;
                 }
                 lost += 1;
                 elsewhere.push(Elsewhere {
-                    packet: candidate.id.clone(),
+                    packet: id,
                     holder,
                     seen: "push",
                 });
@@ -737,15 +1009,13 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
                 won.push(packet);
                 continue;
             }
-            Ok(TakePush::Unreachable(message)) => {
-                t.unreachable(format!("take {}", candidate.id), message)
-            }
+            Ok(TakePush::Unreachable(message)) => t.unreachable(format!("take {id}"), message),
             Err(e) => e,
         };
         // The remote failed us: this packet goes back; the ones already
         // won stay won (their refs are pushed), or nothing was changed.
         let _lock = store.lock(Scope::Queues)?;
-        put_back(&mut tx, candidate, &to, &from)?;
+        put_back(&mut tx, &candidate, &to, &from)?;
         if won.is_empty() {
             return Err(failure);
         }
@@ -756,13 +1026,12 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             other => other.to_string(),
         };
         warnings.push(format!(
-            "{why}: took {} packet(s), not {} and the rest of the batch",
+            "{why}: took {} packet(s), not {id} and the rest of the batch",
             won.len(),
-            candidate.id
         ));
         break;
     }
-    let events: Vec<Event> = won
+    let mut events: Vec<Event> = won
         .iter()
         .map(|p| {
             let e = Event::new(
@@ -791,6 +1060,12 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             }
         })
         .collect();
+    if let Some(session) = req.session.as_deref().filter(|_| !won.is_empty()) {
+        let mine: Vec<&str> = won.iter().map(|p| p.id.as_str()).collect();
+        events.extend(renew_session(
+            store, &mut tx, &req.agent, session, &mine, lease, actor, now,
+        )?);
+    }
     let finished = tx.finish(&events)?;
     Ok(Taken {
         packets: won,
@@ -813,7 +1088,7 @@ fn put_back(tx: &mut Changes<'_>, packet: &Packet, to: &Path, from: &Path) -> Re
 
 /// The `after` edges of `packets` and of every packet behind them, by id
 /// (read on demand: only the ancestry of the candidates).
-fn ancestry(store: &Store, packets: &[Packet]) -> Result<BTreeMap<String, Vec<String>>> {
+pub(super) fn ancestry(store: &Store, packets: &[Packet]) -> Result<BTreeMap<String, Vec<String>>> {
     let mut edges: BTreeMap<String, Vec<String>> = packets
         .iter()
         .map(|p| (p.id.clone(), p.after.clone()))
@@ -839,6 +1114,79 @@ fn ancestry(store: &Store, packets: &[Packet]) -> Result<BTreeMap<String, Vec<St
     Ok(edges)
 }
 
+/// The packets in progress in every queue, as their kept keys (targets
+/// and ids are all hold-back needs).
+fn in_progress_keys(store: &Store) -> Result<Vec<Packet>> {
+    let keys = Keys::of(store);
+    let mut busy = Vec::new();
+    for agent in store.queue_agents()? {
+        let dir = store.queue_dir(&agent, State::InProgress.dir())?;
+        for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
+            let key = match keys.get(&id) {
+                Some(k) => k,
+                None => match read_at(&path, &id)? {
+                    Some(p) => keys.put(store, &p)?,
+                    None => continue,
+                },
+            };
+            busy.push(key.skeleton(&id, &agent));
+        }
+    }
+    Ok(busy)
+}
+
+/// What an idle `take --wait` watches between takes: the agent's
+/// `ready/` (an enqueue, a requeue, an unblock adds to it) and every
+/// `in_progress/` (a packet finished anywhere may release one held back).
+/// A few `stat` calls a tick instead of a take.
+#[derive(Debug)]
+pub struct Watch {
+    stamps: Vec<(PathBuf, Option<crate::store::index::Stamp>)>,
+    at_ns: i64,
+}
+
+impl Watch {
+    /// The directories' stamps now; look before taking, so a change made
+    /// during the take shows as a change.
+    pub fn new(store: &Store, agent: &str) -> Result<Watch> {
+        let mut dirs = vec![store.queue_dir(agent, State::Ready.dir())?];
+        for a in store.queue_agents()? {
+            dirs.push(store.queue_dir(&a, State::InProgress.dir())?);
+        }
+        let stamps = dirs
+            .into_iter()
+            .map(|d| {
+                let stamp = std::fs::metadata(&d)
+                    .ok()
+                    .map(|m| crate::store::index::Stamp::of(&m));
+                (d, stamp)
+            })
+            .collect();
+        Ok(Watch {
+            stamps,
+            at_ns: crate::store::index::now_ns(),
+        })
+    }
+
+    /// Whether a watched directory changed (or appeared) since [`Watch::new`].
+    /// A directory changed shortly before that look counts as changed
+    /// (git's racy-clean rule): a later change within the filesystem's
+    /// timestamp granularity could leave its stamp the same.
+    pub fn changed(&self, store: &Store, agent: &str) -> Result<bool> {
+        let now = Watch::new(store, agent)?;
+        if now.stamps.len() != self.stamps.len() {
+            return Ok(true);
+        }
+        let racy = crate::store::index::RACY_WINDOW.as_nanos() as i64;
+        Ok(self.stamps.iter().zip(&now.stamps).any(|(old, new)| {
+            old != new
+                || old
+                    .1
+                    .is_some_and(|s| s.mtime_ns.max(s.ctime_ns) + racy > self.at_ns)
+        }))
+    }
+}
+
 // --------------------------------------------------- done, fail, renew
 
 /// An in-progress packet, read under the lock, checked against the
@@ -848,12 +1196,7 @@ fn in_progress_packet(
     packet: &str,
     session: Option<&str>,
 ) -> Result<(Packet, Located)> {
-    id::validate(packet).map_err(|e| Error::Invalid(e.to_string()))?;
-    let all = locate_all(store)?;
-    let loc = all
-        .get(packet)
-        .cloned()
-        .ok_or_else(|| Error::UnknownPacket(packet.into()))?;
+    let loc = locate(store, packet)?.ok_or_else(|| Error::UnknownPacket(packet.into()))?;
     if loc.state != State::InProgress {
         return Err(Error::NotInProgress {
             packet: packet.into(),
@@ -980,7 +1323,7 @@ pub fn done(
         tx.move_new(&loc.path, &to)?;
     }
     let unblocked = if state == State::Done {
-        unblock(store, &mut tx)?
+        unblock_after(store, &mut tx, &p.id)?
     } else {
         Vec::new()
     };
@@ -1027,6 +1370,20 @@ pub fn done(
         );
         e.data = s.data();
         events.push(e);
+    }
+    let lease_session = before.lease.as_ref().and_then(|l| l.session.as_deref());
+    if let Some(session) = session.or(lease_session) {
+        let lease = store.config().queue.lease;
+        events.extend(renew_session(
+            store,
+            &mut tx,
+            &holder,
+            session,
+            &[&p.id],
+            lease,
+            actor,
+            now,
+        )?);
     }
     let finished = tx.finish(&events)?;
     Ok(Finish {
@@ -1132,11 +1489,9 @@ pub fn fail(
     tx.write_file(&loc.path, &p.to_bytes())?;
     tx.move_new(&loc.path, &to)?;
     let mut dependents = Vec::new();
-    for agent in store.queue_agents()? {
-        for b in load_state(store, &agent, State::Blocked)? {
-            if b.after.contains(&p.id) {
-                dependents.push(b.id);
-            }
+    for (id, _, key) in blocked(store)? {
+        if key.after.contains(&p.id) {
+            dependents.push(id);
         }
     }
     drop(lock);
@@ -1171,9 +1526,65 @@ pub fn fail(
     })
 }
 
+/// Every blocked packet of every queue: id, where, its kept key. An
+/// empty `blocked/` (the usual case) costs one directory read.
+fn blocked(store: &Store) -> Result<Vec<(String, Located, std::sync::Arc<keys::Key>)>> {
+    let keys = Keys::of(store);
+    let mut out = Vec::new();
+    for agent in store.queue_agents()? {
+        let dir = store.queue_dir(&agent, State::Blocked.dir())?;
+        let listing = store.list_dir(&dir, &PACKETS)?.entries;
+        if listing.is_empty() {
+            continue;
+        }
+        let paths: BTreeMap<&str, &PathBuf> =
+            listing.iter().map(|(id, p)| (id.as_str(), p)).collect();
+        for (id, key) in keys.listed(store, &agent, State::Blocked, &listing)? {
+            let loc = Located {
+                agent: agent.clone(),
+                state: State::Blocked,
+                path: paths[id.as_str()].clone(),
+            };
+            out.push((id, loc, key));
+        }
+    }
+    Ok(out)
+}
+
+/// After `finished` is done: move the blocked packets that wait for it
+/// and for nothing else not done to `ready/` (the caller holds the lock).
+/// Only their other prerequisites are located, never the whole queue.
+fn unblock_after(store: &Store, tx: &mut Changes<'_>, finished: &str) -> Result<Vec<String>> {
+    let mut moved = Vec::new();
+    for (id, loc, key) in blocked(store)? {
+        if !key.after.iter().any(|a| a == finished) {
+            continue;
+        }
+        let mut all_done = true;
+        for a in key.after.iter().filter(|a| *a != finished) {
+            if locate(store, a)?.is_none_or(|l| l.state != State::Done) {
+                all_done = false;
+                break;
+            }
+        }
+        if all_done {
+            let to = store.queue_file(&loc.agent, State::Ready.dir(), &id)?;
+            if tx.move_new(&loc.path, &to)? == Handoff::Won {
+                moved.push(id);
+            }
+        }
+    }
+    Ok(moved)
+}
+
 /// Move every blocked packet whose `after` packets are all done to
-/// `ready/` (the caller holds the lock). Returns their ids.
+/// `ready/` (the caller holds the lock): `gemba queue rescan`, and `take
+/// --wait`'s idle rescan. Returns their ids.
 fn unblock(store: &Store, tx: &mut Changes<'_>) -> Result<Vec<String>> {
+    let waiting = blocked(store)?;
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
     let all = locate_all(store)?;
     let done: BTreeSet<String> = all
         .iter()
@@ -1204,6 +1615,80 @@ fn unblock(store: &Store, tx: &mut Changes<'_>) -> Result<Vec<String>> {
         }
     }
     Ok(moved)
+}
+
+/// A take or done by `session` also renews the session's other packets in
+/// progress in `agent`'s queue (`skip`: the ones this call handles), so a
+/// live session's work does not expire while it drains. Only leases past
+/// their first half are rewritten, so a busy session rewrites each lease
+/// about once per half lease, not on every call; one `queue.renew` event
+/// lists them, none when nothing needed it. Checked without the lock
+/// first (most calls find nothing), then under it.
+#[allow(clippy::too_many_arguments)]
+fn renew_session(
+    store: &Store,
+    tx: &mut Changes<'_>,
+    agent: &str,
+    session: &str,
+    skip: &[&str],
+    lease: Duration,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Option<Event>> {
+    let dir = store.queue_dir(agent, State::InProgress.dir())?;
+    let due = |p: &Packet| {
+        p.lease.as_ref().is_some_and(|l| {
+            l.session.as_deref() == Some(session)
+                && l.until
+                    .parse::<Timestamp>()
+                    .is_ok_and(|end| end.as_second() - now.as_second() <= lease.as_secs() / 2)
+        })
+    };
+    let mut candidates = Vec::new();
+    for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
+        if skip.contains(&id.as_str()) {
+            continue;
+        }
+        if read_at(&path, &id)?.is_some_and(|p| due(&p)) {
+            candidates.push((id, path));
+        }
+    }
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let until = lease_end(now, lease)?;
+    let _lock = store.lock(Scope::Queues)?;
+    let mut renewed = Vec::new();
+    for (id, path) in candidates {
+        let Some(mut p) = read_at(&path, &id)?.filter(|p| due(p)) else {
+            continue; // finished, recovered or renewed meanwhile
+        };
+        if let Some(l) = p.lease.as_mut() {
+            l.until = until.clone();
+        }
+        p.updated_at = timestamp(now);
+        tx.write_file(&path, &p.to_bytes())?;
+        renewed.push(id);
+    }
+    if renewed.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        Event::new(
+            now,
+            actor,
+            EventKind::QueueRenew,
+            Vec::new(),
+            format!(
+                "renew {} until {until} (session {session} is active)",
+                renewed.join(", ")
+            ),
+        )
+        .with("packets", &renewed)
+        .with("agent", agent)
+        .with("session", session)
+        .with("lease_until", &until),
+    ))
 }
 
 #[derive(Debug, Serialize)]

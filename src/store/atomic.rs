@@ -470,7 +470,19 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<Handoff> {
 /// `renameat2(RENAME_NOREPLACE)`, or where the filesystem lacks it a hard
 /// link plus unlink, where the one whose unlink succeeds wins.
 pub fn move_new(from: &Path, to: &Path) -> io::Result<Handoff> {
-    let result = match rename_noreplace(from, to) {
+    let result = move_new_unsynced(from, to)?;
+    if result == Handoff::Won {
+        sync_dir(parent(to)?)?;
+        if parent(from)? != parent(to)? {
+            sync_dir(parent(from)?)?;
+        }
+    }
+    Ok(result)
+}
+
+/// [`move_new`] leaving both directories' fsync to the caller.
+pub fn move_new_unsynced(from: &Path, to: &Path) -> io::Result<Handoff> {
+    match rename_noreplace(from, to) {
         Some(Ok(())) => Ok(Handoff::Won),
         Some(Err(e)) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Handoff::AlreadyTaken),
         // The source is gone: another mover took it. (Unless it is still
@@ -480,14 +492,7 @@ pub fn move_new(from: &Path, to: &Path) -> io::Result<Handoff> {
         }
         Some(Err(e)) => Err(e),
         None => link_then_unlink(from, to),
-    }?;
-    if result == Handoff::Won {
-        sync_dir(parent(to)?)?;
-        if parent(from)? != parent(to)? {
-            sync_dir(parent(from)?)?;
-        }
     }
-    Ok(result)
 }
 
 /// `None` when the filesystem or platform has no no-replace rename.

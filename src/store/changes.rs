@@ -218,17 +218,23 @@ impl<'s> Changes<'s> {
     /// [`Store::move_new`]): of several racing movers exactly one gets
     /// `Won`; both paths are recorded only when won (`from` not at all
     /// when this change created it: git never knew it, and naming it to
-    /// `git commit` would fail).
+    /// `git commit` would fail). Both directories are fsynced with the
+    /// others at [`Changes::finish`] (before its events are logged), not
+    /// per move: a queue take and its lease, or a `done` and the packets it
+    /// unblocks, cost one fsync per directory.
     pub fn move_new(&mut self, from: &Path, to: &Path) -> Result<Handoff> {
-        let outcome = self.store.move_new(from, to)?;
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).at(dir)?;
+        }
+        let outcome = atomic::move_new_unsynced(from, to).at(from)?;
         if outcome == Handoff::Won {
             if let Some(i) = self.created.iter().position(|c| c == from) {
                 self.created.swap_remove(i);
                 self.changed.retain(|c| c != from);
             } else {
-                self.changed.push(from.to_path_buf());
+                self.record(from, Written::Updated);
             }
-            self.changed.push(to.to_path_buf());
+            self.record(to, Written::Updated);
         }
         Ok(outcome)
     }

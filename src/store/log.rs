@@ -69,6 +69,40 @@ pub fn append(store: &Store, event: &Event) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Append many events: one write, one flush and one lock per day file
+/// (a bulk enqueue logs thousands). Returns the log files written.
+pub fn append_all(store: &Store, events: &[Event]) -> Result<Vec<PathBuf>> {
+    if events.len() < 2 {
+        return events.iter().map(|e| append(store, e)).collect();
+    }
+    let dir = store.log_dir();
+    std::fs::create_dir_all(&dir).at(&dir)?;
+    let mut days: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for event in events {
+        let path = file_for(store, event);
+        let i = match days.iter().position(|(p, _)| *p == path) {
+            Some(i) => i,
+            None => {
+                days.push((path, Vec::new()));
+                days.len() - 1
+            }
+        };
+        serde_json::to_writer(&mut days[i].1, event).expect("event serializes");
+        days[i].1.push(b'\n');
+    }
+    let _lock = store.lock(Scope::Log)?;
+    for (path, lines) in &days {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .at(path)?;
+        file.write_all(lines).at(path)?;
+        file.sync_data().at(path)?;
+    }
+    Ok(days.into_iter().map(|(p, _)| p).collect())
+}
+
 /// Log events that change no other file (a selection decision, ...) and,
 /// with `git.auto_commit`, commit the log files they went to; then run
 /// their hooks ([`super::hooks`]). Call it holding no lock.
@@ -100,8 +134,7 @@ pub(super) fn finish(
     mut changed: Vec<PathBuf>,
     events: &[Event],
 ) -> Result<Finished> {
-    for event in events {
-        let path = append(store, event)?;
+    for path in append_all(store, events)? {
         if !changed.contains(&path) {
             changed.push(path);
         }

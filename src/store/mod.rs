@@ -117,6 +117,19 @@ pub struct Store {
     holder: String,
     /// Told when a lock makes us wait.
     on_wait: OnWait,
+    /// Derived facts kept for this handle's life ([`Store::memo`]).
+    memo: Memo,
+}
+
+/// Values derived from files that a long-lived caller (a drainer looping
+/// over `queue take`) should not re-read on every call, one per type.
+/// Holds only what its owner can validate or what never changes (a
+/// packet's ordering fields): never a substitute for reading state.
+#[derive(Default)]
+struct Memo {
+    slots: std::sync::Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
+    /// `schema/` was found or made up to date by this handle.
+    schemas_current: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Store {
@@ -141,6 +154,7 @@ impl Store {
             config: Config::default(),
             holder: "gemba".into(),
             on_wait: Box::new(|_| {}),
+            memo: Memo::default(),
         };
         store.config = store.read_config()?;
         Ok(store)
@@ -154,6 +168,7 @@ impl Store {
             config: Config::default(),
             holder: "gemba check".into(),
             on_wait: Box::new(|_| {}),
+            memo: Memo::default(),
         }
     }
 
@@ -175,6 +190,39 @@ impl Store {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// This handle's one value of type `T`, made with `T::default()` on
+    /// first use and shared by every thread using the handle (`T` brings
+    /// its own locking).
+    pub fn memo<T: std::any::Any + Send + Sync + Default>(&self) -> std::sync::Arc<T> {
+        let mut slots = self
+            .memo
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for slot in slots.iter() {
+            if let Ok(value) = std::sync::Arc::clone(slot).downcast::<T>() {
+                return value;
+            }
+        }
+        let value = std::sync::Arc::new(T::default());
+        slots.push(value.clone());
+        value
+    }
+
+    /// Whether `schema/` was already checked by this handle (see
+    /// [`Changes::refresh_schemas`]); marks it checked.
+    pub(crate) fn schemas_checked(&self) -> bool {
+        self.memo
+            .schemas_current
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
+    }
+
+    pub(crate) fn schemas_unchecked(&self) {
+        self.memo
+            .schemas_current
+            .store(false, std::sync::atomic::Ordering::Release);
     }
 
     pub fn config_path(&self) -> PathBuf {

@@ -113,7 +113,21 @@ impl Changes<'_> {
     /// Bring `.gemba/schema/` up to date under this transaction, so the
     /// files are auto-committed with its change. Returns how many files
     /// were written or removed.
+    ///
+    /// Once per store handle: a drainer's thousandth `done` need not
+    /// regenerate and compare every schema again.
     pub fn refresh_schemas(&mut self) -> Result<usize> {
+        if self.store().schemas_checked() {
+            return Ok(0);
+        }
+        let result = self.refresh_schemas_now();
+        if result.is_err() {
+            self.store().schemas_unchecked(); // the next finish tries again
+        }
+        result
+    }
+
+    fn refresh_schemas_now(&mut self) -> Result<usize> {
         let pending = pending(self.store().root())?;
         if pending.is_empty() {
             return Ok(0);

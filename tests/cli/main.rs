@@ -26,6 +26,7 @@ mod test_log;
 mod test_next;
 mod test_queue;
 mod test_queue_remote;
+mod test_queue_scale;
 mod test_queue_status;
 mod test_ready;
 mod test_schema;

@@ -29,6 +29,10 @@ use crate::queue::{self, Take};
 /// take unless `claims.on_unreachable: local`.
 /// A packet kept for one session (`gemba dispatch` claimed its bead for
 /// it) goes only to a take with that --session.
+/// While waiting it notices at once when the queue changes (an enqueue, a
+/// done or failed packet, in any queue), and every queue.idle_rescan
+/// (default 5m) it also rescans for blocked packets whose prerequisites
+/// were finished elsewhere (`gemba queue rescan`).
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba queue take --agent alice --json\n  gemba queue take --agent alice --session s-alice-3k9x --batch 3\n  gemba queue take --agent alice --wait 60 || echo 'nothing to do (exit 3)'"
@@ -52,8 +56,8 @@ pub struct QueueTakeArgs {
     lease: Option<Duration>,
 }
 
-/// How often `--wait` looks again.
-const POLL: StdDuration = StdDuration::from_millis(200);
+/// How often `--wait` checks whether the queue changed (a few `stat`s).
+const TICK: StdDuration = StdDuration::from_millis(200);
 
 pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
     let store = ctx.store()?;
@@ -63,14 +67,7 @@ pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
         batch: usize::from(args.batch),
         lease: args.lease,
     };
-    let deadline = Instant::now() + StdDuration::from_secs(args.wait);
-    let taken = loop {
-        let taken = queue::take(&store, &req, &ctx.actor, ctx.now)?;
-        if !taken.packets.is_empty() || Instant::now() >= deadline {
-            break taken;
-        }
-        std::thread::sleep(POLL);
-    };
+    let taken = take_waiting(ctx, &store, &req, StdDuration::from_secs(args.wait))?;
     ui::finished(ctx, taken.finished.clone());
     for w in &taken.warnings {
         ui::warn(ctx, w);
@@ -100,6 +97,14 @@ pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
                 taken.elsewhere.len()
             ));
         }
+        // Idle now: log it if work it fits waits elsewhere (`queue.starving`
+        // and its hook, once per spell). A failed look never fails the take.
+        match queue::starving::check(&store, &ctx.actor, ctx.now) {
+            Ok(t) if t.since.contains_key(&args.agent) => why
+                .push_str("; STARVING: ready work it fits waits elsewhere (`gemba queue status`)"),
+            Ok(_) => {}
+            Err(e) => ui::warn(ctx, &format!("could not look for starving agents: {e}")),
+        }
         if ctx.json {
             ui::json(&taken);
         }
@@ -118,4 +123,43 @@ pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
         ui::out(&text);
     }
     Ok(())
+}
+
+/// Take; while there is nothing to take, wait up to `wait`: each tick
+/// look at the queue directories' stamps and take again only when one
+/// changed (a done, fail or enqueue shows at once); every
+/// `queue.idle_rescan` also rescan (blocked packets whose prerequisites
+/// were finished elsewhere, e.g. merged from another clone) and take.
+fn take_waiting(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    req: &Take,
+    wait: StdDuration,
+) -> CliResult<queue::Taken> {
+    let start = Instant::now();
+    let deadline = start + wait;
+    let idle_rescan = StdDuration::from_secs(store.config().queue.idle_rescan.as_secs() as u64);
+    // The clock moves on while we wait: leases count from the take that
+    // got the packet (the first take uses the command's clock as is).
+    let now = || {
+        let waited = jiff::SignedDuration::try_from(start.elapsed()).unwrap_or_default();
+        ctx.now.checked_add(waited).unwrap_or(ctx.now)
+    };
+    let mut watch = queue::Watch::new(store, &req.agent)?;
+    let mut taken = queue::take(store, req, &ctx.actor, ctx.now)?;
+    let mut rescanned = Instant::now();
+    while taken.packets.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(TICK.min(deadline.saturating_duration_since(Instant::now())));
+        let rescan = rescanned.elapsed() >= idle_rescan;
+        if rescan {
+            let (_, finished) = queue::rescan(store, &ctx.actor, now())?;
+            ui::finished(ctx, finished);
+            rescanned = Instant::now();
+        } else if !watch.changed(store, &req.agent)? {
+            continue;
+        }
+        watch = queue::Watch::new(store, &req.agent)?;
+        taken = queue::take(store, req, &ctx.actor, now())?;
+    }
+    Ok(taken)
 }
