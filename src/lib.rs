@@ -6,8 +6,8 @@
 //! operations), `analysis` (source import graph), `plan` (pure: ready
 //! work, dependency graph, target overlap, conflicts, batches), `profile`
 //! (pure: session and agent profiles, health), `sessions` (agents and
-//! sessions over the store), `dispatch` (claims), `check`, and
-//! `cli`, the only module that knows clap.
+//! sessions over the store), `dispatch` (claims), `check`, `process`
+//! (running configured commands), and `cli`, the only module that knows clap.
 
 pub mod analysis;
 pub mod beads;
@@ -21,6 +21,7 @@ pub mod hash;
 pub mod import;
 pub mod model;
 pub mod plan;
+pub mod process;
 pub mod profile;
 pub mod queue;
 pub mod schema;

@@ -25,7 +25,6 @@
 //! does a new HEAD.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
@@ -37,7 +36,7 @@ use super::{Backend, BuildReport, Error, ImportGraph, Progress};
 pub enum CommandError {
     #[error("cannot run the analysis command `{command}`: {message}")]
     Spawn { command: String, message: String },
-    #[error("the analysis command `{command}` failed ({status}){}", stderr_suffix(.stderr))]
+    #[error("the analysis command `{command}` failed ({status}){}", crate::process::stderr_suffix(.stderr))]
     Failed {
         command: String,
         status: String,
@@ -45,14 +44,6 @@ pub enum CommandError {
     },
     #[error("the analysis command `{command}` printed {message}")]
     Output { command: String, message: String },
-}
-
-fn stderr_suffix(stderr: &str) -> String {
-    if stderr.is_empty() {
-        String::new()
-    } else {
-        format!(": {stderr}")
-    }
 }
 
 /// The command as a person would type it, for messages.
@@ -148,40 +139,26 @@ pub fn parse_output(command: &str, stdout: &[u8]) -> Result<Output, CommandError
 /// At most this much of the command's stderr goes into an error.
 const STDERR_SHOWN: usize = 600;
 
-/// Run the command in `worktree`; its stdout.
+/// Run the command in `worktree`; its stdout. No timeout: Ctrl-C stops it.
 fn run(worktree: &Path, argv: &[String]) -> Result<Vec<u8>, CommandError> {
     let command = display(argv);
-    let (program, args) = argv.split_first().ok_or_else(|| CommandError::Spawn {
+    let spawn = |message: String| CommandError::Spawn {
         command: command.clone(),
-        message: "analysis.command is empty".into(),
-    })?;
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(worktree)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| CommandError::Spawn {
-            command: command.clone(),
-            message: e.to_string(),
-        })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let stderr = stderr.trim();
-        let mut shown: String = stderr.chars().take(STDERR_SHOWN).collect();
-        if shown.len() < stderr.len() {
-            shown.push('…');
-        }
-        let status = match out.status.code() {
-            Some(code) => format!("exit status {code}"),
-            None => out.status.to_string(),
-        };
+        message,
+    };
+    if argv.is_empty() {
+        return Err(spawn("analysis.command is empty".into()));
+    }
+    let ran = crate::process::run(argv, worktree, Default::default())
+        .map_err(|e| spawn(e.to_string()))?;
+    if !ran.status.success() {
         return Err(CommandError::Failed {
+            status: ran.status_text(),
+            stderr: ran.stderr_head(STDERR_SHOWN),
             command,
-            status,
-            stderr: shown.replace('\n', " | "),
         });
     }
-    Ok(out.stdout)
+    Ok(ran.stdout)
 }
 
 pub(super) fn build(

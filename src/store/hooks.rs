@@ -35,11 +35,9 @@
 //! which no hook runs. A hook that runs gemba, whose hooks run gemba, ...
 //! stops at [`MAX_DEPTH`] levels (a warning), not at a fork bomb.
 
-use std::io::{Read, Write};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -239,32 +237,21 @@ fn tail(bytes: &[u8], max: usize) -> String {
     text[start..].to_string()
 }
 
-/// What a finished (or killed) command left.
-#[derive(Debug)]
-pub struct Ran {
-    pub status: ExitStatus,
-    /// Killed at the timeout.
-    pub timed_out: bool,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-}
+pub use crate::process::Ran;
 
 impl Ran {
-    /// Why it did not succeed, in words.
+    /// Why a hook did not succeed, in words.
     pub fn reason(&self, timeout_secs: i64) -> String {
-        if self.timed_out {
-            return format!("timed out after {timeout_secs}s (killed)");
-        }
-        match self.status.code() {
-            Some(code) => format!("exit status {code}"),
-            None => format!("killed by a signal ({})", self.status),
+        match (self.timed_out, self.status.code()) {
+            (true, _) => format!("timed out after {timeout_secs}s (killed)"),
+            (false, Some(_)) => self.status_text(),
+            (false, None) => format!("killed by a signal ({})", self.status),
         }
     }
 }
 
-/// Run `argv` (no shell) in `cwd` with `env` added, `input` on stdin and
-/// its output captured; after `timeout_secs` it and its process group are
-/// killed (`timed_out`). `gemba_dir` is passed as `GEMBA_DIR`.
+/// Run hook `argv` in `cwd` with `env` and `GEMBA_DIR` added and `input` on
+/// stdin; after `timeout_secs` it and its process group are killed.
 pub fn run(
     argv: &[String],
     cwd: &Path,
@@ -273,93 +260,16 @@ pub fn run(
     input: &[u8],
     timeout_secs: i64,
 ) -> std::io::Result<Ran> {
-    let Some((program, args)) = argv.split_first() else {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "empty command",
-        ));
+    let mut vars: Vec<(&str, &OsStr)> = env.iter().map(|&(k, v)| (k, OsStr::new(v))).collect();
+    vars.extend(gemba_dir.map(|dir| ("GEMBA_DIR", dir.as_os_str())));
+    let options = crate::process::Options {
+        env: &vars,
+        stdin: Some(input.to_vec()),
+        timeout: Some(Duration::from_secs(timeout_secs.max(0) as u64)),
+        output_limit: Some(OUTPUT_LIMIT),
+        drain_grace: Some(DRAIN_GRACE),
     };
-    // Relative to the repository root, not to wherever gemba was started.
-    let program = if program.contains('/') && Path::new(program).is_relative() {
-        cwd.join(program)
-    } else {
-        PathBuf::from(program)
-    };
-    let mut cmd = Command::new(&program);
-    cmd.args(args)
-        .current_dir(cwd)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(dir) = gemba_dir {
-        cmd.env("GEMBA_DIR", dir);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        // Its own group, so a timeout kills what it started too.
-        cmd.process_group(0);
-    }
-    let mut child = cmd.spawn()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let input = input.to_vec();
-        // A thread: a hook that never reads must not block us on a full pipe.
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-    }
-    let stdout = child.stdout.take().map(drain);
-    let stderr = child.stderr.take().map(drain);
-    let deadline = Instant::now() + Duration::from_secs(timeout_secs.max(0) as u64);
-    let mut pause = Duration::from_millis(2);
-    let (status, timed_out) = loop {
-        if let Some(status) = child.try_wait()? {
-            break (status, false);
-        }
-        if Instant::now() >= deadline {
-            #[cfg(unix)]
-            {
-                let pid = rustix::process::Pid::from_child(&child);
-                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-            }
-            let _ = child.kill();
-            break (child.wait()?, true);
-        }
-        std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
-        pause = (pause * 2).min(Duration::from_millis(50));
-    };
-    let collect = |rx: Option<mpsc::Receiver<Vec<u8>>>| {
-        rx.and_then(|rx| rx.recv_timeout(DRAIN_GRACE).ok())
-            .unwrap_or_default()
-    };
-    Ok(Ran {
-        status,
-        timed_out,
-        stdout: collect(stdout),
-        stderr: collect(stderr),
-    })
-}
-
-/// Read a pipe to its end on a thread, keeping the first
-/// [`OUTPUT_LIMIT`] bytes; the result arrives when the pipe closes.
-fn drain(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            match pipe.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let room = OUTPUT_LIMIT.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buf[..n.min(room)]);
-                }
-            }
-        }
-        let _ = tx.send(kept);
-    });
-    rx
+    crate::process::run(argv, cwd, options)
 }
 
 #[cfg(test)]
@@ -386,68 +296,19 @@ mod tests {
     }
 
     #[test]
-    fn runs_with_stdin_env_and_cwd() {
+    fn hooks_get_their_env_and_failures_say_why() {
         let dir = tempfile::tempdir().unwrap();
-        let ran = run(
-            &sh("cat; echo \"$GEMBA_EVENT $GEMBA_DIR\"; pwd"),
-            dir.path(),
-            &[("GEMBA_EVENT", "done")],
-            Some(Path::new("/x/.gemba")),
-            b"{\"a\":1}\n",
-            10,
-        )
-        .unwrap();
-        assert!(ran.status.success() && !ran.timed_out);
-        let out = String::from_utf8(ran.stdout).unwrap();
-        let cwd = dir.path().canonicalize().unwrap();
-        assert_eq!(
-            out,
-            format!("{{\"a\":1}}\ndone /x/.gemba\n{}\n", cwd.display())
-        );
-    }
-
-    #[test]
-    fn failures_say_why() {
-        let dir = tempfile::tempdir().unwrap();
-        let ran = run(&sh("echo oops >&2; exit 3"), dir.path(), &[], None, b"", 10).unwrap();
+        let script = sh("echo \"$GEMBA_EVENT $GEMBA_DIR\"; echo oops >&2; exit 3");
+        let env = [("GEMBA_EVENT", "done")];
+        let gemba_dir = Some(Path::new("/x/.gemba"));
+        let mut ran = run(&script, dir.path(), &env, gemba_dir, b"", 10).unwrap();
+        assert_eq!(ran.stdout, b"done /x/.gemba\n");
         assert_eq!(ran.reason(10), "exit status 3");
         assert_eq!(tail(&ran.stderr, 400), "oops");
-        let missing = run(
-            &["./no-such-hook".to_string()],
-            dir.path(),
-            &[],
-            None,
-            b"",
-            10,
-        );
-        assert!(missing.is_err());
+        ran.timed_out = true;
+        assert_eq!(ran.reason(1), "timed out after 1s (killed)");
         assert!(run(&[], dir.path(), &[], None, b"", 10).is_err());
         assert_eq!(tail("a\nbcdef".as_bytes(), 3), "def");
         assert_eq!(last_line("x\n  y  \n\n"), "y");
-    }
-
-    #[test]
-    fn a_timeout_kills_the_whole_group_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let started = Instant::now();
-        // The shell's child `sleep` holds the pipes open: only killing the
-        // group frees them.
-        let ran = run(&sh("sleep 30; echo late"), dir.path(), &[], None, b"", 1).unwrap();
-        assert!(ran.timed_out);
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{:?}",
-            started.elapsed()
-        );
-        assert_eq!(ran.reason(1), "timed out after 1s (killed)");
-        assert!(ran.stdout.is_empty());
-    }
-
-    #[test]
-    fn a_hook_that_reads_nothing_gets_a_big_event_without_blocking() {
-        let dir = tempfile::tempdir().unwrap();
-        let big = vec![b'x'; 1 << 20];
-        let ran = run(&sh("exit 0"), dir.path(), &[], None, &big, 10).unwrap();
-        assert!(ran.status.success());
     }
 }

@@ -1,12 +1,11 @@
-//! Running a configured command (a source, a generator): argv, no shell,
-//! optional stdin, a timeout after which its whole process group is
-//! killed. Failures are values, never panics: the caller holds back one
-//! source or one item and goes on.
+//! Running a source or a generator with [`crate::process`], its failures
+//! as values, never panics: the caller holds back one source or one item
+//! and goes on.
 
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::process::{self, stderr_suffix};
 
 /// Why a command gave no usable output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,23 +22,12 @@ pub enum CommandError {
     TimedOut { command: String, seconds: u64 },
 }
 
-fn stderr_suffix(stderr: &str) -> String {
-    if stderr.is_empty() {
-        String::new()
-    } else {
-        format!(": {stderr}")
-    }
-}
-
 /// At most this much of the command's stderr goes into an error.
 const STDERR_SHOWN: usize = 400;
 
-/// How often a running command is polled.
-const POLL: Duration = Duration::from_millis(5);
-
-/// Run `argv` in `dir` with `stdin` (closed when `None`); its stdout, or
-/// why not. Exit 0 is success; anything else, or running past `timeout`,
-/// is an error carrying the start of stderr.
+/// Run `argv` in `dir` with `stdin` (closed when `None`); its stdout, all
+/// of it, or why not. Exit 0 is success; anything else, or running past
+/// `timeout`, is an error carrying the start of stderr.
 pub fn run(
     argv: &[String],
     dir: &Path,
@@ -47,101 +35,29 @@ pub fn run(
     timeout: Duration,
 ) -> Result<Vec<u8>, CommandError> {
     let command = crate::analysis::external::display(argv);
-    let Some((program, args)) = argv.split_first() else {
-        return Err(CommandError::Spawn {
-            command,
-            message: "the command is empty".into(),
-        });
+    let options = process::Options {
+        stdin,
+        timeout: Some(timeout),
+        ..Default::default()
     };
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .current_dir(dir)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // Its own process group, so a timeout kills what it started too.
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd.spawn().map_err(|e| CommandError::Spawn {
+    let ran = process::run(argv, dir, options).map_err(|e| CommandError::Spawn {
         command: command.clone(),
         message: e.to_string(),
     })?;
-    // Feed stdin and drain both pipes on threads: a child blocked on a
-    // full pipe would otherwise never exit.
-    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        std::thread::spawn(move || {
-            // A child that exits without reading is its own business.
-            let _ = pipe.write_all(&bytes);
-        });
-    }
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut out = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut out);
-            }
-            out
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() >= timeout => {
-                kill(&mut child);
-                // The reader threads end when the group's pipes close;
-                // they are not waited for (a grandchild that escaped the
-                // group could hold them open).
-                return Err(CommandError::TimedOut {
-                    command,
-                    seconds: timeout.as_secs(),
-                });
-            }
-            Ok(None) => std::thread::sleep(POLL),
-            Err(e) => {
-                kill(&mut child);
-                return Err(CommandError::Spawn {
-                    command,
-                    message: e.to_string(),
-                });
-            }
-        }
-    };
-    let out = stdout.join().unwrap_or_default();
-    let err = stderr.join().unwrap_or_default();
-    if !status.success() {
-        let text = String::from_utf8_lossy(&err);
-        let text = text.trim();
-        let mut shown: String = text.chars().take(STDERR_SHOWN).collect();
-        if shown.len() < text.len() {
-            shown.push('…');
-        }
-        let status = match status.code() {
-            Some(code) => format!("exit status {code}"),
-            None => status.to_string(),
-        };
-        return Err(CommandError::Failed {
+    if ran.timed_out {
+        return Err(CommandError::TimedOut {
             command,
-            status,
-            stderr: shown.replace('\n', " | "),
+            seconds: timeout.as_secs(),
         });
     }
-    Ok(out)
-}
-
-fn kill(child: &mut std::process::Child) {
-    #[cfg(unix)]
-    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    if !ran.status.success() {
+        return Err(CommandError::Failed {
+            status: ran.status_text(),
+            stderr: ran.stderr_head(STDERR_SHOWN),
+            command,
+        });
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    Ok(ran.stdout)
 }
 
 #[cfg(test)]
@@ -168,18 +84,8 @@ mod tests {
         );
         let err = run(&["/no/such/program".into()], &dir, None, long).unwrap_err();
         assert!(matches!(err, CommandError::Spawn { .. }), "{err}");
-        let start = Instant::now();
-        let err = run(
-            &sh("sleep 30 & sleep 30"),
-            &dir,
-            None,
-            Duration::from_millis(200),
-        )
-        .unwrap_err();
+        // That the whole group is killed is crate::process's test.
+        let err = run(&sh("sleep 30"), &dir, None, Duration::from_millis(200)).unwrap_err();
         assert!(matches!(err, CommandError::TimedOut { .. }), "{err}");
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the group is killed"
-        );
     }
 }
