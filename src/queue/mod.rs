@@ -749,9 +749,10 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             lost += 1;
             continue;
         }
-        // Ours. Under the lock: read it (its real content), confirm that
-        // no overlapping packet was leased meanwhile, write the lease.
-        let lock = store.lock(Scope::Queues)?;
+        // Ours. Read it (its real content) and write its leased version
+        // beside it, outside the lock (the slow part); under the lock,
+        // confirm that no overlapping packet was leased meanwhile and put
+        // the lease in place (one rename).
         let mut packet = match read_at(&to, &id) {
             Ok(Some(p)) => p,
             Ok(None) => continue,
@@ -768,6 +769,14 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         if !key.matches(&packet) {
             keys.put(store, &packet)?; // a hand edit: count it from now on
         }
+        packet.lease = Some(Lease {
+            session: req.session.clone(),
+            taken_at: timestamp(now),
+            until: until.clone(),
+        });
+        packet.updated_at = timestamp(now);
+        let staged = tx.stage(&to, &packet.to_bytes())?;
+        let lock = store.lock(Scope::Queues)?;
         if !packet.spec.targets.is_empty() {
             let leased: Vec<Packet> = in_progress(store)?
                 .into_iter()
@@ -775,18 +784,16 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
                 .collect();
             if let Some(hold) = dag::held_back_by(&packet, &leased) {
                 // Put it back: nobody else can have a ready/ file of this id.
+                drop(staged);
                 tx.move_new(&to, &from)?;
                 held.push(Held { packet: id, hold });
                 continue;
             }
         }
-        packet.lease = Some(Lease {
-            session: req.session.clone(),
-            taken_at: timestamp(now),
-            until: until.clone(),
-        });
-        packet.updated_at = timestamp(now);
-        tx.write_file(&to, &packet.to_bytes())?;
+        if to.symlink_metadata().is_err() {
+            continue; // recovered meanwhile (a lease shorter than this take)
+        }
+        tx.place(staged, &to)?;
         drop(lock);
         won.push(packet);
     }
@@ -960,33 +967,48 @@ pub fn done(
     actor: &str,
     now: Timestamp,
 ) -> Result<Finish> {
-    let mut tx = store.changes();
-    let lock = store.lock(Scope::Queues)?;
-    let (mut p, loc) = in_progress_packet(store, packet, session)?;
-    let mut next_stage = None;
-    if let Some(stage) = stage {
-        if p.stage.as_deref() != Some(stage) {
-            return Err(Error::Invalid(format!(
-                "packet {packet:?} is at stage {}, not {stage:?}",
-                p.stage
-                    .as_deref()
-                    .map_or("(none)".into(), |s| format!("{s:?}"))
-            )));
+    // The new content, prepared and written beside the file outside the
+    // lock (the slow part); under the lock the file is read again, and
+    // only if it changed meanwhile (a renew) is it redone there.
+    let finish = |mut p: Packet| -> Result<(Packet, Option<String>, Option<String>)> {
+        let mut next_stage = None;
+        if let Some(stage) = stage {
+            if p.stage.as_deref() != Some(stage) {
+                return Err(Error::Invalid(format!(
+                    "packet {packet:?} is at stage {}, not {stage:?}",
+                    p.stage
+                        .as_deref()
+                        .map_or("(none)".into(), |s| format!("{s:?}"))
+                )));
+            }
+            let i = p.stages.iter().position(|s| s == stage).unwrap_or(0);
+            next_stage = p.stages.get(i + 1).cloned();
         }
-        let i = p.stages.iter().position(|s| s == stage).unwrap_or(0);
-        next_stage = p.stages.get(i + 1).cloned();
-    }
-    p.updated_at = timestamp(now);
-    let state = match &next_stage {
-        Some(next) => {
+        p.updated_at = timestamp(now);
+        if let Some(next) = &next_stage {
             p.stage = Some(next.clone());
-            State::Ready
         }
+        let holder = p.lease.take().and_then(|l| l.session);
+        Ok((p, next_stage, holder))
+    };
+    let mut tx = store.changes();
+    let (read, loc) = in_progress_packet(store, packet, session)?;
+    let (p, _, _) = finish(read.clone())?;
+    let staged = tx.stage(&loc.path, &p.to_bytes())?;
+    let lock = store.lock(Scope::Queues)?;
+    let (again, loc) = in_progress_packet(store, packet, session)?;
+    let (p, next_stage, holder) = finish(again.clone())?;
+    if again == read {
+        tx.place(staged, &loc.path)?;
+    } else {
+        drop(staged);
+        tx.write_file(&loc.path, &p.to_bytes())?;
+    }
+    let state = match next_stage {
+        Some(_) => State::Ready,
         None => State::Done,
     };
     let to = store.queue_file(&p.agent, state.dir(), &p.id)?;
-    let holder = p.lease.take().and_then(|l| l.session);
-    tx.write_file(&loc.path, &p.to_bytes())?;
     tx.move_new(&loc.path, &to)?;
     let unblocked = if state == State::Done {
         unblock_after(store, &mut tx, &p.id)?
