@@ -254,6 +254,30 @@ mod tests {
     use std::cell::RefCell;
 
     #[test]
+    fn threads_of_one_process_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queues.lock");
+        let counter = dir.path().join("counter");
+        std::fs::write(&counter, "0").unwrap();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..25 {
+                        let _lock =
+                            Lock::acquire(&path, "q", "t", Duration::from_secs(10), &|_| {})
+                                .unwrap();
+                        // A read-modify-write that loses updates unless exclusive.
+                        let n: u32 = std::fs::read_to_string(&counter).unwrap().parse().unwrap();
+                        std::thread::yield_now();
+                        std::fs::write(&counter, (n + 1).to_string()).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(std::fs::read_to_string(&counter).unwrap(), "100");
+    }
+
+    #[test]
     fn waits_says_who_and_times_out() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("beads.lock");
