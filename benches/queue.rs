@@ -56,8 +56,8 @@ fn size() -> Size {
         }
     } else {
         Size {
-            packets: 200,
-            command_packets: 16,
+            packets: 40,
+            command_packets: 8,
         }
     }
 }

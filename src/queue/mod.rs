@@ -935,21 +935,9 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             lost += 1;
             continue;
         }
-        // Ours. Confirm under the lock: no overlapping packet was leased
-        // meanwhile; then the lease.
-        let lock = store.lock(Scope::Queues)?;
-        if !candidate.spec.targets.is_empty() {
-            let leased: Vec<Packet> = in_progress(store)?
-                .into_iter()
-                .filter(|p| p.lease.is_some() && p.id != id)
-                .collect();
-            if let Some(hold) = dag::held_back_by(&candidate, &leased) {
-                // Put it back: nobody else can have a ready/ file of this id.
-                tx.move_new(&to, &from)?;
-                held.push(Held { packet: id, hold });
-                continue;
-            }
-        }
+        // Ours. Write its leased version beside it outside the lock (the
+        // slow part); under the lock, confirm that no overlapping packet
+        // was leased meanwhile and put the lease in place (one rename).
         let mut packet = candidate.clone();
         packet.lease = Some(Lease {
             session: req.session.clone(),
@@ -958,7 +946,25 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             remote: ours.clone(),
         });
         packet.updated_at = timestamp(now);
-        tx.write_file(&to, &packet.to_bytes())?;
+        let staged = tx.stage(&to, &packet.to_bytes())?;
+        let lock = store.lock(Scope::Queues)?;
+        if !candidate.spec.targets.is_empty() {
+            let leased: Vec<Packet> = in_progress(store)?
+                .into_iter()
+                .filter(|p| p.lease.is_some() && p.id != id)
+                .collect();
+            if let Some(hold) = dag::held_back_by(&candidate, &leased) {
+                // Put it back: nobody else can have a ready/ file of this id.
+                drop(staged);
+                tx.move_new(&to, &from)?;
+                held.push(Held { packet: id, hold });
+                continue;
+            }
+        }
+        if to.symlink_metadata().is_err() {
+            continue; // recovered meanwhile (a lease shorter than this take)
+        }
+        tx.place(staged, &to)?;
         drop(lock);
 
         // Across clones: the push, outside the lock (it waits on the

@@ -135,6 +135,21 @@ impl<'s> Changes<'s> {
         })
     }
 
+    /// Write `bytes` for `path` beside it, durably, without replacing it
+    /// yet: [`Changes::place`] does that, cheaply, under a lock the slow
+    /// write did not hold.
+    pub fn stage(&self, path: &Path, bytes: &[u8]) -> Result<atomic::Staged> {
+        atomic::stage(path, bytes).at(path)
+    }
+
+    /// Put a staged file in place (one rename; the directory is fsynced
+    /// at [`Changes::finish`]).
+    pub fn place(&mut self, staged: atomic::Staged, path: &Path) -> Result<()> {
+        staged.place(path).at(path)?;
+        self.record(path, Written::Updated);
+        Ok(())
+    }
+
     /// Write entities (stable bytes; unchanged ones are not rewritten).
     pub fn write_all<E: Entity>(&mut self, items: &[(&str, &E)]) -> Result<Vec<Written>> {
         let jobs = items

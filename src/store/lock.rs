@@ -88,7 +88,73 @@ pub enum Error {
 pub struct Lock {
     file: File,
     path: PathBuf,
+    /// This process's claim on `path` ([`gate`]), released after the file
+    /// lock.
+    _gate: Gate,
 }
+
+/// Threads of one process take a lock path in turn, woken as soon as it is
+/// free, before they contend for the file lock with other processes: a
+/// drainer's threads then wait the length of a hold, not a backoff sleep.
+/// (Two threads hold separate open files, so `flock` alone would make
+/// them poll each other.)
+mod gate {
+    use std::collections::HashSet;
+    use std::path::{Path, PathBuf};
+    use std::sync::{Condvar, Mutex, PoisonError};
+    use std::time::{Duration, Instant};
+
+    static HELD: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    static FREED: Condvar = Condvar::new();
+
+    #[derive(Debug)]
+    pub struct Gate(PathBuf);
+
+    /// Wait until no other thread of this process holds `path`, at most
+    /// until `deadline` (`None` when it passed); `slow` is called once
+    /// when the wait passes `quiet`.
+    pub fn enter(
+        path: &Path,
+        deadline: Instant,
+        quiet: Duration,
+        slow: &mut dyn FnMut(),
+    ) -> Option<Gate> {
+        let start = Instant::now();
+        let mut told = false;
+        let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            let set = held.get_or_insert_with(HashSet::new);
+            if set.insert(path.to_path_buf()) {
+                return Some(Gate(path.to_path_buf()));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            if !told && start.elapsed() >= quiet {
+                slow();
+                told = true;
+            }
+            let wait = left.min(Duration::from_millis(100));
+            held = FREED
+                .wait_timeout(held, wait)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    impl Drop for Gate {
+        fn drop(&mut self) {
+            let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(set) = held.as_mut() {
+                set.remove(&self.0);
+            }
+            FREED.notify_all();
+        }
+    }
+}
+
+use gate::Gate;
 
 /// Wait this long before saying that we wait.
 const QUIET_WAIT: Duration = Duration::from_millis(200);
@@ -118,7 +184,26 @@ impl Lock {
             .map_err(io_err)?;
         let start = Instant::now();
         let mut told = false;
-        let mut pause = Duration::from_millis(2);
+        let say_waiting = |file: &mut File| {
+            on_wait(&format!(
+                "waiting for {shown} held by {}",
+                read_holder(file)
+            ));
+        };
+        let gate = gate::enter(path, start + timeout, QUIET_WAIT, &mut || {
+            say_waiting(&mut file);
+            told = true;
+        });
+        let Some(gate) = gate else {
+            return Err(Error::LockTimeout {
+                lock: shown.to_string(),
+                holder: read_holder(&mut file),
+                waited: start.elapsed(),
+            });
+        };
+        // Short holds (a queue take's lease) are the common case: look
+        // again soon, then back off towards 50 ms for long ones (an import).
+        let mut pause = Duration::from_micros(100);
         loop {
             match file.try_lock() {
                 Ok(()) => break,
@@ -134,10 +219,7 @@ impl Lock {
                 });
             }
             if !told && waited >= QUIET_WAIT {
-                on_wait(&format!(
-                    "waiting for {shown} held by {}",
-                    read_holder(&mut file)
-                ));
+                say_waiting(&mut file);
                 told = true;
             }
             std::thread::sleep(pause.min(timeout - waited));
@@ -152,6 +234,7 @@ impl Lock {
         Ok(Lock {
             file,
             path: path.to_path_buf(),
+            _gate: gate,
         })
     }
 
@@ -181,6 +264,30 @@ fn read_holder(file: &mut File) -> String {
 mod tests {
     use super::*;
     use std::cell::RefCell;
+
+    #[test]
+    fn threads_of_one_process_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queues.lock");
+        let counter = dir.path().join("counter");
+        std::fs::write(&counter, "0").unwrap();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..25 {
+                        let _lock =
+                            Lock::acquire(&path, "q", "t", Duration::from_secs(10), &|_| {})
+                                .unwrap();
+                        // A read-modify-write that loses updates unless exclusive.
+                        let n: u32 = std::fs::read_to_string(&counter).unwrap().parse().unwrap();
+                        std::thread::yield_now();
+                        std::fs::write(&counter, (n + 1).to_string()).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(std::fs::read_to_string(&counter).unwrap(), "100");
+    }
 
     #[test]
     fn waits_says_who_and_times_out() {
