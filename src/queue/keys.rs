@@ -103,6 +103,9 @@ struct Inner {
     agents: HashSet<String>,
 }
 
+/// A packet id and its kept key.
+type Entry = (String, Arc<Key>);
+
 /// Index file layout: magic, version, CRC-32 of the payload, payload
 /// (postcard of `Vec<(String, Key)>`).
 const MAGIC: &[u8; 8] = b"GEMBAQK\0";
@@ -225,7 +228,7 @@ impl Keys {
             .map(|(p, s)| (depth.get(p.id.as_str()).copied().unwrap_or(0), p, *s))
             .collect();
         order.sort_by_key(|(d, _, _)| *d);
-        let mut listed: HashMap<(&str, State), Vec<(String, Arc<Key>)>> = HashMap::new();
+        let mut listed: HashMap<(&str, State), Vec<Entry>> = HashMap::new();
         for (_, p, state) in order {
             let key = self.put(store, p)?;
             listed
