@@ -159,7 +159,8 @@ pub struct Located {
 
 /// Every packet file of every queue, by id, from directory listings only
 /// (no file is read). A packet found in two places (a hand copy) is an
-/// error naming both.
+/// error naming both; one that a take moved between two listings is where
+/// it went.
 pub fn locate_all(store: &Store) -> Result<BTreeMap<String, Located>> {
     let mut all: BTreeMap<String, Located> = BTreeMap::new();
     for agent in store.queue_agents()? {
@@ -172,11 +173,20 @@ pub fn locate_all(store: &Store) -> Result<BTreeMap<String, Located>> {
                     path,
                 };
                 if let Some(there) = all.get(&id) {
-                    return Err(Error::Invalid(format!(
-                        "packet {id:?} is in two places: {} and {}",
-                        store.show(&there.path),
-                        store.show(&here.path)
-                    )));
+                    // A lock-free take between two listings moves a packet
+                    // from ready/ (listed first) to in_progress/: the
+                    // place it left is gone when looked at again.
+                    if there.path.symlink_metadata().is_ok() && here.path.symlink_metadata().is_ok()
+                    {
+                        return Err(Error::Invalid(format!(
+                            "packet {id:?} is in two places: {} and {}",
+                            store.show(&there.path),
+                            store.show(&here.path)
+                        )));
+                    }
+                    if here.path.symlink_metadata().is_err() {
+                        continue;
+                    }
                 }
                 all.insert(id, here);
             }
