@@ -234,7 +234,20 @@ fn racing_take_and_done_commands_lose_and_duplicate_nothing() {
     let env = setup(&agents);
     enqueue_many(&env, &agents, n);
     let start = Instant::now();
+    let draining = std::sync::atomic::AtomicBool::new(true);
+    let mut lists = 0;
     let done: Vec<Vec<String>> = std::thread::scope(|s| {
+        // Listing every queue while takes move packets between listings
+        // must never see one in two places.
+        let lister = s.spawn(|| {
+            let mut n = 0;
+            while draining.load(std::sync::atomic::Ordering::Relaxed) {
+                let out = env.cmd(&["--json", "queue", "list"]).output().unwrap();
+                assert!(out.status.success(), "list:\n{}", render(&out));
+                n += 1;
+            }
+            n
+        });
         let handles: Vec<_> = (0..8)
             .map(|i| {
                 let env = &env;
@@ -265,8 +278,12 @@ fn racing_take_and_done_commands_lose_and_duplicate_nothing() {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+        let done = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        draining.store(false, std::sync::atomic::Ordering::Relaxed);
+        lists = lister.join().unwrap();
+        done
     });
+    assert!(lists > 0);
     eprintln!(
         "{n} packets drained by 8 command loops in {:.1} s",
         start.elapsed().as_secs_f64()
