@@ -6,6 +6,8 @@
 //!   through the library, one packet at a time;
 //! - `library, 8 takers`: eight threads doing the same at once over the
 //!   same two agents' queues (four per agent), each with its own session;
+//! - `..., takes only`: the same takers taking every packet and finishing
+//!   none: the take rate on its own (issue 14's floor is in takes/s);
 //! - `commands, 1 taker` / `commands, 8 takers`: `gemba queue take` and
 //!   `gemba queue done` as processes (the rate a shell-script drainer gets).
 //!
@@ -106,8 +108,14 @@ fn fill(dir: &Path, n: usize) -> Store {
 }
 
 /// Drain with `takers` threads through one shared store; returns the
-/// packets done and the wall time.
-fn drain_library(store: &Store, takers: usize, limit: usize) -> (usize, Duration) {
+/// packets done and the wall time. `takes_only`: take every packet and
+/// finish none (no session, so no lease renewal): the take rate itself.
+fn drain_library(
+    store: &Store,
+    takers: usize,
+    limit: usize,
+    takes_only: bool,
+) -> (usize, Duration) {
     let count = AtomicUsize::new(0);
     let start = Instant::now();
     std::thread::scope(|s| {
@@ -116,7 +124,7 @@ fn drain_library(store: &Store, takers: usize, limit: usize) -> (usize, Duration
             s.spawn(move || {
                 let mut req = Take {
                     agent: String::new(),
-                    session: Some(format!("s-bench-{t}")),
+                    session: (!takes_only).then(|| format!("s-bench-{t}")),
                     batch: 1,
                     lease: None,
                 };
@@ -132,9 +140,13 @@ fn drain_library(store: &Store, takers: usize, limit: usize) -> (usize, Duration
                         continue;
                     };
                     empty = 0;
-                    let f = queue::done(store, &p.id, None, req.session.as_deref(), "bench", now())
-                        .expect("done");
-                    let _ = (taken.finished, f.finished);
+                    if !takes_only {
+                        let f =
+                            queue::done(store, &p.id, None, req.session.as_deref(), "bench", now())
+                                .expect("done");
+                        let _ = f.finished;
+                    }
+                    let _ = taken.finished;
                     count.fetch_add(1, Ordering::Relaxed);
                 }
             });
@@ -182,7 +194,7 @@ fn drain_commands(dir: &Path, takers: usize, limit: usize) -> (usize, Duration) 
 
 fn row(what: &str, done: usize, took: Duration) {
     println!(
-        "| {what:<22} | {done:>6} | {:>8.3} | {:>10.0} |",
+        "| {what:<34} | {done:>6} | {:>8.3} | {:>10.0} |",
         took.as_secs_f64(),
         done as f64 / took.as_secs_f64()
     );
@@ -190,14 +202,15 @@ fn row(what: &str, done: usize, took: Duration) {
 
 fn main() {
     let size = size();
-    println!("| run                    |  packets |    secs | packets/s |");
-    println!("|------------------------|-------:|---------:|-----------:|");
-    for takers in [1, 8] {
+    println!("| run                                |  packets |    secs | per second |");
+    println!("|------------------------------------|-------:|---------:|-----------:|");
+    for (takers, takes_only) in [(1, false), (8, false), (1, true), (8, true)] {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = fill(dir.path(), size.packets);
-        let (done, took) = drain_library(&store, takers, size.packets);
+        let (done, took) = drain_library(&store, takers, size.packets, takes_only);
         assert_eq!(done, size.packets, "every packet drained");
-        row(&format!("library, {takers} taker(s)"), done, took);
+        let what = if takes_only { ", takes only" } else { "" };
+        row(&format!("library, {takers} taker(s){what}"), done, took);
     }
     for takers in [1, 8] {
         let dir = tempfile::tempdir().expect("tempdir");
