@@ -1104,7 +1104,7 @@ pub fn status(store: Store, now: Timestamp) -> Result<Status> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::packet::{Lease, Spec};
+    use crate::model::packet::Lease;
     use crate::model::{Agent, Band};
     use crate::plan::select::{Candidate, Excluded};
     use crate::profile::health::Rule;
@@ -1143,23 +1143,7 @@ mod tests {
 
     fn packet(id: &str, kept_for: Option<&str>, leased_to: Option<Option<&str>>) -> Packet {
         Packet {
-            id: id.into(),
-            agent: "alice".into(),
-            bead: None,
-            source: None,
             session: kept_for.map(String::from),
-            spec: Spec {
-                title: id.into(),
-                ..Spec::default()
-            },
-            priority: 2,
-            after: vec![],
-            requires: None,
-            stages: vec![],
-            stage: None,
-            attempts: 0,
-            notes: vec![],
-            history: vec![],
             lease: leased_to.map(|s| Lease {
                 session: s.map(String::from),
                 taken_at: NOW.into(),
@@ -1168,6 +1152,7 @@ mod tests {
             }),
             created_at: NOW.into(),
             updated_at: NOW.into(),
+            ..Packet::sample(id, "alice")
         }
     }
 

@@ -229,21 +229,22 @@ fn is_word(text: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn packet() -> Packet {
+impl Packet {
+    /// A ready packet for tests: titled `id`, priority 2, created
+    /// 2026-11-23T12:00:00Z, nothing else set (the one literal the tests
+    /// share, so a new field is added in one place).
+    pub fn sample(id: &str, agent: &str) -> Packet {
         Packet {
-            id: "pk-1".into(),
-            agent: "alice".into(),
+            id: id.into(),
+            agent: agent.into(),
             bead: None,
             source: None,
             session: None,
             spec: Spec {
-                title: "T".into(),
+                title: id.into(),
                 ..Spec::default()
             },
-            priority: 2,
+            priority: DEFAULT_PRIORITY,
             after: vec![],
             requires: None,
             stages: vec![],
@@ -255,6 +256,15 @@ mod tests {
             created_at: "2026-11-23T12:00:00Z".into(),
             updated_at: "2026-11-23T12:00:00Z".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet() -> Packet {
+        Packet::sample("pk-1", "alice")
     }
 
     #[test]

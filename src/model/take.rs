@@ -199,30 +199,13 @@ impl RemoteTakes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::packet::Spec;
 
     fn packet(attempts: u32, stage: Option<&str>) -> Packet {
         Packet {
-            id: "pk-1".into(),
-            agent: "alice".into(),
-            bead: None,
-            source: None,
-            session: None,
-            spec: Spec {
-                title: "T".into(),
-                ..Spec::default()
-            },
-            priority: 2,
-            after: vec![],
-            requires: None,
             stages: vec!["build".into(), "verify".into()],
             stage: stage.map(String::from),
             attempts,
-            notes: vec![],
-            history: vec![],
-            lease: None,
-            created_at: "2026-11-23T12:00:00Z".into(),
-            updated_at: "2026-11-23T12:00:00Z".into(),
+            ..Packet::sample("pk-1", "alice")
         }
     }
 

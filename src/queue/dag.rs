@@ -186,32 +186,13 @@ pub fn unblocked(after: &[String], done: &BTreeSet<String>) -> bool {
 mod tests {
     use super::*;
     use crate::model::enrichment::Glob;
-    use crate::model::packet::Spec;
 
     fn packet(id: &str, priority: u8, after: &[&str], targets: &[&str]) -> Packet {
-        Packet {
-            id: id.into(),
-            agent: "alice".into(),
-            bead: None,
-            source: None,
-            session: None,
-            spec: Spec {
-                title: id.into(),
-                targets: targets.iter().map(|t| Glob::new(t).unwrap()).collect(),
-                ..Spec::default()
-            },
-            priority,
-            after: after.iter().map(|s| s.to_string()).collect(),
-            requires: None,
-            stages: vec![],
-            stage: None,
-            attempts: 0,
-            notes: vec![],
-            history: vec![],
-            lease: None,
-            created_at: "2026-11-23T12:00:00Z".into(),
-            updated_at: "2026-11-23T12:00:00Z".into(),
-        }
+        let mut p = Packet::sample(id, "alice");
+        p.priority = priority;
+        p.after = after.iter().map(|a| a.to_string()).collect();
+        p.spec.targets = targets.iter().map(|t| Glob::new(t).unwrap()).collect();
+        p
     }
 
     fn edges(packets: &[Packet]) -> Edges<'_> {

@@ -472,7 +472,6 @@ pub fn reroute(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::packet::Spec;
     use crate::model::{Band, CostTier};
 
     fn agent(name: &str, roles: &[&str], tools: &[&str]) -> Agent {
@@ -491,26 +490,10 @@ mod tests {
 
     fn packet(id: &str, agent: &str, requires: Option<&str>, stage: Option<&str>) -> Packet {
         Packet {
-            id: id.into(),
-            agent: agent.into(),
-            bead: None,
-            source: None,
-            session: None,
-            spec: Spec {
-                title: id.into(),
-                ..Spec::default()
-            },
-            priority: 2,
-            after: vec![],
             requires: requires.map(String::from),
             stages: stage.map(|s| vec![s.to_string()]).unwrap_or_default(),
             stage: stage.map(String::from),
-            attempts: 0,
-            notes: vec![],
-            history: vec![],
-            lease: None,
-            created_at: "2026-11-23T12:00:00Z".into(),
-            updated_at: "2026-11-23T12:00:00Z".into(),
+            ..Packet::sample(id, agent)
         }
     }
 

@@ -702,7 +702,7 @@ pub fn status(
 mod tests {
     use super::*;
     use crate::model::enrichment::Glob;
-    use crate::model::packet::{Lease, Spec};
+    use crate::model::packet::Lease;
     use crate::model::{Band, CostTier};
 
     fn t(hm: &str) -> Timestamp {
@@ -731,28 +731,11 @@ mod tests {
     }
 
     fn packet(id: &str, agent: &str) -> Packet {
-        Packet {
-            id: id.into(),
-            agent: agent.into(),
-            bead: None,
-            source: None,
-            session: None,
-            spec: Spec {
-                title: format!("do {id}"),
-                ..Spec::default()
-            },
-            priority: 2,
-            after: vec![],
-            requires: None,
-            stages: vec![],
-            stage: None,
-            attempts: 0,
-            notes: vec![],
-            history: vec![],
-            lease: None,
-            created_at: "2026-11-23T00:00:00Z".into(),
-            updated_at: "2026-11-23T00:00:00Z".into(),
-        }
+        let mut p = Packet::sample(id, agent);
+        p.spec.title = format!("do {id}");
+        p.created_at = "2026-11-23T00:00:00Z".into();
+        p.updated_at = p.created_at.clone();
+        p
     }
 
     fn taken(mut p: Packet, at: &str) -> Packet {
