@@ -269,7 +269,7 @@ fn render(r: &Report) -> String {
 
 fn add(ctx: &Ctx, a: SourceAddArgs) -> CliResult {
     let store = ctx.store()?;
-    let repo_root = supply::repo_root(&store);
+    let repo_root = store.repo_root();
     let from_file_or_command = a.path.is_some() || !a.command.is_empty();
     match (a.kind, from_file_or_command) {
         (SourceKind::Beads, true) => {

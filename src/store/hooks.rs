@@ -36,7 +36,7 @@
 //! stops at [`MAX_DEPTH`] levels (a warning), not at a fork bomb.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -139,7 +139,7 @@ pub(super) fn fire(store: &Store, events: &[Event], finished: &mut Finished) {
         ));
         return;
     }
-    let cwd = repo_root(store);
+    let cwd = store.repo_root();
     let mut failed = Vec::new();
     for (event, name, argv) in due {
         let mut input = serde_json::to_vec(event).expect("events serialize");
@@ -214,15 +214,6 @@ fn current_depth() -> u32 {
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
-}
-
-/// The repository root: the worktree holding `.gemba/`, else its parent.
-fn repo_root(store: &Store) -> PathBuf {
-    store
-        .worktree()
-        .map(Path::to_path_buf)
-        .or_else(|| store.root().parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| store.root().to_path_buf())
 }
 
 /// The last `max` bytes of `bytes`, as text on one line per line.

@@ -188,6 +188,15 @@ impl Store {
         self.worktree.as_deref()
     }
 
+    /// Where configured commands run and relative paths in config are read
+    /// from: the git worktree, else the directory that holds `.gemba/`.
+    pub fn repo_root(&self) -> PathBuf {
+        self.worktree()
+            .map(Path::to_path_buf)
+            .or_else(|| self.root.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| self.root.clone())
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }

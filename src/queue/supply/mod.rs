@@ -38,7 +38,7 @@ pub mod sources;
 pub mod spec;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -244,7 +244,7 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
     let config = store.config();
     let supply = &config.supply;
     let target = config.queue.target_depth.max(1);
-    let repo_root = repo_root(store);
+    let repo_root = store.repo_root();
     let mut warnings = Vec::new();
 
     // 0: who starves before this run feeds anyone (a dry run only looks).
@@ -583,11 +583,6 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
         report.finished.warnings.extend(after.finished.warnings);
     }
     Ok(report)
-}
-
-/// The directory holding `.gemba/`: source paths and commands start there.
-pub fn repo_root(store: &Store) -> PathBuf {
-    store.root().parent().unwrap_or(store.root()).to_path_buf()
 }
 
 fn hold(item: &Item, reason: Reason) -> Held {
