@@ -1141,6 +1141,54 @@ fn in_progress_keys(store: &Store) -> Result<Vec<Packet>> {
     Ok(busy)
 }
 
+/// How often a waiting take checks whether the queue changed (a few
+/// `stat`s).
+const TICK: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Take; while there is nothing to take, wait up to `wait`: each tick
+/// look at the queue directories' stamps and take again only when one
+/// changed (a done, fail or enqueue shows at once); every
+/// `queue.idle_rescan` also rescan (blocked packets whose prerequisites
+/// were finished elsewhere, e.g. merged from another clone) and take.
+/// `rescanned` gets each rescan's commit outcome. `now` is the clock at
+/// the start; later takes add the time waited.
+pub fn take_waiting(
+    store: &Store,
+    req: &Take,
+    actor: &str,
+    now: Timestamp,
+    wait: std::time::Duration,
+    mut rescanned: impl FnMut(Finished),
+) -> Result<Taken> {
+    use std::time::Instant;
+    let start = Instant::now();
+    let deadline = start + wait;
+    let idle_rescan =
+        std::time::Duration::from_secs(store.config().queue.idle_rescan.as_secs() as u64);
+    // The clock moves on while we wait: leases count from the take that
+    // got the packet (the first take uses the caller's clock as is).
+    let clock = || {
+        let waited = jiff::SignedDuration::try_from(start.elapsed()).unwrap_or_default();
+        now.checked_add(waited).unwrap_or(now)
+    };
+    let mut watch = Watch::new(store, &req.agent)?;
+    let mut taken = take(store, req, actor, now)?;
+    let mut last_rescan = Instant::now();
+    while taken.packets.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(TICK.min(deadline.saturating_duration_since(Instant::now())));
+        if last_rescan.elapsed() >= idle_rescan {
+            let (_, finished) = rescan(store, actor, clock())?;
+            rescanned(finished);
+            last_rescan = Instant::now();
+        } else if !watch.changed(store, &req.agent)? {
+            continue;
+        }
+        watch = Watch::new(store, &req.agent)?;
+        taken = take(store, req, actor, clock())?;
+    }
+    Ok(taken)
+}
+
 /// What an idle `take --wait` watches between takes: the agent's
 /// `ready/` (an enqueue, a requeue, an unblock adds to it) and every
 /// `in_progress/` (a packet finished anywhere may release one held back).

@@ -1,4 +1,4 @@
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Duration as StdDuration;
 
 use crate::cli::claim::parse_lease;
 use crate::cli::env::Ctx;
@@ -55,9 +55,6 @@ pub struct QueueTakeArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
     lease: Option<Duration>,
 }
-
-/// How often `--wait` checks whether the queue changed (a few `stat`s).
-const TICK: StdDuration = StdDuration::from_millis(200);
 
 pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
     let store = ctx.store()?;
@@ -125,41 +122,15 @@ pub fn run(ctx: &Ctx, args: QueueTakeArgs) -> CliResult {
     Ok(())
 }
 
-/// Take; while there is nothing to take, wait up to `wait`: each tick
-/// look at the queue directories' stamps and take again only when one
-/// changed (a done, fail or enqueue shows at once); every
-/// `queue.idle_rescan` also rescan (blocked packets whose prerequisites
-/// were finished elsewhere, e.g. merged from another clone) and take.
+/// [`queue::take_waiting`], reporting each rescan's commit as it goes.
 fn take_waiting(
     ctx: &Ctx,
     store: &crate::store::Store,
     req: &Take,
     wait: StdDuration,
 ) -> CliResult<queue::Taken> {
-    let start = Instant::now();
-    let deadline = start + wait;
-    let idle_rescan = StdDuration::from_secs(store.config().queue.idle_rescan.as_secs() as u64);
-    // The clock moves on while we wait: leases count from the take that
-    // got the packet (the first take uses the command's clock as is).
-    let now = || {
-        let waited = jiff::SignedDuration::try_from(start.elapsed()).unwrap_or_default();
-        ctx.now.checked_add(waited).unwrap_or(ctx.now)
-    };
-    let mut watch = queue::Watch::new(store, &req.agent)?;
-    let mut taken = queue::take(store, req, &ctx.actor, ctx.now)?;
-    let mut rescanned = Instant::now();
-    while taken.packets.is_empty() && Instant::now() < deadline {
-        std::thread::sleep(TICK.min(deadline.saturating_duration_since(Instant::now())));
-        let rescan = rescanned.elapsed() >= idle_rescan;
-        if rescan {
-            let (_, finished) = queue::rescan(store, &ctx.actor, now())?;
-            ui::finished(ctx, finished);
-            rescanned = Instant::now();
-        } else if !watch.changed(store, &req.agent)? {
-            continue;
-        }
-        watch = queue::Watch::new(store, &req.agent)?;
-        taken = queue::take(store, req, &ctx.actor, now())?;
-    }
-    Ok(taken)
+    let report = |finished| ui::finished(ctx, finished);
+    Ok(queue::take_waiting(
+        store, req, &ctx.actor, ctx.now, wait, report,
+    )?)
 }
