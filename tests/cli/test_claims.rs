@@ -348,19 +348,7 @@ fn shared(n: usize) -> Shared {
 
 /// Remote claim refs: escaped id → the claim file the ref's commit holds.
 fn remote_claims(s: &Shared) -> BTreeMap<String, Value> {
-    let refs = s.env.git_in(
-        &s.remote,
-        &["for-each-ref", "--format=%(refname)", "refs/gemba/claims/"],
-    );
-    refs.lines()
-        .map(|r| {
-            let id = r.strip_prefix("refs/gemba/claims/").unwrap().to_string();
-            let text = s
-                .env
-                .git_in(&s.remote, &["show", &format!("{r}:{id}.json")]);
-            (id, serde_json::from_str(&text).unwrap())
-        })
-        .collect()
+    s.env.remote_records(&s.remote, "claims")
 }
 
 #[test]

@@ -81,19 +81,7 @@ impl Shared {
 
     /// The take refs on the remote: packet → the record its commit holds.
     fn remote_takes(&self) -> BTreeMap<String, Value> {
-        let refs = self.env.git_in(
-            &self.remote,
-            &["for-each-ref", "--format=%(refname)", "refs/gemba/takes/"],
-        );
-        refs.lines()
-            .map(|r| {
-                let id = r.strip_prefix("refs/gemba/takes/").unwrap().to_string();
-                let text = self
-                    .env
-                    .git_in(&self.remote, &["show", &format!("{r}:{id}.json")]);
-                (id, serde_json::from_str(&text).unwrap())
-            })
-            .collect()
+        self.env.remote_records(&self.remote, "takes")
     }
 
     /// This clone's name in take records.

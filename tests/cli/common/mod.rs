@@ -177,6 +177,25 @@ impl TestEnv {
         self.git_in(&self.root, args)
     }
 
+    /// The records on the bare repository `remote` under
+    /// `refs/gemba/<kind>/` (claims, takes): name -> the JSON file the
+    /// ref's commit holds (`<name>.json`).
+    pub fn remote_records(
+        &self,
+        remote: &Path,
+        kind: &str,
+    ) -> std::collections::BTreeMap<String, serde_json::Value> {
+        let prefix = format!("refs/gemba/{kind}/");
+        let refs = self.git_in(remote, &["for-each-ref", "--format=%(refname)", &prefix]);
+        refs.lines()
+            .map(|r| {
+                let id = r.strip_prefix(&prefix).unwrap().to_string();
+                let text = self.git_in(remote, &["show", &format!("{r}:{id}.json")]);
+                (id, serde_json::from_str(&text).unwrap())
+            })
+            .collect()
+    }
+
     pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
         let mut cmd = Command::new("git");
         self.hermetic(&mut cmd);
