@@ -13,23 +13,11 @@
 # Reports, never asserts. Needs hyperfine (apt-get install hyperfine).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" next
 READY=${READY:-10000}
 BLOCKED=${BLOCKED:-2000}
 SESSIONS=${SESSIONS:-50}
 FILES=${FILES:-5000}
-RUNS=${RUNS:-10}
-WARMUP=${WARMUP:-2}
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-GEMBA=$TARGET/release/gemba
-command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/gemba-next.XXXXXX")
-if [[ ${KEEP:-0} == 1 ]]; then echo "keeping $WORK" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
-export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 GEMBA_ACTOR=bench NO_COLOR=1
-export GEMBA_NOW=2026-11-23T12:00:00Z
-unset GEMBA_DIR GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
-log() { printf '\n== [%3ds] %s\n' "$SECONDS" "$*" >&2; }
 
 log "building"
 (cd "$ROOT" && cargo build --release --quiet --bin gemba --example gen_beads)
