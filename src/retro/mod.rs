@@ -3,4 +3,5 @@
 //! [`link`] ties commits to beads (pure). More to come: the per-merge
 //! retrospective and learning targets from history (issue 15).
 
+pub mod history;
 pub mod link;
