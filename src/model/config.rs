@@ -50,6 +50,54 @@ pub struct Config {
     /// The supply pipeline (`gemba supply`): demand sources, the spec
     /// template and generator.
     pub supply: super::supply::SupplyConfig,
+    /// Retrospectives and learning from history: how commits are linked
+    /// to beads (`gemba retro learn`).
+    pub retro: RetroConfig,
+}
+
+/// `retro:` in `config.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetroConfig {
+    /// Which rules tie a commit to a bead (`crate::retro::link`).
+    pub link: LinkConfig,
+}
+
+/// `retro.link`: the rules that tie a commit to a bead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkConfig {
+    /// The trailer key (`Gemba-Bead: ID`) in a message's last paragraph;
+    /// empty: trailers are not read. A trailer, when present, is the whole
+    /// answer for its commit.
+    pub trailer: String,
+    /// A known bead id as a whole token of the message (`fix (bd-a1b2)`).
+    pub message_token: bool,
+    /// The branch a commit was merged from ends in a known bead id
+    /// (`alice/bd-a1b2`).
+    pub branch_suffix: bool,
+}
+
+impl Default for LinkConfig {
+    fn default() -> LinkConfig {
+        LinkConfig {
+            trailer: "Gemba-Bead".into(),
+            message_token: true,
+            branch_suffix: true,
+        }
+    }
+}
+
+impl RetroConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        let key = &self.link.trailer;
+        if key.contains(':') || key.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "retro.link.trailer: {key:?} is not a trailer key (one word, no `:`)"
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Weights of the affinity components; any non-negative numbers (the
@@ -1056,6 +1104,16 @@ supply:
   # A failing generator holds that item back; the run goes on.
   generator: []
   generator_timeout: 2m
+# Retrospectives: how a commit is tied to its bead (`gemba retro learn`).
+retro:
+  link:
+    # A `Gemba-Bead: ID` trailer in the message's last paragraph (empty:
+    # not read); when present it is the only rule consulted.
+    trailer: Gemba-Bead
+    # A known bead id as a whole word of the message: `fix sync (bd-a1b2)`.
+    message_token: true
+    # The branch merged ends in a known bead id: `alice/bd-a1b2`.
+    branch_suffix: true
 "#;
 
 impl Config {
@@ -1093,6 +1151,7 @@ impl Config {
             return Err("dispatch.floor: must be a number of at least 0".into());
         }
         self.hooks.validate()?;
+        self.retro.validate()?;
         if self.analysis.backend == AnalysisBackend::External {
             match self.analysis.command.first() {
                 None => {
