@@ -24,6 +24,7 @@ pub mod plan;
 pub mod process;
 pub mod profile;
 pub mod queue;
+pub mod scan;
 pub mod schema;
 pub mod sessions;
 pub mod store;
