@@ -113,7 +113,11 @@ fn report_decision(ctx: &Ctx, reason: Reason, decision: &Decision) {
             "why": decision.why(),
         }));
     } else {
-        ui::out(&format!("{reason}: {} ({})\n", decision.name(), decision.why()));
+        ui::out(&format!(
+            "{reason}: {} ({})\n",
+            decision.name(),
+            decision.why()
+        ));
     }
 }
 
@@ -349,10 +353,16 @@ fn run_scans(ctx: &Ctx, store: &Store, first: Reason) -> CliResult<Vec<Run>> {
         }
         log(ctx, store, event);
         if !ctx.json {
-            ui::status(ctx, &format!("scan ({reason}): {}", match &error {
-                None => "ok".to_string(),
-                Some(e) => format!("failed: {e}"),
-            }));
+            ui::status(
+                ctx,
+                &format!(
+                    "scan ({reason}): {}",
+                    match &error {
+                        None => "ok".to_string(),
+                        Some(e) => format!("failed: {e}"),
+                    }
+                ),
+            );
         }
         runs.push(run);
         match next {
@@ -395,8 +405,14 @@ fn pause(ctx: &Ctx, store: &Store, duration: Option<&str>) -> CliResult {
     log(
         ctx,
         store,
-        Event::new(ctx.now, &ctx.actor, EventKind::ScanPause, vec![], message.clone())
-            .with("until", until.map(|t| t.to_string())),
+        Event::new(
+            ctx.now,
+            &ctx.actor,
+            EventKind::ScanPause,
+            vec![],
+            message.clone(),
+        )
+        .with("until", until.map(|t| t.to_string())),
     );
     if ctx.json {
         ui::json(&serde_json::json!({"paused_until": until.map(|t| t.to_string())}));
@@ -438,13 +454,22 @@ fn status(ctx: &Ctx, store: &Store) -> CliResult {
             r.reason,
             r.started,
             r.ended,
-            r.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+            r.error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
         )),
         None => text.push_str("last scan: none yet\n"),
     }
     match (&state.running, scanning) {
-        (Some(r), true) => text.push_str(&format!("running: {} since {} (pid {})\n", r.reason, r.started, r.pid)),
-        (Some(r), false) => text.push_str(&format!("running: {} started {} (not holding the lock: starting or crashed)\n", r.reason, r.started)),
+        (Some(r), true) => text.push_str(&format!(
+            "running: {} since {} (pid {})\n",
+            r.reason, r.started, r.pid
+        )),
+        (Some(r), false) => text.push_str(&format!(
+            "running: {} started {} (not holding the lock: starting or crashed)\n",
+            r.reason, r.started
+        )),
         _ => {}
     }
     if let Some(q) = state.queued {
@@ -467,4 +492,3 @@ fn status(ctx: &Ctx, store: &Store) -> CliResult {
     ui::out(&text);
     Ok(())
 }
-

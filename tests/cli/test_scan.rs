@@ -5,16 +5,19 @@ use crate::common::*;
 #[test]
 fn two_triggers_within_the_cooldown_run_one_scan() {
     let env = TestEnv::init();
-    let first = env.json(&["scan", "trigger", "--reason", "post-merge", "--wait", "--json"]);
+    let first = env.json(&["scan", "trigger", "--reason", "post-merge", "--wait"]);
     assert_eq!(first["decision"], "run", "{first}");
-    let second = env.json(&["scan", "trigger", "--reason", "post-merge", "--wait", "--json"]);
+    let second = env.json(&["scan", "trigger", "--reason", "post-merge", "--wait"]);
     assert_eq!(second["decision"], "skipped-cooldown", "{second}");
-    let runs = env.json(&["log", "--kind", "scan.run", "--json"]);
+    let runs = env.json(&["log", "--kind", "scan.run"]);
     assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");
-    let triggers = env.json(&["log", "--kind", "scan.trigger", "--json"]);
+    let triggers = env.json(&["log", "--kind", "scan.trigger"]);
     assert_eq!(triggers.as_array().unwrap().len(), 2, "{triggers}");
-    let status = env.json(&["scan", "status", "--json"]);
-    assert_eq!(status["last_trigger"]["decision"]["action"], "skipped-cooldown", "{status}");
+    let status = env.json(&["scan", "status"]);
+    assert_eq!(
+        status["last_trigger"]["decision"]["action"], "skipped-cooldown",
+        "{status}"
+    );
     assert_eq!(status["last_run"]["reason"], "post-merge", "{status}");
 }
 
@@ -22,12 +25,12 @@ fn two_triggers_within_the_cooldown_run_one_scan() {
 fn pause_holds_automatic_triggers_but_not_manual_ones() {
     let env = TestEnv::init();
     env.ok(&["scan", "pause", "2h"]);
-    let barrier = env.json(&["scan", "trigger", "--reason", "barrier", "--wait", "--json"]);
+    let barrier = env.json(&["scan", "trigger", "--reason", "barrier", "--wait"]);
     assert_eq!(barrier["decision"], "paused", "{barrier}");
-    let manual = env.json(&["scan", "now", "--json"]);
+    let manual = env.json(&["scan", "now"]);
     assert_eq!(manual["decision"], "run", "{manual}");
     env.ok(&["scan", "resume"]);
-    let status = env.json(&["scan", "status", "--json"]);
+    let status = env.json(&["scan", "status"]);
     assert_eq!(status["paused"], false, "{status}");
     env.fails(2, &["scan", "pause", "soon"]);
 }
