@@ -137,7 +137,7 @@ fn state_lock(ctx: &Ctx, store: &Store) -> CliResult<Lock> {
         Duration::from_secs(30),
         &|m| eprintln!("gemba: {m}"),
     )
-    .map_err(|e| CliError::lock_timeout(e))
+    .map_err(CliError::lock_timeout)
 }
 
 pub(crate) fn read_state(store: &Store) -> CliResult<State> {
@@ -284,7 +284,7 @@ fn run_scans(ctx: &Ctx, store: &Store, first: Reason) -> CliResult<Vec<Run>> {
         Duration::from_secs(3600),
         &|_| {},
     )
-    .map_err(|e| CliError::lock_timeout(e))?;
+    .map_err(CliError::lock_timeout)?;
     let mut runs = Vec::new();
     let mut reason = first;
     // On gemba's clock (GEMBA_NOW pins it), advanced by the real time spent.
