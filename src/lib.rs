@@ -25,6 +25,7 @@ pub mod process;
 pub mod profile;
 pub mod queue;
 pub mod retro;
+pub mod scan;
 pub mod schema;
 pub mod sessions;
 pub mod store;

@@ -22,7 +22,8 @@ use crate::model::Event;
 /// session.heartbeat, queue.enqueue, queue.take, queue.done, queue.fail,
 /// queue.renew, queue.recover, queue.unblock, queue.shipped,
 /// queue.reroute, queue.starving, supply, supply.source, dispatch.switch,
-/// dispatch.tick, hook.failed (see
+/// dispatch.tick, hook.failed, scan.trigger, scan.run, scan.pause,
+/// githook (see
 /// schema/event.schema.json).
 #[derive(Debug, clap::Args)]
 #[command(

@@ -28,6 +28,7 @@ mod pick;
 mod plan;
 mod queue;
 mod ready;
+mod scan;
 mod session;
 mod supply;
 pub mod ui;
@@ -79,7 +80,8 @@ Examples:
   gemba commit          # commit what auto-commit left pending
   gemba demo            # a guided tour on a built-in sample tracker
   gemba ledger --since 2026-11-01   # what shipped, through which stages and agents
-  gemba supply --dry-run   # what the demand sources would feed each agent",
+  gemba supply --dry-run   # what the demand sources would feed each agent
+  gemba scan status     # when the source index was last rebuilt, and why",
         error::CODES_HELP
     )
 }
@@ -147,6 +149,8 @@ enum Command {
     #[command(subcommand, hide = true)]
     Debug(debug::DebugCommand),
     Supply(supply::SupplyArgs),
+    #[command(subcommand)]
+    Scan(scan::ScanCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -232,6 +236,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Ledger(args) => ledger::run(&ctx, args),
         Command::Debug(cmd) => debug::run(&ctx, cmd),
         Command::Supply(args) => supply::run(&ctx, args),
+        Command::Scan(cmd) => scan::run(&ctx, cmd),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

@@ -263,6 +263,19 @@ event_kinds! {
     /// A demand source added to or removed from `supply.sources`
     /// (`gemba supply source add|remove`); `data.action`, `data.source`.
     SupplySource = "supply.source",
+    /// A scan trigger and what the scheduler decided (`data.reason`,
+    /// `data.decision`: run, queued, coalesced, skipped-cooldown, paused,
+    /// not-due; `data.why`).
+    ScanTrigger = "scan.trigger",
+    /// A source-analysis scan finished: `data.reason`, `data.started`,
+    /// `data.ended`, `data.result` (ok / failed), `data.error`,
+    /// `data.fresh` (the index is current after it).
+    ScanRun = "scan.run",
+    /// Automatic scans paused (`data.until`) or resumed.
+    ScanPause = "scan.pause",
+    /// A git hook (`gemba hook post-merge|post-rewrite`) ran: `data.hook`,
+    /// `data.ok`, `data.error` (hooks are fail-open: git is never blocked).
+    GitHook = "githook",
 }
 
 impl EventKind {

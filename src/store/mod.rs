@@ -247,6 +247,11 @@ impl Store {
         self.root.join(DISPATCH_FILE)
     }
 
+    /// `.gemba/scan/`: the scan scheduler's state and run lock.
+    pub fn scan_dir(&self) -> PathBuf {
+        self.root.join("scan")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.root.join(LOG_DIR)
     }

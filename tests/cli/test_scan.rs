@@ -1,0 +1,45 @@
+//! `gemba scan …`: scheduling on the real binary.
+
+use crate::common::*;
+
+#[test]
+fn two_triggers_within_the_cooldown_run_one_scan() {
+    let env = TestEnv::init();
+    let first = env.json(&["scan", "trigger", "--reason", "post-merge", "--wait"]);
+    assert_eq!(first["decision"], "run", "{first}");
+    let second = env.json(&["scan", "trigger", "--reason", "post-merge", "--wait"]);
+    assert_eq!(second["decision"], "skipped-cooldown", "{second}");
+    let runs = env.json(&["log", "--kind", "scan.run"]);
+    assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");
+    let triggers = env.json(&["log", "--kind", "scan.trigger"]);
+    assert_eq!(triggers.as_array().unwrap().len(), 2, "{triggers}");
+    let status = env.json(&["scan", "status"]);
+    assert_eq!(
+        status["last_trigger"]["decision"]["action"], "skipped-cooldown",
+        "{status}"
+    );
+    assert_eq!(status["last_run"]["reason"], "post-merge", "{status}");
+}
+
+#[test]
+fn pause_holds_automatic_triggers_but_not_manual_ones() {
+    let env = TestEnv::init();
+    env.ok(&["scan", "pause", "2h"]);
+    let barrier = env.json(&["scan", "trigger", "--reason", "barrier", "--wait"]);
+    assert_eq!(barrier["decision"], "paused", "{barrier}");
+    let manual = env.json(&["scan", "now"]);
+    assert_eq!(manual["decision"], "run", "{manual}");
+    env.ok(&["scan", "resume"]);
+    let status = env.json(&["scan", "status"]);
+    assert_eq!(status["paused"], false, "{status}");
+    env.fails(2, &["scan", "pause", "soon"]);
+}
+
+#[test]
+fn a_malformed_state_file_is_named_with_its_position() {
+    let env = TestEnv::init();
+    env.write(".gemba/scan/state.json", "{\n  \"queued\": 3\n}\n");
+    let out = env.run(&["scan", "status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("state.json:2:"), "{}", stderr(&out));
+}
