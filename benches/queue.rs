@@ -204,7 +204,12 @@ fn main() {
     let size = size();
     println!("| run                                |  packets |    secs | per second |");
     println!("|------------------------------------|-------:|---------:|-----------:|");
+    // `GEMBA_BENCH_ONLY=takes` runs the takes-only rows alone (profiling).
+    let only = std::env::var("GEMBA_BENCH_ONLY").unwrap_or_default();
     for (takers, takes_only) in [(1, false), (8, false), (1, true), (8, true)] {
+        if only == "takes" && !takes_only {
+            continue;
+        }
         let dir = tempfile::tempdir().expect("tempdir");
         let store = fill(dir.path(), size.packets);
         let (done, took) = drain_library(&store, takers, size.packets, takes_only);
@@ -213,6 +218,9 @@ fn main() {
         row(&format!("library, {takers} taker(s){what}"), done, took);
     }
     for takers in [1, 8] {
+        if !only.is_empty() {
+            break;
+        }
         let dir = tempfile::tempdir().expect("tempdir");
         let _ = Command::new("git")
             .arg("init")

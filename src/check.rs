@@ -355,6 +355,7 @@ fn check_queues(report: &mut Report, store: &Store, agents: &BTreeSet<String>) {
             continue;
         };
         let mut count = 0;
+        let mut leases = Vec::new();
         for sub in dir_names(report, &agent_dir).unwrap_or_default() {
             let path = agent_dir.join(&sub);
             if sub == "tmp" {
@@ -367,10 +368,14 @@ fn check_queues(report: &mut Report, store: &Store, agents: &BTreeSet<String>) {
                 }
                 continue;
             }
+            if sub == crate::queue::LEASES_DIR {
+                leases.extend(check_leases(report, store, &path));
+                continue;
+            }
             let Some(state) = State::parse(&sub) else {
                 report.warn(
                     &path,
-                    "not a queue state (expected ready, blocked, in_progress, done, failed or tmp); ignored",
+                    "not a queue state (expected ready, blocked, in_progress, done, failed, leases or tmp); ignored",
                 );
                 continue;
             };
@@ -402,6 +407,20 @@ fn check_queues(report: &mut Report, store: &Store, agents: &BTreeSet<String>) {
                     );
                 }
                 packets.push((file, state, p));
+            }
+        }
+        for (id, file) in leases {
+            let working = packets.iter().any(|(f, state, p)| {
+                *state == State::InProgress && p.id == id && f.starts_with(&agent_dir)
+            });
+            if !working {
+                report.warn(
+                    &file,
+                    format!(
+                        "the lease of {id:?}, which is not in progress here: \
+                         `gemba queue recover` removes it"
+                    ),
+                );
             }
         }
         if !agents.contains(&agent) && count > 0 {
@@ -476,6 +495,30 @@ fn dir_names(report: &mut Report, dir: &Path) -> Option<Vec<String>> {
         .collect();
     names.sort();
     Some(names)
+}
+
+/// The lease files of one queue's `leases/` (each parses, path:line:col);
+/// strays are reported.
+fn check_leases(report: &mut Report, store: &Store, dir: &Path) -> Vec<(String, PathBuf)> {
+    let listing = match store.list_dir(dir, &kind::LEASES) {
+        Ok(listing) => listing,
+        Err(e) => {
+            report.error(dir, e.to_string());
+            return Vec::new();
+        }
+    };
+    strays(report, &kind::LEASES, &listing.strays);
+    let mut ok = Vec::new();
+    for (id, file) in listing.entries {
+        let Some(bytes) = read(report, &file) else {
+            continue;
+        };
+        match kind::parse::<crate::model::packet::Lease>(&file, &bytes, &id) {
+            Ok(_) => ok.push((id, file)),
+            Err(e) => report.errors.push(e.into()),
+        }
+    }
+    ok
 }
 
 /// The packet files of one queue directory; strays are reported.

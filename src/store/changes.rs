@@ -34,6 +34,8 @@ pub struct Changes<'s> {
     created: Vec<PathBuf>,
     /// Directories with renames not yet fsynced (synced once, at the end).
     unsynced_dirs: Vec<PathBuf>,
+    /// Nothing is fsynced (see [`Changes::lazy`]).
+    lazy: bool,
 }
 
 impl<'s> Changes<'s> {
@@ -43,7 +45,17 @@ impl<'s> Changes<'s> {
             changed: Vec::new(),
             created: Vec::new(),
             unsynced_dirs: Vec::new(),
+            lazy: false,
         }
+    }
+
+    /// Fsync nothing this change writes, nor its log lines: for a change
+    /// whose loss to a power cut is harmless and that must be fast (a queue
+    /// take: lost, its packet is back in `ready/`, as after its lease
+    /// expired). A killed process loses nothing (the kernel has it all),
+    /// and readers still never see half a file (every write is a rename).
+    pub fn lazy(&mut self) {
+        self.lazy = true;
     }
 
     pub fn store(&self) -> &'s Store {
@@ -185,9 +197,27 @@ impl<'s> Changes<'s> {
         Ok(self.write_all(&[(bead_id, enrichment)])?[0])
     }
 
+    /// Replace `path` with `bytes` without fsyncing them (atomically: a
+    /// reader sees the old file or the new one): for files whose loss to a
+    /// power cut is harmless (a lease: its packet is then one without).
+    pub fn write_unsynced(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).at(dir)?;
+        }
+        atomic::replace_unsynced(path, bytes).at(path)?;
+        self.record(path, Written::Updated);
+        Ok(())
+    }
+
     /// Delete an entity's file (`Unchanged` when there was none).
     pub fn remove(&mut self, kind: &kind::Kind, id: &str) -> Result<Written> {
         let path = self.store.path(kind, id)?;
+        self.remove_file(&path)
+    }
+
+    /// Delete a file (`Unchanged` when there was none).
+    pub fn remove_file(&mut self, path: &Path) -> Result<Written> {
+        let path = path.to_path_buf();
         match std::fs::remove_file(&path) {
             Ok(()) => {
                 self.record(&path, Written::Updated);
@@ -299,6 +329,9 @@ impl<'s> Changes<'s> {
     }
 
     pub(super) fn sync_dirs(&mut self) -> Result<()> {
+        if self.lazy {
+            self.unsynced_dirs.clear();
+        }
         for dir in std::mem::take(&mut self.unsynced_dirs) {
             atomic::sync_dir(&dir).at(&dir)?;
         }
@@ -317,7 +350,12 @@ impl<'s> Changes<'s> {
             return Ok(log::Finished::default());
         }
         self.refresh_schemas()?; // editors' schemas, after an upgrade (store/schema.rs)
-        log::finish(self.store, std::mem::take(&mut self.changed), events)
+        log::finish(
+            self.store,
+            std::mem::take(&mut self.changed),
+            events,
+            !self.lazy,
+        )
     }
 }
 

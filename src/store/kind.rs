@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::format::{self, ParseError};
+use crate::model::packet::Lease;
 use crate::model::suggestion::Suggestion;
 use crate::model::supply::Supplied;
 use crate::model::{Agent, Bead, Claim, Enrichment, Packet, Session, id};
@@ -104,6 +105,16 @@ pub const PACKETS: Kind = Kind {
     dir: "queues",
     format: Format::Json,
     schema: "packet",
+};
+
+/// The lease of a packet in progress, beside its queue's state
+/// directories (`.gemba/queues/<agent>/leases/<packet>.json`), so that a
+/// take leaves the packet's file as it was (see `crate::queue`).
+pub const LEASES: Kind = Kind {
+    name: "lease",
+    dir: "queues",
+    format: Format::Json,
+    schema: "lease",
 };
 
 /// Source items `gemba supply` enqueued, one file per item key.
@@ -221,6 +232,10 @@ impl Entity for Packet {
         Packet::validate(self)?;
         same_id(&PACKETS, &self.id, id)
     }
+}
+
+impl Entity for Lease {
+    const KIND: &'static Kind = &LEASES;
 }
 
 impl Entity for Supplied {

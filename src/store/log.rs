@@ -72,7 +72,12 @@ pub fn append(store: &Store, event: &Event) -> Result<PathBuf> {
 /// Append many events: one write, one flush and one lock per day file
 /// (a bulk enqueue logs thousands). Returns the log files written.
 pub fn append_all(store: &Store, events: &[Event]) -> Result<Vec<PathBuf>> {
-    if events.len() < 2 {
+    append_lines(store, events, true)
+}
+
+/// [`append_all`], flushed to disk only when `durable`.
+fn append_lines(store: &Store, events: &[Event], durable: bool) -> Result<Vec<PathBuf>> {
+    if events.len() < 2 && durable {
         return events.iter().map(|e| append(store, e)).collect();
     }
     let dir = store.log_dir();
@@ -98,7 +103,9 @@ pub fn append_all(store: &Store, events: &[Event]) -> Result<Vec<PathBuf>> {
             .open(path)
             .at(path)?;
         file.write_all(lines).at(path)?;
-        file.sync_data().at(path)?;
+        if durable {
+            file.sync_data().at(path)?;
+        }
     }
     Ok(days.into_iter().map(|(p, _)| p).collect())
 }
@@ -133,8 +140,9 @@ pub(super) fn finish(
     store: &Store,
     mut changed: Vec<PathBuf>,
     events: &[Event],
+    durable: bool,
 ) -> Result<Finished> {
-    for path in append_all(store, events)? {
+    for path in append_lines(store, events, durable)? {
         if !changed.contains(&path) {
             changed.push(path);
         }

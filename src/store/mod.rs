@@ -352,6 +352,16 @@ impl Store {
     /// The files of `dir` as `kind` names them, sorted by name; a missing
     /// directory is empty.
     pub fn list_dir(&self, dir: &Path, kind: &Kind) -> Result<Listing> {
+        self.list_dir_in(dir, kind, true)
+    }
+
+    /// [`Store::list_dir`] in the directory's own order, for a caller that
+    /// orders the entries itself (a queue take, on every call).
+    pub fn list_dir_unsorted(&self, dir: &Path, kind: &Kind) -> Result<Listing> {
+        self.list_dir_in(dir, kind, false)
+    }
+
+    fn list_dir_in(&self, dir: &Path, kind: &Kind, sorted: bool) -> Result<Listing> {
         let dir = dir.to_path_buf();
         let mut listing = Listing::default();
         let entries = match std::fs::read_dir(&dir) {
@@ -365,7 +375,9 @@ impl Store {
         }
         // Byte order: much cheaper than `Path`'s component-wise order on
         // 100k entries, and the same for names in one directory.
-        names.sort_unstable();
+        if sorted {
+            names.sort_unstable();
+        }
         for name in names {
             let path = dir.join(&name);
             let text = name.to_str().unwrap_or("");

@@ -494,3 +494,42 @@ fn racing_takers_never_hold_two_overlapping_packets() {
         assert!(out.status.success(), "{}", render(&out));
     }
 }
+
+/// A take renames the packet and writes its lease to `leases/`, leaving
+/// the packet's bytes as they were; done removes the lease; a stray lease
+/// is a `check` warning that `recover` clears.
+#[test]
+fn a_take_keeps_the_packet_file_and_its_lease_apart() {
+    let env = setup(&["alice"]);
+    enqueue(&env, &["--target", "alice", "--title", "A", "--id", "a"]);
+    enqueue(&env, &["--target", "alice", "--title", "B", "--id", "b"]);
+    let before = env.read(".gemba/queues/alice/ready/a.json");
+    let taken = env.json(&["queue", "take", "--agent", "alice", "-s", "s-1"]);
+    assert_eq!(taken["packets"][0]["id"], "a");
+    assert_eq!(taken["packets"][0]["lease"]["session"], "s-1");
+    assert_eq!(env.read(".gemba/queues/alice/in_progress/a.json"), before);
+    let lease: Value =
+        serde_json::from_str(&env.read(".gemba/queues/alice/leases/a.json")).unwrap();
+    assert_eq!(lease["session"], "s-1");
+    // The holder check reads the lease file.
+    let out = env.run(&["queue", "done", "a", "-s", "s-2"]);
+    assert!(!out.status.success(), "{}", render(&out));
+    assert!(stderr(&out).contains("held by session"), "{}", render(&out));
+    env.ok(&["queue", "done", "a", "-s", "s-1"]);
+    assert!(!env.gemba_dir().join("queues/alice/leases/a.json").exists());
+    assert_eq!(state_of(&env, "a"), "alice/done");
+
+    // A lease with no packet in progress: check warns, recover removes it.
+    env.write(".gemba/queues/alice/leases/zz.json", &lease.to_string());
+    let (code, report) = crate::common::check_report(&env);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.to_string().contains("not in progress here"), "{report}");
+    let r = env.json(&["queue", "recover"]);
+    assert!(r["warnings"][0].as_str().unwrap().contains("zz"), "{r}");
+    assert!(!env.gemba_dir().join("queues/alice/leases/zz.json").exists());
+    // A malformed lease is an error with its position, for every reader.
+    env.json(&["queue", "take", "--agent", "alice"]);
+    env.write(".gemba/queues/alice/leases/b.json", "{\"until\": 3}\n");
+    let out = env.fails(1, &["queue", "list"]);
+    assert!(stderr(&out).contains("leases/b.json:1:"), "{}", render(&out));
+}
