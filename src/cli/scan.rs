@@ -89,12 +89,16 @@ pub fn run(ctx: &Ctx, cmd: ScanCommand) -> CliResult {
     let store = ctx.store()?;
     match cmd {
         ScanCommand::Trigger(args) => {
-            let decision = trigger(ctx, &store, args.reason, !args.wait)?;
+            let mut warnings = Vec::new();
+            let decision = trigger(ctx, &store, args.reason, !args.wait, &mut warnings)?;
+            warn_all(ctx, &warnings);
             report_decision(ctx, args.reason, &decision);
             Ok(())
         }
         ScanCommand::Now(args) => {
-            let decision = trigger(ctx, &store, Reason::Manual, args.background)?;
+            let mut warnings = Vec::new();
+            let decision = trigger(ctx, &store, Reason::Manual, args.background, &mut warnings)?;
+            warn_all(ctx, &warnings);
             report_decision(ctx, Reason::Manual, &decision);
             Ok(())
         }
@@ -189,19 +193,35 @@ fn scan_running(store: &Store) -> bool {
 }
 
 fn log(ctx: &Ctx, store: &Store, event: Event) {
+    let mut warnings = Vec::new();
+    log_into(store, event, &mut warnings);
+    warn_all(ctx, &warnings);
+}
+
+/// Log `event`, keeping what went wrong (a failed auto-commit, an
+/// unwritable log) in `warnings`.
+fn log_into(store: &Store, event: Event, warnings: &mut Vec<String>) {
     match crate::store::log::record(store, &[event]) {
-        Ok(finished) => ui::finished(ctx, finished),
-        Err(e) => ui::warn(ctx, &format!("could not log: {e}")),
+        Ok(finished) => warnings.extend(finished.warnings),
+        Err(e) => warnings.push(format!("could not log: {e}")),
+    }
+}
+
+fn warn_all(ctx: &Ctx, warnings: &[String]) {
+    for w in warnings {
+        ui::warn(ctx, w);
     }
 }
 
 /// Decide on a trigger, record it, and start the scan it calls for (in
-/// the background, or in this process).
+/// the background, or in this process). What went wrong logging the
+/// trigger goes to `warnings` (the git hooks print one line, not several).
 pub(crate) fn trigger(
     ctx: &Ctx,
     store: &Store,
     reason: Reason,
     background: bool,
+    warnings: &mut Vec<String>,
 ) -> CliResult<Decision> {
     let decision = {
         let _lock = state_lock(ctx, store)?;
@@ -230,8 +250,7 @@ pub(crate) fn trigger(
         write_state(store, &state)?;
         decision
     };
-    log(
-        ctx,
+    log_into(
         store,
         Event::new(
             ctx.now,
@@ -243,6 +262,7 @@ pub(crate) fn trigger(
         .with("reason", reason)
         .with("decision", decision.name())
         .with("why", decision.why()),
+        warnings,
     );
     if matches!(decision, Decision::Run { .. }) {
         if background {
