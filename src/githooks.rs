@@ -386,11 +386,17 @@ mod tests {
         let cases: [(&str, bool); 6] = [
             ("#!/bin/sh\n# gemba-managed-hook: post-merge\n", true),
             // An older version of ours: still ours.
-            ("#!/bin/sh\n# gemba-managed-hook: post-merge\necho old\n", true),
+            (
+                "#!/bin/sh\n# gemba-managed-hook: post-merge\necho old\n",
+                true,
+            ),
             ("#!/bin/sh\necho 'gemba hook post-merge'\n", false),
             ("#!/bin/sh\n# runs gemba-managed-hook: later\n", false),
             ("", false),
-            ("#!/bin/sh\n\n\n\n\n# gemba-managed-hook: post-merge\n", false),
+            (
+                "#!/bin/sh\n\n\n\n\n# gemba-managed-hook: post-merge\n",
+                false,
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(is_ours(text.as_bytes()), want, "{text:?}");

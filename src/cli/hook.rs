@@ -66,14 +66,8 @@ const STEPS: &[(&str, StepFn)] = &[
 /// background.
 fn scan_step(run: &HookRun) -> Result<String, String> {
     let mut warnings = Vec::new();
-    let decision = super::scan::trigger(
-        run.ctx,
-        run.store,
-        Reason::PostMerge,
-        true,
-        &mut warnings,
-    )
-    .map_err(|e| e.message)?;
+    let decision = super::scan::trigger(run.ctx, run.store, Reason::PostMerge, true, &mut warnings)
+        .map_err(|e| e.message)?;
     if let Some(w) = warnings.first() {
         return Err(w.clone());
     }

@@ -52,10 +52,9 @@ pub fn run(ctx: &Ctx, cmd: HooksCommand) -> CliResult {
     let dir = crate::git::hooks_dir(&ctx.cwd)?;
     let (action, reports) = match cmd {
         HooksCommand::Install(_) => ("install", githooks::install(&dir).map_err(hooks_error)?),
-        HooksCommand::Uninstall(_) => (
-            "uninstall",
-            githooks::uninstall(&dir).map_err(hooks_error)?,
-        ),
+        HooksCommand::Uninstall(_) => {
+            ("uninstall", githooks::uninstall(&dir).map_err(hooks_error)?)
+        }
         HooksCommand::Status(_) => ("status", githooks::status(&dir).map_err(hooks_error)?),
     };
     if action != "status" {
