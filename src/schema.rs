@@ -22,6 +22,7 @@ pub fn all() -> Vec<(&'static str, Value)> {
         ("enrichment", v(schema_for!(Enrichment))),
         ("event", v(schema_for!(Event))),
         ("packet", v(schema_for!(crate::model::Packet))),
+        ("scan-state", v(schema_for!(crate::scan::State))),
         ("session", v(schema_for!(crate::model::Session))),
         (
             "suggestion",

@@ -20,7 +20,8 @@ use crate::store::{Store, atomic, lock::Lock};
 /// Triggers: a post-merge wave (>= 5 merges within 15 min), a wall-clock
 /// floor (>= 4 h since the last scan and merges since), a parallel-batch
 /// barrier, drift reported by the index, and manual requests. At most one
-/// scan per 10 min; a trigger while a scan runs queues one rerun for a new
+/// scan per 10 min (these are the defaults of `scan:` in config.yaml; the
+/// git hooks of `gemba hooks install` count merges); a trigger while a scan runs queues one rerun for a new
 /// reason and drops a repeated one; `pause` holds automatic triggers
 /// (manual ones still run). Scans run in the background under a lock, so
 /// two hooks never start two scans. Every trigger and run is logged
@@ -126,7 +127,7 @@ fn report_decision(ctx: &Ctx, reason: Reason, decision: &Decision) {
 }
 
 fn state_path(store: &Store) -> PathBuf {
-    store.scan_dir().join("state.json")
+    store.scan_dir().join(scan::STATE_FILE)
 }
 
 /// Hold the state file for one read-modify-write.
@@ -226,11 +227,12 @@ pub(crate) fn trigger(
     let decision = {
         let _lock = state_lock(ctx, store)?;
         let mut state = read_state(store)?;
+        let rules = scan::Rules::from(&store.config().scan);
         if reason == Reason::PostMerge {
-            scan::note_merge(&mut state, ctx.now);
+            scan::note_merge(&mut state, ctx.now, &rules);
         }
         let running = state.running.is_some() && scan_running(store);
-        let decision = scan::decide(&state, reason, ctx.now, running);
+        let decision = scan::decide(&state, reason, ctx.now, running, &rules);
         if matches!(decision, Decision::Queue { .. }) {
             state.queued = Some(reason);
         }

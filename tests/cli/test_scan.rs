@@ -43,3 +43,59 @@ fn a_malformed_state_file_is_named_with_its_position() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("state.json:2:"), "{}", stderr(&out));
 }
+
+#[test]
+fn gemba_check_validates_the_scan_state() {
+    let env = TestEnv::init();
+    env.json(&["scan", "trigger", "--reason", "barrier", "--wait"]);
+    let (code, report) = check_report(&env);
+    assert_eq!(
+        code,
+        Some(0),
+        "a state the scheduler wrote is valid: {report}"
+    );
+    env.write(
+        ".gemba/scan/state.json",
+        "{\n  \"merges\": [],\n  \"paused\": true\n}\n",
+    );
+    let (code, report) = check_report(&env);
+    assert_eq!(code, Some(1), "{report}");
+    let error = &report["errors"][0];
+    assert!(
+        error["path"].as_str().unwrap().ends_with("scan/state.json"),
+        "{report}"
+    );
+    assert_eq!(error["line"], 3, "{report}");
+}
+
+#[test]
+fn the_thresholds_come_from_config() {
+    let env = TestEnv::init();
+    let config = env
+        .read(".gemba/config.yaml")
+        .replace("  wave_merges: 5\n", "  wave_merges: 2\n")
+        .replace("  floor: 4h\n", "  floor: 1d\n");
+    env.write(".gemba/config.yaml", &config);
+    // The first merge ever runs a scan; 11 minutes later (past the
+    // cooldown), a second merge is a wave of 2 only with wave_merges: 2.
+    let first = env.json(&["scan", "trigger", "--reason", "post-merge", "--wait"]);
+    assert_eq!(first["decision"], "run", "{first}");
+    let later = env
+        .cmd(&[
+            "scan",
+            "trigger",
+            "--reason",
+            "post-merge",
+            "--wait",
+            "--json",
+        ])
+        .env("GEMBA_NOW", "2026-11-23T12:11:00Z")
+        .output()
+        .unwrap();
+    let later: serde_json::Value = serde_json::from_slice(&later.stdout).unwrap();
+    assert_eq!(later["decision"], "run", "{later}");
+    assert!(
+        later["why"].as_str().unwrap().starts_with("2 merges"),
+        "{later}"
+    );
+}
