@@ -276,6 +276,44 @@ pub(crate) fn trigger(
     Ok(decision)
 }
 
+/// Pre-dispatch demand: when the source index is stale or missing, ask
+/// for a scan and wait for it (run here, or wait for the one running), so
+/// the tick plans with semantic edges. A scan that is not due (cooldown,
+/// pause) or fails does not hold dispatch up: the tick goes on without
+/// them, and the trigger's event says why. Returns what to warn about.
+pub(crate) fn on_demand(ctx: &Ctx, store: &Store) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let freshness = match crate::analysis::open(store) {
+        Ok(analysis) => analysis.describe().freshness,
+        Err(_) => return warnings,
+    };
+    if !matches!(
+        freshness,
+        crate::analysis::Freshness::Stale { .. } | crate::analysis::Freshness::Missing { .. }
+    ) {
+        return warnings;
+    }
+    match trigger(ctx, store, Reason::Demand, false, &mut warnings) {
+        Ok(Decision::Queue { .. } | Decision::Coalesced { .. }) => {
+            // Another process is scanning: its run lock is free once it
+            // (and the rerun it took on) is done.
+            let path = run_lock_path(store);
+            if let Err(e) = Lock::acquire(
+                &path,
+                &store.show(&path),
+                &ctx.command,
+                Duration::from_secs(600),
+                &|_| {},
+            ) {
+                warnings.push(format!("gave up waiting for the running scan: {e}"));
+            }
+        }
+        Ok(_) => {}
+        Err(e) => warnings.push(format!("scan before dispatch: {}", e.message)),
+    }
+    warnings
+}
+
 /// `gemba scan run --reason R` detached from this process (and from git's
 /// hook): its own process group, no inherited stdio.
 fn spawn_background(store: &Store, reason: Reason) -> CliResult {

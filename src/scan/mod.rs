@@ -72,6 +72,9 @@ pub enum Reason {
     Manual,
     /// The index reported itself stale.
     Drift,
+    /// A dispatch tick found the index stale or missing and waits for a
+    /// scan before it plans (`gemba dispatch tick`).
+    Demand,
 }
 
 impl Reason {
@@ -81,6 +84,7 @@ impl Reason {
             Reason::Barrier => "barrier",
             Reason::Manual => "manual",
             Reason::Drift => "drift",
+            Reason::Demand => "demand",
         }
     }
 
@@ -289,6 +293,9 @@ pub fn decide(
         Reason::Drift => Decision::Run {
             why: "the index reported drift".into(),
         },
+        Reason::Demand => Decision::Run {
+            why: "dispatch needs a fresh index".into(),
+        },
         Reason::Manual => unreachable!("handled above"),
         Reason::PostMerge => {
             let window_start = now - rules.wave_window;
@@ -458,6 +465,28 @@ mod tests {
                 10,
                 false,
                 "run",
+            ),
+            (
+                "demand after cooldown",
+                State {
+                    last_run: ran(0),
+                    ..State::default()
+                },
+                Reason::Demand,
+                10,
+                false,
+                "run",
+            ),
+            (
+                "demand within cooldown",
+                State {
+                    last_run: ran(0),
+                    ..State::default()
+                },
+                Reason::Demand,
+                9,
+                false,
+                "skipped-cooldown",
             ),
             (
                 "drift within cooldown",

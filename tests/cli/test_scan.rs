@@ -99,3 +99,36 @@ fn the_thresholds_come_from_config() {
         "{later}"
     );
 }
+
+#[test]
+fn a_dispatch_tick_waits_for_a_scan_when_the_index_is_stale() {
+    let env = TestEnv::init();
+    env.write("src/lib.rs", "mod a;\n");
+    env.write("src/a.rs", "pub fn a() {}\n");
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "sources"]);
+    // Off: a tick plans nothing, so it scans nothing.
+    env.json(&["dispatch", "tick"]);
+    assert!(
+        env.json(&["log", "--kind", "scan"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    env.ok(&["dispatch", "on"]);
+    env.json(&["dispatch", "tick"]);
+    let triggers = env.json(&["log", "--kind", "scan.trigger"]);
+    assert_eq!(triggers.as_array().unwrap().len(), 1, "{triggers}");
+    assert_eq!(triggers[0]["data"]["reason"], "demand");
+    assert_eq!(triggers[0]["data"]["decision"], "run");
+    // It ran in the tick's process, before the tick: the index is fresh.
+    let runs = env.json(&["log", "--kind", "scan.run"]);
+    assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");
+    let status = env.json(&["index", "status"]);
+    assert_eq!(status["freshness"]["state"], "fresh", "{status}");
+    // Fresh: the next tick asks for nothing.
+    env.json(&["dispatch", "tick"]);
+    let triggers = env.json(&["log", "--kind", "scan.trigger"]);
+    assert_eq!(triggers.as_array().unwrap().len(), 1, "{triggers}");
+}
