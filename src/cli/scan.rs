@@ -276,6 +276,34 @@ pub(crate) fn trigger(
     Ok(decision)
 }
 
+/// Drift reported by the index itself: a command that wanted semantic
+/// edges found the index stale. Starts a background scan only when one is
+/// due (not in the cooldown, not paused, none running), so a read command
+/// logs nothing and changes nothing otherwise. Says so on stderr.
+pub(crate) fn on_drift(ctx: &Ctx, store: &Store) {
+    let due = read_state(store).is_ok_and(|state| {
+        let rules = scan::Rules::from(&store.config().scan);
+        let running = state.running.is_some() && scan_running(store);
+        matches!(
+            scan::decide(&state, Reason::Drift, ctx.now, running, &rules),
+            Decision::Run { .. }
+        )
+    });
+    if !due {
+        return;
+    }
+    let mut warnings = Vec::new();
+    match trigger(ctx, store, Reason::Drift, true, &mut warnings) {
+        Ok(Decision::Run { .. }) => ui::status(
+            ctx,
+            "rebuilding the stale source index in the background (`gemba scan status`)",
+        ),
+        Ok(_) => {}
+        Err(e) => warnings.push(format!("scan for the stale index: {}", e.message)),
+    }
+    warn_all(ctx, &warnings);
+}
+
 /// Pre-dispatch demand: when the source index is stale or missing, ask
 /// for a scan and wait for it (run here, or wait for the one running), so
 /// the tick plans with semantic edges. A scan that is not due (cooldown,

@@ -132,3 +132,43 @@ fn a_dispatch_tick_waits_for_a_scan_when_the_index_is_stale() {
     let triggers = env.json(&["log", "--kind", "scan.trigger"]);
     assert_eq!(triggers.as_array().unwrap().len(), 1, "{triggers}");
 }
+
+#[test]
+fn a_stale_index_seen_by_conflicts_starts_one_drift_scan() {
+    let env = TestEnv::init();
+    env.write("src/lib.rs", "mod a;\n");
+    env.write("src/a.rs", "pub fn a() {}\n");
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "sources"]);
+    env.ok(&["index", "build"]);
+    let stale = |text: &str| {
+        env.write("src/a.rs", text);
+        env.git(&["commit", "-q", "-am", "edit"]);
+    };
+    stale("pub fn a() { 1; }\n");
+    let out = env.run(&["conflicts"]);
+    assert!(out.status.success(), "{}", render(&out));
+    assert!(
+        stderr(&out).contains("rebuilding the stale source index"),
+        "{}",
+        render(&out)
+    );
+    let triggers = env.json(&["log", "--kind", "scan.trigger"]);
+    assert_eq!(triggers.as_array().unwrap().len(), 1, "{triggers}");
+    assert_eq!(triggers[0]["data"]["reason"], "drift");
+    let mut fresh = false;
+    for _ in 0..100 {
+        if env.json(&["index", "status"])["freshness"]["state"] == "fresh" {
+            fresh = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(fresh, "the background scan rebuilt the index");
+    // Stale again within the cooldown: not due, so nothing is logged.
+    stale("pub fn a() { 2; }\n");
+    let out = env.run(&["plan"]);
+    assert!(!stderr(&out).contains("rebuilding"), "{}", render(&out));
+    let triggers = env.json(&["log", "--kind", "scan.trigger"]);
+    assert_eq!(triggers.as_array().unwrap().len(), 1, "{triggers}");
+}
