@@ -28,6 +28,19 @@ pub enum HookCommand {
     /// with git's list of rewritten commits (`OLD NEW` lines) on stdin.
     #[command(after_help = "Examples:\n  echo \"$OLD $NEW\" | gemba hook post-rewrite amend")]
     PostRewrite(HookArgs),
+    /// With `git.auto_commit`: wait for git's merge or rebase to finish,
+    /// then commit what the hook logged (run detached by the hook).
+    #[command(hide = true)]
+    Settle(SettleArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SettleArgs {
+    /// The commit message.
+    #[arg(long)]
+    message: String,
+    /// The files to commit (the log files the hook appended to).
+    paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +109,10 @@ pub fn run(
     let (hook, args) = match cmd {
         HookCommand::PostMerge(a) => (Hook::PostMerge, a.args),
         HookCommand::PostRewrite(a) => (Hook::PostRewrite, a.args),
+        HookCommand::Settle(args) => {
+            settle(gemba_dir, actor, command, args);
+            return Ok(());
+        }
     };
     // A panic must not print a backtrace into git's output: it becomes
     // the failing step's one-line reason.
@@ -141,8 +158,13 @@ fn run_steps(
     // the store's timeout and ends up as the step's error.
     let opened = Store::open(&ctx.gemba_dir, ctx.worktree.clone())
         .map(|s| s.with_holder(command, Box::new(|_| {})));
+    let mut auto_commit = false;
     let store = match opened {
         Ok(store) => {
+            // git's merge or rebase is still in progress while its hook
+            // runs, so no commit can be made now: one is made after it.
+            auto_commit = store.config().git.auto_commit;
+            let store = store.without_auto_commit();
             let run = HookRun {
                 ctx: &ctx,
                 store: &store,
@@ -206,11 +228,67 @@ fn run_steps(
     if !problems.is_empty() {
         event = event.with("error", problems.join("; "));
     }
+    let log_file = crate::store::log::file_for(&store, &event);
+    let message = format!("gemba: {}", event.message);
     match crate::store::log::record(&store, &[event]) {
         Ok(finished) => problems.extend(finished.warnings),
         Err(e) => problems.push(format!("could not log: {e}")),
     }
+    if auto_commit && let Err(e) = spawn_settle(&store, &message, &log_file) {
+        problems.push(format!("the log will not be committed: {e}"));
+    }
     Ok(problems)
+}
+
+/// `gemba hook settle`, detached from git's hook: its own process group,
+/// no inherited stdio.
+fn spawn_settle(store: &Store, message: &str, log_file: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    Command::new(std::env::current_exe()?)
+        .arg("--gemba-dir")
+        .arg(store.root())
+        .args(["--quiet", "hook", "settle", "--message", message, "--"])
+        .arg(log_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map(drop)
+}
+
+/// How long `settle` waits for git's operation to finish.
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Wait until no merge or rebase is in progress, then commit the hook's
+/// log files, as auto-commit would have. Silent: its output goes nowhere;
+/// what stays uncommitted is left for the next auto-commit or `gemba
+/// commit`.
+fn settle(gemba_dir: Option<PathBuf>, actor: Option<String>, command: String, args: SettleArgs) {
+    let Ok(ctx) = Ctx::new(gemba_dir, actor, false, true, command) else {
+        return;
+    };
+    let Some(worktree) = ctx.worktree.as_deref() else {
+        return;
+    };
+    let started = Instant::now();
+    while !matches!(crate::git::in_progress(worktree), Ok(None)) {
+        if started.elapsed() > SETTLE_WAIT {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let paths: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter_map(|p| {
+            p.strip_prefix(worktree)
+                .ok()
+                .map(std::path::Path::to_path_buf)
+        })
+        .collect();
+    let _ = crate::git::commit_paths(worktree, &paths, &args.message);
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

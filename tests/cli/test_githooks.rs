@@ -361,3 +361,35 @@ fn which_git() -> std::path::PathBuf {
         .find(|p| p.is_file())
         .expect("git on PATH")
 }
+
+#[test]
+fn with_auto_commit_the_hook_commits_its_log_once_git_is_done() {
+    let env = TestEnv::init();
+    env.enable_auto_commit();
+    env.ok(&["hooks", "install"]);
+    branch_with_commit(&env, &env.root, "feature", "f.txt");
+    let merge = env.git_with_path(
+        &env.root,
+        &gemba_path(),
+        &["merge", "-q", "--no-ff", "-m", "merge feature", "feature"],
+    );
+    assert!(merge.status.success(), "{}", render(&merge));
+    // git's merge is in progress while its hook runs: the commit comes
+    // from a detached process once git is done.
+    let mut subjects = String::new();
+    for _ in 0..100 {
+        subjects = env.git(&["log", "--format=%s", "--", ".gemba/log"]);
+        if subjects.contains("gemba: post-merge hook ok") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(subjects.contains("gemba: post-merge hook ok"), "{subjects}");
+    let parents = env.git(&["log", "-1", "--format=%p", "--grep", "post-merge hook ok"]);
+    assert_eq!(
+        parents.split_whitespace().count(),
+        1,
+        "committed after the merge commit, not into it"
+    );
+    wait_for_scan(&env);
+}
