@@ -145,10 +145,7 @@ fn log(ctx: &Ctx, action: &str, reports: &[Report]) {
         format!("hooks {action}: {}", changed.join(", ")),
     )
     .with("action", action)
-    .with(
-        "hooks",
-        serde_json::to_value(reports).unwrap_or(serde_json::Value::Null),
-    );
+    .with("hooks", reports);
     match crate::store::log::record(&store, &[event]) {
         Ok(finished) => ui::finished(ctx, finished),
         Err(e) => ui::warn(ctx, &format!("could not log: {e}")),
