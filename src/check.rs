@@ -132,6 +132,7 @@ pub fn run(root: &Path) -> Report {
     check_queues(&mut report, &store, &agents);
     entities::<crate::model::supply::Supplied>(&mut report, &store, |_, _, _, _| {});
     check_log(&mut report, &store);
+    check_scan_state(&mut report, &store);
     check_schemas(&mut report, root);
     report
 }
@@ -532,6 +533,21 @@ fn list_or_report(report: &mut Report, store: &Store, dir: &Path) -> Vec<(String
             report.error(dir, e.to_string());
             Vec::new()
         }
+    }
+}
+
+/// `scan/state.json`, the scan scheduler's state (absent until the first
+/// trigger).
+fn check_scan_state(report: &mut Report, store: &Store) {
+    let path = store.scan_dir().join(crate::scan::STATE_FILE);
+    if !path.exists() {
+        return;
+    }
+    let Some(bytes) = read(report, &path) else {
+        return;
+    };
+    if let Err(e) = format::from_json::<crate::scan::State>(&path, &bytes) {
+        report.errors.push(e.into());
     }
 }
 

@@ -606,6 +606,16 @@ pub fn common_dir(worktree: &Path) -> Result<PathBuf, Error> {
     Ok(absolute(worktree, repo.common_dir()))
 }
 
+/// Where git looks for `dir`'s hooks, as git itself resolves it
+/// (`core.hooksPath`, relative to the worktree; a linked worktree's hooks
+/// are the common dir's), absolute.
+pub fn hooks_dir(dir: &Path) -> Result<PathBuf, Error> {
+    let mut cmd = git(dir);
+    cmd.args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"]);
+    let out = output(cmd, "rev-parse --git-path hooks")?;
+    Ok(absolute(dir, Path::new(out.trim_end_matches('\n'))))
+}
+
 /// The last line git wrote on stderr (its `fatal:` reason), or the status.
 /// Run a command that talks to `remote`: a failure is the remote being
 /// unreachable (or refusing), said in git's last line of stderr.

@@ -2,7 +2,8 @@
 //! each other's way, using plain files in git.
 //!
 //! Layers (see DESIGN.md): `model` (file types), `format` (bytes ↔ types),
-//! `store` (the `.gemba/` directory), `git`, `import`, `beads` (native bead
+//! `store` (the `.gemba/` directory), `git`, `githooks` (the git hooks gemba
+//! installs), `import`, `beads` (native bead
 //! operations), `analysis` (source import graph), `plan` (pure: ready
 //! work, dependency graph, target overlap, conflicts, batches), `profile`
 //! (pure: session and agent profiles, health), `sessions` (agents and
@@ -17,6 +18,7 @@ pub mod dispatch;
 pub mod enrich;
 pub mod format;
 pub mod git;
+pub mod githooks;
 pub mod hash;
 pub mod import;
 pub mod model;

@@ -23,6 +23,7 @@ pub fn all() -> Vec<(&'static str, Value)> {
         ("event", v(schema_for!(Event))),
         ("packet", v(schema_for!(crate::model::Packet))),
         ("lease", v(schema_for!(crate::model::packet::Lease))),
+        ("scan-state", v(schema_for!(crate::scan::State))),
         ("session", v(schema_for!(crate::model::Session))),
         (
             "suggestion",

@@ -82,6 +82,9 @@ pub fn run(ctx: &Ctx, args: ConflictsArgs) -> CliResult {
     {
         ui::status(ctx, note);
     }
+    if graph.semantic == "stale" {
+        super::scan::on_drift(ctx, &store);
+    }
     match args.format {
         Some(Format::Dot) => ui::out(&dot(&graph.edges)),
         Some(Format::Mermaid) => ui::out(&mermaid(&graph.edges)),

@@ -168,6 +168,10 @@ fn run_status(ctx: &Ctx, _args: StatusArgs) -> CliResult {
 /// releases the claim. Every decision goes into one `dispatch.tick` event
 /// (`gemba log --kind dispatch --json`), also when the switch is off.
 ///
+/// Before that, while dispatch is on, a stale or missing source index is
+/// rebuilt and the tick waits for it (a `scan.trigger` with reason
+/// `demand`, subject to the scan cooldown and pause: see `gemba scan`).
+///
 /// Exits 0 when the tick ran, whatever it decided (the report and the
 /// event say what); --dry-run decides as if the switch were on and
 /// changes and logs nothing.
@@ -186,7 +190,11 @@ pub struct TickArgs {
 }
 
 fn run_tick(ctx: &Ctx, args: TickArgs) -> CliResult {
-    let tick = auto::tick(ctx.store()?, args.dry_run, &ctx.actor, ctx.now)?;
+    let store = ctx.store()?;
+    if !args.dry_run {
+        demand_scan(ctx, &store);
+    }
+    let tick = auto::tick(store, args.dry_run, &ctx.actor, ctx.now)?;
     for w in &tick.warnings {
         ui::warn(ctx, w);
     }
@@ -370,7 +378,9 @@ fn run_loop(ctx: &Ctx, args: RunArgs) -> CliResult {
         report.ticks += 1;
         let n = report.ticks;
         let result = super::env::now().and_then(|now| {
-            let tick = auto::tick(ctx.store()?, false, &ctx.actor, now)?;
+            let store = ctx.store()?;
+            demand_scan(ctx, &store);
+            let tick = auto::tick(store, false, &ctx.actor, now)?;
             Ok(tick)
         });
         match result {
@@ -428,6 +438,17 @@ fn run_loop(ctx: &Ctx, args: RunArgs) -> CliResult {
         ui::json(&report);
     }
     Ok(())
+}
+
+/// While dispatch is on, a stale source index is rebuilt before the tick
+/// plans (`gemba scan`'s pre-dispatch demand trigger).
+fn demand_scan(ctx: &Ctx, store: &crate::store::Store) {
+    if !auto::read_switch(store).is_ok_and(|s| s.enabled) {
+        return;
+    }
+    for w in super::scan::on_demand(ctx, store) {
+        ui::warn(ctx, &w);
+    }
 }
 
 /// Sleep `wait`, waking early on a signal; whether one came.

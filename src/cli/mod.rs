@@ -17,6 +17,8 @@ mod demo;
 mod dispatch;
 pub mod env;
 pub mod error;
+mod hook;
+mod hooks;
 mod import;
 mod index;
 mod init;
@@ -81,7 +83,8 @@ Examples:
   gemba demo            # a guided tour on a built-in sample tracker
   gemba ledger --since 2026-11-01   # what shipped, through which stages and agents
   gemba supply --dry-run   # what the demand sources would feed each agent
-  gemba scan status     # when the source index was last rebuilt, and why",
+  gemba scan status     # when the source index was last rebuilt, and why
+  gemba hooks install   # git's post-merge/post-rewrite hooks call `gemba hook`",
         error::CODES_HELP
     )
 }
@@ -151,6 +154,10 @@ enum Command {
     Supply(supply::SupplyArgs),
     #[command(subcommand)]
     Scan(scan::ScanCommand),
+    #[command(subcommand)]
+    Hooks(hooks::HooksCommand),
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -206,6 +213,13 @@ fn run(cli: Cli, command: String) -> CliResult {
     if let Command::Demo(args) = &cli.command {
         return demo::run(args);
     }
+    // A git hook never fails: it makes its own context, catching errors.
+    if let Command::Hook(_) = &cli.command {
+        let Command::Hook(cmd) = cli.command else {
+            unreachable!("matched above")
+        };
+        return hook::run(cli.gemba_dir, cli.actor, command, cmd);
+    }
     let ctx = Ctx::new(cli.gemba_dir, cli.actor, cli.json, cli.quiet, command)?;
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
@@ -237,7 +251,8 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Debug(cmd) => debug::run(&ctx, cmd),
         Command::Supply(args) => supply::run(&ctx, args),
         Command::Scan(cmd) => scan::run(&ctx, cmd),
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Hooks(cmd) => hooks::run(&ctx, cmd),
+        Command::Demo(_) | Command::Hook(_) => unreachable!("handled above"),
     }
 }
 

@@ -56,6 +56,9 @@ pub fn run(ctx: &Ctx, args: PlanArgs) -> CliResult {
     {
         ui::status(ctx, note);
     }
+    if graph.semantic == "stale" {
+        super::scan::on_drift(ctx, &store);
+    }
     let options = batches::Options {
         agents: args.agents.map(|n| n as usize),
     };

@@ -20,7 +20,8 @@ use crate::store::{Store, atomic, lock::Lock};
 /// Triggers: a post-merge wave (>= 5 merges within 15 min), a wall-clock
 /// floor (>= 4 h since the last scan and merges since), a parallel-batch
 /// barrier, drift reported by the index, and manual requests. At most one
-/// scan per 10 min; a trigger while a scan runs queues one rerun for a new
+/// scan per 10 min (these are the defaults of `scan:` in config.yaml; the
+/// git hooks of `gemba hooks install` count merges); a trigger while a scan runs queues one rerun for a new
 /// reason and drops a repeated one; `pause` holds automatic triggers
 /// (manual ones still run). Scans run in the background under a lock, so
 /// two hooks never start two scans. Every trigger and run is logged
@@ -89,12 +90,16 @@ pub fn run(ctx: &Ctx, cmd: ScanCommand) -> CliResult {
     let store = ctx.store()?;
     match cmd {
         ScanCommand::Trigger(args) => {
-            let decision = trigger(ctx, &store, args.reason, !args.wait)?;
+            let mut warnings = Vec::new();
+            let decision = trigger(ctx, &store, args.reason, !args.wait, &mut warnings)?;
+            warn_all(ctx, &warnings);
             report_decision(ctx, args.reason, &decision);
             Ok(())
         }
         ScanCommand::Now(args) => {
-            let decision = trigger(ctx, &store, Reason::Manual, args.background)?;
+            let mut warnings = Vec::new();
+            let decision = trigger(ctx, &store, Reason::Manual, args.background, &mut warnings)?;
+            warn_all(ctx, &warnings);
             report_decision(ctx, Reason::Manual, &decision);
             Ok(())
         }
@@ -122,7 +127,7 @@ fn report_decision(ctx: &Ctx, reason: Reason, decision: &Decision) {
 }
 
 fn state_path(store: &Store) -> PathBuf {
-    store.scan_dir().join("state.json")
+    store.scan_dir().join(scan::STATE_FILE)
 }
 
 /// Hold the state file for one read-modify-write.
@@ -189,28 +194,45 @@ fn scan_running(store: &Store) -> bool {
 }
 
 fn log(ctx: &Ctx, store: &Store, event: Event) {
+    let mut warnings = Vec::new();
+    log_into(store, event, &mut warnings);
+    warn_all(ctx, &warnings);
+}
+
+/// Log `event`, keeping what went wrong (a failed auto-commit, an
+/// unwritable log) in `warnings`.
+fn log_into(store: &Store, event: Event, warnings: &mut Vec<String>) {
     match crate::store::log::record(store, &[event]) {
-        Ok(finished) => ui::finished(ctx, finished),
-        Err(e) => ui::warn(ctx, &format!("could not log: {e}")),
+        Ok(finished) => warnings.extend(finished.warnings),
+        Err(e) => warnings.push(format!("could not log: {e}")),
+    }
+}
+
+fn warn_all(ctx: &Ctx, warnings: &[String]) {
+    for w in warnings {
+        ui::warn(ctx, w);
     }
 }
 
 /// Decide on a trigger, record it, and start the scan it calls for (in
-/// the background, or in this process).
+/// the background, or in this process). What went wrong logging the
+/// trigger goes to `warnings` (the git hooks print one line, not several).
 pub(crate) fn trigger(
     ctx: &Ctx,
     store: &Store,
     reason: Reason,
     background: bool,
+    warnings: &mut Vec<String>,
 ) -> CliResult<Decision> {
     let decision = {
         let _lock = state_lock(ctx, store)?;
         let mut state = read_state(store)?;
+        let rules = scan::Rules::from(&store.config().scan);
         if reason == Reason::PostMerge {
-            scan::note_merge(&mut state, ctx.now);
+            scan::note_merge(&mut state, ctx.now, &rules);
         }
         let running = state.running.is_some() && scan_running(store);
-        let decision = scan::decide(&state, reason, ctx.now, running);
+        let decision = scan::decide(&state, reason, ctx.now, running, &rules);
         if matches!(decision, Decision::Queue { .. }) {
             state.queued = Some(reason);
         }
@@ -230,8 +252,7 @@ pub(crate) fn trigger(
         write_state(store, &state)?;
         decision
     };
-    log(
-        ctx,
+    log_into(
         store,
         Event::new(
             ctx.now,
@@ -243,6 +264,7 @@ pub(crate) fn trigger(
         .with("reason", reason)
         .with("decision", decision.name())
         .with("why", decision.why()),
+        warnings,
     );
     if matches!(decision, Decision::Run { .. }) {
         if background {
@@ -252,6 +274,72 @@ pub(crate) fn trigger(
         }
     }
     Ok(decision)
+}
+
+/// Drift reported by the index itself: a command that wanted semantic
+/// edges found the index stale. Starts a background scan only when one is
+/// due (not in the cooldown, not paused, none running), so a read command
+/// logs nothing and changes nothing otherwise. Says so on stderr.
+pub(crate) fn on_drift(ctx: &Ctx, store: &Store) {
+    let due = read_state(store).is_ok_and(|state| {
+        let rules = scan::Rules::from(&store.config().scan);
+        let running = state.running.is_some() && scan_running(store);
+        matches!(
+            scan::decide(&state, Reason::Drift, ctx.now, running, &rules),
+            Decision::Run { .. }
+        )
+    });
+    if !due {
+        return;
+    }
+    let mut warnings = Vec::new();
+    match trigger(ctx, store, Reason::Drift, true, &mut warnings) {
+        Ok(Decision::Run { .. }) => ui::status(
+            ctx,
+            "rebuilding the stale source index in the background (`gemba scan status`)",
+        ),
+        Ok(_) => {}
+        Err(e) => warnings.push(format!("scan for the stale index: {}", e.message)),
+    }
+    warn_all(ctx, &warnings);
+}
+
+/// Pre-dispatch demand: when the source index is stale or missing, ask
+/// for a scan and wait for it (run here, or wait for the one running), so
+/// the tick plans with semantic edges. A scan that is not due (cooldown,
+/// pause) or fails does not hold dispatch up: the tick goes on without
+/// them, and the trigger's event says why. Returns what to warn about.
+pub(crate) fn on_demand(ctx: &Ctx, store: &Store) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let freshness = match crate::analysis::open(store) {
+        Ok(analysis) => analysis.describe().freshness,
+        Err(_) => return warnings,
+    };
+    if !matches!(
+        freshness,
+        crate::analysis::Freshness::Stale { .. } | crate::analysis::Freshness::Missing { .. }
+    ) {
+        return warnings;
+    }
+    match trigger(ctx, store, Reason::Demand, false, &mut warnings) {
+        Ok(Decision::Queue { .. } | Decision::Coalesced { .. }) => {
+            // Another process is scanning: its run lock is free once it
+            // (and the rerun it took on) is done.
+            let path = run_lock_path(store);
+            if let Err(e) = Lock::acquire(
+                &path,
+                &store.show(&path),
+                &ctx.command,
+                Duration::from_secs(600),
+                &|_| {},
+            ) {
+                warnings.push(format!("gave up waiting for the running scan: {e}"));
+            }
+        }
+        Ok(_) => {}
+        Err(e) => warnings.push(format!("scan before dispatch: {}", e.message)),
+    }
+    warnings
 }
 
 /// `gemba scan run --reason R` detached from this process (and from git's

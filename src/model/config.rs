@@ -53,6 +53,51 @@ pub struct Config {
     /// Retrospectives and learning from history: how commits are linked
     /// to beads (`gemba retro learn`).
     pub retro: RetroConfig,
+    /// When the source-analysis index is rebuilt (`gemba scan`): the
+    /// post-merge wave, the cooldown, the wall-clock floor.
+    pub scan: ScanConfig,
+}
+
+/// `scan:` in `config.yaml`: the scan scheduler's thresholds
+/// (`crate::scan::decide`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScanConfig {
+    /// A post-merge wave: at least this many merges ...
+    #[schemars(range(min = 1, max = 1000))]
+    pub wave_merges: usize,
+    /// ... within this long start a scan.
+    pub wave_window: Duration,
+    /// At most one automatic scan per this long.
+    pub cooldown: Duration,
+    /// A merge starts a scan when the last one is at least this old.
+    pub floor: Duration,
+}
+
+impl Default for ScanConfig {
+    fn default() -> ScanConfig {
+        ScanConfig {
+            wave_merges: 5,
+            wave_window: Duration::from_secs(15 * 60),
+            cooldown: Duration::from_secs(10 * 60),
+            floor: Duration::from_secs(4 * 3600),
+        }
+    }
+}
+
+impl ScanConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=1000).contains(&self.wave_merges) {
+            return Err("scan.wave_merges: must be between 1 and 1000".into());
+        }
+        if self.cooldown > self.floor {
+            return Err(format!(
+                "scan.cooldown ({}) must not be longer than scan.floor ({})",
+                self.cooldown, self.floor
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `retro:` in `config.yaml`.
@@ -1114,6 +1159,19 @@ retro:
     message_token: true
     # The branch merged ends in a known bead id: `alice/bd-a1b2`.
     branch_suffix: true
+# When the source-analysis index is rebuilt (`gemba scan status` says why
+# the last trigger did or did not run). Manual scans (`gemba scan now`)
+# ignore these.
+scan:
+  # A post-merge wave: at least wave_merges merges (the post-merge and
+  # post-rewrite hooks count one each) within wave_window start a scan.
+  wave_merges: 5
+  wave_window: 15m
+  # At most one automatic scan per this long; a trigger during a running
+  # scan queues one rerun instead.
+  cooldown: 10m
+  # A merge also starts a scan when the last one is at least this old.
+  floor: 4h
 "#;
 
 impl Config {
@@ -1152,6 +1210,7 @@ impl Config {
         }
         self.hooks.validate()?;
         self.retro.validate()?;
+        self.scan.validate()?;
         if self.analysis.backend == AnalysisBackend::External {
             match self.analysis.command.first() {
                 None => {
@@ -1307,6 +1366,30 @@ mod tests {
             "hooks:\n  on_done: ./notify\n",
             "hooks:\n  timeout: 0s\n",
         ] {
+            assert!(
+                crate::format::from_yaml::<Config>(Path::new("c"), bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn scan_thresholds_are_checked() {
+        let parse =
+            |text: &str| -> Config { crate::format::from_yaml(Path::new("c"), text).unwrap() };
+        let ok = parse("scan:\n  wave_merges: 3\n  cooldown: 30m\n");
+        assert_eq!(ok.scan.wave_merges, 3);
+        assert_eq!(ok.scan.cooldown, Duration::from_secs(1800));
+        assert_eq!(ok.scan.floor, Duration::from_secs(4 * 3600));
+        ok.validate().unwrap();
+        for (bad, names) in [
+            ("scan:\n  wave_merges: 0\n", "scan.wave_merges"),
+            ("scan:\n  cooldown: 5h\n", "scan.cooldown"),
+        ] {
+            let err = parse(bad).validate().unwrap_err();
+            assert!(err.contains(names), "{bad}: {err}");
+        }
+        for bad in ["scan:\n  cooldown: 0s\n", "scan:\n  wave: 5\n"] {
             assert!(
                 crate::format::from_yaml::<Config>(Path::new("c"), bad).is_err(),
                 "{bad}"

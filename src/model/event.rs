@@ -274,7 +274,11 @@ event_kinds! {
     /// Automatic scans paused (`data.until`) or resumed.
     ScanPause = "scan.pause",
     /// A git hook (`gemba hook post-merge|post-rewrite`) ran: `data.hook`,
-    /// `data.ok`, `data.error` (hooks are fail-open: git is never blocked).
+    /// `data.args` (git's), `data.ok`, `data.error`, `data.steps` (each
+    /// step's `step`, `ok`, `note` or `error`), `data.ms` (its wall time),
+    /// for post-rewrite `data.rewritten` (commits). Hooks are fail-open:
+    /// git is never blocked. Also `gemba hooks install|uninstall`:
+    /// `data.action` and `data.hooks` (each hook's state after).
     GitHook = "githook",
 }
 

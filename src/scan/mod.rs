@@ -6,21 +6,60 @@
 //! [`crate::cli`]'s `scan` command. State lives in `.gemba/scan/state.json`.
 
 use jiff::{SignedDuration, Timestamp};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A post-merge wave: at least this many merges ...
-pub const WAVE_MERGES: usize = 5;
-/// ... within this window.
-pub const WAVE_WINDOW: SignedDuration = SignedDuration::from_mins(15);
-/// Wall-clock floor: a scan when the last one is this old and merges
-/// happened since.
-pub const FLOOR: SignedDuration = SignedDuration::from_hours(4);
-/// At most one scan per this long (manual scans excepted).
-pub const COOLDOWN: SignedDuration = SignedDuration::from_mins(10);
+use crate::model::config::ScanConfig;
+
+/// The scheduler's state file in `.gemba/scan/` (schema
+/// `schema/scan-state.schema.json`).
+pub const STATE_FILE: &str = "state.json";
+
+/// The scheduler's thresholds (`scan:` in `config.yaml`, whose `Default`
+/// holds the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// A post-merge wave: at least this many merges ...
+    pub wave_merges: usize,
+    /// ... within this window.
+    pub wave_window: SignedDuration,
+    /// At most one scan per this long (manual scans excepted).
+    pub cooldown: SignedDuration,
+    /// Wall-clock floor: a scan when the last one is this old and merges
+    /// happened since.
+    pub floor: SignedDuration,
+}
+
+impl From<&ScanConfig> for Rules {
+    fn from(c: &ScanConfig) -> Rules {
+        Rules {
+            wave_merges: c.wave_merges,
+            wave_window: c.wave_window.signed(),
+            cooldown: c.cooldown.signed(),
+            floor: c.floor.signed(),
+        }
+    }
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules::from(&ScanConfig::default())
+    }
+}
 
 /// Why a scan was asked for.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
@@ -33,6 +72,9 @@ pub enum Reason {
     Manual,
     /// The index reported itself stale.
     Drift,
+    /// A dispatch tick found the index stale or missing and waits for a
+    /// scan before it plans (`gemba dispatch tick`).
+    Demand,
 }
 
 impl Reason {
@@ -42,6 +84,7 @@ impl Reason {
             Reason::Barrier => "barrier",
             Reason::Manual => "manual",
             Reason::Drift => "drift",
+            Reason::Demand => "demand",
         }
     }
 
@@ -58,7 +101,7 @@ impl std::fmt::Display for Reason {
 }
 
 /// How a scan run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Ok,
@@ -66,12 +109,14 @@ pub enum Outcome {
 }
 
 /// A finished scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Run {
     pub reason: Reason,
     /// RFC 3339.
+    #[schemars(with = "String")]
     pub started: Timestamp,
+    #[schemars(with = "String")]
     pub ended: Timestamp,
     pub result: Outcome,
     /// Why it failed, when it did.
@@ -80,25 +125,27 @@ pub struct Run {
 }
 
 /// The scan in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Running {
     pub reason: Reason,
+    #[schemars(with = "String")]
     pub started: Timestamp,
     pub pid: u32,
 }
 
 /// What the last trigger decided, for `gemba scan status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerRecord {
     pub reason: Reason,
+    #[schemars(with = "String")]
     pub at: Timestamp,
     pub decision: Decision,
 }
 
 /// `.gemba/scan/state.json`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct State {
     /// The last scan that finished.
@@ -113,17 +160,19 @@ pub struct State {
     pub queued: Option<Reason>,
     /// Automatic triggers are suppressed until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub paused_until: Option<Timestamp>,
     /// Merges seen since the last scan started (oldest first; at most
     /// what the wave and floor rules need).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
     pub merges: Vec<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_trigger: Option<TriggerRecord>,
 }
 
 /// What a trigger does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Decision {
     /// Start a scan now.
@@ -176,11 +225,11 @@ fn mins(d: SignedDuration) -> String {
 
 /// Record a merge in `state` (a post-merge trigger does, whatever the
 /// decision), keeping only what the rules can use.
-pub fn note_merge(state: &mut State, now: Timestamp) {
+pub fn note_merge(state: &mut State, now: Timestamp, rules: &Rules) {
     state.merges.push(now);
-    // The wave needs the last WAVE_MERGES; the floor needs "any since the
-    // last scan", which one entry answers.
-    let keep = WAVE_MERGES.max(1);
+    // The wave needs the last `wave_merges`; the floor needs "any since
+    // the last scan", which one entry answers.
+    let keep = rules.wave_merges.max(1);
     if state.merges.len() > keep {
         let drop = state.merges.len() - keep;
         state.merges.drain(..drop);
@@ -190,7 +239,13 @@ pub fn note_merge(state: &mut State, now: Timestamp) {
 /// What `reason` arriving at `now` should do. `running` says whether a
 /// scan really is running (its lock is held): the state's `running` field
 /// alone may be left by a crashed runner. Pure: no clock, no files.
-pub fn decide(state: &State, reason: Reason, now: Timestamp, running: bool) -> Decision {
+pub fn decide(
+    state: &State,
+    reason: Reason,
+    now: Timestamp,
+    running: bool,
+    rules: &Rules,
+) -> Decision {
     if running {
         let current = state.running.as_ref().map(|r| r.reason);
         if current == Some(reason) || state.queued == Some(reason) {
@@ -221,12 +276,12 @@ pub fn decide(state: &State, reason: Reason, now: Timestamp, running: bool) -> D
     }
     if let Some(last) = &state.last_run {
         let since = now.duration_since(last.started);
-        if since < COOLDOWN {
+        if since < rules.cooldown {
             return Decision::SkippedCooldown {
                 why: format!(
                     "last scan started {} ago (at most one per {})",
                     mins(since),
-                    mins(COOLDOWN)
+                    mins(rules.cooldown)
                 ),
             };
         }
@@ -238,13 +293,16 @@ pub fn decide(state: &State, reason: Reason, now: Timestamp, running: bool) -> D
         Reason::Drift => Decision::Run {
             why: "the index reported drift".into(),
         },
+        Reason::Demand => Decision::Run {
+            why: "dispatch needs a fresh index".into(),
+        },
         Reason::Manual => unreachable!("handled above"),
         Reason::PostMerge => {
-            let window_start = now - WAVE_WINDOW;
+            let window_start = now - rules.wave_window;
             let recent = state.merges.iter().filter(|t| **t >= window_start).count();
-            if recent >= WAVE_MERGES {
+            if recent >= rules.wave_merges {
                 return Decision::Run {
-                    why: format!("{recent} merges within {}", mins(WAVE_WINDOW)),
+                    why: format!("{recent} merges within {}", mins(rules.wave_window)),
                 };
             }
             let merges_since = match &state.last_run {
@@ -255,16 +313,17 @@ pub fn decide(state: &State, reason: Reason, now: Timestamp, running: bool) -> D
                 None if merges_since => Decision::Run {
                     why: "no scan yet and merges since".into(),
                 },
-                Some(last) if merges_since && now.duration_since(last.started) >= FLOOR => {
+                Some(last) if merges_since && now.duration_since(last.started) >= rules.floor => {
                     Decision::Run {
-                        why: format!("last scan over {} ago and merges since", mins(FLOOR)),
+                        why: format!("last scan over {} ago and merges since", mins(rules.floor)),
                     }
                 }
                 _ => Decision::NotDue {
                     why: format!(
-                        "{recent} of {WAVE_MERGES} merges for a wave within {}; last scan under {} ago",
-                        mins(WAVE_WINDOW),
-                        mins(FLOOR)
+                        "{recent} of {} merges for a wave within {}; last scan under {} ago",
+                        rules.wave_merges,
+                        mins(rules.wave_window),
+                        mins(rules.floor)
                     ),
                 },
             }
@@ -408,6 +467,28 @@ mod tests {
                 "run",
             ),
             (
+                "demand after cooldown",
+                State {
+                    last_run: ran(0),
+                    ..State::default()
+                },
+                Reason::Demand,
+                10,
+                false,
+                "run",
+            ),
+            (
+                "demand within cooldown",
+                State {
+                    last_run: ran(0),
+                    ..State::default()
+                },
+                Reason::Demand,
+                9,
+                false,
+                "skipped-cooldown",
+            ),
+            (
                 "drift within cooldown",
                 State {
                     last_run: ran(0),
@@ -499,18 +580,49 @@ mod tests {
             ),
         ];
         for (name, state, reason, now, held, want) in cases {
-            let got = decide(&state, reason, t(now), held);
+            let got = decide(&state, reason, t(now), held, &Rules::default());
             assert_eq!(got.name(), want, "{name}: {got:?}");
         }
     }
 
     #[test]
+    fn the_rules_are_parameters() {
+        let state = State {
+            last_run: ran(0),
+            merges: merges(&[20, 21]),
+            ..State::default()
+        };
+        let default = Rules::default();
+        assert_eq!(
+            decide(&state, Reason::PostMerge, t(21), false, &default).name(),
+            "not-due"
+        );
+        let small_waves = Rules {
+            wave_merges: 2,
+            ..default
+        };
+        assert_eq!(
+            decide(&state, Reason::PostMerge, t(21), false, &small_waves).name(),
+            "run"
+        );
+        let long_cooldown = Rules {
+            cooldown: SignedDuration::from_mins(30),
+            ..small_waves
+        };
+        assert_eq!(
+            decide(&state, Reason::PostMerge, t(21), false, &long_cooldown).name(),
+            "skipped-cooldown"
+        );
+    }
+
+    #[test]
     fn note_merge_keeps_what_the_rules_need() {
         let mut s = State::default();
+        let rules = Rules::default();
         for m in 0..20 {
-            note_merge(&mut s, t(m));
+            note_merge(&mut s, t(m), &rules);
         }
-        assert_eq!(s.merges.len(), WAVE_MERGES);
+        assert_eq!(s.merges.len(), rules.wave_merges);
         assert_eq!(s.merges.last(), Some(&t(19)));
     }
 

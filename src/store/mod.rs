@@ -180,6 +180,14 @@ impl Store {
         self
     }
 
+    /// This store with `git.auto_commit` off: for a git hook, which runs
+    /// while git's own merge or rebase is still in progress (a commit then
+    /// is refused) and commits once git is done.
+    pub fn without_auto_commit(mut self) -> Store {
+        self.config.git.auto_commit = false;
+        self
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -17,6 +17,7 @@ mod test_enrich;
 mod test_errors;
 mod test_external;
 mod test_flow;
+mod test_githooks;
 mod test_handoff;
 mod test_hooks;
 mod test_import;

@@ -68,7 +68,9 @@ fn init_creates_the_tree() {
             "schema/dispatch.schema.json",
             "schema/enrichment.schema.json",
             "schema/event.schema.json",
+            "schema/lease.schema.json",
             "schema/packet.schema.json",
+            "schema/scan-state.schema.json",
             "schema/session.schema.json",
             "schema/suggestion.schema.json",
             "schema/supplied.schema.json",
@@ -110,7 +112,7 @@ fn init_creates_the_tree() {
          .gemba/schema/agent.schema.json\n.gemba/schema/backlog.schema.json\n.gemba/schema/bead.schema.json\n\
          .gemba/schema/claim.schema.json\n.gemba/schema/config.schema.json\n\
          .gemba/schema/dispatch.schema.json\n.gemba/schema/enrichment.schema.json\n.gemba/schema/event.schema.json\n\
-         .gemba/schema/packet.schema.json\n.gemba/schema/session.schema.json\n.gemba/schema/suggestion.schema.json\n\
+         .gemba/schema/lease.schema.json\n.gemba/schema/packet.schema.json\n.gemba/schema/scan-state.schema.json\n.gemba/schema/session.schema.json\n.gemba/schema/suggestion.schema.json\n\
          .gemba/schema/supplied.schema.json\n.gemba/schema/vocabulary.schema.json\n.gemba/vocabulary.yaml\n.gitattributes\n"
     );
     // The freshly initialized tree passes `gemba check`.

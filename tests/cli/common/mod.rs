@@ -216,6 +216,18 @@ impl TestEnv {
         cmd.current_dir(&self.root).args(args).output().unwrap()
     }
 
+    /// `git ARGS` in `dir` with `path` as PATH, without asserting success
+    /// (git's hooks find `gemba` on PATH: see [`gemba_path`]).
+    pub fn git_with_path(&self, dir: &Path, path: &std::ffi::OsStr, args: &[&str]) -> Output {
+        let mut cmd = Command::new("git");
+        self.hermetic(&mut cmd);
+        cmd.env("PATH", path)
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     /// Set `git.auto_commit: true` in config.yaml and commit that.
     pub fn enable_auto_commit(&self) {
         let config = self
@@ -264,6 +276,17 @@ impl TestEnv {
         self.write("import.jsonl", text);
         self.run(&["import", "beads", "import.jsonl"])
     }
+}
+
+/// PATH with the directory of the `gemba` under test first, as for a user
+/// who installed it.
+pub fn gemba_path() -> std::ffi::OsString {
+    let bin = assert_cmd::cargo::cargo_bin("gemba");
+    let mut dirs = vec![bin.parent().unwrap().to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
 }
 
 pub fn stdout(out: &Output) -> String {
