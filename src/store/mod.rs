@@ -42,6 +42,8 @@ pub const DISPATCH_FILE: &str = "dispatch.yaml";
 pub const GITIGNORE: &str = "# Derived or transient: never committed.
 index/
 tmp/
+# This clone's scan scheduler (its runs are in the log).
+scan/
 *.lock
 .gemba-tmp-*
 ";
