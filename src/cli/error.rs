@@ -361,6 +361,10 @@ impl From<crate::vocab::Error> for CliError {
             Error::Decide(ref d) => match d {
                 decide::Error::NotPending { .. } => CliError::conflict(e),
                 decide::Error::Malformed { .. } => CliError::parse_error(e),
+                decide::Error::NotVocabulary { id } => {
+                    let hint = format!("gemba suggestions approve {id}");
+                    CliError::invalid_input(e).hint(hint)
+                }
                 decide::Error::RenameOntoExisting { .. } => CliError::conflict(e).hint(
                     "to fold one term into another, write a merge suggestion (kind: merge) instead",
                 ),
