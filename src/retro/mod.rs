@@ -6,3 +6,5 @@
 pub mod calibrate;
 pub mod history;
 pub mod link;
+pub mod review;
+pub mod tune;
