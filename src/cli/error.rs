@@ -377,6 +377,23 @@ impl From<crate::vocab::Error> for CliError {
     }
 }
 
+impl From<crate::retro::tune::Error> for CliError {
+    fn from(e: crate::retro::tune::Error) -> CliError {
+        use crate::retro::tune::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Vocab(e) => e.into(),
+            Error::UnknownKey { .. } => CliError::invalid_input(e)
+                .hint("`gemba config show` prints every key with its value"),
+            Error::Unchanged { .. } => CliError::new(Code::NothingToDo, e),
+            Error::NotScalar { .. } | Error::BadValue { .. } | Error::Invalid(_) => {
+                CliError::invalid_input(e)
+            }
+            Error::Edit { .. } => CliError::conflict(e),
+        }
+    }
+}
+
 impl From<crate::analysis::Error> for CliError {
     fn from(e: crate::analysis::Error) -> CliError {
         use crate::analysis::Error;

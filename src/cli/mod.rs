@@ -4,6 +4,7 @@
 mod affinity;
 mod agent;
 mod bead;
+mod calibrate;
 mod check;
 mod claim;
 mod claims;
@@ -30,7 +31,9 @@ mod queue;
 mod ready;
 mod scan;
 mod session;
+mod suggestions;
 mod supply;
+mod tune;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -81,7 +84,10 @@ Examples:
   gemba demo            # a guided tour on a built-in sample tracker
   gemba ledger --since 2026-11-01   # what shipped, through which stages and agents
   gemba supply --dry-run   # what the demand sources would feed each agent
-  gemba scan status     # when the source index was last rebuilt, and why",
+  gemba scan status     # when the source index was last rebuilt, and why
+  gemba calibrate       # grade the recommendations: tune suggestions
+  gemba suggestions list   # the review queue (vocabulary and tune)
+  gemba tune scoring.affinity_share=0.6 --reason 'picks favour leverage'",
         error::CODES_HELP
     )
 }
@@ -151,6 +157,10 @@ enum Command {
     Supply(supply::SupplyArgs),
     #[command(subcommand)]
     Scan(scan::ScanCommand),
+    Calibrate(calibrate::CalibrateArgs),
+    Tune(tune::TuneArgs),
+    #[command(subcommand)]
+    Suggestions(suggestions::SuggestionsCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -237,6 +247,9 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Debug(cmd) => debug::run(&ctx, cmd),
         Command::Supply(args) => supply::run(&ctx, args),
         Command::Scan(cmd) => scan::run(&ctx, cmd),
+        Command::Calibrate(args) => calibrate::run(&ctx, args),
+        Command::Tune(args) => tune::run(&ctx, args),
+        Command::Suggestions(cmd) => suggestions::run(&ctx, cmd),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

@@ -138,7 +138,12 @@ pub struct CalibrateReport {
 }
 
 /// Pending, or rejected less than `days` ago, for `key`.
-fn standing(existing: &[Suggestion], key: &str, days: u32, now: Timestamp) -> Option<(&'static str, String)> {
+fn standing(
+    existing: &[Suggestion],
+    key: &str,
+    days: u32,
+    now: Timestamp,
+) -> Option<(&'static str, String)> {
     let same = existing
         .iter()
         .filter(|s| s.kind == SuggestionKind::Tune && s.key.as_deref() == Some(key));
@@ -147,7 +152,9 @@ fn standing(existing: &[Suggestion], key: &str, days: u32, now: Timestamp) -> Op
             SuggestionStatus::Pending => return Some(("pending", s.id.clone())),
             SuggestionStatus::Rejected => {
                 let decided = parse_time(s.decided_at.as_deref());
-                if decided.is_none_or(|t| now.duration_since(t).as_secs() < i64::from(days) * 86_400) {
+                if decided
+                    .is_none_or(|t| now.duration_since(t).as_secs() < i64::from(days) * 86_400)
+                {
                     return Some(("recently_rejected", s.id.clone()));
                 }
             }
@@ -320,11 +327,13 @@ pub enum Approved {
 fn pending(store: &Store, id: &str) -> Result<(std::path::PathBuf, Suggestion)> {
     let (path, s) = vocab::read_suggestion(store, id)?;
     if s.status != SuggestionStatus::Pending {
-        return Err(crate::vocab::Error::from(crate::vocab::decide::Error::NotPending {
-            id: id.to_string(),
-            status: s.status,
-        })
-        .into());
+        return Err(
+            crate::vocab::Error::from(crate::vocab::decide::Error::NotPending {
+                id: id.to_string(),
+                status: s.status,
+            })
+            .into(),
+        );
     }
     s.validate().map_err(|message| {
         crate::vocab::Error::from(crate::vocab::decide::Error::Malformed {

@@ -325,7 +325,14 @@ fn replace(ls: &[&str], i: usize, key: &str, scalar: &str) -> String {
 
 /// Add `path` (its first segment missing from the block `start..end`,
 /// whose children sit at `indent`) after the block's last structural line.
-fn add(ls: &[&str], start: usize, end: usize, indent: usize, path: &[&str], scalar: &str) -> (String, How) {
+fn add(
+    ls: &[&str],
+    start: usize,
+    end: usize,
+    indent: usize,
+    path: &[&str],
+    scalar: &str,
+) -> (String, How) {
     let at = (start..end)
         .rev()
         .find(|&i| !inert(ls[i]))
@@ -471,7 +478,12 @@ mod tests {
                 "  affinity_share: 0.7",
             ),
             ("claims.lease", "30m", "  lease: 30m", "  lease: 2h"),
-            ("git.auto_commit", "true", "  auto_commit: true", "  auto_commit: false"),
+            (
+                "git.auto_commit",
+                "true",
+                "  auto_commit: true",
+                "  auto_commit: false",
+            ),
             (
                 "enrich.size_small_max_chars",
                 "200",
@@ -550,7 +562,11 @@ mod tests {
             ("scoring.affinity_share", "", "empty"),
             ("scoring.affinity_share", "0.7", "already 0.7"),
             ("enrich.size_small_max_chars", "-3", "invalid value"),
-            ("enrich.size_small_max_chars", "5000", "below enrich.size_large_min_chars"),
+            (
+                "enrich.size_small_max_chars",
+                "5000",
+                "below enrich.size_large_min_chars",
+            ),
             ("claims.lease", "soon", ""),
             ("hooks.on_done", "x", "lists"),
         ] {
