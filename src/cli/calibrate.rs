@@ -74,13 +74,18 @@ pub fn run(ctx: &Ctx, args: CalibrateArgs) -> CliResult {
             .map(|(k, v)| format!("{k} {}", format_number(*v)))
             .collect();
         out.push_str(&format!("  evidence: {}\n", evidence.join(", ")));
-        if !f.samples.is_empty() {
+        if !f.beads.is_empty() {
             const SHOWN: usize = 6;
-            let mut ids = f.samples[..f.samples.len().min(SHOWN)].join(", ");
-            if f.samples.len() > SHOWN {
-                ids.push_str(&format!(" and {} more", f.samples.len() - SHOWN));
+            let mut ids = f.beads[..f.beads.len().min(SHOWN)].join(", ");
+            if f.beads.len() > SHOWN {
+                ids.push_str(&format!(" and {} more", f.beads.len() - SHOWN));
             }
-            out.push_str(&format!("  samples: {ids}\n"));
+            let what = if f.samples == f.beads {
+                "beads"
+            } else {
+                "picked"
+            };
+            out.push_str(&format!("  {what}: {ids}\n"));
         }
     }
     if !out.is_empty() {

@@ -354,9 +354,8 @@ impl From<crate::vocab::Error> for CliError {
             Error::Parse(e) => e.into(),
             Error::Git(e) => e.into(),
             Error::Io { .. } => CliError::io(e),
-            Error::SuggestionNotFound(_) => {
-                CliError::not_found(e).hint("`gemba concepts review --all` lists every suggestion")
-            }
+            Error::SuggestionNotFound(_) => CliError::not_found(e)
+                .hint("`gemba suggestions list --status all` lists every suggestion"),
             Error::Invalid(_) => CliError::invalid_input(e),
             Error::Decide(ref d) => match d {
                 decide::Error::NotPending { .. } => CliError::conflict(e),

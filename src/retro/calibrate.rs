@@ -252,6 +252,9 @@ pub struct Finding {
     pub evidence: BTreeMap<String, f64>,
     /// The misses' ids: decision events (picks) or beads (size drift).
     pub samples: Vec<String>,
+    /// The beads behind `samples` (the beads picked; for size drift the
+    /// same as `samples`), for people.
+    pub beads: Vec<String>,
     /// `None` when no config value can move the way the evidence asks
     /// (e.g. it is at its bound): reported, not suggested.
     pub change: Option<Change>,
@@ -275,6 +278,7 @@ fn change(key: &str, current: f64, proposed: f64) -> Option<Change> {
 struct Tally {
     samples: usize,
     misses: Vec<String>,
+    beads: Vec<String>,
 }
 
 impl Tally {
@@ -310,12 +314,14 @@ fn tally<'a>(
     let mut t = Tally {
         samples: 0,
         misses: Vec::new(),
+        beads: Vec::new(),
     };
     for (p, c) in picks {
         if sample(p, c) {
             t.samples += 1;
             if !p.agreed && miss(p, c) {
                 t.misses.push(p.decision.clone());
+                t.beads.push(p.bead.clone());
             }
         }
     }
@@ -350,6 +356,7 @@ fn coach_finding(kind: FindingKind, t: Tally, what: &str, change: Option<Change>
         reason,
         evidence: t.evidence(),
         samples: t.misses,
+        beads: t.beads,
         change,
     }
 }
@@ -366,7 +373,7 @@ fn intent(picks: &[(&Pick, &Components)], config: &Config, out: &mut Vec<Finding
         out.push(coach_finding(
             FindingKind::IntentMiss,
             strong,
-            "left the session's focus when the recommendation was inside it: the focus demotion is too strong",
+            "left the session's focus when the recommendation was inside it: the focus demotion is too strong (a new default for focuses set from now on)",
             change(key, d, round(d + (1.0 - d) / 2.0, 2)),
         ));
     }
@@ -379,7 +386,7 @@ fn intent(picks: &[(&Pick, &Components)], config: &Config, out: &mut Vec<Finding
         out.push(coach_finding(
             FindingKind::IntentMiss,
             weak,
-            "kept to the session's focus when the recommendation was outside it: the focus demotion is too weak",
+            "kept to the session's focus when the recommendation was outside it: the focus demotion is too weak (a new default for focuses set from now on)",
             change(key, d, round(d / 2.0, 2)),
         ));
     }
@@ -572,6 +579,7 @@ fn sizes(closed: &[Closed], config: &Config, out: &mut Vec<Finding>) {
                 ("expected_hours".to_string(), expected),
                 ("ratio".to_string(), round(ratio, 3)),
             ]),
+            beads: ids.clone(),
             samples: ids,
             change,
         });
@@ -632,7 +640,10 @@ mod tests {
         out
     }
 
-    fn kinds(findings: &[Finding]) -> Vec<(FindingKind, Option<(String, f64, f64)>)> {
+    /// Each finding's kind and (key, current, proposed).
+    type Got = Vec<(FindingKind, Option<(String, f64, f64)>)>;
+
+    fn kinds(findings: &[Finding]) -> Got {
         findings
             .iter()
             .map(|f| {
@@ -646,7 +657,7 @@ mod tests {
             .collect()
     }
 
-    fn run(input: Input) -> Vec<(FindingKind, Option<(String, f64, f64)>)> {
+    fn run(input: Input) -> Got {
         kinds(&calibrate(&input, &Config::default()))
     }
 

@@ -135,6 +135,19 @@ fn calibrate_suggests_and_the_queue_decides() {
         "{dry:#}"
     );
 
+    let text = env.ok(&["calibrate", "--dry-run"]);
+    for want in [
+        "intent_miss  profile.focus_demotion: 0.4 -> 0.7  [dry run]",
+        "  5 of 5 picks left the session's focus",
+        "  picked: bg-0, bg-1, bg-2, bg-3, bg-4",
+        "size_drift  enrich.size_small_max_chars: 400 -> 200  [dry run]",
+        "  5 small beads closed in a median 10.0 h, 5.0x over the expected 2 h",
+        "  beads: done-0, done-1, done-2, done-3, done-4",
+    ] {
+        assert!(text.contains(want), "{want:?} in\n{text}");
+    }
+    assert_eq!(env.snapshot(), before, "a dry run changes nothing");
+
     // For real: two tune suggestions with their evidence, one event.
     let report = env.json(&["calibrate"]);
     assert_eq!(
@@ -148,6 +161,16 @@ fn calibrate_suggests_and_the_queue_decides() {
     assert_eq!(intent["evidence"]["misses"], 5.0);
     assert_eq!(intent["change"]["proposed"], 0.7);
     assert_eq!(intent["samples"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        intent["beads"],
+        json!(["bg-0", "bg-1", "bg-2", "bg-3", "bg-4"])
+    );
+    // The samples are the pick decisions.
+    let picks: Vec<Value> = events(&env, "decision");
+    assert_eq!(
+        intent["samples"],
+        json!(picks.iter().map(|e| e["id"].clone()).collect::<Vec<_>>())
+    );
     let file = env.read(".gemba/suggestions/tune-profile.focus_demotion.yaml");
     for want in [
         "kind: tune\n",
@@ -356,11 +379,7 @@ fn tune_edits_one_line_or_nothing() {
     ]);
     assert_eq!(v["old"], 0.25);
     assert_eq!(v["new"], 0.3);
-    assert_eq!(
-        v["how"]["in_place"]["line"].as_u64().is_some(),
-        true,
-        "{v:#}"
-    );
+    assert!(v["how"]["in_place"]["line"].as_u64().is_some(), "{v:#}");
     let after = env.read(".gemba/config.yaml");
     assert_eq!(
         changed_lines(&config, &after),
