@@ -92,6 +92,9 @@ pub struct Plan {
 pub fn show(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
+        Value::Number(n) => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), super::calibrate::format_number),
         other => other.to_string(),
     }
 }
@@ -147,7 +150,7 @@ pub fn plan(text: &str, config: &Config, key: &str, raw: &str) -> Result<Plan> {
             keys,
         });
     }
-    if let Value::Array(_) | Value::Null = old {
+    if let Value::Array(_) = old {
         return Err(Error::BadValue {
             key: key.to_string(),
             value: raw.to_string(),
@@ -169,6 +172,8 @@ pub fn plan(text: &str, config: &Config, key: &str, raw: &str) -> Result<Plan> {
         // A word where a word is expected, even one that reads as a number.
         (Value::String(_), Value::Number(_) | Value::Bool(_)) => Value::String(raw.to_string()),
         (_, Value::Array(_) | Value::Object(_) | Value::Null) => {
+            // (An unset optional key is null; setting one back to null is
+            // done by deleting its line.)
             return Err(bad("not a single value".into()));
         }
         (_, v) => v,
@@ -505,6 +510,57 @@ mod tests {
         assert_eq!(p.config.scoring.affinity_share, 0.6);
         assert_eq!(p.old, serde_json::json!(0.7));
         assert_eq!(p.new, serde_json::json!(0.6));
+    }
+
+    /// Every scalar of the template can be tuned to a valid other value,
+    /// and each edit changes exactly that key's line.
+    #[test]
+    fn every_template_key_is_one_line() {
+        let config = parse(CONFIG_TEMPLATE);
+        let mut keys = Vec::new();
+        scalar_keys("", &serde_json::to_value(&config).unwrap(), &mut keys);
+        assert!(keys.len() > 60, "{keys:?}");
+        let mut stuck = Vec::new();
+        let mut added_keys = Vec::new();
+        for key in &keys {
+            let leaf = key.rsplit('.').next().unwrap();
+            let candidates = [
+                "1", "0.5", "0.6", "0.9", "3", "7", "5000", "true", "false", "3h", "xq", "local",
+                "none", "origin",
+            ];
+            let Some(p) = candidates
+                .iter()
+                .find_map(|v| plan(CONFIG_TEMPLATE, &config, key, v).ok())
+            else {
+                stuck.push(key.clone());
+                continue;
+            };
+            let line = match p.how {
+                How::InPlace { line } => {
+                    let (added, removed) = diff(CONFIG_TEMPLATE, &p.text);
+                    assert_eq!((added.len(), removed.len()), (1, 1), "{key}");
+                    line
+                }
+                // Keys the template leaves to their default: one line more.
+                How::Added { line } => {
+                    assert_eq!(
+                        CONFIG_TEMPLATE.lines().count() + 1,
+                        p.text.lines().count(),
+                        "{key}"
+                    );
+                    added_keys.push(key.clone());
+                    line
+                }
+            };
+            let text = p.text.lines().nth(line - 1).unwrap();
+            assert!(
+                text.trim_start().starts_with(&format!("{leaf}: ")),
+                "{key}: {text}"
+            );
+        }
+        // queue.absent_after, idle_rescan and target_depth, today.
+        assert!(added_keys.len() <= 4, "{added_keys:?}");
+        assert!(stuck.is_empty(), "{stuck:?}");
     }
 
     #[test]
