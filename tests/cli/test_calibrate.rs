@@ -417,3 +417,52 @@ fn tune_edits_one_line_or_nothing() {
             .ends_with("selection:\n  runway_demotion: 0.7\n")
     );
 }
+
+/// Time to close runs from the last claim, not from creation: five medium
+/// beads created weeks ago, claimed at noon and closed 30 h later (8 h
+/// expected); four more are not enough for a finding of their own.
+#[test]
+fn time_to_close_counts_from_the_claim() {
+    let env = TestEnv::init();
+    let mut text = String::new();
+    for i in 0..5 {
+        text.push_str(&format!(
+            "{{\"id\":\"m-{i}\",\"title\":\"medium {i}\",\"created_at\":\"2026-10-01T00:00:00Z\"}}\n"
+        ));
+    }
+    for i in 0..4 {
+        text.push_str(&format!(
+            "{{\"id\":\"l-{i}\",\"title\":\"large {i}\",\"status\":\"closed\",\"created_at\":\"2026-11-01T00:00:00Z\",\"closed_at\":\"2026-11-01T01:00:00Z\"}}\n"
+        ));
+    }
+    let out = env.import_text(&text);
+    assert!(out.status.success(), "{}", render(&out));
+    agent(&env, "alice");
+    session(&env, "s-alice", "alice");
+    for i in 0..5 {
+        env.ok(&["bead", "size", "set", &format!("m-{i}"), "medium"]);
+    }
+    for i in 0..4 {
+        env.ok(&["bead", "size", "set", &format!("l-{i}"), "large"]);
+    }
+    for i in 0..5 {
+        let id = format!("m-{i}");
+        env.ok(&["claim", &id, "--session", "s-alice"]);
+        let out = env
+            .cmd(&["bead", "close", &id])
+            .env("GEMBA_NOW", "2026-11-24T18:00:00Z")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", render(&out));
+    }
+    let report = env.json(&["calibrate", "--dry-run"]);
+    assert_eq!(report["closed"], 9, "{report:#}");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    let f = &findings[0];
+    assert_eq!(f["kind"], "size_drift");
+    assert_eq!(f["evidence"]["median_hours"], 30.0, "from the claim: {f:#}");
+    assert_eq!(f["change"]["key"], "enrich.size_large_min_chars");
+    assert_eq!(f["change"]["proposed"], 1000.0, "halved at most");
+    assert_eq!(f["outcome"], "dry_run");
+}
