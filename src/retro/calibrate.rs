@@ -38,11 +38,18 @@
 //! | `size_drift` (slow) | closed beads of one estimated size | median hours over `size_drift` x expected | the bucket's upper bound down by expected/median (at most halved): `enrich.size_small_max_chars` for small, `enrich.size_large_min_chars` for medium; for large, `calibrate.expected_hours.large` := the median |
 //! | `size_drift` (fast) | same | median under expected / `size_drift` | the bucket's lower bound up by expected/median (at most doubled): `enrich.size_large_min_chars` for large, `enrich.size_small_max_chars` for medium; for small, `calibrate.expected_hours.small` := the median |
 //!
+//! Evidence is about the config it was gathered under: picks made before
+//! a key's last `tune` no longer count for that key, and beads closed
+//! before the last tune of a size threshold or expected hours no longer
+//! count for size drift. So an approved change is not proposed again on
+//! the same old evidence.
+//!
 //! Runway under-trust (people picking beads the runway gate demoted) is not
 //! calibrated: the runway demotion is a safety margin, not an estimate.
 
 use std::collections::BTreeMap;
 
+use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::model::Config;
@@ -66,6 +73,9 @@ pub const COMPONENTS: [&str; 6] = [
 pub struct Input {
     pub picks: Vec<Pick>,
     pub closed: Vec<Closed>,
+    /// When each config key was last tuned (`tune` events): evidence from
+    /// before that was about the old value and no longer counts for it.
+    pub tuned: BTreeMap<String, Timestamp>,
 }
 
 /// One coach pick (`decision` with `what: pick`).
@@ -73,6 +83,7 @@ pub struct Input {
 pub struct Pick {
     /// The decision event's id.
     pub decision: String,
+    pub at: Timestamp,
     pub bead: String,
     pub recommended: String,
     pub agreed: bool,
@@ -187,6 +198,7 @@ impl Components {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Closed {
     pub bead: String,
+    pub closed_at: Timestamp,
     pub size: Size,
     pub hours: f64,
 }
@@ -335,13 +347,47 @@ pub fn calibrate(input: &Input, config: &Config) -> Vec<Finding> {
         .iter()
         .filter_map(|p| p.pick.as_ref().map(|c| (p, c)))
         .collect();
+    let tuned = &input.tuned;
     let mut out = Vec::new();
-    intent(&picks, config, &mut out);
-    leverage(&picks, config, &mut out);
-    runway(&picks, config, &mut out);
-    affinity(&picks, config, &mut out);
-    sizes(&input.closed, config, &mut out);
+    intent(&since(&picks, tuned, FOCUS), config, &mut out);
+    leverage(&since(&picks, tuned, SHARE), config, &mut out);
+    runway(&since(&picks, tuned, RUNWAY), config, &mut out);
+    for (name, weight) in config.scoring.affinity.named() {
+        let key = format!("scoring.affinity.{name}");
+        let picks = since(&picks, tuned, &key);
+        affinity(&picks, name, weight, &key, config, &mut out);
+    }
+    // Sizes were estimated with the thresholds of their day.
+    let cutoff = tuned
+        .iter()
+        .filter(|(k, _)| {
+            k.starts_with("enrich.size_") || k.starts_with("calibrate.expected_hours.")
+        })
+        .map(|(_, t)| *t)
+        .max();
+    let closed: Vec<&Closed> = input
+        .closed
+        .iter()
+        .filter(|c| cutoff.is_none_or(|t| c.closed_at > t))
+        .collect();
+    sizes(&closed, config, &mut out);
     out
+}
+
+const FOCUS: &str = "profile.focus_demotion";
+const SHARE: &str = "scoring.affinity_share";
+const RUNWAY: &str = "health.runway_calibration";
+
+/// The picks made after `key` was last tuned.
+fn since<'a>(
+    picks: &[(&'a Pick, &'a Components)],
+    tuned: &BTreeMap<String, Timestamp>,
+    key: &str,
+) -> Vec<(&'a Pick, &'a Components)> {
+    match tuned.get(key) {
+        None => picks.to_vec(),
+        Some(t) => picks.iter().filter(|(p, _)| p.at > *t).copied().collect(),
+    }
 }
 
 fn coach_finding(kind: FindingKind, t: Tally, what: &str, change: Option<Change>) -> Finding {
@@ -362,7 +408,7 @@ fn coach_finding(kind: FindingKind, t: Tally, what: &str, change: Option<Change>
 }
 
 fn intent(picks: &[(&Pick, &Components)], config: &Config, out: &mut Vec<Finding>) {
-    let key = "profile.focus_demotion";
+    let key = FOCUS;
     let d = config.profile.focus_demotion;
     let strong = tally(
         picks,
@@ -393,7 +439,7 @@ fn intent(picks: &[(&Pick, &Components)], config: &Config, out: &mut Vec<Finding
 }
 
 fn leverage(picks: &[(&Pick, &Components)], config: &Config, out: &mut Vec<Finding>) {
-    let key = "scoring.affinity_share";
+    let key = SHARE;
     let share = config.scoring.affinity_share;
     let known = |p: &Pick, c: &Components| {
         [
@@ -449,7 +495,7 @@ fn runway(picks: &[(&Pick, &Components)], config: &Config, out: &mut Vec<Finding
         },
     );
     if t.fires(config) {
-        let key = "health.runway_calibration";
+        let key = RUNWAY;
         let current = config.health.runway_calibration;
         out.push(coach_finding(
             FindingKind::RunwayOverTrust,
@@ -460,32 +506,35 @@ fn runway(picks: &[(&Pick, &Components)], config: &Config, out: &mut Vec<Finding
     }
 }
 
-fn affinity(picks: &[(&Pick, &Components)], config: &Config, out: &mut Vec<Finding>) {
-    let weights = config.scoring.affinity.named();
-    for (name, weight) in weights {
-        let has = |p: &Pick, c: &Components| {
-            p.recommendation.parts.contains_key(name) && c.parts.contains_key(name)
-        };
-        let delta = |p: &Pick, c: &Components| c.parts[name] - p.recommendation.parts[name];
-        let key = format!("scoring.affinity.{name}");
-        let lower = tally(picks, has, |p, c| delta(p, c) <= -MIN_DELTA);
-        if lower.fires(config) {
-            out.push(coach_finding(
-                FindingKind::AffinityDrift,
-                lower,
-                &format!("chose lower {name} affinity than recommended: {name} is over-weighted"),
-                change(&key, weight, round(weight * 2.0 / 3.0, 3)),
-            ));
-        }
-        let higher = tally(picks, has, |p, c| delta(p, c) >= MIN_DELTA);
-        if higher.fires(config) {
-            out.push(coach_finding(
-                FindingKind::AffinityDrift,
-                higher,
-                &format!("chose higher {name} affinity than recommended: {name} is under-weighted"),
-                change(&key, weight, round((weight * 1.5).max(0.05), 3)),
-            ));
-        }
+fn affinity(
+    picks: &[(&Pick, &Components)],
+    name: &str,
+    weight: f64,
+    key: &str,
+    config: &Config,
+    out: &mut Vec<Finding>,
+) {
+    let has = |p: &Pick, c: &Components| {
+        p.recommendation.parts.contains_key(name) && c.parts.contains_key(name)
+    };
+    let delta = |p: &Pick, c: &Components| c.parts[name] - p.recommendation.parts[name];
+    let lower = tally(picks, has, |p, c| delta(p, c) <= -MIN_DELTA);
+    if lower.fires(config) {
+        out.push(coach_finding(
+            FindingKind::AffinityDrift,
+            lower,
+            &format!("chose lower {name} affinity than recommended: {name} is over-weighted"),
+            change(key, weight, round(weight * 2.0 / 3.0, 3)),
+        ));
+    }
+    let higher = tally(picks, has, |p, c| delta(p, c) >= MIN_DELTA);
+    if higher.fires(config) {
+        out.push(coach_finding(
+            FindingKind::AffinityDrift,
+            higher,
+            &format!("chose higher {name} affinity than recommended: {name} is under-weighted"),
+            change(key, weight, round((weight * 1.5).max(0.05), 3)),
+        ));
     }
 }
 
@@ -499,7 +548,7 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-fn sizes(closed: &[Closed], config: &Config, out: &mut Vec<Finding>) {
+fn sizes(closed: &[&Closed], config: &Config, out: &mut Vec<Finding>) {
     let c = &config.calibrate;
     let limits = &config.enrich;
     let (small_max, large_min) = (
@@ -509,6 +558,7 @@ fn sizes(closed: &[Closed], config: &Config, out: &mut Vec<Finding>) {
     for bucket in Size::ALL {
         let beads: Vec<&Closed> = closed
             .iter()
+            .copied()
             .filter(|b| b.size == bucket && b.hours.is_finite() && b.hours >= 0.0)
             .collect();
         if beads.len() < c.min_samples {
@@ -609,6 +659,12 @@ mod tests {
         ]
     }
 
+    /// Sample `n`'s time: `n` hours after 2026-11-01.
+    fn at(n: usize) -> Timestamp {
+        "2026-11-01T00:00:00Z".parse::<Timestamp>().unwrap()
+            + jiff::SignedDuration::from_hours(n as i64)
+    }
+
     const INSIDE: &str = "intent: inside the focus (label ui)";
     const OUTSIDE: &str = "intent: outside the focus (label ui): x0.4";
     const NO_FOCUS: &str = "intent: no focus set";
@@ -619,6 +675,7 @@ mod tests {
     fn pick(n: usize, agreed: bool, rec: Vec<String>, chosen: Vec<String>) -> Pick {
         Pick {
             decision: format!("e{n}"),
+            at: at(n),
             bead: format!("b{n}"),
             recommended: if agreed {
                 format!("b{n}")
@@ -739,12 +796,14 @@ mod tests {
             let input = Input {
                 picks: picks(misses, agreed, &rec, &out),
                 closed: vec![],
+                tuned: BTreeMap::new(),
             };
             assert_eq!(run(input), want, "{misses} misses, {agreed} agreed");
         }
         let input = Input {
             picks: picks(6, 0, &out, &rec),
             closed: vec![],
+            tuned: BTreeMap::new(),
         };
         assert_eq!(run(input), vec![too_weak]);
         // No focus: no intent sample at all.
@@ -752,7 +811,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(8, 0, &none, &none),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![]
         );
@@ -771,21 +831,24 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(5, 1, &rec, &more),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             want(0.6)
         );
         assert_eq!(
             run(Input {
                 picks: picks(5, 1, &more, &rec),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             want(0.8)
         );
         assert_eq!(
             run(Input {
                 picks: picks(4, 0, &rec, &more),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![]
         );
@@ -794,7 +857,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(9, 0, &rec, &close),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![]
         );
@@ -806,7 +870,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: left_out,
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![]
         );
@@ -823,7 +888,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(5, 0, &rec, &smaller),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             want
         );
@@ -831,7 +897,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(5, 0, &smaller, &rec),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![]
         );
@@ -839,7 +906,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(3, 4, &rec, &smaller),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![]
         );
@@ -848,7 +916,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(9, 0, &unknown, &smaller),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![]
         );
@@ -862,7 +931,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(5, 0, &rec, &low),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![(
                 FindingKind::AffinityDrift,
@@ -872,7 +942,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(5, 0, &low, &rec),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![(
                 FindingKind::AffinityDrift,
@@ -882,7 +953,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: picks(4, 0, &rec, &low),
-                closed: vec![]
+                closed: vec![],
+                ..Default::default()
             }),
             vec![]
         );
@@ -894,6 +966,7 @@ mod tests {
             .enumerate()
             .map(|(i, h)| Closed {
                 bead: format!("{size}-{i}"),
+                closed_at: at(i),
                 size,
                 hours: *h,
             })
@@ -951,6 +1024,7 @@ mod tests {
             let input = Input {
                 picks: vec![],
                 closed: closed(size, &hours),
+                ..Default::default()
             };
             assert_eq!(run(input), want, "{size} {hours:?}");
         }
@@ -958,6 +1032,7 @@ mod tests {
         let input = Input {
             picks: vec![],
             closed: closed(Size::Small, &[1.0, 2.0, 2.0, 3.0, 500.0]),
+            ..Default::default()
         };
         assert_eq!(run(input), vec![]);
         // Buckets are separate: 5 samples spread over two are not enough.
@@ -966,7 +1041,8 @@ mod tests {
         assert_eq!(
             run(Input {
                 picks: vec![],
-                closed: spread
+                closed: spread,
+                tuned: BTreeMap::new(),
             }),
             vec![]
         );
@@ -980,6 +1056,7 @@ mod tests {
             &Input {
                 picks: picks(4, 2, &rec, &out),
                 closed: vec![],
+                tuned: BTreeMap::new(),
             },
             &Config::default(),
         )[0];
@@ -994,6 +1071,7 @@ mod tests {
         let input = Input {
             picks: picks(4, 2, &rec, &out),
             closed: vec![],
+            tuned: BTreeMap::new(),
         };
         assert!(calibrate(&input, &config).is_empty());
         config.calibrate.min_samples = 3;
@@ -1011,11 +1089,46 @@ mod tests {
             &Input {
                 picks: picks(5, 0, &rec, &out),
                 closed: vec![],
+                tuned: BTreeMap::new(),
             },
             &config,
         );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].change, None);
+    }
+
+    /// Evidence from before a key was tuned no longer counts for it.
+    #[test]
+    fn tuning_a_key_restarts_its_evidence() {
+        let rec = lines(0.5, 0.0, INSIDE, UNKNOWN_RUNWAY, 0.5);
+        let out = lines(0.5, 0.0, OUTSIDE, UNKNOWN_RUNWAY, 0.5);
+        let input = |tuned: &[(&str, usize)]| Input {
+            // Picks e0..e7 at hours 0..7.
+            picks: picks(8, 0, &rec, &out),
+            closed: closed(Size::Small, &[8.0; 6]),
+            tuned: tuned.iter().map(|(k, h)| (k.to_string(), at(*h))).collect(),
+        };
+        let keys = |i: Input| -> Vec<String> {
+            calibrate(&i, &Config::default())
+                .into_iter()
+                .map(|f| f.change.unwrap().key)
+                .collect()
+        };
+        let both = ["profile.focus_demotion", "enrich.size_small_max_chars"];
+        assert_eq!(keys(input(&[])), both);
+        // Tuned at hour 2: e3..e7 are 5 picks, still enough.
+        assert_eq!(keys(input(&[("profile.focus_demotion", 2)])), both);
+        // Tuned at hour 3: 4 left, not enough; the size evidence stands.
+        assert_eq!(
+            keys(input(&[("profile.focus_demotion", 3)])),
+            ["enrich.size_small_max_chars"]
+        );
+        // Another key's tune does not matter; a size threshold's does.
+        assert_eq!(keys(input(&[("scoring.affinity_share", 7)])), both);
+        assert_eq!(
+            keys(input(&[("calibrate.expected_hours.large", 1)])),
+            ["profile.focus_demotion"]
+        );
     }
 
     #[test]

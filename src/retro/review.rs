@@ -51,6 +51,7 @@ pub fn pick_of(event: &Event) -> Option<Pick> {
     }
     Some(Pick {
         decision: event.id.clone(),
+        at: event.timestamp()?,
         recommended: id(rec)?,
         bead: id(chosen)?,
         agreed: event
@@ -101,6 +102,7 @@ fn closed(store: &Store, events: &[Event]) -> Result<Vec<Closed>> {
         if hours >= 0.0 {
             out.push(Closed {
                 bead: bead.id.clone(),
+                closed_at,
                 size,
                 hours,
             });
@@ -174,9 +176,17 @@ pub fn calibrate(
 ) -> Result<(CalibrateReport, Option<Event>)> {
     let store = tx.store();
     let (events, _problems) = store::log::read(store, None)?;
+    let mut tuned: BTreeMap<String, Timestamp> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.kind == EventKind::Tune) {
+        if let (Some(key), Some(at)) = (e.data.get("key").and_then(Value::as_str), e.timestamp()) {
+            let last = tuned.entry(key.to_string()).or_insert(at);
+            *last = (*last).max(at);
+        }
+    }
     let input = Input {
         picks: events.iter().filter_map(pick_of).collect(),
         closed: closed(store, &events)?,
+        tuned,
     };
     let config = store.config();
     let findings = calibrate::calibrate(&input, config);

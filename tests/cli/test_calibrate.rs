@@ -302,6 +302,9 @@ fn calibrate_suggests_and_the_queue_decides() {
         .unwrap()
         .clone();
     assert_eq!(size["outcome"], "recently_rejected", "{third:#}");
+    // The picks were made before focus_demotion was tuned: they no longer
+    // count for it, so the approved change is not proposed again.
+    assert_eq!(third["findings"].as_array().unwrap().len(), 1, "{third:#}");
 
     // `concepts approve` refuses a tune; the vocabulary one goes through
     // `suggestions approve` exactly as through `concepts approve`.
