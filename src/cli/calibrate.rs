@@ -42,6 +42,7 @@ pub fn run(ctx: &Ctx, args: CalibrateArgs) -> CliResult {
     let store = ctx.store()?;
     let mut changes = store.changes();
     let (report, event) = review::calibrate(&mut changes, args.dry_run, &ctx.actor, ctx.now)?;
+    ui::log_problems(ctx, &report.problems);
     if let Some(ev) = event {
         if changes.changed().is_empty() {
             drop(changes);

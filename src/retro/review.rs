@@ -137,6 +137,9 @@ pub struct CalibrateReport {
     /// Ids of the suggestions written.
     pub new: Vec<String>,
     pub dry_run: bool,
+    /// Malformed log lines skipped (`gemba check` reports them).
+    #[serde(skip)]
+    pub problems: Vec<crate::format::ParseError>,
 }
 
 /// Pending, or rejected less than `days` ago, for `key`.
@@ -175,7 +178,7 @@ pub fn calibrate(
     now: Timestamp,
 ) -> Result<(CalibrateReport, Option<Event>)> {
     let store = tx.store();
-    let (events, _problems) = store::log::read(store, None)?;
+    let (events, problems) = store::log::read(store, None)?;
     let mut tuned: BTreeMap<String, Timestamp> = BTreeMap::new();
     for e in events.iter().filter(|e| e.kind == EventKind::Tune) {
         if let (Some(key), Some(at)) = (e.data.get("key").and_then(Value::as_str), e.timestamp()) {
@@ -249,6 +252,7 @@ pub fn calibrate(
         findings: reported,
         new,
         dry_run,
+        problems,
     };
     if dry_run {
         return Ok((report, None));
