@@ -354,13 +354,16 @@ impl From<crate::vocab::Error> for CliError {
             Error::Parse(e) => e.into(),
             Error::Git(e) => e.into(),
             Error::Io { .. } => CliError::io(e),
-            Error::SuggestionNotFound(_) => {
-                CliError::not_found(e).hint("`gemba concepts review --all` lists every suggestion")
-            }
+            Error::SuggestionNotFound(_) => CliError::not_found(e)
+                .hint("`gemba suggestions list --status all` lists every suggestion"),
             Error::Invalid(_) => CliError::invalid_input(e),
             Error::Decide(ref d) => match d {
                 decide::Error::NotPending { .. } => CliError::conflict(e),
                 decide::Error::Malformed { .. } => CliError::parse_error(e),
+                decide::Error::NotVocabulary { id } => {
+                    let hint = format!("gemba suggestions approve {id}");
+                    CliError::invalid_input(e).hint(hint)
+                }
                 decide::Error::RenameOntoExisting { .. } => CliError::conflict(e).hint(
                     "to fold one term into another, write a merge suggestion (kind: merge) instead",
                 ),
@@ -369,6 +372,23 @@ impl From<crate::vocab::Error> for CliError {
                     CliError::conflict(e).hint(hint)
                 }
             },
+        }
+    }
+}
+
+impl From<crate::retro::tune::Error> for CliError {
+    fn from(e: crate::retro::tune::Error) -> CliError {
+        use crate::retro::tune::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Vocab(e) => e.into(),
+            Error::UnknownKey { .. } => CliError::invalid_input(e)
+                .hint("`gemba config show` prints every key with its value"),
+            Error::Unchanged { .. } => CliError::new(Code::NothingToDo, e),
+            Error::NotScalar { .. } | Error::BadValue { .. } | Error::Invalid(_) => {
+                CliError::invalid_input(e)
+            }
+            Error::Edit { .. } => CliError::conflict(e),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod affinity;
 mod agent;
 mod bead;
+mod calibrate;
 mod check;
 mod claim;
 mod claims;
@@ -32,7 +33,9 @@ mod queue;
 mod ready;
 mod scan;
 mod session;
+mod suggestions;
 mod supply;
+mod tune;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -84,7 +87,10 @@ Examples:
   gemba ledger --since 2026-11-01   # what shipped, through which stages and agents
   gemba supply --dry-run   # what the demand sources would feed each agent
   gemba scan status     # when the source index was last rebuilt, and why
-  gemba hooks install   # git's post-merge/post-rewrite hooks call `gemba hook`",
+  gemba hooks install   # git's post-merge/post-rewrite hooks call `gemba hook`
+  gemba calibrate       # grade the recommendations: tune suggestions
+  gemba suggestions list   # the review queue (vocabulary and tune)
+  gemba tune scoring.affinity_share=0.6 --reason 'picks favour leverage'",
         error::CODES_HELP
     )
 }
@@ -158,6 +164,10 @@ enum Command {
     Hooks(hooks::HooksCommand),
     #[command(subcommand)]
     Hook(hook::HookCommand),
+    Calibrate(calibrate::CalibrateArgs),
+    Tune(tune::TuneArgs),
+    #[command(subcommand)]
+    Suggestions(suggestions::SuggestionsCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -252,6 +262,9 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Supply(args) => supply::run(&ctx, args),
         Command::Scan(cmd) => scan::run(&ctx, cmd),
         Command::Hooks(cmd) => hooks::run(&ctx, cmd),
+        Command::Calibrate(args) => calibrate::run(&ctx, args),
+        Command::Tune(args) => tune::run(&ctx, args),
+        Command::Suggestions(cmd) => suggestions::run(&ctx, cmd),
         Command::Demo(_) | Command::Hook(_) => unreachable!("handled above"),
     }
 }

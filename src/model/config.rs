@@ -56,6 +56,79 @@ pub struct Config {
     /// When the source-analysis index is rebuilt (`gemba scan`): the
     /// post-merge wave, the cooldown, the wall-clock floor.
     pub scan: ScanConfig,
+    /// `gemba calibrate`: when coach picks and times to close become
+    /// tuning suggestions.
+    pub calibrate: CalibrateConfig,
+}
+
+/// `calibrate:` in `config.yaml` (see `retro/calibrate.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalibrateConfig {
+    /// No finding from fewer samples than this.
+    #[schemars(range(min = 1))]
+    pub min_samples: usize,
+    /// A coach finding needs at least this share of its samples to miss
+    /// the same way.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub miss_rate: f64,
+    /// Size drift: a bucket's median time to close above this many times
+    /// its expected hours, or below 1/this.
+    #[schemars(range(min = 1.0))]
+    pub size_drift: f64,
+    /// Expected hours from claim (else creation) to close, per estimated size.
+    pub expected_hours: SizeHours,
+}
+
+/// Hours per size bucket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SizeHours {
+    pub small: f64,
+    pub medium: f64,
+    pub large: f64,
+}
+
+impl Default for SizeHours {
+    fn default() -> SizeHours {
+        SizeHours {
+            small: 2.0,
+            medium: 8.0,
+            large: 24.0,
+        }
+    }
+}
+
+impl Default for CalibrateConfig {
+    fn default() -> CalibrateConfig {
+        CalibrateConfig {
+            min_samples: 5,
+            miss_rate: 0.5,
+            size_drift: 2.0,
+            expected_hours: SizeHours::default(),
+        }
+    }
+}
+
+impl CalibrateConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.min_samples == 0 {
+            return Err("calibrate.min_samples: must be at least 1".into());
+        }
+        unit("calibrate", "miss_rate", self.miss_rate)?;
+        if !(self.size_drift.is_finite() && self.size_drift >= 1.0) {
+            return Err("calibrate.size_drift: must be a number >= 1".into());
+        }
+        let h = &self.expected_hours;
+        for (name, v) in [("small", h.small), ("medium", h.medium), ("large", h.large)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!(
+                    "calibrate.expected_hours.{name}: must be a number above 0"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `scan:` in `config.yaml`: the scan scheduler's thresholds
@@ -1172,6 +1245,22 @@ scan:
   cooldown: 10m
   # A merge also starts a scan when the last one is at least this old.
   floor: 4h
+# Calibration (`gemba calibrate`): coach picks versus recommendations, and
+# estimated size versus time to close, become tuning suggestions (never
+# applied without review: `gemba suggestions approve`).
+calibrate:
+  # No finding from fewer samples than this.
+  min_samples: 5
+  # A coach finding needs this share of its samples to miss the same way.
+  miss_rate: 0.5
+  # A size bucket drifts when its median time to close is over size_drift
+  # times its expected hours, or under 1/size_drift of them.
+  size_drift: 2
+  # Expected hours from claim (else creation) to close, per estimated size.
+  expected_hours:
+    small: 2
+    medium: 8
+    large: 24
 "#;
 
 impl Config {
@@ -1210,6 +1299,12 @@ impl Config {
         }
         self.hooks.validate()?;
         self.retro.validate()?;
+        self.calibrate.validate()?;
+        if self.enrich.size_small_max_chars >= self.enrich.size_large_min_chars {
+            return Err(
+                "enrich.size_small_max_chars: must be below enrich.size_large_min_chars".into(),
+            );
+        }
         self.scan.validate()?;
         if self.analysis.backend == AnalysisBackend::External {
             match self.analysis.command.first() {

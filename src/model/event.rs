@@ -280,6 +280,17 @@ event_kinds! {
     /// git is never blocked. Also `gemba hooks install|uninstall`:
     /// `data.action` and `data.hooks` (each hook's state after).
     GitHook = "githook",
+    /// `gemba calibrate` graded the recommendations: `data.findings` (kind,
+    /// key, proposed value), `data.new` (suggestions written),
+    /// `data.picks` and `data.closed` (samples read).
+    Calibrate = "calibrate",
+    /// A config value changed by `gemba tune` (or an approved tune
+    /// suggestion, `data.suggestion`): `data.key`, `data.old`, `data.new`,
+    /// `data.reason`, `data.how` (edited in place or added).
+    Tune = "tune",
+    /// A tune suggestion rejected (`gemba suggestions reject`); `data`
+    /// has the suggestion, its key and value, and the reason.
+    SuggestionReject = "suggestion.reject",
 }
 
 impl EventKind {

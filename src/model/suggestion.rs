@@ -1,6 +1,8 @@
-//! `.gemba/suggestions/<id>.yaml`: a proposed vocabulary change awaiting
-//! review. `gemba concepts drift` writes them; a person approves or rejects
-//! them (`gemba concepts approve|reject`), or writes one by hand:
+//! `.gemba/suggestions/<id>.yaml`: a proposed change awaiting review, of
+//! the vocabulary (`gemba concepts drift` writes them; `gemba concepts
+//! approve|reject` decides) or of a config value (`kind: tune`, written by
+//! `gemba calibrate`). `gemba suggestions list|approve|reject` is the one
+//! queue for both. A vocabulary suggestion, as a person would write one:
 //!
 //! ```yaml
 //! id: rename-auth
@@ -15,6 +17,23 @@
 //! `terms` are the terms the change acts on (merged away, renamed or
 //! deleted); `target` is where they go (the surviving term of a merge, the
 //! new name of a rename; absent for a delete).
+//!
+//! A tune suggestion names a config `key`, its `current` value and the
+//! proposed `value` (as `gemba tune KEY=VALUE` takes it), the calibration
+//! `finding` behind it and the `samples` (decision event ids or bead ids):
+//!
+//! ```yaml
+//! id: tune-scoring.affinity_share
+//! kind: tune
+//! key: scoring.affinity_share
+//! current: '0.7'
+//! value: '0.6'
+//! finding: leverage_miss
+//! samples: [01KB..., 01KB...]
+//! reason: 6 of 8 picks chose more leverage than recommended
+//! status: pending
+//! created_at: 2026-11-23T12:00:00Z
+//! ```
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,12 +48,30 @@ pub struct Suggestion {
     pub id: String,
     pub kind: SuggestionKind,
     /// The terms the change acts on: merged away (`merge`), renamed
-    /// (`rename`, exactly one) or retired (`delete`).
+    /// (`rename`, exactly one) or retired (`delete`); empty for `tune`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub terms: Vec<String>,
     /// The surviving term (`merge`) or the new name (`rename`); absent for
-    /// `delete`.
+    /// `delete` and `tune`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// `tune`: the dotted config key (`scoring.affinity_share`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `tune`: its value when suggested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    /// `tune`: the proposed value, as `gemba tune KEY=VALUE` takes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `tune`: the calibration finding behind it (`intent_miss`,
+    /// `leverage_miss`, `runway_over_trust`, `affinity_drift`, `size_drift`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
+    /// `tune`: the samples behind it: decision event ids (coach picks) or
+    /// bead ids (size drift).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<String>,
     /// One line of evidence for people (`jaccard 0.82, usage 9/11`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
@@ -67,6 +104,15 @@ pub enum SuggestionKind {
     Rename,
     /// Retire `terms` and remove them from every bead.
     Delete,
+    /// Set the config value `key` to `value` (`gemba tune`).
+    Tune,
+}
+
+impl SuggestionKind {
+    /// Whether approving it changes the vocabulary (`gemba concepts`).
+    pub fn is_vocabulary(self) -> bool {
+        self != SuggestionKind::Tune
+    }
 }
 
 impl fmt::Display for SuggestionKind {
@@ -75,6 +121,7 @@ impl fmt::Display for SuggestionKind {
             SuggestionKind::Merge => "merge",
             SuggestionKind::Rename => "rename",
             SuggestionKind::Delete => "delete",
+            SuggestionKind::Tune => "tune",
         })
     }
 }
@@ -110,6 +157,21 @@ impl Suggestion {
 
     /// Checks what serde cannot: the shape each kind needs.
     pub fn validate(&self) -> Result<(), String> {
+        if self.kind == SuggestionKind::Tune {
+            if !self.terms.is_empty() || self.target.is_some() {
+                return Err("a tune suggestion has no `terms` or `target`".into());
+            }
+            return match (&self.key, &self.value) {
+                (Some(k), Some(_)) if !k.trim().is_empty() => Ok(()),
+                _ => Err("a tune suggestion needs a `key` and a `value`".into()),
+            };
+        }
+        if self.key.is_some() || self.value.is_some() {
+            return Err(format!(
+                "a {} suggestion has no `key` or `value` (those are for tune)",
+                self.kind
+            ));
+        }
         if self.terms.is_empty() {
             return Err("`terms` must name at least one term".into());
         }
@@ -138,6 +200,12 @@ impl Suggestion {
     pub fn describe(&self) -> String {
         let terms = self.terms.join(", ");
         match (self.kind, &self.target) {
+            (SuggestionKind::Tune, _) => format!(
+                "set {} from {} to {}",
+                self.key.as_deref().unwrap_or_default(),
+                self.current.as_deref().unwrap_or("?"),
+                self.value.as_deref().unwrap_or_default()
+            ),
             (SuggestionKind::Merge, Some(t)) => format!("merge {terms} into {t}"),
             (SuggestionKind::Rename, Some(t)) => format!("rename {terms} to {t}"),
             _ => format!("{} {terms}", self.kind),
@@ -161,6 +229,11 @@ mod tests {
             kind: SuggestionKind::Merge,
             terms: vec!["authn".into()],
             target: Some("auth".into()),
+            key: None,
+            current: None,
+            value: None,
+            finding: None,
+            samples: vec![],
             reason: "jaccard 0.82, usage 9/11".into(),
             evidence: [
                 ("jaccard".to_string(), 0.82),
@@ -202,6 +275,11 @@ mod tests {
             kind,
             terms: terms.iter().map(|t| t.to_string()).collect(),
             target: target.map(String::from),
+            key: None,
+            current: None,
+            value: None,
+            finding: None,
+            samples: vec![],
             reason: String::new(),
             evidence: BTreeMap::new(),
             status: SuggestionStatus::Pending,
@@ -225,5 +303,42 @@ mod tests {
         ] {
             assert_eq!(s.validate().is_ok(), ok, "{s:?}");
         }
+        let tune = |key: Option<&str>, value: Option<&str>| Suggestion {
+            key: key.map(String::from),
+            value: value.map(String::from),
+            ..base(Tune, &[], None)
+        };
+        assert!(
+            tune(Some("scoring.affinity_share"), Some("0.6"))
+                .validate()
+                .is_ok()
+        );
+        assert!(tune(None, Some("0.6")).validate().is_err());
+        assert!(tune(Some("x"), None).validate().is_err());
+        assert!(tune(Some(" "), Some("1")).validate().is_err());
+        let with_terms = Suggestion {
+            terms: vec!["a".into()],
+            ..tune(Some("x"), Some("1"))
+        };
+        assert!(with_terms.validate().is_err());
+        let vocab_with_key = Suggestion {
+            key: Some("x".into()),
+            ..base(Delete, &["a"], None)
+        };
+        assert!(vocab_with_key.validate().is_err());
+    }
+
+    #[test]
+    fn tune_round_trips_and_vocabulary_bytes_are_unchanged() {
+        let text = "id: tune-x\nkind: tune\nkey: scoring.affinity_share\ncurrent: '0.7'\nvalue: '0.6'\nfinding: leverage_miss\nsamples:\n- e1\nreason: r\nstatus: pending\ncreated_at: t\n";
+        let s = parse(text).unwrap();
+        assert_eq!(s.kind, SuggestionKind::Tune);
+        assert_eq!(s.value.as_deref(), Some("0.6"));
+        assert!(s.validate().is_ok());
+        assert_eq!(parse(&s.to_yaml()).unwrap(), s);
+        // A vocabulary file written before tune existed reads and writes
+        // back byte for byte.
+        let old = "# yaml-language-server: $schema=../schema/suggestion.schema.json\nid: d\nkind: delete\nterms:\n- a\nstatus: pending\ncreated_at: t\n";
+        assert_eq!(parse(old).unwrap().to_yaml(), old);
     }
 }

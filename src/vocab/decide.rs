@@ -34,6 +34,8 @@ pub enum Error {
     },
     #[error("suggestion {id}: {message}")]
     Malformed { id: String, message: String },
+    #[error("suggestion {id} is not a vocabulary change (decide it with `gemba suggestions`)")]
+    NotVocabulary { id: String },
     #[error("{term:?} is not a live term in the vocabulary (suggestion {id} is stale; reject it)")]
     UnknownTerm { id: String, term: String },
     #[error("{term:?} is already merged into {target:?} (suggestion {id} is stale; reject it)")]
@@ -80,6 +82,9 @@ pub fn approve(
     decider: Decider<'_>,
 ) -> Result<Plan, Error> {
     let id = suggestion.id.clone();
+    if !suggestion.kind.is_vocabulary() {
+        return Err(Error::NotVocabulary { id });
+    }
     if suggestion.status != SuggestionStatus::Pending {
         return Err(Error::NotPending {
             id,
@@ -156,6 +161,11 @@ pub fn approve(
             }
             rename(&mut next, from, &to, decider.at);
             Some(to)
+        }
+        SuggestionKind::Tune => {
+            return Err(Error::NotVocabulary {
+                id: suggestion.id.clone(),
+            });
         }
         SuggestionKind::Delete => {
             for t in next.terms.iter_mut().filter(|t| terms.contains(&t.name)) {
@@ -305,6 +315,11 @@ mod tests {
             decided_at: None,
             decided_by: None,
             decision_reason: None,
+            key: None,
+            current: None,
+            value: None,
+            finding: None,
+            samples: vec![],
         }
     }
 

@@ -471,6 +471,11 @@ mod tests {
             decided_at: decided_at.map(String::from),
             decided_by: None,
             decision_reason: None,
+            key: None,
+            current: None,
+            value: None,
+            finding: None,
+            samples: vec![],
         }
     }
 

@@ -293,6 +293,11 @@ pub fn drift(
                 decided_at: None,
                 decided_by: None,
                 decision_reason: None,
+                key: None,
+                current: None,
+                value: None,
+                finding: None,
+                samples: vec![],
             }),
             Outcome::Pending(id) => report.pending.push(id),
             Outcome::RecentlyRejected(id) => report.recently_rejected.push(id),
@@ -321,11 +326,11 @@ pub fn drift(
 
 // ---------------------------------------------------------------- review
 
-/// `gemba concepts review`: pending suggestions (every one with `all`),
-/// oldest first.
+/// `gemba concepts review`: pending vocabulary suggestions (every one with
+/// `all`), oldest first. Tune suggestions are `gemba suggestions list`'s.
 pub fn review(store: &Store, all: bool) -> Result<Vec<Suggestion>> {
     let mut list = load_suggestions(store)?;
-    list.retain(|s| all || s.status == SuggestionStatus::Pending);
+    list.retain(|s| s.kind.is_vocabulary() && (all || s.status == SuggestionStatus::Pending));
     Ok(list)
 }
 
@@ -419,6 +424,9 @@ pub fn reject(
     }
     let _lock = tx.store().lock(Scope::Vocabulary)?;
     let (path, mut suggestion) = read_suggestion(tx.store(), id)?;
+    if !suggestion.kind.is_vocabulary() {
+        return Err(decide::Error::NotVocabulary { id: id.to_string() }.into());
+    }
     if suggestion.status != SuggestionStatus::Pending {
         return Err(decide::Error::NotPending {
             id: id.to_string(),

@@ -6,6 +6,7 @@ mod test_auto_dispatch;
 mod test_bad_input;
 mod test_basics;
 mod test_bead;
+mod test_calibrate;
 mod test_check;
 mod test_claims;
 mod test_commit;
