@@ -53,10 +53,12 @@ fn main() {
     // Own targets: what the text rules (or a person) gave, never borrowed.
     let own: Vec<Vec<Glob>> = beads
         .iter()
-        .map(|b| match store.read_enrichment(&b.id).ok().and_then(|e| e.targets) {
-            Some(t) if !matches!(t.source, Source::Similar | Source::History) => t.value,
-            _ => Vec::new(),
-        })
+        .map(
+            |b| match store.read_enrichment(&b.id).ok().and_then(|e| e.targets) {
+                Some(t) if !matches!(t.source, Source::Similar | Source::History) => t.value,
+                _ => Vec::new(),
+            },
+        )
         .collect();
     // Commits per bead: (author time, files).
     let mut commits: HashMap<String, Vec<(i64, Vec<String>)>> = HashMap::new();
@@ -78,7 +80,10 @@ fn main() {
             }
         }
     }
-    let created: Vec<Option<i64>> = beads.iter().map(|b| secs(b.created_at.as_deref())).collect();
+    let created: Vec<Option<i64>> = beads
+        .iter()
+        .map(|b| secs(b.created_at.as_deref()))
+        .collect();
     let closed: Vec<Option<i64>> = beads
         .iter()
         .map(|b| secs(b.closed_at.as_deref()).filter(|_| b.status == "closed"))

@@ -475,7 +475,11 @@ pub fn backfill(
                 Some((found, own_targets(&landed), lendable_targets(&landed)))
             }
             // Reported when landing.
-            Err(_) => Some((extract(bead, &Texts::default(), &ctx), Vec::new(), Vec::new())),
+            Err(_) => Some((
+                extract(bead, &Texts::default(), &ctx),
+                Vec::new(),
+                Vec::new(),
+            )),
         })
     };
     let found = store::parallel(&selected, extract_one)?;
@@ -570,9 +574,10 @@ pub fn backfill(
                 Outcome::Enriched(after) => {
                     report.enriched += 1;
                     if let Some(lent) = lent
-                        && after.targets.as_ref().is_some_and(|t| {
-                            t.source == lent.source && t.value == lent.targets
-                        })
+                        && after
+                            .targets
+                            .as_ref()
+                            .is_some_and(|t| t.source == lent.source && t.value == lent.targets)
                     {
                         if let Some(b) = &lent.borrowed {
                             report.borrowed.push(BorrowedTargets {
@@ -656,7 +661,11 @@ impl Lent {
 /// its commits really touched) stay, its text cannot know better.
 fn land_extraction(before: &Enrichment, found: &Extraction, stamp: &str) -> Enrichment {
     let mut after = apply(before, found, Source::Backfill, false, stamp);
-    if let Some(t) = before.targets.as_ref().filter(|t| t.source == Source::Retro) {
+    if let Some(t) = before
+        .targets
+        .as_ref()
+        .filter(|t| t.source == Source::Retro)
+    {
         after.targets = Some(t.clone());
     }
     after
@@ -724,13 +733,18 @@ fn learn_targets(
             _ => Vec::new(),
         })
     })?;
-    let past = History::new(closed.iter().zip(files).map(|((b, closed_at), files)| Past {
-        id: b.id.clone(),
-        title: b.title.clone(),
-        description: b.description.clone(),
-        closed_at: *closed_at,
-        files,
-    }));
+    let past = History::new(
+        closed
+            .iter()
+            .zip(files)
+            .map(|((b, closed_at), files)| Past {
+                id: b.id.clone(),
+                title: b.title.clone(),
+                description: b.description.clone(),
+                closed_at: *closed_at,
+                files,
+            }),
+    );
     if past.is_empty() {
         return Ok(none());
     }

@@ -147,7 +147,7 @@ impl RetroConfig {
                 return Err(format!("retro.history.{name}: {v} is not between 0 and 1"));
             }
         }
-        if !(h.half_life_days > 0.0) {
+        if h.half_life_days.is_nan() || h.half_life_days <= 0.0 {
             return Err(format!(
                 "retro.history.half_life_days: {} is not a positive number of days",
                 h.half_life_days
@@ -1386,6 +1386,35 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn retro_history_shares_are_checked() {
+        let parse =
+            |text: &str| -> Config { crate::format::from_yaml(Path::new("c"), text).unwrap() };
+        let ok = parse("retro:\n  history:\n    min_share: 0.3\n    max_files: 2\n");
+        assert_eq!(ok.retro.history.min_share, 0.3);
+        assert_eq!(ok.retro.history.neighbours, 5);
+        ok.validate().unwrap();
+        for (bad, names) in [
+            ("min_share: 1.5", "retro.history.min_share"),
+            ("min_relative: -0.1", "retro.history.min_relative"),
+            ("min_word_share: 2", "retro.history.min_word_share"),
+            ("half_life_days: 0", "retro.history.half_life_days"),
+        ] {
+            let err = parse(&format!("retro:\n  history:\n    {bad}\n"))
+                .validate()
+                .unwrap_err();
+            assert!(err.contains(names), "{bad}: {err}");
+        }
+        assert!(
+            crate::format::from_yaml::<Config>(
+                Path::new("c"),
+                "retro:\n  history:\n    share: 1\n"
+            )
+            .is_err(),
+            "a typo is an error"
+        );
     }
 
     #[test]

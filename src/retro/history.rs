@@ -277,6 +277,45 @@ mod tests {
     }
 
     #[test]
+    fn a_file_named_in_the_text_needs_a_smaller_share() {
+        let h = History::new([
+            past("a", "export hangs", 1, &["cmd/export.go", "daemon/lock.go"]),
+            past("b", "export slow", 1, &["cmd/export.go", "daemon/flush.go"]),
+            past(
+                "c",
+                "export wrong",
+                1,
+                &["cmd/export.go", "daemon/queue.go"],
+            ),
+        ]);
+        let p = HistoryParams {
+            min_share: 0.5,
+            min_word_share: 0.2,
+            ..HistoryParams::default()
+        };
+        // Each daemon file has a third of the weight: only the one whose
+        // name the text says comes with the file all three touched.
+        let got = h.propose("export: flush never ends", "", 10 * DAY, "", &p);
+        assert_eq!(paths(&got), ["cmd/export.go", "daemon/flush.go"]);
+        let strict = HistoryParams {
+            min_word_share: 0.5,
+            ..p
+        };
+        let got = h.propose("export: flush never ends", "", 10 * DAY, "", &strict);
+        assert_eq!(paths(&got), ["cmd/export.go"]);
+        let off = HistoryParams {
+            enabled: false,
+            ..p
+        };
+        assert!(h.propose("export flush", "", 10 * DAY, "", &off).is_empty());
+        let capped = HistoryParams { max_files: 1, ..p };
+        assert_eq!(
+            paths(&h.propose("export flush", "", 10 * DAY, "", &capped)),
+            ["cmd/export.go"]
+        );
+    }
+
+    #[test]
     fn recency_and_share_decide() {
         let h = History::new([
             past("old", "sync daemon export", 0, &["old.go"]),
@@ -290,6 +329,7 @@ mod tests {
         assert_eq!(paths(&got), ["new.go"]);
         let even = HistoryParams {
             half_life_days: 1e9,
+            min_share: 0.4,
             ..HistoryParams::default()
         };
         let got = h.propose("sync daemon export", "", 400 * DAY, "", &even);
