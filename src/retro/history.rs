@@ -2,8 +2,8 @@
 //! most like a bead really touched.
 //!
 //! A bead's own text names about a quarter of the files it ends up
-//! touching; the beads about the same things before it know far more. For
-//! a query bead, [`History::propose`]:
+//! touching; the closed beads about the same things know some of the
+//! rest. For a query bead, [`History::propose`]:
 //! 1. ranks the past beads closed *before* the query was created (never a
 //!    later one: that would be the future leaking into the estimate) by
 //!    BM25 over their words (title counted twice, then the start of the
