@@ -13,6 +13,7 @@ use super::{
 use crate::model::enrichment::{DispatchStatus, Enrichment, Glob, Source, Stamped};
 use crate::model::vocabulary::{Resolver, normalize_tag};
 use crate::model::{Band, Bead, Event, EventKind, Vocabulary, timestamp};
+use crate::retro::history::{self, History, Past};
 use crate::store::{self, Changes, Scope, Store};
 
 #[derive(Debug, thiserror::Error)]
@@ -397,6 +398,9 @@ pub struct BackfillReport {
     pub failed: Vec<Failure>,
     /// Beads that got targets borrowed from related beads (among `enriched`).
     pub borrowed: Vec<BorrowedTargets>,
+    /// Beads that got targets learned from history (among `enriched`): each
+    /// file with the closed beads that lent it.
+    pub learned: Vec<LearnedTargets>,
     pub dry_run: bool,
     #[serde(skip)]
     pub written: Vec<String>,
@@ -409,6 +413,13 @@ pub struct BorrowedTargets {
     /// `parts of epic <id>` or `similar beads`.
     pub via: String,
     pub from: Vec<String>,
+}
+
+/// A bead whose targets were learned from the files of closed beads like it.
+#[derive(Debug, Serialize)]
+pub struct LearnedTargets {
+    pub id: String,
+    pub targets: Vec<history::Proposed>,
 }
 
 #[derive(Debug, Serialize)]
@@ -455,20 +466,30 @@ pub fn backfill(
     // write. Other commands wait at most one batch.
     let store = tx.store();
     let skip = |before: &Enrichment| options.skip_existing && !before.is_empty();
-    let extract_one = |bead: &&Bead| -> store::Result<Option<(Extraction, Vec<Glob>)>> {
+    let extract_one = |bead: &&Bead| -> store::Result<Option<Found>> {
         Ok(match store.read_enrichment(&bead.id) {
             Ok(before) if skip(&before) => None,
             Ok(before) => {
                 let found = extract(bead, &Texts::default(), &ctx);
-                let own = own_targets(&apply(&before, &found, Source::Backfill, false, &stamp));
-                Some((found, own))
+                let landed = land_extraction(&before, &found, &stamp);
+                Some((found, own_targets(&landed), lendable_targets(&landed)))
             }
             // Reported when landing.
-            Err(_) => Some((extract(bead, &Texts::default(), &ctx), Vec::new())),
+            Err(_) => Some((
+                extract(bead, &Texts::default(), &ctx),
+                Vec::new(),
+                Vec::new(),
+            )),
         })
     };
     let found = store::parallel(&selected, extract_one)?;
     let borrowed = borrow_targets(store, &beads, &selected, &found)?;
+    let learned = learn_targets(store, &beads, &selected, &found, now)?;
+    let lent: Vec<Option<Lent>> = borrowed
+        .into_iter()
+        .zip(learned)
+        .map(|(borrowed, learned)| Lent::new(borrowed, learned))
+        .collect();
     #[derive(Clone)]
     enum Outcome {
         Failed(String),
@@ -479,8 +500,8 @@ pub fn backfill(
     let land = |(bead, found, lent): &Job<'_>, now: &Result<Enrichment, String>| -> Outcome {
         match (now, found) {
             (Err(e), _) => Outcome::Failed(e.clone()),
-            (Ok(before), Some((found, _))) if !skip(before) => {
-                let mut after = apply(before, found, Source::Backfill, false, &stamp);
+            (Ok(before), Some((found, _, _))) if !skip(before) => {
+                let mut after = land_extraction(before, found, &stamp);
                 if let Some(lent) = lent
                     && own_targets(&after).is_empty()
                     && !after
@@ -488,10 +509,13 @@ pub fn backfill(
                         .as_ref()
                         .is_some_and(|t| t.source.is_operator())
                 {
-                    let keep = before.targets.as_ref().filter(|t| t.value == lent.targets);
+                    let keep = before
+                        .targets
+                        .as_ref()
+                        .filter(|t| t.value == lent.targets && t.source == lent.source);
                     after.targets = Some(keep.cloned().unwrap_or_else(|| Stamped {
                         value: lent.targets.clone(),
-                        source: Source::Similar,
+                        source: lent.source,
                         updated_at: Some(stamp.clone()),
                     }));
                 }
@@ -511,7 +535,7 @@ pub fn backfill(
         .iter()
         .copied()
         .zip(found)
-        .zip(borrowed)
+        .zip(lent)
         .map(|((bead, found), lent)| (bead, found, lent))
         .collect();
     let mut done = 0;
@@ -553,13 +577,21 @@ pub fn backfill(
                         && after
                             .targets
                             .as_ref()
-                            .is_some_and(|t| t.source == Source::Similar)
+                            .is_some_and(|t| t.source == lent.source && t.value == lent.targets)
                     {
-                        report.borrowed.push(BorrowedTargets {
-                            id: bead.id.clone(),
-                            via: lent.via.clone(),
-                            from: lent.from.clone(),
-                        });
+                        if let Some(b) = &lent.borrowed {
+                            report.borrowed.push(BorrowedTargets {
+                                id: bead.id.clone(),
+                                via: b.via.clone(),
+                                from: b.from.clone(),
+                            });
+                        }
+                        if !lent.learned.is_empty() {
+                            report.learned.push(LearnedTargets {
+                                id: bead.id.clone(),
+                                targets: lent.learned.clone(),
+                            });
+                        }
                     }
                     writes.push((bead.id.clone(), after));
                 }
@@ -577,18 +609,160 @@ pub fn backfill(
 
 /// A bead to land: its extraction and own targets (`None` when skipped),
 /// and what it borrows.
-type Job<'b> = (
-    &'b Bead,
-    Option<(Extraction, Vec<Glob>)>,
-    Option<related::Borrowed>,
-);
+type Job<'b> = (&'b Bead, Option<Found>, Option<Lent>);
 
-/// A bead's own targets: from its text or a person, never borrowed ones.
+/// A bead's extraction, its own targets and those it may lend to related
+/// beads.
+type Found = (Extraction, Vec<Glob>, Vec<Glob>);
+
+/// What a bead whose own targets come out empty gets from others: the
+/// targets borrowed from related beads, then the files learned from
+/// history that they do not have yet.
+#[derive(Debug, Clone)]
+struct Lent {
+    targets: Vec<Glob>,
+    /// `history` when history added a file, else `similar`.
+    source: Source,
+    borrowed: Option<related::Borrowed>,
+    learned: Vec<history::Proposed>,
+}
+
+impl Lent {
+    fn new(borrowed: Option<related::Borrowed>, learned: Vec<history::Proposed>) -> Option<Lent> {
+        let mut targets: Vec<Glob> = borrowed
+            .as_ref()
+            .map(|b| b.targets.clone())
+            .unwrap_or_default();
+        let learned: Vec<history::Proposed> = learned
+            .into_iter()
+            .filter_map(|p| {
+                let glob = Glob::new(&p.path).ok()?;
+                if targets.contains(&glob) {
+                    return None;
+                }
+                targets.push(glob);
+                Some(p)
+            })
+            .collect();
+        let source = match learned.is_empty() {
+            true => Source::Similar,
+            false => Source::History,
+        };
+        (!targets.is_empty()).then_some(Lent {
+            targets,
+            source,
+            borrowed,
+            learned,
+        })
+    }
+}
+
+/// An extraction landed by backfill: a bead's `retro` targets (the files
+/// its commits really touched) stay, its text cannot know better.
+fn land_extraction(before: &Enrichment, found: &Extraction, stamp: &str) -> Enrichment {
+    let mut after = apply(before, found, Source::Backfill, false, stamp);
+    if let Some(t) = before
+        .targets
+        .as_ref()
+        .filter(|t| t.source == Source::Retro)
+    {
+        after.targets = Some(t.clone());
+    }
+    after
+}
+
+/// A bead's own targets: from its text, a person or its retrospective,
+/// never borrowed or learned ones.
 fn own_targets(e: &Enrichment) -> Vec<Glob> {
     match &e.targets {
-        Some(t) if t.source != Source::Similar => t.value.clone(),
+        Some(t) if !matches!(t.source, Source::Similar | Source::History) => t.value.clone(),
         _ => Vec::new(),
     }
+}
+
+/// The targets related beads may borrow: from a bead's text or a person.
+/// `retro` targets are lent by history only, which knows when they became
+/// known (a borrower created before the lender closed gets none).
+fn lendable_targets(e: &Enrichment) -> Vec<Glob> {
+    match &e.targets {
+        Some(t) if matches!(t.source, Source::Similar | Source::History | Source::Retro) => {
+            Vec::new()
+        }
+        Some(t) => t.value.clone(),
+        None => Vec::new(),
+    }
+}
+
+/// Seconds since the epoch of a bead timestamp, if it parses.
+fn epoch_seconds(at: Option<&str>) -> Option<i64> {
+    at?.parse::<Timestamp>().ok().map(|t| t.as_second())
+}
+
+/// What each selected bead whose own targets come out empty learns from
+/// history (empty for the others): the files of the closed beads most
+/// like it, closed before it was created, as their `retro` targets say
+/// (a closed bead without them lends nothing).
+fn learn_targets(
+    store: &Store,
+    beads: &[Bead],
+    selected: &[&Bead],
+    found: &[Option<Found>],
+    now: Timestamp,
+) -> Result<Vec<Vec<history::Proposed>>> {
+    let params = store.config().retro.history;
+    let none = || vec![Vec::new(); selected.len()];
+    if !params.enabled || !found.iter().flatten().any(|(_, own, _)| own.is_empty()) {
+        return Ok(none());
+    }
+    let closed: Vec<(&Bead, i64)> = beads
+        .iter()
+        .filter(|b| b.status == "closed")
+        .filter_map(|b| Some((b, epoch_seconds(b.closed_at.as_deref())?)))
+        .collect();
+    let files = store::parallel(&closed, |(b, _)| -> store::Result<Vec<String>> {
+        Ok(match store.read_enrichment(&b.id) {
+            Ok(Enrichment {
+                targets: Some(t), ..
+            }) if t.source == Source::Retro => t
+                .value
+                .iter()
+                .map(|g| g.as_str())
+                .filter(|g| !g.contains(['*', '?', '[', '{']))
+                .map(String::from)
+                .collect(),
+            _ => Vec::new(),
+        })
+    })?;
+    let past = History::new(
+        closed
+            .iter()
+            .zip(files)
+            .map(|((b, closed_at), files)| Past {
+                id: b.id.clone(),
+                title: b.title.clone(),
+                description: b.description.clone(),
+                closed_at: *closed_at,
+                files,
+            }),
+    );
+    if past.is_empty() {
+        return Ok(none());
+    }
+    let now = now.as_second();
+    Ok(selected
+        .iter()
+        .zip(found)
+        .map(|(b, found)| match found {
+            Some((_, own, _)) if own.is_empty() => past.propose(
+                &b.title,
+                &b.description,
+                epoch_seconds(b.created_at.as_deref()).unwrap_or(now),
+                &b.id,
+                &params,
+            ),
+            _ => Vec::new(),
+        })
+        .collect())
 }
 
 /// What each selected bead whose own targets come out empty borrows from
@@ -599,7 +773,7 @@ fn borrow_targets(
     store: &Store,
     beads: &[Bead],
     selected: &[&Bead],
-    found: &[Option<(Extraction, Vec<Glob>)>],
+    found: &[Option<Found>],
 ) -> Result<Vec<Option<related::Borrowed>>> {
     // A malformed enrichment file lends nothing (it is reported elsewhere).
     let others: Vec<&Bead> = {
@@ -612,18 +786,18 @@ fn borrow_targets(
     let lent = store::parallel(&others, |b: &&Bead| -> store::Result<Vec<Glob>> {
         Ok(store
             .read_enrichment(&b.id)
-            .map(|e| own_targets(&e))
+            .map(|e| lendable_targets(&e))
             .unwrap_or_default())
     })?;
     let mut own: BTreeMap<&str, Vec<Glob>> =
         others.iter().map(|b| b.id.as_str()).zip(lent).collect();
     let mut wanted: BTreeSet<&str> = BTreeSet::new();
     for (bead, found) in selected.iter().zip(found) {
-        if let Some((_, targets)) = found {
+        if let Some((_, targets, lendable)) = found {
             if targets.is_empty() {
                 wanted.insert(&bead.id);
             }
-            own.insert(&bead.id, targets.clone());
+            own.insert(&bead.id, lendable.clone());
         }
     }
     let empty = Vec::new();

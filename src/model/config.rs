@@ -174,11 +174,52 @@ impl ScanConfig {
 }
 
 /// `retro:` in `config.yaml`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RetroConfig {
     /// Which rules tie a commit to a bead (`crate::retro::link`).
     pub link: LinkConfig,
+    /// Targets learned from the files that closed beads like a bead
+    /// touched (`crate::retro::history`).
+    pub history: HistoryConfig,
+}
+
+/// `retro.history`: targets learned from history. `gemba bead backfill`
+/// asks it for a bead whose own text names no file: the closed beads most
+/// like it (BM25 over title and description), closed before it was
+/// created, lend the files they touched (their `retro` targets).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistoryConfig {
+    pub enabled: bool,
+    /// At most this many closed beads lend.
+    pub neighbours: usize,
+    /// A lender's score is at least this share of the best one's.
+    pub min_relative: f64,
+    /// A file is proposed when lenders holding at least this share of the
+    /// lenders' weight touched it...
+    pub min_share: f64,
+    /// ...or this share, when its name has a word of the bead's text.
+    pub min_word_share: f64,
+    /// At most this many files per bead.
+    pub max_files: usize,
+    /// A lender closed this many days before the bead was created counts
+    /// half.
+    pub half_life_days: f64,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> HistoryConfig {
+        HistoryConfig {
+            enabled: true,
+            neighbours: 5,
+            min_relative: 0.5,
+            min_share: 0.5,
+            min_word_share: 0.2,
+            max_files: 4,
+            half_life_days: 90.0,
+        }
+    }
 }
 
 /// `retro.link`: the rules that tie a commit to a bead.
@@ -212,6 +253,22 @@ impl RetroConfig {
         if key.contains(':') || key.chars().any(char::is_whitespace) {
             return Err(format!(
                 "retro.link.trailer: {key:?} is not a trailer key (one word, no `:`)"
+            ));
+        }
+        let h = &self.history;
+        for (name, v) in [
+            ("min_relative", h.min_relative),
+            ("min_share", h.min_share),
+            ("min_word_share", h.min_word_share),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("retro.history.{name}: {v} is not between 0 and 1"));
+            }
+        }
+        if h.half_life_days.is_nan() || h.half_life_days <= 0.0 {
+            return Err(format!(
+                "retro.history.half_life_days: {} is not a positive number of days",
+                h.half_life_days
             ));
         }
         Ok(())
@@ -1232,6 +1289,23 @@ retro:
     message_token: true
     # The branch merged ends in a known bead id: `alice/bd-a1b2`.
     branch_suffix: true
+  # Targets learned from history, for a bead whose own text names no file
+  # (`gemba bead backfill`): the closed beads most like it (BM25 over title
+  # and description), closed before it was created, lend the files they
+  # touched (their `retro` targets). Stamped `history`; `backfill --json`
+  # says which beads lent each file.
+  history:
+    enabled: true
+    # At most this many lenders, each scoring at least min_relative of the best.
+    neighbours: 5
+    min_relative: 0.5
+    # A file is proposed when lenders with this share of the weight touched it,
+    min_share: 0.5
+    # or this share when its name has a word of the bead's text.
+    min_word_share: 0.2
+    max_files: 4
+    # A lender closed this many days before the bead was created counts half.
+    half_life_days: 90
 # When the source-analysis index is rebuilt (`gemba scan status` says why
 # the last trigger did or did not run). Manual scans (`gemba scan now`)
 # ignore these.
@@ -1490,6 +1564,35 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn retro_history_shares_are_checked() {
+        let parse =
+            |text: &str| -> Config { crate::format::from_yaml(Path::new("c"), text).unwrap() };
+        let ok = parse("retro:\n  history:\n    min_share: 0.3\n    max_files: 2\n");
+        assert_eq!(ok.retro.history.min_share, 0.3);
+        assert_eq!(ok.retro.history.neighbours, 5);
+        ok.validate().unwrap();
+        for (bad, names) in [
+            ("min_share: 1.5", "retro.history.min_share"),
+            ("min_relative: -0.1", "retro.history.min_relative"),
+            ("min_word_share: 2", "retro.history.min_word_share"),
+            ("half_life_days: 0", "retro.history.half_life_days"),
+        ] {
+            let err = parse(&format!("retro:\n  history:\n    {bad}\n"))
+                .validate()
+                .unwrap_err();
+            assert!(err.contains(names), "{bad}: {err}");
+        }
+        assert!(
+            crate::format::from_yaml::<Config>(
+                Path::new("c"),
+                "retro:\n  history:\n    share: 1\n"
+            )
+            .is_err(),
+            "a typo is an error"
+        );
     }
 
     #[test]

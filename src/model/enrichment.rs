@@ -68,6 +68,11 @@ pub enum Source {
     /// same epic, or the most similar texts) when the bead's own text names
     /// no files; the backfill event says which beads.
     Similar,
+    /// Learned by `gemba bead backfill` from the files that the closed
+    /// beads most like it touched (their `retro` targets), when its own
+    /// text names no files; may follow targets borrowed as `similar`.
+    /// `backfill --json` says which beads lent each file.
+    History,
 }
 
 impl Source {
@@ -86,6 +91,7 @@ impl fmt::Display for Source {
             Source::Backfill => "backfill",
             Source::Retro => "retro",
             Source::Similar => "similar",
+            Source::History => "history",
         })
     }
 }

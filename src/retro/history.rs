@@ -2,8 +2,8 @@
 //! most like a bead really touched.
 //!
 //! A bead's own text names about a quarter of the files it ends up
-//! touching; the beads about the same things before it know far more. For
-//! a query bead, [`History::propose`]:
+//! touching; the closed beads about the same things know some of the
+//! rest. For a query bead, [`History::propose`]:
 //! 1. ranks the past beads closed *before* the query was created (never a
 //!    later one: that would be the future leaking into the estimate) by
 //!    BM25 over their words (title counted twice, then the start of the
@@ -13,12 +13,20 @@
 //!    score relative to the best and by recency (a lender closed
 //!    `half_life_days` before the query counts half);
 //! 3. proposes every file touched by at least [`HistoryParams::min_share`]
-//!    of that weight, heaviest first, at most [`HistoryParams::max_files`],
-//!    each with the past beads it came from.
+//!    of that weight, or by [`HistoryParams::min_word_share`] when the
+//!    file's name shares a word with the bead's text, heaviest first, at
+//!    most [`HistoryParams::max_files`], each with the past beads it came
+//!    from.
+//!
+//! On the beads history a lent file is right about one time in ten, so
+//! the backfill asks this only for beads whose own text names no file
+//! (docs/QUALITY.md, "Learned from history").
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::text;
+
+pub use crate::model::config::HistoryConfig as HistoryParams;
 
 /// Bytes of a description that count (its start says what it is about).
 const MAX_DESCRIPTION: usize = 4096;
@@ -37,30 +45,8 @@ pub struct Past {
     pub files: Vec<String>,
 }
 
-/// The tuning of [`History::propose`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HistoryParams {
-    pub neighbours: usize,
-    pub min_relative: f64,
-    pub min_share: f64,
-    pub max_files: usize,
-    pub half_life_days: f64,
-}
-
-impl Default for HistoryParams {
-    fn default() -> Self {
-        HistoryParams {
-            neighbours: 5,
-            min_relative: 0.5,
-            min_share: 0.3,
-            max_files: 8,
-            half_life_days: 90.0,
-        }
-    }
-}
-
 /// A proposed target and the past beads that lent it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Proposed {
     pub path: String,
     /// Share of the neighbours' weight that touched it, in (0, 1].
@@ -147,6 +133,9 @@ impl History {
         if n == 0.0 {
             return Vec::new();
         }
+        if !params.enabled {
+            return Vec::new();
+        }
         let mut query: Vec<String> = doc_words(title, description);
         query.sort();
         query.dedup();
@@ -196,12 +185,24 @@ impl History {
                 weight: w / total,
                 from,
             })
-            .filter(|p| p.weight >= params.min_share)
+            .filter(|p| {
+                p.weight >= params.min_share
+                    || (p.weight >= params.min_word_share && names_a_word(&p.path, &query))
+            })
             .collect();
         out.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.path.cmp(&b.path)));
         out.truncate(params.max_files);
         out
     }
+}
+
+/// Whether the file's name (without directory and extension) has a word
+/// of the query (`sorted`): `cmd/sync_branch.go` for "branch sync hangs".
+fn names_a_word(path: &str, sorted: &[String]) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split_once('.').map_or(name, |(s, _)| s);
+    let words: BTreeSet<String> = text::words(stem).into_iter().collect();
+    words.iter().any(|w| sorted.binary_search(w).is_ok())
 }
 
 #[cfg(test)]
@@ -276,6 +277,45 @@ mod tests {
     }
 
     #[test]
+    fn a_file_named_in_the_text_needs_a_smaller_share() {
+        let h = History::new([
+            past("a", "export hangs", 1, &["cmd/export.go", "daemon/lock.go"]),
+            past("b", "export slow", 1, &["cmd/export.go", "daemon/flush.go"]),
+            past(
+                "c",
+                "export wrong",
+                1,
+                &["cmd/export.go", "daemon/queue.go"],
+            ),
+        ]);
+        let p = HistoryParams {
+            min_share: 0.5,
+            min_word_share: 0.2,
+            ..HistoryParams::default()
+        };
+        // Each daemon file has a third of the weight: only the one whose
+        // name the text says comes with the file all three touched.
+        let got = h.propose("export: flush never ends", "", 10 * DAY, "", &p);
+        assert_eq!(paths(&got), ["cmd/export.go", "daemon/flush.go"]);
+        let strict = HistoryParams {
+            min_word_share: 0.5,
+            ..p
+        };
+        let got = h.propose("export: flush never ends", "", 10 * DAY, "", &strict);
+        assert_eq!(paths(&got), ["cmd/export.go"]);
+        let off = HistoryParams {
+            enabled: false,
+            ..p
+        };
+        assert!(h.propose("export flush", "", 10 * DAY, "", &off).is_empty());
+        let capped = HistoryParams { max_files: 1, ..p };
+        assert_eq!(
+            paths(&h.propose("export flush", "", 10 * DAY, "", &capped)),
+            ["cmd/export.go"]
+        );
+    }
+
+    #[test]
     fn recency_and_share_decide() {
         let h = History::new([
             past("old", "sync daemon export", 0, &["old.go"]),
@@ -289,6 +329,7 @@ mod tests {
         assert_eq!(paths(&got), ["new.go"]);
         let even = HistoryParams {
             half_life_days: 1e9,
+            min_share: 0.4,
             ..HistoryParams::default()
         };
         let got = h.propose("sync daemon export", "", 400 * DAY, "", &even);

@@ -388,3 +388,118 @@ fn backfill_borrows_literal_targets_from_epic_parts_and_similar_beads() {
     let again = env.json(&["bead", "backfill", "--skip-existing=false"]);
     assert_eq!(again["enriched"], 0, "re-running changes nothing: {again}");
 }
+
+#[test]
+fn backfill_learns_targets_from_closed_beads_before_the_bead_was_created() {
+    let env = TestEnv::init();
+    for f in [
+        "cmd/export.go",
+        "daemon/flush.go",
+        "daemon/late.go",
+        "cmd/list.go",
+    ] {
+        env.write(f, "x\n");
+    }
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "files"]);
+    let bead = |id: &str, title: &str, created: &str, closed: Option<&str>| {
+        let mut b = serde_json::json!({
+            "id": id, "title": title, "status": "open", "issue_type": "task",
+            "created_at": created, "updated_at": created,
+        });
+        if let Some(c) = closed {
+            b["status"] = "closed".into();
+            b["closed_at"] = c.into();
+        }
+        b.to_string() + "\n"
+    };
+    let out = env.import_text(
+        &[
+            bead(
+                "t-1",
+                "Exporter hangs on flush",
+                "2025-01-01T00:00:00Z",
+                Some("2025-01-10T00:00:00Z"),
+            ),
+            // Closed after t-9 was created: it knows the future.
+            bead(
+                "t-2",
+                "Exporter hangs on flush again",
+                "2025-01-20T00:00:00Z",
+                Some("2025-03-01T00:00:00Z"),
+            ),
+            // Closed in time, but no retrospective: nothing to lend.
+            bead(
+                "t-3",
+                "Exporter hangs",
+                "2025-01-02T00:00:00Z",
+                Some("2025-01-05T00:00:00Z"),
+            ),
+            bead(
+                "t-9",
+                "Exporter hangs while flushing",
+                "2025-02-01T00:00:00Z",
+                None,
+            ),
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let retro = |id: &str, files: &[&str]| {
+        let list: String = files.iter().map(|f| format!("  - {f}\n")).collect();
+        env.write(
+            &format!(".gemba/enrichment/{id}.yaml"),
+            &format!("targets:\n  value:\n{list}  source: retro\n"),
+        );
+    };
+    retro("t-1", &["cmd/export.go", "daemon/flush.go"]);
+    retro("t-2", &["daemon/late.go"]);
+
+    let report = env.json(&["bead", "backfill", "--skip-existing=false"]);
+    let learned = report["learned"].as_array().unwrap();
+    assert_eq!(learned.len(), 1, "{report}");
+    assert_eq!(learned[0]["id"], "t-9");
+    let lent: Vec<(&str, &serde_json::Value)> = learned[0]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["path"].as_str().unwrap(), &t["from"]))
+        .collect();
+    assert_eq!(
+        lent,
+        [
+            ("cmd/export.go", &serde_json::json!(["t-1"])),
+            ("daemon/flush.go", &serde_json::json!(["t-1"])),
+        ]
+    );
+    let e = enrichment(&env, "t-9")["targets"].clone();
+    assert_eq!(e["source"], "history");
+    assert_eq!(
+        e["value"],
+        serde_json::json!(["cmd/export.go", "daemon/flush.go"])
+    );
+    let again = env.json(&["bead", "backfill", "--skip-existing=false"]);
+    assert_eq!(again["enriched"], 0, "re-running changes nothing: {again}");
+
+    // Backfilling closed beads keeps what their commits really touched.
+    env.json(&["bead", "backfill", "--all", "--skip-existing=false"]);
+    let e = enrichment(&env, "t-1")["targets"].clone();
+    assert_eq!(e["source"], "retro");
+    assert_eq!(
+        e["value"],
+        serde_json::json!(["cmd/export.go", "daemon/flush.go"])
+    );
+
+    // Switched off: t-9 learns nothing.
+    let config = env.read(".gemba/config.yaml");
+    env.write(
+        ".gemba/config.yaml",
+        &config.replace(
+            "  history:\n    enabled: true",
+            "  history:\n    enabled: false",
+        ),
+    );
+    let off = env.json(&["bead", "backfill", "--skip-existing=false"]);
+    assert_eq!(off["learned"], serde_json::json!([]), "{off}");
+    assert_ne!(enrichment(&env, "t-9")["targets"]["source"], "history");
+}

@@ -8,7 +8,10 @@ use crate::enrich::ops::{self, BackfillOptions};
 /// Beads that are not closed (all with --all); values are stamped
 /// `backfill`, and operator values always survive. A bead whose text names
 /// no files borrows the literal file targets of the other parts of its epic
-/// or of its most similar beads (stamped `similar`; --json lists from which).
+/// or of its most similar beads (stamped `similar`), then the files that the
+/// closed beads most like it touched, closed before it was created (their
+/// `retro` targets; stamped `history`, tuned by `retro.history`); --json
+/// lists the lenders.
 /// A failing bead (e.g. a malformed enrichment file) is reported and the
 /// loop goes on.
 #[derive(Debug, clap::Args)]
@@ -82,9 +85,12 @@ pub fn run(ctx: &Ctx, args: BeadBackfillArgs) -> CliResult {
             if report.dry_run { "dry run: " } else { "" },
             report.considered,
             report.enriched,
-            match report.borrowed.len() {
-                0 => String::new(),
-                n => format!(" ({n} with targets borrowed from related beads)"),
+            match (report.borrowed.len(), report.learned.len()) {
+                (0, 0) => String::new(),
+                (n, 0) => format!(" ({n} with targets borrowed from related beads)"),
+                (n, m) => format!(
+                    " ({n} with targets borrowed from related beads, {m} learned from history)"
+                ),
             },
             report.skipped,
             report.failed.len()
