@@ -28,6 +28,7 @@ mod pick;
 mod plan;
 mod queue;
 mod ready;
+mod retro;
 mod scan;
 mod session;
 mod supply;
@@ -81,7 +82,8 @@ Examples:
   gemba demo            # a guided tour on a built-in sample tracker
   gemba ledger --since 2026-11-01   # what shipped, through which stages and agents
   gemba supply --dry-run   # what the demand sources would feed each agent
-  gemba scan status     # when the source index was last rebuilt, and why",
+  gemba scan status     # when the source index was last rebuilt, and why
+  gemba retro run       # after a merge: files touched vs declared targets, graded",
         error::CODES_HELP
     )
 }
@@ -151,6 +153,8 @@ enum Command {
     Supply(supply::SupplyArgs),
     #[command(subcommand)]
     Scan(scan::ScanCommand),
+    #[command(subcommand)]
+    Retro(retro::RetroCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -237,6 +241,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Debug(cmd) => debug::run(&ctx, cmd),
         Command::Supply(args) => supply::run(&ctx, args),
         Command::Scan(cmd) => scan::run(&ctx, cmd),
+        Command::Retro(cmd) => retro::run(&ctx, cmd),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }
