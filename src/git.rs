@@ -669,9 +669,12 @@ pub fn history(worktree: &Path, from: Option<&str>, to: &str) -> Result<Vec<Hist
         args: "log".into(),
         message: e.to_string(),
     };
-    let tip = gix::ObjectId::from_hex(resolve_in(&repo, to)?.as_bytes()).map_err(|e| walk_err(&e))?;
+    let tip =
+        gix::ObjectId::from_hex(resolve_in(&repo, to)?.as_bytes()).map_err(|e| walk_err(&e))?;
     let hidden = match from {
-        Some(f) => vec![gix::ObjectId::from_hex(resolve_in(&repo, f)?.as_bytes()).map_err(|e| walk_err(&e))?],
+        Some(f) => vec![
+            gix::ObjectId::from_hex(resolve_in(&repo, f)?.as_bytes()).map_err(|e| walk_err(&e))?,
+        ],
         None => Vec::new(),
     };
     // Every commit of the range, with its parents.
@@ -698,7 +701,9 @@ pub fn history(worktree: &Path, from: Option<&str>, to: &str) -> Result<Vec<Hist
         at = parents[&id].first().copied();
     }
     let mut messages: HashMap<gix::ObjectId, (String, i64, gix::ObjectId)> = HashMap::new();
-    let mut read = |repo: &gix::Repository, id: gix::ObjectId| -> Result<(String, i64, gix::ObjectId), Error> {
+    let mut read = |repo: &gix::Repository,
+                    id: gix::ObjectId|
+     -> Result<(String, i64, gix::ObjectId), Error> {
         if let Some(m) = messages.get(&id) {
             return Ok(m.clone());
         }
@@ -715,7 +720,8 @@ pub fn history(worktree: &Path, from: Option<&str>, to: &str) -> Result<Vec<Hist
     };
     for &merge in &mainline {
         order.push((merge, true, None, None));
-        let mut queue: std::collections::VecDeque<(gix::ObjectId, Option<String>)> = Default::default();
+        let mut queue: std::collections::VecDeque<(gix::ObjectId, Option<String>)> =
+            Default::default();
         queue.push_back((merge, None));
         while let Some((m, outer)) = queue.pop_front() {
             let ps = &parents[&m];
@@ -729,7 +735,9 @@ pub fn history(worktree: &Path, from: Option<&str>, to: &str) -> Result<Vec<Hist
             }
             for &side in &ps[1..] {
                 let mut at = Some(side);
-                while let Some(id) = at.filter(|id| parents.contains_key(id) && !placed.contains(id)) {
+                while let Some(id) =
+                    at.filter(|id| parents.contains_key(id) && !placed.contains(id))
+                {
                     placed.insert(id);
                     order.push((id, false, name.clone(), Some(merge)));
                     if parents[&id].len() > 1 {
@@ -742,7 +750,11 @@ pub fn history(worktree: &Path, from: Option<&str>, to: &str) -> Result<Vec<Hist
     }
     // Anything left (reachable only in ways the walk above does not
     // follow) still counts, without a branch.
-    let mut rest: Vec<gix::ObjectId> = parents.keys().filter(|id| !placed.contains(*id)).copied().collect();
+    let mut rest: Vec<gix::ObjectId> = parents
+        .keys()
+        .filter(|id| !placed.contains(*id))
+        .copied()
+        .collect();
     rest.sort();
     order.extend(rest.into_iter().map(|id| (id, false, None, None)));
 
@@ -754,7 +766,8 @@ pub fn history(worktree: &Path, from: Option<&str>, to: &str) -> Result<Vec<Hist
             Some(p) => Some(read(&repo, *p)?.2),
             None => None,
         };
-        let files = changed_files(&repo, parent_tree, tree, &mut state).map_err(|e| walk_err(&e))?;
+        let files =
+            changed_files(&repo, parent_tree, tree, &mut state).map_err(|e| walk_err(&e))?;
         out.push(HistoryCommit {
             id: id.to_string(),
             parents: parents[&id].iter().map(|p| p.to_string()).collect(),
@@ -779,7 +792,9 @@ fn changed_files(
     use gix::diff::tree::recorder::Change;
     let kind = new.kind();
     let empty = gix::ObjectId::empty_tree(kind);
-    let old_tree = repo.find_tree(old.unwrap_or(empty)).map_err(|e| e.to_string())?;
+    let old_tree = repo
+        .find_tree(old.unwrap_or(empty))
+        .map_err(|e| e.to_string())?;
     let new_tree = repo.find_tree(new).map_err(|e| e.to_string())?;
     let mut recorder = gix::diff::tree::Recorder::default();
     gix::diff::tree(
@@ -795,10 +810,15 @@ fn changed_files(
         .into_iter()
         .filter_map(|change| {
             let (mode, path) = match change {
-                Change::Addition { entry_mode, path, .. } | Change::Deletion { entry_mode, path, .. } => {
-                    (entry_mode, path)
+                Change::Addition {
+                    entry_mode, path, ..
                 }
-                Change::Modification { entry_mode, path, .. } => (entry_mode, path),
+                | Change::Deletion {
+                    entry_mode, path, ..
+                } => (entry_mode, path),
+                Change::Modification {
+                    entry_mode, path, ..
+                } => (entry_mode, path),
             };
             (!mode.is_tree() && !mode.is_commit()).then(|| path.to_string())
         })
@@ -841,14 +861,26 @@ pub fn merge_conflicts(worktree: &Path, merge: &HistoryCommit) -> Option<Vec<Str
         return None;
     };
     let mut cmd = git(worktree);
-    cmd.args(["merge-tree", "--write-tree", "--name-only", "--no-messages", first, second]);
+    cmd.args([
+        "merge-tree",
+        "--write-tree",
+        "--name-only",
+        "--no-messages",
+        first,
+        second,
+    ]);
     let out = cmd.output().ok()?;
     // Exit 0: clean; 1: conflicts (tree id, then the conflicted paths).
     match out.status.code() {
         Some(0) => Some(Vec::new()),
         Some(1) => {
             let text = String::from_utf8_lossy(&out.stdout);
-            let mut files: Vec<String> = text.lines().skip(1).filter(|l| !l.is_empty()).map(String::from).collect();
+            let mut files: Vec<String> = text
+                .lines()
+                .skip(1)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect();
             files.dedup();
             Some(files)
         }

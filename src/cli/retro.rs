@@ -66,7 +66,9 @@ pub struct ListArgs {
 /// One retro in full: files, targets, divergence, profiles, grade, and
 /// the later retros that found rework on the same bead.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  gemba retro show 01JD5X7K2M-3f9a\n  gemba retro show 01JD5X7K2M-3f9a --json")]
+#[command(
+    after_help = "Examples:\n  gemba retro show 01JD5X7K2M-3f9a\n  gemba retro show 01JD5X7K2M-3f9a --json"
+)]
 pub struct ShowArgs {
     /// The retro's id (its event id, as `retro list` shows it).
     id: String,
@@ -125,7 +127,10 @@ fn run_retro(ctx: &Ctx, args: RunArgs) -> CliResult {
         ui::status(ctx, &format!("{}: skipped ({})", s.bead, s.reason));
     }
     for id in &report.unknown_beads {
-        ui::warn(ctx, &format!("a trailer names {id:?}, which is no bead here"));
+        ui::warn(
+            ctx,
+            &format!("a trailer names {id:?}, which is no bead here"),
+        );
     }
     if report.retros.is_empty() {
         ui::status(ctx, "no new retro");
@@ -216,10 +221,7 @@ fn show(ctx: &Ctx, args: ShowArgs) -> CliResult {
             items.join(", ")
         }
     };
-    let mut text = format!(
-        "retro {} of {} at {} ({})\n",
-        r.id, r.bead, r.at, d.range
-    );
+    let mut text = format!("retro {} of {} at {} ({})\n", r.id, r.bead, r.at, d.range);
     text.push_str(&format!("commits:    {}\n", list(&d.commits)));
     text.push_str(&format!("linked by:  {}\n", list(&d.rules)));
     text.push_str(&format!("files:      {}\n", list(&d.files)));

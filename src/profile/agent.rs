@@ -151,8 +151,15 @@ mod tests {
         let mut p = fold_bead(&Profile::default(), &work("a", &["auth"]), now, &config);
         p = fold_bead(&p, &work("b", &["db"]), now, &config);
         // b was folded in at 1/2.
-        let r = replace_contribution(&p, "b", &["cli".into()], &["src/cli.rs".into()], now, &config)
-            .unwrap();
+        let r = replace_contribution(
+            &p,
+            "b",
+            &["cli".into()],
+            &["src/cli.rs".into()],
+            now,
+            &config,
+        )
+        .unwrap();
         assert!(!r.concepts.contains_key("db"), "{:?}", r.concepts);
         assert!((r.concepts["cli"] - 0.5).abs() < 1e-9);
         assert!((r.files["src/cli.rs"] - 0.5).abs() < 1e-9);

@@ -106,7 +106,12 @@ pub fn replace_contribution(
 
 /// Take `amount` off each key's weight, never below 0; drop what falls
 /// under `prune`.
-pub(super) fn subtract(weights: &mut BTreeMap<String, f64>, keys: &[String], amount: f64, prune: f64) {
+pub(super) fn subtract(
+    weights: &mut BTreeMap<String, f64>,
+    keys: &[String],
+    amount: f64,
+    prune: f64,
+) {
     for key in keys {
         if let Some(w) = weights.get_mut(key) {
             *w = (*w - amount).max(0.0);

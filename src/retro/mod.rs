@@ -174,7 +174,12 @@ mod tests {
         side.landed_by = Some("m".into());
         let commits = vec![
             commit("a", "fix (bd-1)", &["a.rs", ".gemba/x.json"], None),
-            commit("g", "gemba: claim bd-1 for s-1", &[".gemba/claims/bd-1.json"], None),
+            commit(
+                "g",
+                "gemba: claim bd-1 for s-1",
+                &[".gemba/claims/bd-1.json"],
+                None,
+            ),
             merge,
             side,
             commit("n", "unrelated", &["c.rs"], None),

@@ -17,10 +17,9 @@ pub fn parse(event: &Event) -> std::result::Result<Retro, String> {
         [one] => one.clone(),
         other => return Err(format!("names {} beads, not one", other.len())),
     };
-    let data: RetroData = serde_json::from_value(Value::Object(
-        event.data.clone().into_iter().collect(),
-    ))
-    .map_err(|e| e.to_string())?;
+    let data: RetroData =
+        serde_json::from_value(Value::Object(event.data.clone().into_iter().collect()))
+            .map_err(|e| e.to_string())?;
     Ok(Retro {
         id: event.id.clone(),
         at: event.at.clone(),
@@ -46,7 +45,10 @@ pub fn list(events: &[Event], filter: &Filter) -> (Vec<Retro>, Vec<(String, Stri
     for event in events.iter().filter(|e| e.kind == EventKind::Retro) {
         match parse(event) {
             Ok(r) => {
-                if filter.diverged_gt.is_some_and(|t| r.data.divergence.score <= t) {
+                if filter
+                    .diverged_gt
+                    .is_some_and(|t| r.data.divergence.score <= t)
+                {
                     continue;
                 }
                 if filter

@@ -254,12 +254,9 @@ pub fn run(store: &Store, range: &Range, actor: &str, now: Timestamp) -> Result<
         .strip_prefix(&worktree)
         .ok()
         .map(|p| p.to_string_lossy().replace('\\', "/"));
-    let linked = link_commits(
-        &commits,
-        state_dir.as_deref(),
-        &config.retro.link,
-        &|id| known.contains(id),
-    );
+    let linked = link_commits(&commits, state_dir.as_deref(), &config.retro.link, &|id| {
+        known.contains(id)
+    });
     let linked_commits: HashSet<&String> = linked.values().flat_map(|b| &b.commits).collect();
     let mut report = Report {
         range: range.describe(),
@@ -432,7 +429,13 @@ pub fn run(store: &Store, range: &Range, actor: &str, now: Timestamp) -> Result<
                 data.divergence.score,
                 data.action
             );
-            let event = Event::new(now, actor, EventKind::Retro, vec![plan.bead.clone()], message);
+            let event = Event::new(
+                now,
+                actor,
+                EventKind::Retro,
+                vec![plan.bead.clone()],
+                message,
+            );
             let retro = Retro {
                 id: event.id.clone(),
                 at: event.at.clone(),
@@ -529,7 +532,9 @@ fn update_profiles(
                 }
                 Err(e) => warnings.push(format!("agent {name}: {e}; profile left as is")),
             },
-            None => warnings.push(format!("agent {name} has no file: its profile was not updated")),
+            None => warnings.push(format!(
+                "agent {name} has no file: its profile was not updated"
+            )),
         }
     }
     Ok(())
@@ -546,7 +551,11 @@ pub(crate) fn literal_glob(path: &str) -> Option<Glob> {
 
 /// The vocabulary terms whose name or alias the paths name as whole words
 /// (`src/auth/token.rs` names `auth`), first named first.
-pub(crate) fn infer_concepts(files: &[String], vocabulary: &[VocabTerm], max: usize) -> Vec<String> {
+pub(crate) fn infer_concepts(
+    files: &[String],
+    vocabulary: &[VocabTerm],
+    max: usize,
+) -> Vec<String> {
     if files.is_empty() || vocabulary.is_empty() {
         return Vec::new();
     }
@@ -628,7 +637,11 @@ impl<'e> History<'e> {
                     if !claimed || session.is_some_and(|s| who != Some(s)) {
                         continue;
                     }
-                    let what = e.data.get("what").and_then(Value::as_str).unwrap_or("selection");
+                    let what = e
+                        .data
+                        .get("what")
+                        .and_then(Value::as_str)
+                        .unwrap_or("selection");
                     let (score, lines) = if what == "pick" {
                         let pick = e.data.get("pick");
                         (

@@ -161,7 +161,10 @@ fn retro_run_corrects_targets_updates_profiles_and_is_idempotent() {
     assert_eq!(strings(&pinned["rules"]), ["trailer"]);
     assert_eq!(pinned["action"], "pinned");
     assert_eq!(pinned["divergence"]["unmatched"], 0.5);
-    assert_eq!(strings(&pinned["divergence"]["unmatched_files"]), ["docs/ui.md"]);
+    assert_eq!(
+        strings(&pinned["divergence"]["unmatched_files"]),
+        ["docs/ui.md"]
+    );
 
     // Targets: the outside one corrected (stamp retro), the pinned one not.
     let out = env.json(&["bead", "show", "bd-out"])["enrichment"]["targets"].clone();
@@ -175,9 +178,15 @@ fn retro_run_corrects_targets_updates_profiles_and_is_idempotent() {
     let s: Value =
         serde_json::from_str(&env.read(&format!(".gemba/sessions/{session}.json"))).unwrap();
     let profile = &s["profile"];
-    assert!(profile["files"]["src/db/schema.sql"].as_f64().unwrap() > 0.0, "{profile:#}");
+    assert!(
+        profile["files"]["src/db/schema.sql"].as_f64().unwrap() > 0.0,
+        "{profile:#}"
+    );
     assert!(profile["files"].get("src/auth/**").is_none(), "{profile:#}");
-    assert_eq!(profile["concepts"]["db"].as_f64().map(|w| w > 0.0), Some(true));
+    assert_eq!(
+        profile["concepts"]["db"].as_f64().map(|w| w > 0.0),
+        Some(true)
+    );
     let ring = profile["recent"].as_array().unwrap();
     let entry = ring.iter().find(|r| r["bead"] == "bd-out").unwrap();
     assert_eq!(entry["source"], "actual");
@@ -200,7 +209,10 @@ fn retro_run_corrects_targets_updates_profiles_and_is_idempotent() {
     let none = env.json(&["retro", "list", "--session", "s-nobody"]);
     assert_eq!(none, serde_json::json!([]));
     let human = env.ok(&["retro", "list", "--diverged-gt", "0.5"]);
-    assert!(human.contains("bd-out") && !human.contains("bd-pin"), "{human}");
+    assert!(
+        human.contains("bd-out") && !human.contains("bd-pin"),
+        "{human}"
+    );
 
     // show: the same record by its id, as JSON and as text.
     let id = outside["id"].as_str().unwrap();
@@ -209,7 +221,10 @@ fn retro_run_corrects_targets_updates_profiles_and_is_idempotent() {
     assert_eq!(shown["divergence"], outside["divergence"]);
     assert_eq!(shown["reworked_by"], serde_json::json!([]));
     let text = env.ok(&["retro", "show", id]);
-    assert!(text.contains("src/db/schema.sql") && text.contains("corrected"), "{text}");
+    assert!(
+        text.contains("src/db/schema.sql") && text.contains("corrected"),
+        "{text}"
+    );
     let log = env.json(&["log", "--kind", "retro"]);
     assert_eq!(log.as_array().unwrap().len(), 3);
 
@@ -238,7 +253,10 @@ fn retro_run_corrects_targets_updates_profiles_and_is_idempotent() {
     // No merge brought it in: conflicts are not detectable.
     assert_eq!(later["grade"]["outcome"]["merge_conflicts"], Value::Null);
     let shown = env.json(&["retro", "show", id]);
-    assert_eq!(strings(&shown["reworked_by"]), [later["id"].as_str().unwrap()]);
+    assert_eq!(
+        strings(&shown["reworked_by"]),
+        [later["id"].as_str().unwrap()]
+    );
 }
 
 #[test]
@@ -293,7 +311,10 @@ fn bad_range_changes_nothing() {
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["code"], "invalid_input");
     assert!(
-        err["message"].as_str().unwrap().contains("\"nope\" names no commit"),
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"nope\" names no commit"),
         "{err}"
     );
     let out = env.fails(1, &["retro", "run", "--range", "HEAD", "--json"]);
@@ -363,7 +384,7 @@ fn retro_learn_records_closed_beads_files_incrementally() {
     assert_eq!(strings(&t2["value"]), ["src/sync.rs", "src/sync_more.rs"]);
     let t3 = env.json(&["bead", "show", "bd-3"])["enrichment"]["targets"].clone();
     assert_eq!(t3["source"], "operator");
-    assert!(env.root.join(".gemba/enrichment/bd-4.yaml").exists() == false);
+    assert!(!env.root.join(".gemba/enrichment/bd-4.yaml").exists());
     let events = env.json(&["log", "--kind", "retro.learn"]);
     assert_eq!(events.as_array().unwrap().len(), 1);
 
