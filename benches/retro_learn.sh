@@ -66,7 +66,7 @@ for b in range(beads):
         at = commit(f"refs/heads/feat/{bead}", f"{pkg}: step {s} ({bead})", at, files=files)
     main = commit("refs/heads/main", f"Merge branch 'feat/{bead}'", main, merge=at)
 PY
-    git checkout -q main
+    git reset -q --hard main
     python3 - "$BEADS" >beads.jsonl <<'PY'
 import json, sys
 for b in range(int(sys.argv[1])):
@@ -85,7 +85,7 @@ PY
     # The last merge: 50 commits for one open bead.
     git checkout -q -b feat/bd-last
     for i in $(seq 1 "$LAST"); do
-        echo "$i" >"pkg00/last_$((i % 10)).go"
+        echo "$i" >"pkg00/last_$((i % 10)).go" # pkg00 exists: bead 0's package
         git add -A pkg00 && git -c user.name=b -c user.email=b@b commit -qm "last: step $i (bd-last)"
     done
     git checkout -q main

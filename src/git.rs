@@ -659,7 +659,7 @@ fn resolve_in(repo: &gix::Repository, spec: &str) -> Result<String, Error> {
 /// `git log --first-parent A..B` lists; the other commits are those of the
 /// merged branches, so that their messages can be linked to beads.
 ///
-/// Order: mainline commits newest first, each merge followed by the
+/// Order: mainline commits oldest first, each merge followed by the
 /// commits it brought in (newest first).
 pub fn history(worktree: &Path, from: Option<&str>, to: &str) -> Result<Vec<HistoryCommit>, Error> {
     use std::collections::HashMap;
@@ -718,7 +718,9 @@ pub fn history(worktree: &Path, from: Option<&str>, to: &str) -> Result<Vec<Hist
         messages.insert(id, entry.clone());
         Ok(entry)
     };
-    for &merge in &mainline {
+    // Oldest merge first: a branch merged twice gave its early commits to
+    // the first merge, and the second one only brings what came after.
+    for &merge in mainline.iter().rev() {
         order.push((merge, true, None, None));
         let mut queue: std::collections::VecDeque<(gix::ObjectId, Option<String>)> =
             Default::default();
