@@ -39,6 +39,8 @@ def data(text):
     b = text.encode()
     out.write(b"data %d\n" % len(b) + b + b"\n")
 def commit(ref, message, parent, merge=None, files=()):
+    """`files`: paths, or (path, content) to write given bytes. Returns
+    the mark and what each path now holds."""
     global mark, t
     mark += 1
     t += 60
@@ -50,21 +52,28 @@ def commit(ref, message, parent, merge=None, files=()):
         out.write(b"from :%d\n" % parent)
     if merge:
         out.write(b"merge :%d\n" % merge)
-    for path in files:
+    wrote = {}
+    for f in files:
+        path, content = f if isinstance(f, tuple) else (f, f"{f} at {mark}\n")
         out.write(b"M 100644 inline %s\n" % path.encode())
-        data(f"{path} at {mark}\n")
-    return mark
-main = commit("refs/heads/main", "initial", None, files=["README.md"])
+        data(content)
+        wrote[path] = content
+    return mark, wrote
+main, _ = commit("refs/heads/main", "initial", None, files=["README.md"])
 for b in range(beads):
     bead = f"bd-{b:05d}"
     pkg = f"pkg{b % 97:02d}"
-    at = main
+    at, branch = main, {}
     for s in range(steps):
         files = [f"{pkg}/f{(b * 7 + s) % 40:02d}.go"]
         if s % 2 == 0:
             files.append(f"{pkg}/f{(b * 3 + s + 1) % 40:02d}_test.go")
-        at = commit(f"refs/heads/feat/{bead}", f"{pkg}: step {s} ({bead})", at, files=files)
-    main = commit("refs/heads/main", f"Merge branch 'feat/{bead}'", main, merge=at)
+        at, wrote = commit(f"refs/heads/feat/{bead}", f"{pkg}: step {s} ({bead})", at, files=files)
+        branch.update(wrote)
+    # fast-import does not merge trees: the merge writes what the branch
+    # changed (main did not touch those files meanwhile: a clean merge).
+    main, _ = commit("refs/heads/main", f"Merge branch 'feat/{bead}'", main, merge=at,
+                     files=sorted(branch.items()))
 PY
     git reset -q --hard main
     python3 - "$BEADS" >beads.jsonl <<'PY'
