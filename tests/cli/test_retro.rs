@@ -227,6 +227,9 @@ fn retro_run_corrects_targets_updates_profiles_and_is_idempotent() {
     );
     let log = env.json(&["log", "--kind", "retro"]);
     assert_eq!(log.as_array().unwrap().len(), 3);
+    // Everything the retro wrote passes `gemba check`.
+    let (code, check) = check_report(&env);
+    assert_eq!(code, Some(0), "{check:#}");
 
     // Again on the same range: nothing new, nothing changed.
     let before = env.snapshot();
