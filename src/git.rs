@@ -1020,6 +1020,89 @@ fn output(mut cmd: Command, what: &str) -> Result<String, Error> {
 mod tests {
     use super::*;
 
+    /// A branch merged twice: its first commit landed with the first
+    /// merge, its second with the second; merges name their branch.
+    #[test]
+    fn history_attributes_branch_commits_to_the_merge_that_landed_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .current_dir(dir)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@x")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@x")
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        };
+        let commit = |file: &str, message: &str| {
+            std::fs::write(dir.join(file), message).unwrap();
+            git(&["add", "-A"]);
+            git(&["commit", "-q", "-m", message]);
+            git(&["rev-parse", "HEAD"])
+        };
+        git(&["init", "-q", "-b", "main"]);
+        let root = commit("a", "root");
+        git(&["checkout", "-q", "-b", "feat/x"]);
+        let c1 = commit("b", "one");
+        git(&["checkout", "-q", "main"]);
+        git(&[
+            "merge",
+            "-q",
+            "--no-ff",
+            "feat/x",
+            "-m",
+            "Merge branch 'feat/x'",
+        ]);
+        let m1 = git(&["rev-parse", "HEAD"]);
+        git(&["checkout", "-q", "feat/x"]);
+        let c2 = commit("c", "two");
+        git(&["checkout", "-q", "main"]);
+        git(&[
+            "merge",
+            "-q",
+            "--no-ff",
+            "feat/x",
+            "-m",
+            "Merge branch 'feat/x' into main",
+        ]);
+        let m2 = git(&["rev-parse", "HEAD"]);
+
+        let all = history(dir, None, "HEAD").unwrap();
+        let find = |id: &str| all.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(all.len(), 5);
+        assert_eq!(find(&c1).landed_by.as_deref(), Some(m1.as_str()));
+        assert_eq!(find(&c2).landed_by.as_deref(), Some(m2.as_str()));
+        assert_eq!(find(&c1).branch.as_deref(), Some("feat/x"));
+        assert!(find(&m1).mainline && !find(&c1).mainline);
+        assert_eq!(find(&m2).branch.as_deref(), Some("feat/x"));
+        // A merge against its first parent: what the branch brought.
+        assert_eq!(find(&m2).files, ["c"]);
+        assert_eq!(find(&root).files, ["a"]);
+        // A range hides what its start reaches.
+        let since: Vec<String> = history(dir, Some(&m1), "HEAD")
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(since, [m2.clone(), c2.clone()]);
+        assert_eq!(
+            merged_branch("Merge pull request #7 from o/fix-bd-1\n\nx").as_deref(),
+            Some("o/fix-bd-1")
+        );
+        assert_eq!(merged_branch("Merge branches 'a' and 'b'"), None);
+        assert_eq!(
+            merged_branch("Merge remote-tracking branch 'origin/x'").as_deref(),
+            Some("origin/x")
+        );
+    }
+
     #[test]
     fn status_lines() {
         let text = "# branch.oid 1a2b\n# branch.head feature\n# branch.upstream origin/feature\n# branch.ab +2 -3\n1 .M N... 100644 100644 100644 a b src/a.rs\n2 R. N... 100644 100644 100644 a b R100 new.rs\told.rs\n? notes.txt\n! target/\n";
