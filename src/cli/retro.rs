@@ -108,7 +108,11 @@ fn run_retro(ctx: &Ctx, args: RunArgs) -> CliResult {
         (None, None) => Range::last_merge(),
     };
     let store = ctx.store()?;
-    let report = retro::run(&store, &range, &ctx.actor, ctx.now)?;
+    // HEAD and ORIG_HEAD are the worktree's we run in (a linked one too).
+    let report = match crate::git::discover(&ctx.cwd) {
+        Ok(here) => retro::run_in(&store, &here.current_worktree, &range, &ctx.actor, ctx.now)?,
+        Err(_) => retro::run(&store, &range, &ctx.actor, ctx.now)?,
+    };
     for w in &report.warnings {
         ui::warn(ctx, w);
     }

@@ -29,7 +29,7 @@ use crate::git::HistoryCommit;
 use crate::model::config::LinkConfig;
 use crate::store;
 
-pub use run::{Range, Report, run};
+pub use run::{Range, Report, run, run_in};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -234,14 +234,32 @@ pub struct Outcome {
     pub merge_conflicts: Option<Vec<String>>,
 }
 
-/// Retro every bead `range` worked on; see the module docs.
+/// Retro every bead `range` worked on, the range read in the store's
+/// (main) worktree; see the module docs and [`run_in`].
 pub fn run(store: &Store, range: &Range, actor: &str, now: Timestamp) -> Result<Report> {
     let worktree = store
         .worktree()
         .ok_or_else(|| Error::NoRepository(store.root().display().to_string()))?
         .to_path_buf();
-    let (from, to) = range.resolve(&worktree)?;
-    let commits = git::history(&worktree, from.as_deref(), &to)?;
+    run_in(store, &worktree, range, actor, now)
+}
+
+/// [`run`] with the range read in the git worktree `repo`: `HEAD` and
+/// `ORIG_HEAD` belong to a worktree, so a merge made in a linked worktree
+/// is read there (the post-merge hook passes the worktree it runs in).
+pub fn run_in(
+    store: &Store,
+    repo: &std::path::Path,
+    range: &Range,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Report> {
+    let worktree = store
+        .worktree()
+        .ok_or_else(|| Error::NoRepository(store.root().display().to_string()))?
+        .to_path_buf();
+    let (from, to) = range.resolve(repo)?;
+    let commits = git::history(repo, from.as_deref(), &to)?;
     let known: HashSet<String> = store
         .list(&kind::BEADS)?
         .entries
@@ -338,7 +356,7 @@ pub fn run(store: &Store, range: &Range, actor: &str, now: Timestamp) -> Result<
             files,
             rework_of: earlier.iter().map(|r| r.id.clone()).collect(),
             landed_at: work.landed_at,
-            conflicts: merge_conflicts(&worktree, &merges),
+            conflicts: merge_conflicts(repo, &merges),
         });
     }
 

@@ -411,3 +411,41 @@ fn retro_learn_records_closed_beads_files_incrementally() {
     assert_eq!(again["unchanged"], 2);
     env.fails(1, &["retro", "learn", "--since", "nope"]);
 }
+
+#[test]
+fn retro_run_reads_the_merge_made_in_a_linked_worktree() {
+    let env = TestEnv::init();
+    import(&env, &[("bd-wt", "worktree work", "open")]);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "beads"]);
+    let wt = env.tmp.path().join("wt");
+    env.git(&["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()]);
+    env.git_in(&wt, &["checkout", "-q", "-b", "fix/bd-wt"]);
+    std::fs::write(wt.join("wt.rs"), "x\n").unwrap();
+    env.git_in(&wt, &["add", "-A"]);
+    env.git_in(&wt, &["commit", "-q", "-m", "in the worktree"]);
+    env.git_in(&wt, &["checkout", "-q", "side"]);
+    env.git_in(
+        &wt,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "fix/bd-wt",
+            "-m",
+            "Merge branch 'fix/bd-wt'",
+        ],
+    );
+    // The main worktree has no ORIG_HEAD; the linked one's is read.
+    let out = env
+        .cmd_in(&wt, &["retro", "run", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", render(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let retro = by_bead(&report["retros"], "bd-wt");
+    assert_eq!(strings(&retro["files"]), ["wt.rs"]);
+    // The state is the main worktree's, as for every command.
+    let list = env.json(&["retro", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
