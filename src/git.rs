@@ -596,6 +596,300 @@ pub fn read_files(
     Ok(files)
 }
 
+/// One commit of a [`history`] walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryCommit {
+    /// The commit id (hex).
+    pub id: String,
+    /// Its parents (hex), first parent first.
+    pub parents: Vec<String>,
+    pub message: String,
+    /// Committer time, Unix seconds.
+    pub time: i64,
+    /// The paths it changed against its first parent (a root commit: every
+    /// path), repository-relative with `/`, sorted; files and symlinks only
+    /// (no directories, no submodules). A merge is compared with its first
+    /// parent only, like `git log --first-parent --name-only`.
+    pub files: Vec<String>,
+    /// On the first-parent line of the walk's tip; `false` for the commits
+    /// a merge brought in from its other parents.
+    pub mainline: bool,
+    /// The branch the commit was made on, as far as the history tells: for
+    /// a merge, the branch its subject names (`Merge branch 'x'`); for a
+    /// commit brought in by a merge, that merge's branch.
+    pub branch: Option<String>,
+    /// For a commit brought in by a merge: the mainline merge that brought
+    /// it (the moment it landed).
+    pub landed_by: Option<String>,
+}
+
+/// The commit `spec` names (`HEAD`, `ORIG_HEAD`, a branch, an id, ...).
+pub fn resolve_commit(worktree: &Path, spec: &str) -> Result<String, Error> {
+    let repo = open(worktree)?;
+    resolve_in(&repo, spec)
+}
+
+fn open(worktree: &Path) -> Result<gix::Repository, Error> {
+    gix::open(worktree).map_err(|e| Error::Open {
+        path: worktree.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn resolve_in(repo: &gix::Repository, spec: &str) -> Result<String, Error> {
+    let bad = |message: String| Error::Command {
+        args: format!("rev-parse {spec}"),
+        message,
+    };
+    let id = repo
+        .rev_parse_single(spec)
+        .map_err(|e| bad(format!("{spec:?} names no commit ({e})")))?;
+    let commit = id
+        .object()
+        .map_err(|e| bad(e.to_string()))?
+        .peel_to_commit()
+        .map_err(|_| bad(format!("{spec:?} is not a commit")))?;
+    Ok(commit.id.to_string())
+}
+
+/// The commits reachable from `to` but not from `from` (every commit
+/// reachable from `to` without it), newest first along the first-parent
+/// line, each with the files it changed and, for commits that merges
+/// brought in, the branch they came from. The first-parent line is what
+/// `git log --first-parent A..B` lists; the other commits are those of the
+/// merged branches, so that their messages can be linked to beads.
+///
+/// Order: mainline commits oldest first, each merge followed by the
+/// commits it brought in (newest first).
+pub fn history(worktree: &Path, from: Option<&str>, to: &str) -> Result<Vec<HistoryCommit>, Error> {
+    use std::collections::HashMap;
+    let mut repo = open(worktree)?;
+    repo.object_cache_size_if_unset(8 * 1024 * 1024);
+    let walk_err = |e: &dyn std::fmt::Display| Error::Command {
+        args: "log".into(),
+        message: e.to_string(),
+    };
+    let tip =
+        gix::ObjectId::from_hex(resolve_in(&repo, to)?.as_bytes()).map_err(|e| walk_err(&e))?;
+    let hidden = match from {
+        Some(f) => vec![
+            gix::ObjectId::from_hex(resolve_in(&repo, f)?.as_bytes()).map_err(|e| walk_err(&e))?,
+        ],
+        None => Vec::new(),
+    };
+    // Every commit of the range, with its parents.
+    let mut parents: HashMap<gix::ObjectId, Vec<gix::ObjectId>> = HashMap::new();
+    let walk = repo
+        .rev_walk([tip])
+        .with_hidden(hidden)
+        .all()
+        .map_err(|e| walk_err(&e))?;
+    for info in walk {
+        let info = info.map_err(|e| walk_err(&e))?;
+        parents.insert(info.id, info.parent_ids.iter().copied().collect());
+    }
+    // The first-parent line, then what each merge brought in: the first
+    // parents of its other parents, down to a commit already placed
+    // (nested merges are followed the same way).
+    let mut order: Vec<(gix::ObjectId, bool, Option<String>, Option<gix::ObjectId>)> = Vec::new();
+    let mut placed: std::collections::HashSet<gix::ObjectId> = Default::default();
+    let mut at = Some(tip);
+    let mut mainline = Vec::new();
+    while let Some(id) = at.filter(|id| parents.contains_key(id)) {
+        placed.insert(id);
+        mainline.push(id);
+        at = parents[&id].first().copied();
+    }
+    let mut messages: HashMap<gix::ObjectId, (String, i64, gix::ObjectId)> = HashMap::new();
+    let mut read = |repo: &gix::Repository,
+                    id: gix::ObjectId|
+     -> Result<(String, i64, gix::ObjectId), Error> {
+        if let Some(m) = messages.get(&id) {
+            return Ok(m.clone());
+        }
+        let commit = repo.find_commit(id).map_err(|e| walk_err(&e))?;
+        let message = commit
+            .message_raw()
+            .map(|m| m.to_string())
+            .unwrap_or_else(|_| commit.message_raw_sloppy().to_string());
+        let time = commit.time().map(|t| t.seconds).unwrap_or(0);
+        let tree = commit.tree_id().map_err(|e| walk_err(&e))?.detach();
+        let entry = (message, time, tree);
+        messages.insert(id, entry.clone());
+        Ok(entry)
+    };
+    // Oldest merge first: a branch merged twice gave its early commits to
+    // the first merge, and the second one only brings what came after.
+    for &merge in mainline.iter().rev() {
+        order.push((merge, true, None, None));
+        let mut queue: std::collections::VecDeque<(gix::ObjectId, Option<String>)> =
+            Default::default();
+        queue.push_back((merge, None));
+        while let Some((m, outer)) = queue.pop_front() {
+            let ps = &parents[&m];
+            if ps.len() < 2 {
+                continue;
+            }
+            let (message, _, _) = read(&repo, m)?;
+            let name = merged_branch(&message).or(outer);
+            if m == merge {
+                order.last_mut().expect("pushed above").2 = name.clone();
+            }
+            for &side in &ps[1..] {
+                let mut at = Some(side);
+                while let Some(id) =
+                    at.filter(|id| parents.contains_key(id) && !placed.contains(id))
+                {
+                    placed.insert(id);
+                    order.push((id, false, name.clone(), Some(merge)));
+                    if parents[&id].len() > 1 {
+                        queue.push_back((id, name.clone()));
+                    }
+                    at = parents[&id].first().copied();
+                }
+            }
+        }
+    }
+    // Anything left (reachable only in ways the walk above does not
+    // follow) still counts, without a branch.
+    let mut rest: Vec<gix::ObjectId> = parents
+        .keys()
+        .filter(|id| !placed.contains(*id))
+        .copied()
+        .collect();
+    rest.sort();
+    order.extend(rest.into_iter().map(|id| (id, false, None, None)));
+
+    let mut state = gix::diff::tree::State::default();
+    let mut out = Vec::with_capacity(order.len());
+    for (id, mainline, branch, landed_by) in order {
+        let (message, time, tree) = read(&repo, id)?;
+        let parent_tree = match parents[&id].first() {
+            Some(p) => Some(read(&repo, *p)?.2),
+            None => None,
+        };
+        let files =
+            changed_files(&repo, parent_tree, tree, &mut state).map_err(|e| walk_err(&e))?;
+        out.push(HistoryCommit {
+            id: id.to_string(),
+            parents: parents[&id].iter().map(|p| p.to_string()).collect(),
+            message,
+            time,
+            files,
+            mainline,
+            branch,
+            landed_by: landed_by.map(|m| m.to_string()),
+        });
+    }
+    Ok(out)
+}
+
+/// The files (and symlinks) that differ between two trees, sorted.
+fn changed_files(
+    repo: &gix::Repository,
+    old: Option<gix::ObjectId>,
+    new: gix::ObjectId,
+    state: &mut gix::diff::tree::State,
+) -> Result<Vec<String>, String> {
+    use gix::diff::tree::recorder::Change;
+    let kind = new.kind();
+    let empty = gix::ObjectId::empty_tree(kind);
+    let old_tree = repo
+        .find_tree(old.unwrap_or(empty))
+        .map_err(|e| e.to_string())?;
+    let new_tree = repo.find_tree(new).map_err(|e| e.to_string())?;
+    let mut recorder = gix::diff::tree::Recorder::default();
+    gix::diff::tree(
+        gix::objs::TreeRefIter::from_bytes(&old_tree.data, kind),
+        gix::objs::TreeRefIter::from_bytes(&new_tree.data, kind),
+        &mut *state,
+        &repo.objects,
+        &mut recorder,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut files: Vec<String> = recorder
+        .records
+        .into_iter()
+        .filter_map(|change| {
+            let (mode, path) = match change {
+                Change::Addition {
+                    entry_mode, path, ..
+                }
+                | Change::Deletion {
+                    entry_mode, path, ..
+                } => (entry_mode, path),
+                Change::Modification {
+                    entry_mode, path, ..
+                } => (entry_mode, path),
+            };
+            (!mode.is_tree() && !mode.is_commit()).then(|| path.to_string())
+        })
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    Ok(files)
+}
+
+/// The branch a merge commit's subject names: `Merge branch 'x'` (`into
+/// y` after it or not), `Merge remote-tracking branch 'origin/x'`, `Merge
+/// pull request #12 from owner/x`. `None` for other subjects and for
+/// octopus merges (`Merge branches 'a' and 'b'`).
+pub fn merged_branch(message: &str) -> Option<String> {
+    let subject = message.lines().next()?.trim();
+    let quoted = |rest: &str| -> Option<String> {
+        let rest = rest.strip_prefix('\'')?;
+        let end = rest.find('\'')?;
+        Some(rest[..end].to_string()).filter(|b| !b.is_empty())
+    };
+    if let Some(rest) = subject.strip_prefix("Merge branch ") {
+        return quoted(rest);
+    }
+    if let Some(rest) = subject.strip_prefix("Merge remote-tracking branch ") {
+        return quoted(rest);
+    }
+    if let Some(rest) = subject.strip_prefix("Merge pull request ") {
+        let (_, from) = rest.split_once(" from ")?;
+        return from.split_whitespace().next().map(String::from);
+    }
+    None
+}
+
+/// Whether merging the two parents of `merge` again meets conflicts, and
+/// in which files (`git merge-tree --write-tree`, git >= 2.38: the merge
+/// the person made is redone without touching the worktree). `None` when
+/// it is no two-parent merge or git cannot tell.
+pub fn merge_conflicts(worktree: &Path, merge: &HistoryCommit) -> Option<Vec<String>> {
+    let [first, second] = merge.parents.as_slice() else {
+        return None;
+    };
+    let mut cmd = git(worktree);
+    cmd.args([
+        "merge-tree",
+        "--write-tree",
+        "--name-only",
+        "--no-messages",
+        first,
+        second,
+    ]);
+    let out = cmd.output().ok()?;
+    // Exit 0: clean; 1: conflicts (tree id, then the conflicted paths).
+    match out.status.code() {
+        Some(0) => Some(Vec::new()),
+        Some(1) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let mut files: Vec<String> = text
+                .lines()
+                .skip(1)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect();
+            files.dedup();
+            Some(files)
+        }
+        _ => None,
+    }
+}
+
 /// The repository's git directory shared by all its worktrees (`.git` of
 /// the main worktree): where per-clone state that is never committed lives.
 pub fn common_dir(worktree: &Path) -> Result<PathBuf, Error> {
@@ -735,6 +1029,89 @@ fn output(mut cmd: Command, what: &str) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A branch merged twice: its first commit landed with the first
+    /// merge, its second with the second; merges name their branch.
+    #[test]
+    fn history_attributes_branch_commits_to_the_merge_that_landed_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .current_dir(dir)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@x")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@x")
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        };
+        let commit = |file: &str, message: &str| {
+            std::fs::write(dir.join(file), message).unwrap();
+            git(&["add", "-A"]);
+            git(&["commit", "-q", "-m", message]);
+            git(&["rev-parse", "HEAD"])
+        };
+        git(&["init", "-q", "-b", "main"]);
+        let root = commit("a", "root");
+        git(&["checkout", "-q", "-b", "feat/x"]);
+        let c1 = commit("b", "one");
+        git(&["checkout", "-q", "main"]);
+        git(&[
+            "merge",
+            "-q",
+            "--no-ff",
+            "feat/x",
+            "-m",
+            "Merge branch 'feat/x'",
+        ]);
+        let m1 = git(&["rev-parse", "HEAD"]);
+        git(&["checkout", "-q", "feat/x"]);
+        let c2 = commit("c", "two");
+        git(&["checkout", "-q", "main"]);
+        git(&[
+            "merge",
+            "-q",
+            "--no-ff",
+            "feat/x",
+            "-m",
+            "Merge branch 'feat/x' into main",
+        ]);
+        let m2 = git(&["rev-parse", "HEAD"]);
+
+        let all = history(dir, None, "HEAD").unwrap();
+        let find = |id: &str| all.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(all.len(), 5);
+        assert_eq!(find(&c1).landed_by.as_deref(), Some(m1.as_str()));
+        assert_eq!(find(&c2).landed_by.as_deref(), Some(m2.as_str()));
+        assert_eq!(find(&c1).branch.as_deref(), Some("feat/x"));
+        assert!(find(&m1).mainline && !find(&c1).mainline);
+        assert_eq!(find(&m2).branch.as_deref(), Some("feat/x"));
+        // A merge against its first parent: what the branch brought.
+        assert_eq!(find(&m2).files, ["c"]);
+        assert_eq!(find(&root).files, ["a"]);
+        // A range hides what its start reaches.
+        let since: Vec<String> = history(dir, Some(&m1), "HEAD")
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(since, [m2.clone(), c2.clone()]);
+        assert_eq!(
+            merged_branch("Merge pull request #7 from o/fix-bd-1\n\nx").as_deref(),
+            Some("o/fix-bd-1")
+        );
+        assert_eq!(merged_branch("Merge branches 'a' and 'b'"), None);
+        assert_eq!(
+            merged_branch("Merge remote-tracking branch 'origin/x'").as_deref(),
+            Some("origin/x")
+        );
+    }
 
     #[test]
     fn status_lines() {

@@ -524,6 +524,23 @@ impl From<crate::queue::supply::Error> for CliError {
     }
 }
 
+impl From<crate::retro::Error> for CliError {
+    fn from(e: crate::retro::Error) -> CliError {
+        use crate::retro::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Git(e) => e.into(),
+            Error::Invalid(_) => CliError::invalid_input(e),
+            Error::NoRepository(_) => CliError::git(e),
+            Error::NotFound(_) => {
+                CliError::not_found(e).hint("`gemba retro list` lists the retros")
+            }
+            Error::NoSuchCommit { .. } => CliError::invalid_input(e)
+                .hint("after a merge, ORIG_HEAD..HEAD is what it brought in; `git log --oneline` lists commits"),
+        }
+    }
+}
+
 /// A query the source index cannot answer: the one-line reason.
 impl From<crate::analysis::Unavailable> for CliError {
     fn from(u: crate::analysis::Unavailable) -> CliError {
@@ -837,6 +854,36 @@ mod tests {
                 "sessions::Ended",
                 sessions::Error::Ended("s".into()).into(),
                 Conflict,
+            ),
+            (
+                "retro::Store",
+                crate::retro::Error::Store(store_error()).into(),
+                NotFound,
+            ),
+            (
+                "retro::Git",
+                crate::retro::Error::Git(git_error()).into(),
+                Git,
+            ),
+            (
+                "retro::Invalid",
+                crate::retro::Error::Invalid("x".into()).into(),
+                InvalidInput,
+            ),
+            (
+                "retro::NoRepository",
+                crate::retro::Error::NoRepository("x".into()).into(),
+                Git,
+            ),
+            (
+                "retro::NotFound",
+                crate::retro::Error::NotFound("x".into()).into(),
+                NotFound,
+            ),
+            (
+                "retro::NoSuchCommit",
+                crate::retro::Error::NoSuchCommit { spec: "x".into() }.into(),
+                InvalidInput,
             ),
             (
                 "claims::Store",

@@ -23,7 +23,7 @@ use crate::model::Event;
 /// queue.renew, queue.recover, queue.unblock, queue.shipped,
 /// queue.reroute, queue.starving, supply, supply.source, dispatch.switch,
 /// dispatch.tick, hook.failed, scan.trigger, scan.run, scan.pause,
-/// githook, calibrate, tune, suggestion.reject (see
+/// retro, retro.learn, githook, calibrate, tune, suggestion.reject (see
 /// schema/event.schema.json).
 #[derive(Debug, clap::Args)]
 #[command(

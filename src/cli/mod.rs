@@ -31,6 +31,7 @@ mod pick;
 mod plan;
 mod queue;
 mod ready;
+mod retro;
 mod scan;
 mod session;
 mod suggestions;
@@ -90,7 +91,8 @@ Examples:
   gemba hooks install   # git's post-merge/post-rewrite hooks call `gemba hook`
   gemba calibrate       # grade the recommendations: tune suggestions
   gemba suggestions list   # the review queue (vocabulary and tune)
-  gemba tune scoring.affinity_share=0.6 --reason 'picks favour leverage'",
+  gemba tune scoring.affinity_share=0.6 --reason 'picks favour leverage'
+  gemba retro run       # after a merge: files touched vs declared targets, graded",
         error::CODES_HELP
     )
 }
@@ -168,6 +170,8 @@ enum Command {
     Tune(tune::TuneArgs),
     #[command(subcommand)]
     Suggestions(suggestions::SuggestionsCommand),
+    #[command(subcommand)]
+    Retro(retro::RetroCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -265,6 +269,7 @@ fn run(cli: Cli, command: String) -> CliResult {
         Command::Calibrate(args) => calibrate::run(&ctx, args),
         Command::Tune(args) => tune::run(&ctx, args),
         Command::Suggestions(cmd) => suggestions::run(&ctx, cmd),
+        Command::Retro(cmd) => retro::run(&ctx, cmd),
         Command::Demo(_) | Command::Hook(_) => unreachable!("handled above"),
     }
 }

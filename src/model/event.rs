@@ -273,6 +273,16 @@ event_kinds! {
     ScanRun = "scan.run",
     /// Automatic scans paused (`data.until`) or resumed.
     ScanPause = "scan.pause",
+    /// A retrospective of one bead after its commits landed (`gemba retro
+    /// run`): `data` has the range, the commits, the actual files, the
+    /// declared targets, the divergence, the action on the targets
+    /// (corrected, pinned, unchanged), the profiles updated and the grade
+    /// (prediction at dispatch, outcome). The event id is the retro's id.
+    Retro = "retro",
+    /// `gemba retro learn` recorded closed beads' files from history:
+    /// `data` has the range (`from`, `to`: where the next run starts) and
+    /// the counts.
+    RetroLearn = "retro.learn",
     /// A git hook (`gemba hook post-merge|post-rewrite`) ran: `data.hook`,
     /// `data.args` (git's), `data.ok`, `data.error`, `data.steps` (each
     /// step's `step`, `ok`, `note` or `error`), `data.ms` (its wall time),

@@ -8,9 +8,9 @@ use jiff::Timestamp;
 
 use super::BeadWork;
 use super::decay;
-use super::session::push_recent;
+use super::session::{NotInRing, distinct, in_ring, push_recent, subtract};
 use crate::model::config::ProfileConfig;
-use crate::model::profile::Profile;
+use crate::model::profile::{Profile, ProfileSource};
 use crate::model::timestamp;
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
@@ -57,6 +57,38 @@ pub fn fold_bead(
     decay::add(&mut next.files, &work.files, share);
     push_recent(&mut next, work, config.recent_beads);
     next
+}
+
+/// The retrospective for the agent: replace what `bead` declared when it
+/// was folded in with the concepts and files it actually touched, at the
+/// share it was folded in with (1/N, N its lifetime count then). The
+/// declared share has decayed since, so taking the full share off can
+/// overshoot: weights never go below 0. Only a bead still in the ring can
+/// be replaced.
+pub fn replace_contribution(
+    profile: &Profile,
+    bead: &str,
+    concepts: &[String],
+    files: &[String],
+    now: Timestamp,
+    config: &ProfileConfig,
+) -> Result<Profile, NotInRing> {
+    let at = in_ring(profile, bead).ok_or_else(|| NotInRing {
+        bead: bead.to_string(),
+    })?;
+    let mut next = decay_to(profile, now, config);
+    let entry = &next.recent[at];
+    let share = 1.0 / entry.event.max(1) as f64;
+    let (old_concepts, old_files) = (entry.concepts.clone(), entry.files.clone());
+    subtract(&mut next.concepts, &old_concepts, share, config.prune_below);
+    subtract(&mut next.files, &old_files, share, config.prune_below);
+    decay::add(&mut next.concepts, concepts, share);
+    decay::add(&mut next.files, files, share);
+    let entry = &mut next.recent[at];
+    entry.concepts = distinct(concepts);
+    entry.files = distinct(files);
+    entry.source = ProfileSource::Actual;
+    Ok(next)
 }
 
 #[cfg(test)]
@@ -110,5 +142,30 @@ mod tests {
         }
         assert_eq!(fold_bead(&p, &work("b3", &["z"]), now, &config), p);
         assert_eq!(p.updated_at.as_deref(), Some("2026-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn retro_replaces_the_declared_share() {
+        let config = ProfileConfig::default();
+        let now = at("2026-01-01T00:00:00Z");
+        let mut p = fold_bead(&Profile::default(), &work("a", &["auth"]), now, &config);
+        p = fold_bead(&p, &work("b", &["db"]), now, &config);
+        // b was folded in at 1/2.
+        let r = replace_contribution(
+            &p,
+            "b",
+            &["cli".into()],
+            &["src/cli.rs".into()],
+            now,
+            &config,
+        )
+        .unwrap();
+        assert!(!r.concepts.contains_key("db"), "{:?}", r.concepts);
+        assert!((r.concepts["cli"] - 0.5).abs() < 1e-9);
+        assert!((r.files["src/cli.rs"] - 0.5).abs() < 1e-9);
+        assert_eq!(r.concepts["auth"], 1.0);
+        assert_eq!(r.recent[1].source, ProfileSource::Actual);
+        assert_eq!(r.events, 2);
+        assert!(replace_contribution(&p, "zz", &[], &[], now, &config).is_err());
     }
 }

@@ -33,7 +33,7 @@ pub fn fold_claim(profile: &Profile, work: &BeadWork, config: &ProfileConfig) ->
 }
 
 /// The ring entry of `bead`, if it is still in the ring.
-fn in_ring(profile: &Profile, bead: &str) -> Option<usize> {
+pub(super) fn in_ring(profile: &Profile, bead: &str) -> Option<usize> {
     profile.recent.iter().position(|r| r.bead == bead)
 }
 
@@ -53,7 +53,7 @@ pub(super) fn push_recent(profile: &mut Profile, work: &BeadWork, keep: usize) {
     profile.recent.drain(..extra);
 }
 
-fn distinct(items: &[String]) -> Vec<String> {
+pub(super) fn distinct(items: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
         if !out.contains(item) {
@@ -106,7 +106,12 @@ pub fn replace_contribution(
 
 /// Take `amount` off each key's weight, never below 0; drop what falls
 /// under `prune`.
-fn subtract(weights: &mut BTreeMap<String, f64>, keys: &[String], amount: f64, prune: f64) {
+pub(super) fn subtract(
+    weights: &mut BTreeMap<String, f64>,
+    keys: &[String],
+    amount: f64,
+    prune: f64,
+) {
     for key in keys {
         if let Some(w) = weights.get_mut(key) {
             *w = (*w - amount).max(0.0);

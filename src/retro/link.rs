@@ -155,7 +155,8 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: &[(&str, Option<&str>, &[(&str, &str)])] = &[
+        type Case<'a> = (&'a str, Option<&'a str>, &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
             ("fix sync (bd-a1b2)", None, &[("bd-a1b2", "token")]),
             ("bd-a1b2: fix sync", None, &[("bd-a1b2", "token")]),
             ("closes bd-a1b2.", None, &[("bd-a1b2", "token")]),

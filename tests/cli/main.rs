@@ -31,6 +31,7 @@ mod test_queue_remote;
 mod test_queue_scale;
 mod test_queue_status;
 mod test_ready;
+mod test_retro;
 mod test_scan;
 mod test_schema;
 mod test_sessions;
