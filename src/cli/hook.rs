@@ -51,7 +51,7 @@ pub struct HookArgs {
 }
 
 /// One hook run, as its steps see it.
-#[allow(dead_code)] // `hook`, `args`, `stdin`: for the retrospective step to come
+#[allow(dead_code)] // `args`, `stdin`: what git passed, for steps to come
 pub struct HookRun<'a> {
     pub ctx: &'a Ctx,
     pub store: &'a Store,
@@ -68,11 +68,31 @@ type StepFn = fn(&HookRun) -> Result<String, String>;
 
 /// What every hook run does, in order. Each step is fail-open: its error
 /// is reported and the next step runs anyway. To add one, add a line.
-const STEPS: &[(&str, StepFn)] = &[
-    // The retrospective over ORIG_HEAD..HEAD goes first, once `retro::run`
-    // exists.
-    ("scan", scan_step),
-];
+const STEPS: &[(&str, StepFn)] = &[("retro", retro_step), ("scan", scan_step)];
+
+/// After a merge, the retrospective over `ORIG_HEAD..HEAD`, read in the
+/// worktree git runs the hook in (`HEAD` is per worktree). A rewrite
+/// (amend, rebase) is left to the merge that lands it: its new commits
+/// repeat work already retro'd or not landed yet.
+fn retro_step(run: &HookRun) -> Result<String, String> {
+    if run.hook != Hook::PostMerge {
+        return Ok("skipped (a rewrite is retro'd when merged)".into());
+    }
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let repo = crate::git::toplevel_of(&cwd).unwrap_or(cwd);
+    let range = crate::retro::Range::parse("ORIG_HEAD..HEAD").map_err(|e| e.to_string())?;
+    let report = crate::retro::run_in(run.store, &repo, &range, &run.ctx.actor, run.ctx.now)
+        .map_err(|e| e.to_string())?;
+    let diverged: Vec<String> = report
+        .retros
+        .iter()
+        .map(|r| format!("{} {:.2}", r.bead, r.data.divergence.score))
+        .collect();
+    Ok(match diverged.as_slice() {
+        [] => format!("{} commit(s), no bead", report.commits),
+        _ => format!("{} (divergence)", diverged.join(", ")),
+    })
+}
 
 /// A merge (or a rewrite: it changes the tree like one) counts towards
 /// the scan scheduler's post-merge wave; the scan itself runs in the
