@@ -79,7 +79,9 @@ fn retro_step(run: &HookRun) -> Result<String, String> {
         return Ok("skipped (a rewrite is retro'd when merged)".into());
     }
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
-    let repo = crate::git::toplevel_of(&cwd).unwrap_or(cwd);
+    let repo = crate::git::discover(&cwd)
+        .map(|l| l.current_worktree)
+        .unwrap_or(cwd);
     let range = crate::retro::Range::parse("ORIG_HEAD..HEAD").map_err(|e| e.to_string())?;
     let report = crate::retro::run_in(run.store, &repo, &range, &run.ctx.actor, run.ctx.now)
         .map_err(|e| e.to_string())?;
