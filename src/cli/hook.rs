@@ -235,7 +235,15 @@ fn run_steps(
         EventKind::GitHook,
         vec![],
         match problems.is_empty() {
-            true => format!("{hook} hook ok"),
+            // What each step did: the auto-commit's message says it too.
+            true => format!(
+                "{hook} hook ok: {}",
+                results
+                    .iter()
+                    .map(|r| format!("{} {}", r.step, r.note.as_deref().unwrap_or("ok")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             false => format!("{hook} hook: {}", problems.join("; ")),
         },
     )
