@@ -30,6 +30,7 @@ use crate::model::enrichment::Glob;
 use crate::model::{Packet, id};
 use crate::store::Store;
 use crate::store::index::{INDEX_DIR, write_cache};
+use crate::store::kind::PACKETS;
 
 /// A packet's fields that never change after enqueue, as take uses them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,7 +133,7 @@ impl Keys {
         Ok(key)
     }
 
-    /// The keys of `ids` (the listing of `agent`'s `state` directory),
+    /// The keys of `ids` (the listing of `agent`'s `state` directory `dir`),
     /// reading the files of those not known yet; ids whose file vanished
     /// meanwhile (taken) are left out. Saves the index file of that
     /// directory when it changed materially.
@@ -141,7 +142,8 @@ impl Keys {
         store: &Store,
         agent: &str,
         state: State,
-        ids: &[(String, PathBuf)],
+        ids: Vec<String>,
+        dir: &Path,
     ) -> Result<Vec<(String, Arc<Key>)>> {
         let path = index_path(store, agent, state)?;
         let first = !self.lock().loaded.contains(&(agent.to_string(), state));
@@ -157,32 +159,29 @@ impl Keys {
         } else {
             None
         };
-        let mut out = Vec::with_capacity(ids.len());
-        let mut read = 0usize;
+        let listed = ids.len();
+        let mut out = Vec::with_capacity(listed);
+        let mut missing = Vec::new();
         {
             let inner = self.lock();
-            for (id, _) in ids {
-                if let Some(k) = inner.keys.get(id) {
-                    out.push((id.clone(), k.clone()));
+            for id in ids {
+                match inner.keys.get(&id) {
+                    Some(k) => out.push((id, k.clone())),
+                    None => missing.push(id),
                 }
             }
         }
-        if out.len() < ids.len() {
-            let known: HashSet<&str> = out.iter().map(|(id, _)| id.as_str()).collect();
-            let missing: Vec<&(String, PathBuf)> = ids
-                .iter()
-                .filter(|(id, _)| !known.contains(id.as_str()))
-                .collect();
-            for (id, path) in missing {
-                if let Some(p) = read_at(path, id)? {
-                    out.push((id.clone(), self.put(store, &p)?));
-                    read += 1;
-                }
+        let mut read = 0usize;
+        for id in missing {
+            if let Some(p) = read_at(&dir.join(PACKETS.file_name(&id)), &id)? {
+                let key = self.put(store, &p)?;
+                out.push((id, key));
+                read += 1;
             }
         }
         // The file: rewritten when packets had to be read, or when it
         // holds many more entries than the queue (taken since).
-        let stale = file_had.is_some_and(|n| n > 2 * ids.len() + 64);
+        let stale = file_had.is_some_and(|n| n > 2 * listed + 64);
         if read > 0 || stale {
             save_index(&path, &out);
         }

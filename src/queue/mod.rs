@@ -918,11 +918,11 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let until = lease_end(now, lease)?;
     let keys = Keys::of(store);
     let ready_dir = store.queue_dir(&req.agent, State::Ready.dir())?;
-    let listing = store.list_dir_unsorted(&ready_dir, &PACKETS)?.entries;
+    let listing = store.list_ids_unsorted(&ready_dir, &PACKETS)?;
     // Take order, lazily: a take usually wins the first candidate, so a
     // heap (built in linear time) beats sorting thousands of ready packets.
     let mut order: std::collections::BinaryHeap<TakeOrder> = keys
-        .listed(store, &req.agent, State::Ready, &listing)?
+        .listed(store, &req.agent, State::Ready, listing, &ready_dir)?
         .into_iter()
         .map(TakeOrder)
         .collect();
@@ -1700,13 +1700,12 @@ fn blocked(store: &Store) -> Result<Vec<(String, Located, std::sync::Arc<keys::K
         if listing.is_empty() {
             continue;
         }
-        let paths: BTreeMap<&str, &PathBuf> =
-            listing.iter().map(|(id, p)| (id.as_str(), p)).collect();
-        for (id, key) in keys.listed(store, &agent, State::Blocked, &listing)? {
+        let ids = listing.into_iter().map(|(id, _)| id).collect();
+        for (id, key) in keys.listed(store, &agent, State::Blocked, ids, &dir)? {
             let loc = Located {
                 agent: agent.clone(),
                 state: State::Blocked,
-                path: paths[id.as_str()].clone(),
+                path: dir.join(PACKETS.file_name(&id)),
             };
             out.push((id, loc, key));
         }
