@@ -105,12 +105,6 @@ held_files=$(ls "$WORK/big/.gemba/claims" | wc -l)
 big=$(races "$WORK/big" "$ready ready beads" "$held_files")
 small=$(races "$WORK/small" "16 ready beads" 0)
 
-row() {
-    local med cpu_u cpu_s min max
-    IFS=, read -r _ _ _ med cpu_u cpu_s min max < <(tail -n 1 "$2")
-    awk -v n="$1" -v m="$med" -v a="$min" -v b="$max" -v u="$cpu_u" -v s="$cpu_s" \
-        'BEGIN { printf "| %s | %.0f | %.0f-%.0f | %.0f |\n", n, m*1000, a*1000, b*1000, (u+s)*1000 }'
-}
 echo
 echo "## Dispatch: coach and the 16-way race"
 echo

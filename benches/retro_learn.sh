@@ -125,12 +125,6 @@ hyperfine --style basic --runs "$RUNS" --export-csv "$WORK/hook.csv" \
     --prepare "rm -rf '$WORK/copy' && cp -a '$repo' '$WORK/copy' && git -C '$WORK/copy' update-ref ORIG_HEAD HEAD~1" \
     "cd '$WORK/copy' && '$GEMBA' -q retro run --json >/dev/null" >&2
 
-row() {
-    local med cpu_u cpu_s min max
-    IFS=, read -r _ _ _ med cpu_u cpu_s min max < <(tail -n 1 "$2")
-    awk -v n="$1" -v m="$med" -v a="$min" -v b="$max" -v u="$cpu_u" -v s="$cpu_s" \
-        'BEGIN { printf "| %s | %.0f | %.0f-%.0f | %.0f |\n", n, m*1000, a*1000, b*1000, (u+s)*1000 }'
-}
 echo
 echo "## Retrospectives: retro learn and retro run"
 echo

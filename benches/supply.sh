@@ -110,12 +110,6 @@ EOF
 hyperfine --style basic --runs "$RUNS" --warmup "$WARMUP" -i --export-csv "$WORK/seen.csv" \
     "'$GEMBA' -q supply --json >/dev/null" >&2
 
-row() {
-    local med cpu_u cpu_s min max
-    IFS=, read -r _ _ _ med cpu_u cpu_s min max < <(tail -n 1 "$2")
-    awk -v n="$1" -v m="$med" -v a="$min" -v b="$max" -v u="$cpu_u" -v s="$cpu_s" \
-        'BEGIN { printf "| %s | %.0f | %.0f-%.0f | %.0f |\n", n, m*1000, a*1000, b*1000, (u+s)*1000 }'
-}
 echo
 echo "## gemba supply"
 echo

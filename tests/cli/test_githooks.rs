@@ -42,23 +42,6 @@ fn branch_with_commit(env: &TestEnv, dir: &Path, name: &str, file: &str) {
     env.git_in(dir, &["checkout", "-q", "-"]);
 }
 
-/// Wait for the background scan a hook started, so the test's repository
-/// outlives it.
-fn wait_for_scan(env: &TestEnv) {
-    for _ in 0..100 {
-        if !env
-            .json(&["log", "--kind", "scan.run"])
-            .as_array()
-            .unwrap()
-            .is_empty()
-        {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("the background scan never finished");
-}
-
 #[test]
 fn install_and_uninstall_round_trip_a_user_hook_exactly() {
     let env = TestEnv::init();

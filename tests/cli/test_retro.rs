@@ -550,17 +550,7 @@ fn merges_with_the_hooks_installed_are_retrod_and_scanned_once() {
     );
 
     // One scan ran; the second merge's trigger met the cooldown.
-    for _ in 0..100 {
-        if !env
-            .json(&["log", "--kind", "scan.run"])
-            .as_array()
-            .unwrap()
-            .is_empty()
-        {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_for_scan(&env);
     let runs = env.json(&["log", "--kind", "scan.run"]);
     assert_eq!(runs.as_array().unwrap().len(), 1, "{runs:#}");
     let triggers = env.json(&["log", "--kind", "scan.trigger"]);

@@ -392,3 +392,20 @@ pub fn race_all(cmds: Vec<Command>) -> Vec<Output> {
         .map(|c| c.wait_with_output().unwrap())
         .collect()
 }
+
+/// Wait for the background scan a hook started, so the test's repository
+/// outlives it.
+pub fn wait_for_scan(env: &TestEnv) {
+    for _ in 0..100 {
+        if !env
+            .json(&["log", "--kind", "scan.run"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the background scan never finished");
+}
