@@ -1149,6 +1149,7 @@ mod tests {
                 taken_at: NOW.into(),
                 until: "2026-11-23T14:00:00Z".into(),
                 remote: None,
+                batch: Vec::new(),
             }),
             created_at: NOW.into(),
             updated_at: NOW.into(),

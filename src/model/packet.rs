@@ -138,6 +138,11 @@ pub struct Lease {
     /// exactly this value. None: taken on this clone only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote: Option<RemoteRef>,
+    /// The other packets one `take --batch` took with it: a parallel batch
+    /// (mutually conflict-free). When the last of them is done, the
+    /// source index is rescanned (the scan scheduler's barrier).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub batch: Vec<String>,
 }
 
 /// A ref on a git remote and the commit it was set to.
@@ -353,6 +358,7 @@ mod tests {
             taken_at: "2026-11-23T12:00:00Z".into(),
             until: "2026-11-23T14:00:00Z".into(),
             remote: None,
+            batch: Vec::new(),
         };
         let at = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
         assert!(!lease.expired(at("2026-11-23T13:59:59Z")));

@@ -1015,6 +1015,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             taken_at: timestamp(now),
             until: until.clone(),
             remote: ours.clone(),
+            batch: Vec::new(),
         };
         let lease_file = lease_path(&to).expect("an in_progress/ path");
         let lock = store.lock(Scope::Queues)?;
@@ -1113,6 +1114,24 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             won.len(),
         ));
         break;
+    }
+    if won.len() > 1 {
+        // A parallel batch: each lease names the others, so that the done
+        // of the last one is known (the scan scheduler's barrier).
+        let ids: Vec<String> = won.iter().map(|p| p.id.clone()).collect();
+        for p in &mut won {
+            let Some(lease) = p.lease.as_mut() else {
+                continue;
+            };
+            lease.batch = ids.iter().filter(|i| **i != p.id).cloned().collect();
+            let to = store.queue_file(&p.agent, State::InProgress.dir(), &p.id)?;
+            let file = lease_path(&to).expect("an in_progress/ path");
+            if lease.remote.is_some() {
+                tx.write_file(&file, &lease.to_bytes())?;
+            } else {
+                tx.write_unsynced(&file, &lease.to_bytes())?;
+            }
+        }
     }
     let mut events: Vec<Event> = won
         .iter()
@@ -1402,6 +1421,10 @@ pub struct Finish {
     /// What shipped, when this was its last stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipped: Option<Shipped>,
+    /// The whole parallel batch (`take --batch`), when this done finished
+    /// its last packet: the scan scheduler's barrier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_done: Option<Vec<String>>,
     /// Things that did not stop it (a take ref left as it was).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -1489,6 +1512,16 @@ pub fn done(
     } else {
         Vec::new()
     };
+    let batch_done = match before.lease.as_ref().map(|l| &l.batch) {
+        Some(batch) if !batch.is_empty() && state == State::Done => batch_finished(store, batch)?
+            .then(|| {
+                let mut all = batch.clone();
+                all.push(p.id.clone());
+                all.sort();
+                all
+            }),
+        _ => None,
+    };
     drop(lock);
     let mut message = match (&current, &next_stage) {
         (Some(s), Some(next)) => format!("done {} stage {s}; next stage {next}", p.id),
@@ -1556,9 +1589,23 @@ pub fn done(
         handed_to,
         waiting,
         shipped,
+        batch_done,
         warnings,
         finished,
     })
+}
+
+/// Whether none of `batch` is waiting or in progress any more (each done,
+/// failed, or gone): the caller, done with the last of it, holds the lock.
+fn batch_finished(store: &Store, batch: &[String]) -> Result<bool> {
+    for id in batch {
+        if let Some(loc) = locate(store, id)?
+            && matches!(loc.state, State::Ready | State::Blocked | State::InProgress)
+        {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Where a packet's next stage goes.
@@ -1684,6 +1731,7 @@ pub fn fail(
         handed_to: None,
         waiting: None,
         shipped: None,
+        batch_done: None,
         warnings,
         finished,
     })
@@ -1887,6 +1935,7 @@ pub fn renew(
         // The take ref keeps the lease it was taken with (renewals stay
         // on this clone; see `remote`).
         remote: previous.as_ref().and_then(|l| l.remote.clone()),
+        batch: Vec::new(),
     });
     write_packet(&mut tx, &loc.path, &p)?;
     drop(lock);

@@ -744,6 +744,7 @@ mod tests {
             taken_at: timestamp(t(at)),
             until: timestamp(t("23:00")),
             remote: None,
+            batch: Vec::new(),
         });
         p
     }

@@ -540,3 +540,44 @@ fn a_take_keeps_the_packet_file_and_its_lease_apart() {
         render(&out)
     );
 }
+
+/// The packets one `take --batch` took are a parallel batch: the done of
+/// its last one (not before) triggers a `barrier` scan.
+#[test]
+fn the_last_done_of_a_batch_is_a_scan_barrier() {
+    let env = setup(&["alice"]);
+    for id in ["a", "b", "c"] {
+        enqueue(&env, &["--target", "alice", "--title", id, "--id", id]);
+    }
+    let taken = env.json(&["queue", "take", "--agent", "alice", "--batch", "2"]);
+    let ids: Vec<&str> = taken["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(
+        taken["packets"][0]["lease"]["batch"],
+        serde_json::json!(["b"])
+    );
+    let barriers = |env: &TestEnv| -> usize {
+        env.json(&["log", "--kind", "scan.trigger"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["data"]["reason"] == "barrier")
+            .count()
+    };
+    let first = env.json(&["queue", "done", "a"]);
+    assert!(first.get("batch_done").is_none(), "{first}");
+    assert_eq!(barriers(&env), 0);
+    let last = env.json(&["queue", "done", "b"]);
+    assert_eq!(last["batch_done"], serde_json::json!(["a", "b"]));
+    assert_eq!(barriers(&env), 1);
+    // A packet taken alone is no batch.
+    env.json(&["queue", "take", "--agent", "alice"]);
+    env.json(&["queue", "done", "c"]);
+    assert_eq!(barriers(&env), 1);
+    crate::common::wait_for_scan(&env);
+}

@@ -61,7 +61,25 @@ pub fn run_done(ctx: &Ctx, args: QueueDoneArgs) -> CliResult {
         &ctx.actor,
         ctx.now,
     )?;
-    show(ctx, &f, "done")
+    show(ctx, &f, "done")?;
+    if f.batch_done.is_some() {
+        // The last packet of a parallel batch: a barrier for the scan
+        // scheduler (in the background; its problems are warnings).
+        let mut warnings = Vec::new();
+        if let Err(e) = crate::cli::scan::trigger(
+            ctx,
+            &store,
+            crate::scan::Reason::Barrier,
+            true,
+            &mut warnings,
+        ) {
+            warnings.push(e.message);
+        }
+        for w in &warnings {
+            ui::warn(ctx, w);
+        }
+    }
+    Ok(())
 }
 
 pub fn run_fail(ctx: &Ctx, args: QueueFailArgs) -> CliResult {
