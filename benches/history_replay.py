@@ -127,6 +127,14 @@ for t in truth:
                                       "beads": set()})["beads"].add(t["id"])
 for sha, c in commits.items():
     events.append((c["at"], 1, "commit", sha))
+# A file the final tree lacks was deleted some time: at its last recorded
+# touch is the best guess (a later, unrecorded commit is the other).
+final = {line.strip() for line in open(TRACKED) if line.strip()}
+last_touch = {}
+for sha, c in sorted(commits.items(), key=lambda kv: kv[1]["at"]):
+    for f in c["files"]:
+        if f not in final:
+            last_touch[f] = sha
 events.sort()
 
 # --- the replay ---------------------------------------------------------------
@@ -150,13 +158,22 @@ def merge_commits(batch):
         git(["checkout", "-q", "-B", branch, "main"], first)
         for sha in shas:
             c = commits[sha]
+            touched = []
             for f in c["files"]:
                 path = os.path.join(REPO, f)
+                if last_touch.get(f) == sha:
+                    if os.path.exists(path):
+                        os.remove(path)
+                        touched.append(f)
+                        stats["deleted"] = stats.get("deleted", 0) + 1
+                    continue
                 os.makedirs(os.path.dirname(path) or REPO, exist_ok=True)
                 with open(path, "w") as fh:
                     fh.write(f"{sha}\n")
-            git(["add", "--", *c["files"]], c["at"])
-            git(["commit", "-q", "--no-verify", "-m",
+                touched.append(f)
+            if touched:
+                git(["add", "-A", "--", *touched], c["at"])
+            git(["commit", "-q", "--no-verify", "--allow-empty", "-m",
                  f"replay {sha[:10]} ({', '.join(sorted(c['beads']))})"], c["at"], "commit")
             stats["commits"] += 1
         last = commits[shas[-1]]["at"]
@@ -216,13 +233,20 @@ def flush(t, observe=None):
     if created:
         # --all: a bead created and closed within the batch is backfilled too.
         ids = "|".join(re.escape(b["id"]) for b in created)
-        gemba(["bead", "backfill", "--all", "--filter", f"^({ids})$", "-q"], t, "backfill")
+        report = json.loads(gemba(["bead", "backfill", "--all", "--filter", f"^({ids})$",
+                                   "--json", "-q"], t, "backfill"))
         stats["backfills"] += 1
+    else:
+        report = {}
     import_beads([tracker[i] for i in pending_closes], t, "import")
     pending_creates.clear(), pending_closes.clear(), pending_commits.clear()
     if observe:
         targets, source = enrichment_targets(observe)
-        preds.append({"id": observe, "targets": targets, "source": source})
+        borrowed = next((b for b in report.get("borrowed", []) if b["id"] == observe), None)
+        learned = next((x["targets"] for x in report.get("learned", []) if x["id"] == observe), [])
+        preds.append({"id": observe, "targets": targets, "source": source,
+                      "borrowed": borrowed and {"via": borrowed["via"], "from": borrowed["from"]},
+                      "learned": [{"path": x["path"], "from": x["from"]} for x in learned]})
 
 
 start = time.monotonic()
