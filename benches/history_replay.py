@@ -127,11 +127,12 @@ for t in truth:
                                       "beads": set()})["beads"].add(t["id"])
 for sha, c in commits.items():
     events.append((c["at"], 1, "commit", sha))
-# A file the final tree lacks was deleted some time: at its last recorded
-# touch is the best guess (a later, unrecorded commit is the other).
+# A file the final tree lacks was deleted some time: right after its last
+# recorded touch is the guess made here (a later, unrecorded commit is the
+# other), so that the text rules do not see files long gone.
 final = {line.strip() for line in open(TRACKED) if line.strip()}
 last_touch = {}
-for sha, c in sorted(commits.items(), key=lambda kv: kv[1]["at"]):
+for sha, c in sorted(commits.items(), key=lambda kv: (kv[1]["at"], kv[0])):
     for f in c["files"]:
         if f not in final:
             last_touch[f] = sha
@@ -158,22 +159,13 @@ def merge_commits(batch):
         git(["checkout", "-q", "-B", branch, "main"], first)
         for sha in shas:
             c = commits[sha]
-            touched = []
             for f in c["files"]:
                 path = os.path.join(REPO, f)
-                if last_touch.get(f) == sha:
-                    if os.path.exists(path):
-                        os.remove(path)
-                        touched.append(f)
-                        stats["deleted"] = stats.get("deleted", 0) + 1
-                    continue
                 os.makedirs(os.path.dirname(path) or REPO, exist_ok=True)
                 with open(path, "w") as fh:
                     fh.write(f"{sha}\n")
-                touched.append(f)
-            if touched:
-                git(["add", "-A", "--", *touched], c["at"])
-            git(["commit", "-q", "--no-verify", "--allow-empty", "-m",
+            git(["add", "--", *c["files"]], c["at"])
+            git(["commit", "-q", "--no-verify", "-m",
                  f"replay {sha[:10]} ({', '.join(sorted(c['beads']))})"], c["at"], "commit")
             stats["commits"] += 1
         last = commits[shas[-1]]["at"]
@@ -184,6 +176,15 @@ def merge_commits(batch):
             # The hook is fail-open: it says what went wrong on stderr.
             print(f"merge of {branch}: {r.stderr.strip()[:300]}", file=sys.stderr)
         git(["branch", "-q", "-D", branch], last)
+        # Files the final tree lacks, last touched here: gone from now on,
+        # by a commit on main that names no bead (no retro counts it).
+        gone = list(dict.fromkeys(
+            f for sha in shas for f in commits[sha]["files"] if last_touch.get(f) == sha))
+        if gone:
+            git(["rm", "-q", "--", *gone], last)
+            git(["commit", "-q", "--no-verify", "-m", "replay: remove files the final tree lacks"],
+                last, "commit")
+            stats["deleted"] = stats.get("deleted", 0) + len(gone)
 
 
 def import_beads(rows, t, key):
