@@ -1003,12 +1003,27 @@ fn run(cmd: Command, what: &str) -> Result<(), Error> {
     output(cmd, what).map(drop)
 }
 
-/// Run; stdout on success, stderr (or stdout) in the error otherwise.
+/// How long a git command waits for another one's `index.lock` (two gemba
+/// processes auto-committing at once: a hook's and a background scan's).
+const INDEX_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Run; stdout on success, stderr (or stdout) in the error otherwise. A
+/// command refused because another git process holds the index lock is
+/// run again until it gets it (at most [`INDEX_LOCK_WAIT`]).
 fn output(mut cmd: Command, what: &str) -> Result<String, Error> {
-    let out = cmd.output().map_err(|e| Error::Command {
-        args: what.into(),
-        message: e.to_string(),
-    })?;
+    let started = std::time::Instant::now();
+    let out = loop {
+        let out = cmd.output().map_err(|e| Error::Command {
+            args: what.into(),
+            message: e.to_string(),
+        })?;
+        let locked = !out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("index.lock': File exists");
+        if !locked || started.elapsed() > INDEX_LOCK_WAIT {
+            break out;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {

@@ -256,6 +256,57 @@ pub fn run(args: &DemoArgs) -> CliResult {
         &["dispatch", "tick", "--dry-run"],
     )?;
     demo.step(
+        "Install git's post-merge and post-rewrite hooks (an existing hook would be chained, never overwritten)",
+        &["hooks", "install"],
+    )?;
+    // A bead whose targets came from extraction: the retro corrects them.
+    let worked = ready[2]["id"].as_str().unwrap_or(&second_id).to_string();
+    let branch = format!("work/{worked}");
+    demo.say(&format!(
+        "\n## An agent works on {worked} on a branch; a plain `git merge` runs the hook\n\
+         $ git checkout -b {branch} && edit && git commit -m '... ({worked})'\n\
+         $ git checkout main && git merge --no-ff {branch}"
+    ));
+    demo.git(&["checkout", "-q", "-b", &branch])?;
+    for (path, text) in [
+        (
+            "crates/fcp-sdk/src/lib.rs",
+            "//! Connector SDK.\npub mod lifecycle;\n",
+        ),
+        (
+            "crates/fcp-sdk/src/lifecycle.rs",
+            "//! Connector lifecycle.\n",
+        ),
+    ] {
+        std::fs::write(dir.join(path), text).map_err(CliError::io)?;
+    }
+    demo.git(&["add", "crates"])?;
+    demo.git(&[
+        "commit",
+        "-q",
+        "-m",
+        &format!("Connector lifecycle in the SDK ({worked})"),
+    ])?;
+    demo.git(&["checkout", "-q", "main"])?;
+    demo.merge(&branch)?;
+    demo.step(
+        "The post-merge hook's retrospective: files touched vs declared targets, targets corrected (stamp retro)",
+        &["retro", "list"],
+    )?;
+    demo.step(
+        "Its targets now are the files the merge touched, stamped retro",
+        &["bead", "show", &worked],
+    )?;
+    demo.step("The retro in the log", &["log", "--kind", "retro"])?;
+    demo.step(
+        "The hook also counted the merge for the source-analysis scan scheduler",
+        &["scan", "status"],
+    )?;
+    demo.step(
+        "Calibration: coach picks and times to close become tuning suggestions (none apply silently)",
+        &["calibrate", "--dry-run"],
+    )?;
+    demo.step(
         "Create a native bead that depends on it",
         &[
             "bead",
@@ -356,6 +407,40 @@ impl Demo<'_> {
                 args.join(" ")
             ))),
         }
+    }
+
+    /// `git merge --no-ff` with this gemba first on PATH, so the installed
+    /// hook finds it; then wait (at most 10 s) until the hook's detached
+    /// auto-commit has committed what it changed.
+    fn merge(&self, branch: &str) -> CliResult {
+        let mut path = vec![self.exe.parent().unwrap_or(self.dir).to_path_buf()];
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        let path = std::env::join_paths(path).map_err(CliError::io)?;
+        let mut cmd = Command::new("git");
+        cmd.args(["merge", "-q", "--no-ff", branch, "-m"])
+            .arg(format!("Merge branch '{branch}'"))
+            .current_dir(self.dir)
+            .env("PATH", path)
+            .env("GEMBA_ACTOR", "demo");
+        identity(&mut cmd);
+        let out = cmd.output().map_err(CliError::io)?;
+        super::ui::out(&String::from_utf8_lossy(&out.stderr));
+        if !out.status.success() {
+            return Err(CliError::git(format!("git merge {branch} failed")));
+        }
+        for _ in 0..100 {
+            if self
+                .git_output(&["status", "--porcelain"])?
+                .trim()
+                .is_empty()
+            {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Ok(())
     }
 
     fn capture(&self, args: &[&str]) -> CliResult<String> {

@@ -39,7 +39,7 @@ pub struct SettleArgs {
     /// The commit message.
     #[arg(long)]
     message: String,
-    /// The files to commit (the log files the hook appended to).
+    /// What to commit (files, or directories: all their changes).
     paths: Vec<PathBuf>,
 }
 
@@ -79,7 +79,9 @@ fn retro_step(run: &HookRun) -> Result<String, String> {
         return Ok("skipped (a rewrite is retro'd when merged)".into());
     }
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
-    let repo = crate::git::toplevel_of(&cwd).unwrap_or(cwd);
+    let repo = crate::git::discover(&cwd)
+        .map(|l| l.current_worktree)
+        .unwrap_or(cwd);
     let range = crate::retro::Range::parse("ORIG_HEAD..HEAD").map_err(|e| e.to_string())?;
     let report = crate::retro::run_in(run.store, &repo, &range, &run.ctx.actor, run.ctx.now)
         .map_err(|e| e.to_string())?;
@@ -233,7 +235,15 @@ fn run_steps(
         EventKind::GitHook,
         vec![],
         match problems.is_empty() {
-            true => format!("{hook} hook ok"),
+            // What each step did: the auto-commit's message says it too.
+            true => format!(
+                "{hook} hook ok: {}",
+                results
+                    .iter()
+                    .map(|r| format!("{} {}", r.step, r.note.as_deref().unwrap_or("ok")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             false => format!("{hook} hook: {}", problems.join("; ")),
         },
     )
@@ -248,13 +258,14 @@ fn run_steps(
     if !problems.is_empty() {
         event = event.with("error", problems.join("; "));
     }
-    let log_file = crate::store::log::file_for(&store, &event);
     let message = format!("gemba: {}", event.message);
     match crate::store::log::record(&store, &[event]) {
         Ok(finished) => problems.extend(finished.warnings),
         Err(e) => problems.push(format!("could not log: {e}")),
     }
-    if auto_commit && let Err(e) = spawn_settle(&store, &message, &log_file) {
+    // What the steps changed (the retro's enrichment and profiles, the
+    // log): all of `.gemba/`, committed once git is done.
+    if auto_commit && let Err(e) = spawn_settle(&store, &message, store.root()) {
         problems.push(format!("the log will not be committed: {e}"));
     }
     Ok(problems)
@@ -262,14 +273,14 @@ fn run_steps(
 
 /// `gemba hook settle`, detached from git's hook: its own process group,
 /// no inherited stdio.
-fn spawn_settle(store: &Store, message: &str, log_file: &std::path::Path) -> std::io::Result<()> {
+fn spawn_settle(store: &Store, message: &str, changed: &std::path::Path) -> std::io::Result<()> {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
     Command::new(std::env::current_exe()?)
         .arg("--gemba-dir")
         .arg(store.root())
         .args(["--quiet", "hook", "settle", "--message", message, "--"])
-        .arg(log_file)
+        .arg(changed)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -281,8 +292,9 @@ fn spawn_settle(store: &Store, message: &str, log_file: &std::path::Path) -> std
 /// How long `settle` waits for git's operation to finish.
 const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Wait until no merge or rebase is in progress, then commit the hook's
-/// log files, as auto-commit would have. Silent: its output goes nowhere;
+/// Wait until no merge or rebase is in progress, then commit what the
+/// hook changed (its `paths`: files or directories), as auto-commit would
+/// have. Silent: its output goes nowhere;
 /// what stays uncommitted is left for the next auto-commit or `gemba
 /// commit`.
 fn settle(gemba_dir: Option<PathBuf>, actor: Option<String>, command: String, args: SettleArgs) {

@@ -21,10 +21,10 @@ pub mod divergence;
 pub mod history;
 pub mod learn;
 pub mod link;
-pub mod review;
-pub mod tune;
 pub mod records;
+pub mod review;
 pub mod run;
+pub mod tune;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -220,7 +220,13 @@ fn a_real_merge_runs_the_chained_hook_then_logs_and_triggers_a_scan() {
     assert_eq!(runs.len(), 2, "{hooks}");
     assert_eq!(runs[0]["data"]["hook"], "post-merge");
     assert_eq!(runs[0]["data"]["ok"], true, "{}", runs[0]);
-    assert_eq!(runs[0]["data"]["steps"][0]["step"], "scan");
+    let steps: Vec<&str> = runs[0]["data"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["retro", "scan"]);
     assert_eq!(runs[1]["data"]["hook"], "post-rewrite");
     assert_eq!(runs[1]["data"]["rewritten"], 1, "{}", runs[1]);
     // The merge is the first ever: a scan runs; the rewrite right after

@@ -523,7 +523,10 @@ fn a_take_keeps_the_packet_file_and_its_lease_apart() {
     env.write(".gemba/queues/alice/leases/zz.json", &lease.to_string());
     let (code, report) = crate::common::check_report(&env);
     assert_eq!(code, Some(0), "{report}");
-    assert!(report.to_string().contains("not in progress here"), "{report}");
+    assert!(
+        report.to_string().contains("not in progress here"),
+        "{report}"
+    );
     let r = env.json(&["queue", "recover"]);
     assert!(r["warnings"][0].as_str().unwrap().contains("zz"), "{r}");
     assert!(!env.gemba_dir().join("queues/alice/leases/zz.json").exists());
@@ -531,5 +534,9 @@ fn a_take_keeps_the_packet_file_and_its_lease_apart() {
     env.json(&["queue", "take", "--agent", "alice"]);
     env.write(".gemba/queues/alice/leases/b.json", "{\"until\": 3}\n");
     let out = env.fails(1, &["queue", "list"]);
-    assert!(stderr(&out).contains("leases/b.json:1:"), "{}", render(&out));
+    assert!(
+        stderr(&out).contains("leases/b.json:1:"),
+        "{}",
+        render(&out)
+    );
 }

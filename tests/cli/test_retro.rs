@@ -460,3 +460,150 @@ fn retro_run_reads_the_merge_made_in_a_linked_worktree() {
     let list = env.json(&["retro", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 1);
 }
+
+/// Until `git status` is clean: the hook's detached settle has committed
+/// what the hook changed (with `git.auto_commit`).
+fn settled(env: &TestEnv) {
+    for _ in 0..150 {
+        if env.git(&["status", "--porcelain"]).trim().is_empty() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!(
+        "the hook's changes were never committed:\n{}",
+        env.git(&["status", "--porcelain"])
+    );
+}
+
+/// Issue 15's scenario, through git alone: with the hooks installed and
+/// `git.auto_commit`, two feature branches (one inside its declared
+/// targets, one outside) merged by plain `git merge` are each retro'd by
+/// the post-merge hook; the first merge starts a scan, the second trigger
+/// is within the cooldown. Everything shows in `gemba log` and in
+/// `git log -- .gemba`.
+#[test]
+fn merges_with_the_hooks_installed_are_retrod_and_scanned_once() {
+    let env = TestEnv::init();
+    env.enable_auto_commit();
+    import(
+        &env,
+        &[
+            ("bd-in", "login form", "open"),
+            ("bd-out", "login storage", "open"),
+        ],
+    );
+    targets(&env, "bd-in", &["src/auth/**"], "heuristic");
+    targets(&env, "bd-out", &["src/auth/**"], "heuristic");
+    env.write(
+        ".gemba/vocabulary.yaml",
+        "terms:\n- name: auth\n- name: db\n",
+    );
+    env.ok(&["agent", "add", "alice"]);
+    let session = env
+        .ok(&["session", "start", "--agent", "alice"])
+        .trim()
+        .to_string();
+    for bead in ["bd-in", "bd-out"] {
+        env.ok(&["claim", bead, "--session", &session]);
+    }
+    env.ok(&["hooks", "install"]);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "gemba state"]);
+    for (branch, message, file) in [
+        ("feat/bd-in", "login form", "src/auth/login.rs"),
+        ("storage", "store sessions (bd-out)", "src/db/schema.sql"),
+    ] {
+        env.git(&["checkout", "-q", "-b", branch, "main"]);
+        env.write(file, "work\n");
+        env.git(&["add", file]);
+        env.git(&["commit", "-q", "-m", message]);
+        env.git(&["checkout", "-q", "main"]);
+        let merge = env.git_with_path(
+            &env.root,
+            &gemba_path(),
+            &[
+                "merge",
+                "-q",
+                "--no-ff",
+                branch,
+                "-m",
+                &format!("Merge branch '{branch}'"),
+            ],
+        );
+        assert!(merge.status.success(), "{}", render(&merge));
+        assert!(!stderr(&merge).contains("gemba:"), "{}", render(&merge));
+        settled(&env);
+    }
+
+    // Two retros, with the right divergence; the outside one corrected.
+    let retros = env.json(&["retro", "list"]);
+    assert_eq!(
+        retros.as_array().unwrap().len(),
+        2,
+        "{retros:#}\n{}",
+        env.git(&["log", "--stat", "--format=%h %p %s"])
+    );
+    assert_eq!(by_bead(&retros, "bd-in")["divergence"]["score"], 0.0);
+    let outside = by_bead(&retros, "bd-out");
+    assert_eq!(outside["divergence"]["score"], 1.0);
+    assert_eq!(outside["action"], "corrected");
+    let out = env.json(&["bead", "show", "bd-out"])["enrichment"]["targets"].clone();
+    assert_eq!(strings(&out["value"]), ["src/db/schema.sql"]);
+    assert_eq!(out["source"], "retro");
+    // Profiles: the session and the agent learnt the files really touched.
+    let s: Value =
+        serde_json::from_str(&env.read(&format!(".gemba/sessions/{session}.json"))).unwrap();
+    assert!(s["profile"]["files"]["src/db/schema.sql"].as_f64().unwrap() > 0.0);
+    assert!(
+        env.read(".gemba/agents/alice.yaml")
+            .contains("src/db/schema.sql")
+    );
+
+    // One scan ran; the second merge's trigger met the cooldown.
+    for _ in 0..100 {
+        if !env
+            .json(&["log", "--kind", "scan.run"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let runs = env.json(&["log", "--kind", "scan.run"]);
+    assert_eq!(runs.as_array().unwrap().len(), 1, "{runs:#}");
+    let triggers = env.json(&["log", "--kind", "scan.trigger"]);
+    let decisions: Vec<&str> = triggers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["data"]["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions.len(), 2, "{triggers:#}");
+    assert!(decisions[1].contains("cooldown"), "{decisions:?}");
+    // Both hook runs, each with its retro step, in the log ...
+    let hooks = env.json(&["log", "--kind", "githook"]);
+    let hooks: Vec<&Value> = hooks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["data"]["hook"] == "post-merge")
+        .collect();
+    assert_eq!(hooks.len(), 2, "{hooks:#?}");
+    assert!(hooks.iter().all(|h| h["data"]["ok"] == true), "{hooks:#?}");
+    assert!(
+        hooks[1]["data"]["steps"][0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("bd-out 1.00"),
+        "{hooks:#?}"
+    );
+    // ... and in git's history of .gemba.
+    settled(&env);
+    let history = env.git(&["log", "-p", "--format=%s", "--", ".gemba"]);
+    assert!(history.contains("gemba: post-merge hook ok"), "{history}");
+    assert!(history.contains("\"kind\":\"retro\""), "{history}");
+    assert!(history.contains("source: retro"), "{history}");
+}
