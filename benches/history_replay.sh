@@ -15,7 +15,7 @@
 # 3. Scores the recorded targets (target recall, file precision, conflicts)
 #    with the flags of history_learn.sh, and prints the counts and times.
 #
-#   bash benches/history_replay.sh                 # everything (~8 min here)
+#   bash benches/history_replay.sh                 # everything (2-3.5 min here)
 #   LIMIT=100 bash benches/history_replay.sh       # the first 100 beads of the history
 #   KEEP=/tmp/hr bash benches/history_replay.sh    # keep the repository, PRED.jsonl, scores
 #
