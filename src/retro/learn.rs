@@ -10,7 +10,8 @@
 //! - targets a retro set before are extended (a bead's commits can span
 //!   several runs);
 //! - targets any other source set (extraction, backfill, similar) are
-//!   replaced by the files: history knows better than text.
+//!   replaced by the files, stamp `retro`, even when they were the files
+//!   already: history knows better than text, and lends only `retro` targets.
 //!
 //! One transaction, one `retro.learn` event with the counts and the range
 //! (`data.to` is where the next run starts: incremental), whatever the
@@ -142,7 +143,12 @@ pub fn learn(store: &Store, since: Option<&str>, actor: &str, now: Timestamp) ->
                 }
                 _ => files,
             };
-            if old.targets.as_ref().is_some_and(|t| t.value == value) {
+            // Right text targets still become `retro`: history lends only those.
+            if old
+                .targets
+                .as_ref()
+                .is_some_and(|t| t.value == value && t.source == Source::Retro)
+            {
                 out.unchanged += 1;
                 continue;
             }

@@ -170,7 +170,8 @@ pub struct RetroData {
     pub divergence: Divergence,
     /// `corrected` (targets set to the files, stamp `retro`), `pinned`
     /// (an operator's targets: only the divergence recorded) or
-    /// `unchanged` (the targets already were the files).
+    /// `unchanged` (the targets already were the files; stamped `retro`
+    /// if they were not).
     pub action: String,
     /// Vocabulary terms the files' paths name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -376,9 +377,10 @@ pub fn run_in(
                 "pinned"
             } else {
                 let globs: Vec<Glob> = plan.files.iter().filter_map(|f| literal_glob(f)).collect();
-                if globs == declared {
-                    "unchanged"
-                } else {
+                let unchanged = globs == declared;
+                // Targets that were right still get the `retro` stamp: they
+                // are the files now, and history lends only those.
+                if !(unchanged && declared_source == Some(Source::Retro)) {
                     let mut new = old.clone();
                     new.targets = Some(Stamped {
                         value: globs,
@@ -386,8 +388,8 @@ pub fn run_in(
                         updated_at: Some(timestamp(now)),
                     });
                     writes.push((plan.bead.clone(), new));
-                    "corrected"
                 }
+                if unchanged { "unchanged" } else { "corrected" }
             };
             let (session, agent, claim) = history.claim_of(&plan.bead);
             let prediction = history.prediction_of(&plan.bead, session.as_deref());

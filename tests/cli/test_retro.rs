@@ -304,6 +304,10 @@ fn retro_run_grades_the_selection_and_sees_merge_conflicts() {
     );
     assert_eq!(retro["divergence"]["score"], 0.0);
     assert_eq!(retro["action"], "unchanged");
+    // Right all along, now known: stamped `retro`, so history may lend them.
+    let t = env.json(&["bead", "show", "bd-a"])["enrichment"]["targets"].clone();
+    assert_eq!(strings(&t["value"]), ["src/parse.rs"]);
+    assert_eq!(t["source"], "retro");
 }
 
 #[test]
@@ -353,9 +357,11 @@ fn retro_learn_records_closed_beads_files_incrementally() {
             ("bd-2", "sync", "closed"),
             ("bd-3", "pinned", "closed"),
             ("bd-4", "still open", "open"),
+            ("bd-5", "right from the text", "closed"),
         ],
     );
     targets(&env, "bd-2", &["docs/sync.md"], "heuristic");
+    targets(&env, "bd-5", &["src/right.rs"], "backfill");
     targets(&env, "bd-3", &["src/pinned/**"], "operator");
     env.git(&["add", "-A"]);
     env.git(&["commit", "-q", "-m", "beads"]);
@@ -371,13 +377,18 @@ fn retro_learn_records_closed_beads_files_incrementally() {
     commit(&["src/sync.rs"], "bd-2: sync");
     commit(&["src/other.rs"], "bd-3 done");
     commit(&["src/open.rs"], "bd-4 wip");
+    commit(&["src/right.rs"], "as the text said (bd-5)");
     commit(&["README.md"], "unrelated");
     feature(&env, "fix/bd-2", "follow-up", &["src/sync_more.rs"]);
 
     let learned = env.json(&["retro", "learn"]);
     assert_eq!(learned["from"], Value::Null, "{learned:#}");
-    assert_eq!(learned["beads"], 4, "{learned:#}");
-    assert_eq!(learned["updated"], 2);
+    assert_eq!(learned["beads"], 5, "{learned:#}");
+    // bd-5's text targets were its files: same value, stamp `retro` now.
+    assert_eq!(learned["updated"], 3);
+    let t5 = env.json(&["bead", "show", "bd-5"])["enrichment"]["targets"].clone();
+    assert_eq!(strings(&t5["value"]), ["src/right.rs"]);
+    assert_eq!(t5["source"], "retro");
     assert_eq!(learned["pinned"], 1);
     assert_eq!(learned["open"], 1);
     let t1 = env.json(&["bead", "show", "bd-1"])["enrichment"]["targets"].clone();
@@ -408,7 +419,7 @@ fn retro_learn_records_closed_beads_files_incrementally() {
     let root = env.git(&["rev-list", "--max-parents=0", "HEAD"]);
     let again = env.json(&["retro", "learn", "--since", root.trim()]);
     assert_eq!(again["updated"], 0);
-    assert_eq!(again["unchanged"], 2);
+    assert_eq!(again["unchanged"], 3);
     env.fails(1, &["retro", "learn", "--since", "nope"]);
 }
 

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The git replay of recorded history (issue 15; docs/QUALITY.md, "Git
+# replay"): targets as they stood when each bead was created, with the
+# hooks doing the learning, scored with ../shared/tools/score_targets.py.
+#
+# 1. A throwaway git repository whose tree is the snapshot's tracked-file
+#    list (empty files), `gemba init`, `gemba hooks install` (the release
+#    gemba first on PATH, so git's hooks run it).
+# 2. benches/history_replay.py replays the tracker and the history in time
+#    order (see its docstring): each bead imported open at its created_at
+#    and backfilled then (GEMBA_NOW), its targets recorded; each recorded
+#    commit made on a branch named after its bead, at its author time, with
+#    a message naming the bead, and merged with `git merge --no-ff` so the
+#    post-merge hook runs the retro; each close imported at its closed_at.
+# 3. Scores the recorded targets (target recall, file precision, conflicts)
+#    with the flags of history_learn.sh, and prints the counts and times.
+#
+#   bash benches/history_replay.sh                 # everything (2-3.5 min here)
+#   LIMIT=100 bash benches/history_replay.sh       # the first 100 beads of the history
+#   KEEP=/tmp/hr bash benches/history_replay.sh    # keep the repository, PRED.jsonl, scores
+#
+# Env: REPO_NAME (default steveyegge__beads), SHARED, HISTORY, TRACKER,
+# GEMBA (binary; the release build when unset), LIMIT, KEEP, SCORE_ARGS.
+# Reports, never asserts.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SHARED=${SHARED:-$ROOT/../shared}
+REPO_NAME=${REPO_NAME:-steveyegge__beads}
+HISTORY=${HISTORY:-$SHARED/data/history}
+TRACKER=${TRACKER:-$SHARED/data/beads/${REPO_NAME}__issues.jsonl}
+TRUTH=$HISTORY/${REPO_NAME}__files-touched.jsonl
+TRACKED=$HISTORY/${REPO_NAME}__tracked-files.txt
+SCORER=$SHARED/tools/score_targets.py
+for f in "$TRUTH" "$TRACKED" "$TRACKER" "$SCORER"; do
+    [[ -f $f ]] || { echo "missing $f: keep ../shared beside this checkout" >&2; exit 1; }
+done
+if [[ -z ${GEMBA:-} ]]; then
+    (cd "$ROOT" && nice -n 15 cargo build --release --quiet --bin gemba)
+    GEMBA=${CARGO_TARGET_DIR:-$ROOT/target}/release/gemba
+fi
+GEMBA=$(cd "$(dirname "$GEMBA")" && pwd)/$(basename "$GEMBA")
+
+if [[ -n ${KEEP:-} ]]; then
+    WORK=$KEEP
+    rm -rf "$WORK/repo" && mkdir -p "$WORK"
+else
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/gemba-history-replay.XXXXXX")
+    trap 'rm -rf "$WORK"' EXIT
+fi
+OUT=$WORK/out
+mkdir -p "$OUT"
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 GEMBA_ACTOR=replay NO_COLOR=1
+unset GEMBA_DIR GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+# The hooks call `gemba`: this one.
+export PATH=$(dirname "$GEMBA"):$PATH
+
+REPO=$WORK/repo
+mkdir -p "$REPO" && cd "$REPO"
+git init -q -b main
+while IFS= read -r f; do
+    [[ -z $f ]] && continue
+    mkdir -p "$(dirname "$f")" && : >"$f"
+done <"$TRACKED"
+# gemba's own state is not part of the replayed tree (auto_commit is off).
+echo /.gemba/ >>.git/info/exclude
+git add -A
+GIT_AUTHOR_DATE=2025-10-01T00:00:00Z GIT_COMMITTER_DATE=2025-10-01T00:00:00Z \
+    git -c user.name=replay -c user.email=replay@example.com commit -qm tree
+GEMBA_NOW=2025-10-01T00:00:00Z "$GEMBA" init -q >/dev/null
+GEMBA_NOW=2025-10-01T00:00:00Z "$GEMBA" hooks install -q >/dev/null
+
+SECONDS=0
+python3 "$ROOT/benches/history_replay.py" "$GEMBA" "$REPO" "$TRACKER" "$TRUTH" "$TRACKED" "$OUT" "${LIMIT:-}"
+WALL=$SECONDS
+
+python3 "$SCORER" "$OUT/TRUTH.jsonl" "$OUT/PRED.jsonl" --universe "$TRACKED" ${SCORE_ARGS:-} --json \
+    --per-issue-out "$OUT/per-issue.jsonl" >"$OUT/score.json"
+python3 - "$OUT" "$WALL" <<'PY'
+import json, sys
+out, wall = sys.argv[1], int(sys.argv[2])
+s = json.load(open(f"{out}/score.json")); c = s["conflicts"]
+st = json.load(open(f"{out}/stats.json"))
+print("| git replay | target recall | file precision | coverage | conflict recall | conflict precision |")
+print("|---|---:|---:|---:|---:|---:|")
+print(f"| {st['beads_replayed']} beads | {s['macro_recall']:.3f} | {s['macro_file_precision']:.3f} "
+      f"| {s['coverage']:.3f} | {c['recall']:.3f} | {c['precision']:.3f} |")
+preds = [json.loads(l) for l in open(f"{out}/PRED.jsonl")]
+by = {}
+for p in preds:
+    by[p["source"] or "none"] = by.get(p["source"] or "none", 0) + 1
+print(f"\ntargets at creation by source: {json.dumps(by, sort_keys=True)}")
+print(f"{st['commits']} commits, {st['merges']} merges, {st['hook_runs']} hook runs "
+      f"({st['hook_failures']} failed; hook ms median {st.get('hook_ms', {}).get('median')}, "
+      f"max {st.get('hook_ms', {}).get('max')}), {st['retros']} retros, {st['imports']} imports, "
+      f"{st['backfills']} backfills, {st['gemba_calls']} gemba and {st['git_calls']} git calls")
+secs = {k: round(v, 1) for k, v in st["seconds"].items()}
+print(f"wall time {wall}s; by step (s): {json.dumps(secs, sort_keys=True)}")
+PY
