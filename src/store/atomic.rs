@@ -77,26 +77,9 @@ pub fn write_unsynced_dir(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// A file's next content, written and fsynced beside it under a temp
-/// name but not in place yet ([`Staged::place`]): the slow part of a
-/// replace, done before taking a lock. Dropped unplaced, it is removed.
-#[derive(Debug)]
-pub struct Staged(tempfile::NamedTempFile);
-
-pub fn stage(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
-    Ok(Staged(temp_with(parent(path)?, bytes, true)?))
-}
-
-impl Staged {
-    /// Rename it over `path` (the directory's fsync is the caller's).
-    pub fn place(self, path: &Path) -> io::Result<()> {
-        self.0.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    }
-}
-
 /// Replace `path` atomically but not durably (derived data that can be
-/// rebuilt: a crash may lose it, a reader never sees half of it).
+/// rebuilt, a queue lease: a crash may lose it, a reader never sees half
+/// of it).
 pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     temp_with(parent(path)?, bytes, false)?
         .persist(path)

@@ -49,11 +49,14 @@ impl<'s> Changes<'s> {
         }
     }
 
-    /// Fsync nothing this change writes, nor its log lines: for a change
-    /// whose loss to a power cut is harmless and that must be fast (a queue
-    /// take: lost, its packet is back in `ready/`, as after its lease
-    /// expired). A killed process loses nothing (the kernel has it all),
-    /// and readers still never see half a file (every write is a rename).
+    /// Fsync neither the directories this change renames in nor its log
+    /// lines (files it writes with [`Changes::write_unsynced`] are not
+    /// flushed either; [`Changes::write_file`] still flushes its file): for
+    /// a change whose loss to a power cut is harmless and that must be fast
+    /// (a queue take: lost, its packet is back in `ready/`, as after its
+    /// lease expired). A killed process loses nothing (the kernel has it
+    /// all), and readers still never see half a file (every write is a
+    /// rename).
     pub fn lazy(&mut self) {
         self.lazy = true;
     }
@@ -145,21 +148,6 @@ impl<'s> Changes<'s> {
             let (path, bytes) = &jobs[i];
             compare(path, bytes)
         })
-    }
-
-    /// Write `bytes` for `path` beside it, durably, without replacing it
-    /// yet: [`Changes::place`] does that, cheaply, under a lock the slow
-    /// write did not hold.
-    pub fn stage(&self, path: &Path, bytes: &[u8]) -> Result<atomic::Staged> {
-        atomic::stage(path, bytes).at(path)
-    }
-
-    /// Put a staged file in place (one rename; the directory is fsynced
-    /// at [`Changes::finish`]).
-    pub fn place(&mut self, staged: atomic::Staged, path: &Path) -> Result<()> {
-        staged.place(path).at(path)?;
-        self.record(path, Written::Updated);
-        Ok(())
     }
 
     /// Write entities (stable bytes; unchanged ones are not rewritten).
