@@ -20,17 +20,7 @@
 # Reports, never asserts.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SHARED=${SHARED:-$ROOT/../shared}
-REPO_NAME=${REPO_NAME:-steveyegge__beads}
-HISTORY=${HISTORY:-$SHARED/data/history}
-TRACKER=${TRACKER:-$SHARED/data/beads/${REPO_NAME}__issues.jsonl}
-TRUTH=$HISTORY/${REPO_NAME}__files-touched.jsonl
-TRACKED=$HISTORY/${REPO_NAME}__tracked-files.txt
-SCORER=$SHARED/tools/score_targets.py
-for f in "$TRUTH" "$TRACKED" "$TRACKER" "$SCORER"; do
-    [[ -f $f ]] || { echo "missing $f: keep ../shared beside this checkout" >&2; exit 1; }
-done
+source "$(dirname "${BASH_SOURCE[0]}")/history_common.sh"
 if [[ -z ${GEMBA:-} ]]; then
     (cd "$ROOT" && nice -n 15 cargo build --quiet --bin gemba)
     GEMBA=${CARGO_TARGET_DIR:-$ROOT/target}/debug/gemba

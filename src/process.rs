@@ -61,6 +61,25 @@ impl Ran {
     }
 }
 
+/// A command's stdout read as one JSON document, or what is wrong with it
+/// (`expected` says what should have been printed, for an empty output).
+pub fn json_output<T: serde::de::DeserializeOwned>(
+    stdout: &[u8],
+    expected: &str,
+) -> Result<T, String> {
+    if stdout.iter().all(u8::is_ascii_whitespace) {
+        return Err(format!("nothing; expected {expected}"));
+    }
+    serde_json::from_slice(stdout).map_err(|e| {
+        format!(
+            "invalid JSON (line {}, column {}): {}",
+            e.line(),
+            e.column(),
+            crate::format::json_message(&e)
+        )
+    })
+}
+
 /// `: <stderr>`, or nothing when it is empty: the end of a failure message.
 pub fn stderr_suffix(stderr: &str) -> String {
     if stderr.is_empty() {

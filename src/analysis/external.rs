@@ -102,19 +102,8 @@ pub fn parse_output(command: &str, stdout: &[u8]) -> Result<Output, CommandError
         command: command.to_string(),
         message,
     };
-    if stdout.iter().all(u8::is_ascii_whitespace) {
-        return Err(bad(
-            "nothing; expected {\"commit\": ..., \"edges\": [...]}".into()
-        ));
-    }
-    let raw: RawOutput = serde_json::from_slice(stdout).map_err(|e| {
-        bad(format!(
-            "invalid JSON (line {}, column {}): {}",
-            e.line(),
-            e.column(),
-            crate::format::json_message(&e)
-        ))
-    })?;
+    let raw: RawOutput =
+        crate::process::json_output(stdout, "{\"commit\": ..., \"edges\": [...]}").map_err(bad)?;
     let commit = raw.commit.trim().to_ascii_lowercase();
     if !(7..=64).contains(&commit.len()) || !commit.bytes().all(|c| c.is_ascii_hexdigit()) {
         return Err(bad(format!(

@@ -150,6 +150,14 @@ impl fmt::Display for SuggestionStatus {
 pub const SCHEMA: &str = "../schema/suggestion.schema.json";
 
 impl Suggestion {
+    /// Record a review's decision (`at`: RFC 3339, UTC).
+    pub fn decide(&mut self, status: SuggestionStatus, at: String, by: &str, reason: Option<&str>) {
+        self.status = status;
+        self.decided_at = Some(at);
+        self.decided_by = Some(by.to_string());
+        self.decision_reason = reason.map(String::from);
+    }
+
     /// The file's bytes: the schema modeline, then the fields.
     pub fn to_yaml(&self) -> String {
         crate::format::to_yaml_with_schema(SCHEMA, self)

@@ -384,10 +384,7 @@ pub fn approve(
         s.key.clone().unwrap_or_default(),
         s.value.clone().unwrap_or_default(),
     );
-    s.status = SuggestionStatus::Approved;
-    s.decided_at = Some(timestamp(now));
-    s.decided_by = Some(by.to_string());
-    s.decision_reason = reason.map(String::from);
+    s.decide(SuggestionStatus::Approved, timestamp(now), by, reason);
     let why = match reason {
         Some(r) => r.to_string(),
         None if s.reason.is_empty() => format!("suggestion {id}"),
@@ -425,10 +422,7 @@ pub fn reject(
     }
     let _lock = store.lock(Scope::Vocabulary)?;
     let (path, mut s) = pending(store, id)?;
-    s.status = SuggestionStatus::Rejected;
-    s.decided_at = Some(timestamp(now));
-    s.decided_by = Some(by.to_string());
-    s.decision_reason = Some(reason.to_string());
+    s.decide(SuggestionStatus::Rejected, timestamp(now), by, Some(reason));
     tx.write_file(&path, s.to_yaml().as_bytes())?;
     let ev = Event::new(
         now,

@@ -434,10 +434,7 @@ pub fn reject(
         }
         .into());
     }
-    suggestion.status = SuggestionStatus::Rejected;
-    suggestion.decided_at = Some(timestamp(now));
-    suggestion.decided_by = Some(by.to_string());
-    suggestion.decision_reason = Some(reason.to_string());
+    suggestion.decide(SuggestionStatus::Rejected, timestamp(now), by, Some(reason));
     tx.write_file(&path, suggestion.to_yaml().as_bytes())?;
     let ev = Event::new(
         now,

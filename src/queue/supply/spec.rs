@@ -155,19 +155,8 @@ pub fn parse_generated(command: &str, stdout: &[u8]) -> Result<Generated, SpecEr
         command: command.to_string(),
         message,
     };
-    if stdout.iter().all(u8::is_ascii_whitespace) {
-        return Err(bad(
-            "nothing; expected a spec as JSON ({\"title\": ...})".into()
-        ));
-    }
-    let g: Generated = serde_json::from_slice(stdout).map_err(|e| {
-        bad(format!(
-            "invalid JSON (line {}, column {}): {}",
-            e.line(),
-            e.column(),
-            crate::format::json_message(&e)
-        ))
-    })?;
+    let g: Generated =
+        crate::process::json_output(stdout, "a spec as JSON ({\"title\": ...})").map_err(bad)?;
     if g.title.trim().is_empty() {
         return Err(bad("a spec with an empty title".into()));
     }
