@@ -20,11 +20,13 @@
 //!   packets that waited for it and whose other prerequisites are done to
 //!   `ready/`.
 //!
-//! **Cost per packet.** A take lists its agent's `ready/` (names only)
-//! and reads no packet but the one it wins: priority, depth, age and
-//! targets never change after enqueue and are kept by id (module `keys`: in
-//! memory for a store handle's life, and in a derived index under
-//! `.gemba/index/queues/` for the next process). A done finds its packet
+//! **Cost per packet.** A take reads no packet but the one it wins:
+//! priority, depth, age and targets never change after enqueue and are
+//! kept by id (module `keys`: in memory for a store handle's life, and in
+//! a derived index under `.gemba/index/queues/` for the next process). It
+//! lists its agent's `ready/` (names only) only when that may have changed
+//! since its handle last did (module `ready`: an inotify watch on Linux),
+//! so a long-lived drainer does not list thousands of names per take. A done finds its packet
 //! by probing the state directories ([`locate`]) and reads only blocked
 //! packets, by their kept `after`. Directories are fsynced once per
 //! command, with its events, not once per rename. So take and done cost
@@ -90,6 +92,7 @@ pub mod dag;
 pub mod fit;
 mod keys;
 pub mod ledger;
+mod ready;
 pub mod remote;
 pub mod reroute;
 pub mod starving;
@@ -114,6 +117,7 @@ use crate::store::{self, Changes, Handoff, Scope, Store};
 pub use dag::Hold;
 use keys::Keys;
 pub use ledger::Shipped;
+use ready::Ready;
 use remote::{TakePush, Takes};
 pub use reroute::{Rerouted, reroute};
 
@@ -905,9 +909,10 @@ pub struct Held {
 /// passing over those kept for a session other than `req.session` and
 /// those the agent does not fit.
 ///
-/// Cost: one listing of the agent's `ready/`; ordering and hold-back come
-/// from the kept keys, so only candidates that pass hold-back are read
-/// (for what can change after enqueue: stage, round, who it is kept for).
+/// Cost: at most one listing of the agent's `ready/` (none when the
+/// handle's kept order is current); ordering and hold-back come from the
+/// kept keys, so only candidates that pass hold-back are read (for what
+/// can change after enqueue: stage, round, who it is kept for).
 pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Taken> {
     let envelope = agent_of(store, &req.agent)?;
     let stage_roles = &store.config().queue.stage_roles;
@@ -917,15 +922,8 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let lease = req.lease.unwrap_or(store.config().queue.lease);
     let until = lease_end(now, lease)?;
     let keys = Keys::of(store);
+    let ready = Ready::of(store);
     let ready_dir = store.queue_dir(&req.agent, State::Ready.dir())?;
-    let listing = store.list_ids_unsorted(&ready_dir, &PACKETS)?;
-    // Take order, lazily: a take usually wins the first candidate, so a
-    // heap (built in linear time) beats sorting thousands of ready packets.
-    let mut order: std::collections::BinaryHeap<TakeOrder> = keys
-        .listed(store, &req.agent, State::Ready, listing, &ready_dir)?
-        .into_iter()
-        .map(TakeOrder)
-        .collect();
     // Across clones, the remote's take ref too (see `remote`); without
     // `claims.remote` no git call at all.
     let takes = Takes::of(store)?;
@@ -946,7 +944,11 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
     let mut local_only = BTreeSet::new();
     // Packets in progress (any agent), listed once, when first needed.
     let mut busy: Option<Vec<Packet>> = None;
-    while let Some(TakeOrder((id, key))) = order.pop() {
+    // In take order (module `ready`: kept between takes, listed when it
+    // may have changed).
+    let mut cursor = None;
+    while let Some((id, key, rank)) = ready.next(store, &req.agent, &ready_dir, cursor.as_ref())? {
+        cursor = Some(rank);
         if won.len() >= req.batch.max(1) {
             break;
         }
@@ -968,6 +970,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         let candidate = match read_at(&from, &id) {
             Ok(Some(p)) => p,
             Ok(None) => {
+                ready.gone(&req.agent, &id);
                 lost += 1; // taken (or moved) since the listing
                 continue;
             }
@@ -976,6 +979,7 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         };
         if !key.matches(&candidate) {
             keys.put(store, &candidate)?; // a hand edit: count it from now on
+            ready.forget(&req.agent);
         }
         // Kept for another session (its bead is claimed for that one).
         if candidate.session.is_some() && candidate.session != req.session {
@@ -1002,7 +1006,9 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
             ),
             None => None,
         };
-        if tx.move_new(&from, &to)? == Handoff::AlreadyTaken {
+        let moved = tx.move_new(&from, &to)?;
+        ready.gone(&req.agent, &id); // ours or another's: out of ready/
+        if moved == Handoff::AlreadyTaken {
             lost += 1;
             continue;
         }
@@ -1179,37 +1185,6 @@ pub fn take(store: &Store, req: &Take, actor: &str, now: Timestamp) -> Result<Ta
         finished,
     })
 }
-
-/// A ready packet in a max-heap that pops in take order: highest priority
-/// (lowest number), then lowest depth, oldest, smallest id.
-struct TakeOrder((String, std::sync::Arc<keys::Key>));
-
-impl TakeOrder {
-    fn rank(&self) -> (u8, u32, &str, &str) {
-        let (id, k) = &self.0;
-        (k.priority, k.depth, &k.created_at, id)
-    }
-}
-
-impl Ord for TakeOrder {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.rank().cmp(&self.rank())
-    }
-}
-
-impl PartialOrd for TakeOrder {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for TakeOrder {
-    fn eq(&self, other: &Self) -> bool {
-        self.rank() == other.rank()
-    }
-}
-
-impl Eq for TakeOrder {}
 
 /// Return a packet this take renamed to `to` (and leased) to `from` in
 /// `ready/`, as it was (the caller holds `queues.lock`).
