@@ -4,8 +4,8 @@
 //! a take's cost).
 //!
 //! Kept only while it is known to be current: on Linux an inotify watch on
-//! the agent's `ready/`, added before the listing it keeps, reports every
-//! change since. A packet leaving `ready/` is dropped from the order;
+//! the agent's `ready/`, added (at the handle's second take) before the
+//! listing it keeps, reports every change since. A packet leaving `ready/` is dropped from the order;
 //! anything else (a packet arriving, a file written, the directory
 //! replaced, the event queue overflowing) makes the next take list again.
 //! Without inotify (another OS, or its limits reached) every take lists,
@@ -54,6 +54,8 @@ struct Kept {
     rank_of: HashMap<String, Rank>,
     /// Listed since the watch began, with every change applied since.
     current: bool,
+    /// Listed at least once by this handle.
+    listed: bool,
 }
 
 impl Kept {
@@ -93,8 +95,11 @@ impl Ready {
                     Change::Unknown => kept.current = false,
                 }
             });
-            let watched = watch.ensure(agent, dir);
             let kept = agents.entry(agent.to_string()).or_default();
+            // Watched from the second take on: a one-shot take (a `gemba
+            // queue take` process) lists once, because closing an inotify
+            // instance waits for the kernel (10-15 ms here).
+            let watched = kept.listed && watch.ensure(agent, dir);
             if !(watched && kept.current) {
                 let ids = store.list_ids_unsorted(dir, &PACKETS)?;
                 let listed = Keys::of(store).listed(store, agent, State::Ready, ids, dir)?;
@@ -106,6 +111,7 @@ impl Ready {
                     kept.order.insert(r, key);
                 }
                 kept.current = watched;
+                kept.listed = true;
             }
         }
         let Some(kept) = inner.agents.get(agent) else {
