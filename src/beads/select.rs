@@ -18,7 +18,7 @@ use crate::model::{Agent, BeadHead, Claim, Session, Workspace};
 use crate::plan::Set;
 use crate::plan::conflicts::{Conflict, Targets, semantic_edges, target_edges_across};
 use crate::plan::overlap::{Pattern, TrackedPaths};
-use crate::plan::select::{self, Candidate, Input, Mode, Other, Selection};
+use crate::plan::select::{self, Candidate, Input, Mode, Other, Queued, Selection};
 use crate::profile::health::{self, Advice, Health};
 use crate::store::snapshot::{Parts, Snapshot};
 use crate::store::{self, Result, Store};
@@ -33,6 +33,8 @@ pub struct World {
     /// Every agent, by name.
     pub agents: BTreeMap<String, Agent>,
     pub claims: Vec<Claim>,
+    /// Beads with a packet in a queue (selection leaves them out).
+    pub queued: BTreeMap<String, Queued>,
     /// The main worktree's repository and branch.
     pub home: Workspace,
     /// The snapshot's digest and every session, agent and claim read.
@@ -46,6 +48,7 @@ impl World {
         let sessions: Vec<Session> = snapshot.sessions().values().cloned().collect();
         let agents: BTreeMap<String, Agent> = snapshot.agents().clone();
         let claims: Vec<Claim> = snapshot.claims().values().cloned().collect();
+        let queued = crate::queue::queued_beads(store)?;
         let home = match store.worktree() {
             Some(wt) => Workspace {
                 repo: wt.display().to_string(),
@@ -65,11 +68,13 @@ impl World {
         for c in &claims {
             digest.write(&format::to_json_bytes(c));
         }
+        digest.write(&format::to_json_bytes(&queued));
         Ok(World {
             ready: ready.ids,
             sessions,
             agents,
             claims,
+            queued,
             home,
             digest: format!("{:016x}", digest.finish()),
         })
@@ -191,6 +196,7 @@ impl<'w> Asking<'w> {
             agent: self.agent,
             others: &self.others,
             claims: &loaded.world.claims,
+            queued: &loaded.world.queued,
             conflicts: &self.edges,
             home: &loaded.world.home,
             runway: Some(self.health.runway.bucket),

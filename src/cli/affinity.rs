@@ -66,6 +66,7 @@ pub fn run(ctx: &Ctx, args: AffinityArgs) -> CliResult {
         agent,
         others: &others,
         claims: &world.claims,
+        queued: &world.queued,
         conflicts: &[],
         home: &world.home,
         runway: None,

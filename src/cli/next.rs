@@ -27,8 +27,9 @@ const ALTERNATIVES: usize = 5;
 /// (concept, file, workspace, epic, recency, headroom: `gemba affinity`)
 /// plus 0.3 x leverage (what finishing it unblocks: `gemba leverage`). Then
 /// the gates, in order, each with its line: dispatch status not `ready`,
-/// claimed by another session, a hard conflict edge with a bead in
-/// progress in another session, and an agent that does not fit (its max
+/// claimed by another session, a packet for it in a queue already (any
+/// agent's, unless this session claimed it), a hard conflict edge with a
+/// bead in progress in another session, and an agent that does not fit (its max
 /// band below the bead's complexity, a `tool:X` label it lacks, a `role:X`
 /// label it does not have) exclude the bead; a runway shorter than the
 /// bead's size (x0.5; the runway comes from the session's health), a bead

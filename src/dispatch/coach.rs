@@ -152,6 +152,7 @@ pub fn coach(input: &Inputs<'_>) -> Coach {
             agent: s.agent,
             others: &others,
             claims: &world.claims,
+            queued: &world.queued,
             conflicts: input.held_edges,
             home: &world.home,
             runway: Some(health.runway.bucket),

@@ -10,6 +10,9 @@
 //! 1. dispatch status other than `ready` → excluded (the status names it);
 //! 2. claimed by another session (an unexpired claim, or the bead in hand
 //!    of another live session) → excluded (`claimed`);
+//!    a packet for it in any agent's queue (ready, blocked or in
+//!    progress) → excluded (`queued`), unless this session holds its
+//!    claim: the queue hands it to exactly one agent already;
 //! 3. a hard conflict edge to a bead in progress in another session →
 //!    excluded (`conflict`);
 //! 4. capability fit ([`super::fit`]): a misfit is excluded in auto mode
@@ -74,6 +77,8 @@ pub struct Input<'a> {
     /// The other live sessions.
     pub others: &'a [Other<'a>],
     pub claims: &'a [Claim],
+    /// Beads with a packet in a queue, by bead id.
+    pub queued: &'a BTreeMap<String, Queued>,
     /// Conflict edges between ready beads and beads held elsewhere (soft
     /// edges are ignored).
     pub conflicts: &'a [Conflict],
@@ -84,6 +89,15 @@ pub struct Input<'a> {
     pub config: &'a Config,
     pub mode: Mode,
     pub now: Timestamp,
+}
+
+/// Where a bead's packet waits or is worked on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Queued {
+    pub agent: String,
+    pub packet: String,
+    /// `ready`, `blocked` or `in_progress`.
+    pub state: String,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -125,7 +139,8 @@ pub struct Candidate<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Excluded<'a> {
     pub id: &'a str,
-    /// The why-not key: `claimed`, `conflict`, a dispatch status, a misfit.
+    /// The why-not key: `claimed`, `queued`, `conflict`, a dispatch
+    /// status, a misfit.
     pub reason: &'static str,
     /// The gate's line.
     pub why: String,
@@ -478,6 +493,15 @@ fn evaluate<'a>(p: &Prepared<'a>, bead: &'a BeadHead<'a>, explain: bool) -> Outc
             None => format!("claimed: in progress in {session}"),
         };
         return exclude(bead, "claimed", why);
+    }
+    if let Some(q) = input.queued.get(bead.id)
+        && p.claims.get(bead.id).is_none_or(|c| c.session != me)
+    {
+        let why = format!(
+            "queued: packet {} in {}'s queue ({})",
+            q.packet, q.agent, q.state
+        );
+        return exclude(bead, "queued", why);
     }
 
     // 3. Conflicts with work in progress elsewhere.
@@ -924,6 +948,7 @@ mod tests {
         agent: Agent,
         others: Vec<(Session, Agent)>,
         claims: Vec<Claim>,
+        queued: BTreeMap<String, Queued>,
         conflicts: Vec<Conflict>,
         runway: Option<Size>,
         config: Config,
@@ -949,6 +974,7 @@ mod tests {
                 agent: agent("alice", Band::Skilled, CostTier::Standard),
                 others: vec![],
                 claims: vec![],
+                queued: BTreeMap::new(),
                 conflicts: vec![],
                 runway: None,
                 config: Config::default(),
@@ -991,6 +1017,7 @@ mod tests {
                 agent: &self.agent,
                 others: &others,
                 claims: &self.claims,
+                queued: &self.queued,
                 conflicts: &self.conflicts,
                 home: &home,
                 runway: self.runway,
@@ -1053,6 +1080,42 @@ mod tests {
         fn lines(&self, id: &str) -> &[String] {
             &self.candidates.iter().find(|c| c.0 == id).unwrap().2
         }
+    }
+
+    #[test]
+    fn queued_beads_are_left_out_unless_this_session_claimed_them() {
+        let mut w = World::new(&["a-queued", "b-mine", "c-free", "d-theirs"]);
+        let queued = |agent: &str, packet: &str, state: &str| Queued {
+            agent: agent.into(),
+            packet: packet.into(),
+            state: state.into(),
+        };
+        w.queued
+            .insert("a-queued".into(), queued("bob", "pk-1", "ready"));
+        w.queued
+            .insert("b-mine".into(), queued("alice", "pk-2", "in_progress"));
+        w.queued
+            .insert("d-theirs".into(), queued("bob", "pk-3", "blocked"));
+        w.claims
+            .push(claim("b-mine", "s-me", "2026-11-24T00:00:00Z"));
+        w.other("s-bob", agent("bob", Band::Skilled, CostTier::Standard));
+        w.claims
+            .push(claim("d-theirs", "s-bob", "2026-11-24T00:00:00Z"));
+        let got = w.run(4);
+        assert_eq!(got.reason("a-queued"), Some("queued"));
+        // Another session's claim is the first gate that names it.
+        assert_eq!(got.reason("d-theirs"), Some("claimed"));
+        let mut ids = got.ids();
+        ids.sort();
+        assert_eq!(ids, ["b-mine", "c-free"]);
+        let why: Vec<&str> = got.excluded.iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(
+            why,
+            [
+                "queued: packet pk-1 in bob's queue (ready)",
+                "claimed by s-bob (agent bob) until 2026-11-24T00:00:00Z",
+            ]
+        );
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct Key {
     pub created_at: String,
     pub after: Vec<String>,
     pub targets: Vec<Glob>,
+    /// The bead it is for (selection leaves queued beads out).
+    pub bead: Option<String>,
 }
 
 impl Key {
@@ -51,6 +53,7 @@ impl Key {
             created_at: p.created_at.clone(),
             after: p.after.clone(),
             targets: p.spec.targets.clone(),
+            bead: p.bead.clone(),
         }
     }
 
@@ -60,7 +63,7 @@ impl Key {
         Packet {
             id: id.to_string(),
             agent: agent.to_string(),
-            bead: None,
+            bead: self.bead.clone(),
             source: None,
             session: None,
             spec: crate::model::packet::Spec {
@@ -88,6 +91,7 @@ impl Key {
             && self.created_at == p.created_at
             && self.after == p.after
             && self.targets == p.spec.targets
+            && self.bead == p.bead
     }
 }
 
@@ -110,7 +114,7 @@ type Listing = Vec<(String, Arc<Key>)>;
 /// Index file layout: magic, version, CRC-32 of the payload, payload
 /// (postcard of `Vec<(String, Key)>`).
 const MAGIC: &[u8; 8] = b"GEMBAQK\0";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 impl Keys {
     pub fn of(store: &Store) -> Arc<Keys> {
@@ -344,6 +348,7 @@ mod tests {
             created_at: "2026-11-23T12:00:00Z".into(),
             after: vec!["pk-a".into()],
             targets: vec![Glob::new("src/**").unwrap()],
+            bead: Some("bd-1".into()),
         })
     }
 

@@ -110,6 +110,7 @@ use crate::model::duration::Duration;
 use crate::model::packet::{Lease, Note, Spec, StageDone};
 use crate::model::take::RemoteTake;
 use crate::model::{Agent, Event, EventKind, Packet, id, timestamp};
+use crate::plan::select::Queued;
 use crate::store::kind::{self, Entity, LEASES, PACKETS};
 use crate::store::log::Finished;
 use crate::store::{self, Changes, Handoff, Scope, Store};
@@ -375,6 +376,47 @@ fn drop_lease(tx: &mut Changes<'_>, path: &Path) -> Result<()> {
         tx.remove_file(&lease_file)?;
     }
     Ok(())
+}
+
+/// The beads with a packet in a queue (ready, blocked or in progress, any
+/// agent), each with its first packet by id: selection leaves them out, so
+/// that no bead is handed to a second agent (supply enqueues beads without
+/// a claim). From the kept keys: listings, and only packets not known yet
+/// are read.
+pub fn queued_beads(store: &Store) -> store::Result<BTreeMap<String, Queued>> {
+    let keys = Keys::of(store);
+    let mut out: BTreeMap<String, Queued> = BTreeMap::new();
+    for agent in store.queue_agents()? {
+        for state in [State::Ready, State::Blocked, State::InProgress] {
+            let dir = store.queue_dir(&agent, state.dir())?;
+            let ids = store.list_ids_unsorted(&dir, &PACKETS)?;
+            let listed = keys
+                .listed(store, &agent, state, ids, &dir)
+                .map_err(|e| match e {
+                    Error::Store(e) => e,
+                    // Listing reads files only: no other error can come.
+                    other => store::Error::Io {
+                        path: dir.clone(),
+                        source: std::io::Error::other(other.to_string()),
+                    },
+                })?;
+            for (id, key) in listed {
+                let Some(bead) = &key.bead else { continue };
+                let here = Queued {
+                    agent: agent.clone(),
+                    packet: id,
+                    state: state.to_string(),
+                };
+                match out.get(bead) {
+                    Some(q) if q.packet <= here.packet => {}
+                    _ => {
+                        out.insert(bead.clone(), here);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Every packet in progress, in every queue.

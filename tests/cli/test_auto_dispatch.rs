@@ -360,6 +360,28 @@ fn a_tick_under_the_floor_or_told_to_recycle_feeds_nobody() {
 }
 
 #[test]
+fn a_bead_already_in_a_queue_is_not_dispatched_again() {
+    // Supply (or a person) put r-1 in bob's queue without a claim: the
+    // tick must not hand it to alice too.
+    let env = fleet(true);
+    env.ok(&["queue", "enqueue", "--target", "bob", "--bead", "r-1"]);
+    env.ok(&["dispatch", "on"]);
+    let v = tick(&env);
+    let e = entry(&v, "s-alice");
+    assert_eq!(e["outcome"], "dispatched", "{v:#}");
+    assert_eq!(e["bead"], "r-4", "{e:#}");
+    assert_eq!(e["excluded"]["queued"], 1, "{e:#}");
+    assert!(!env.root.join(".gemba/claims/r-1.json").exists());
+    // `next` says why.
+    let next = env.json(&["next", "--session", "s-alice", "--explain"]);
+    let text = next.to_string();
+    assert!(
+        text.contains("queued: packet ") && text.contains("in bob's queue (ready)"),
+        "{next:#}"
+    );
+}
+
+#[test]
 fn a_concurrent_claim_of_the_top_bead_sends_the_tick_to_the_next() {
     // The claim starts 0 to 40 ms after the tick, so the rounds spread
     // over the interleavings: before the tick reads, between its read and
