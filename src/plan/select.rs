@@ -10,9 +10,10 @@
 //! 1. dispatch status other than `ready` → excluded (the status names it);
 //! 2. claimed by another session (an unexpired claim, or the bead in hand
 //!    of another live session) → excluded (`claimed`);
-//!    a packet for it in any agent's queue (ready, blocked or in
-//!    progress) → excluded (`queued`), unless this session holds its
-//!    claim: the queue hands it to exactly one agent already;
+//!    a packet for it in any agent's queue (ready, blocked, in progress,
+//!    or done while the bead awaits its close) → excluded (`queued`),
+//!    unless it is live and this session holds the bead's claim: the
+//!    queue hands it to exactly one agent already;
 //! 3. a hard conflict edge to a bead in progress in another session →
 //!    excluded (`conflict`);
 //! 4. capability fit ([`super::fit`]): a misfit is excluded in auto mode
@@ -96,7 +97,7 @@ pub struct Input<'a> {
 pub struct Queued {
     pub agent: String,
     pub packet: String,
-    /// `ready`, `blocked` or `in_progress`.
+    /// `ready`, `blocked`, `in_progress` or `done`.
     pub state: String,
 }
 
@@ -494,13 +495,21 @@ fn evaluate<'a>(p: &Prepared<'a>, bead: &'a BeadHead<'a>, explain: bool) -> Outc
         };
         return exclude(bead, "claimed", why);
     }
+    // A live packet of this session's own claim is its work in hand; a
+    // done one is finished, whoever holds the claim.
     if let Some(q) = input.queued.get(bead.id)
-        && p.claims.get(bead.id).is_none_or(|c| c.session != me)
+        && (q.state == "done" || p.claims.get(bead.id).is_none_or(|c| c.session != me))
     {
-        let why = format!(
-            "queued: packet {} in {}'s queue ({})",
-            q.packet, q.agent, q.state
-        );
+        let why = match q.state.as_str() {
+            "done" => format!(
+                "queued: packet {} in {}'s queue is done; the bead awaits its close (or enqueue it again)",
+                q.packet, q.agent
+            ),
+            state => format!(
+                "queued: packet {} in {}'s queue ({state})",
+                q.packet, q.agent
+            ),
+        };
         return exclude(bead, "queued", why);
     }
 
@@ -1084,7 +1093,7 @@ mod tests {
 
     #[test]
     fn queued_beads_are_left_out_unless_this_session_claimed_them() {
-        let mut w = World::new(&["a-queued", "b-mine", "c-free", "d-theirs"]);
+        let mut w = World::new(&["a-queued", "b-mine", "c-free", "d-theirs", "e-done"]);
         let queued = |agent: &str, packet: &str, state: &str| Queued {
             agent: agent.into(),
             packet: packet.into(),
@@ -1098,11 +1107,17 @@ mod tests {
             .insert("d-theirs".into(), queued("bob", "pk-3", "blocked"));
         w.claims
             .push(claim("b-mine", "s-me", "2026-11-24T00:00:00Z"));
+        // Finished by this session: never again, its claim or not.
+        w.queued
+            .insert("e-done".into(), queued("alice", "pk-4", "done"));
+        w.claims
+            .push(claim("e-done", "s-me", "2026-11-24T00:00:00Z"));
         w.other("s-bob", agent("bob", Band::Skilled, CostTier::Standard));
         w.claims
             .push(claim("d-theirs", "s-bob", "2026-11-24T00:00:00Z"));
-        let got = w.run(4);
+        let got = w.run(5);
         assert_eq!(got.reason("a-queued"), Some("queued"));
+        assert_eq!(got.reason("e-done"), Some("queued"));
         // Another session's claim is the first gate that names it.
         assert_eq!(got.reason("d-theirs"), Some("claimed"));
         let mut ids = got.ids();
@@ -1114,6 +1129,7 @@ mod tests {
             [
                 "queued: packet pk-1 in bob's queue (ready)",
                 "claimed by s-bob (agent bob) until 2026-11-24T00:00:00Z",
+                "queued: packet pk-4 in alice's queue is done; the bead awaits its close (or enqueue it again)",
             ]
         );
     }

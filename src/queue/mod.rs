@@ -378,16 +378,18 @@ fn drop_lease(tx: &mut Changes<'_>, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The beads with a packet in a queue (ready, blocked or in progress, any
-/// agent), each with its first packet by id: selection leaves them out, so
+/// The beads with a packet in a queue (ready, blocked, in progress or
+/// done, any agent), each with its first packet by id (a live one before
+/// a done one). Selection, supply and the STARVING rule leave them out, so
 /// that no bead is handed to a second agent (supply enqueues beads without
-/// a claim). From the kept keys: listings, and only packets not known yet
-/// are read.
+/// a claim) and no finished bead is handed out again while it waits for
+/// its close in the tracker. From the kept keys: listings, and only
+/// packets not known yet are read.
 pub fn queued_beads(store: &Store) -> store::Result<BTreeMap<String, Queued>> {
     let keys = Keys::of(store);
     let mut out: BTreeMap<String, Queued> = BTreeMap::new();
     for agent in store.queue_agents()? {
-        for state in [State::Ready, State::Blocked, State::InProgress] {
+        for state in [State::Ready, State::Blocked, State::InProgress, State::Done] {
             let dir = store.queue_dir(&agent, state.dir())?;
             let ids = store.list_ids_unsorted(&dir, &PACKETS)?;
             let listed = keys
@@ -407,8 +409,9 @@ pub fn queued_beads(store: &Store) -> store::Result<BTreeMap<String, Queued>> {
                     packet: id,
                     state: state.to_string(),
                 };
+                let rank = |q: &Queued| (q.state == "done", q.packet.clone());
                 match out.get(bead) {
-                    Some(q) if q.packet <= here.packet => {}
+                    Some(q) if rank(q) <= rank(&here) => {}
                     _ => {
                         out.insert(bead.clone(), here);
                     }

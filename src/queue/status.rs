@@ -588,9 +588,12 @@ pub(super) fn ready_beads<'s>(
     now: Timestamp,
 ) -> Result<Vec<ReadyBead<'s>>> {
     let (ready, _) = crate::beads::ready::ready(store, snapshot, now, false)?;
+    // Live packets, and done ones whose bead awaits its close.
+    let done = super::queued_beads(store)?;
     let queued: BTreeSet<&str> = packets
         .iter()
         .filter_map(|q| q.packet.bead.as_deref())
+        .chain(done.keys().map(String::as_str))
         .collect();
     let claims = snapshot.claims();
     let mut out = Vec::new();

@@ -230,9 +230,24 @@ fn a_ready_unclaimed_bead_it_fits_starves_an_idle_agent() {
         "--bead",
         docker,
     ]);
-    env.ok(&["queue", "take", "--agent", "dockerless"]);
+    let taken = env.json(&["queue", "take", "--agent", "dockerless"]);
     let report = status(&env, "12:02", &[]);
     assert_eq!(agent(&report, "alice")["activity"], "idle", "{report}");
+    // Done, its bead still open until the tracker closes it: finished
+    // work, nobody's supply (and not handed out again by supply).
+    let packet = taken["packets"][0]["id"].as_str().unwrap();
+    env.ok(&["queue", "done", packet]);
+    assert_eq!(
+        env.json(&["bead", "show", docker])["status"],
+        "open",
+        "the tracker closes beads, not a done packet"
+    );
+    let report = status(&env, "12:03", &[]);
+    assert_eq!(agent(&report, "alice")["activity"], "idle", "{report}");
+    assert_eq!(agent(&report, "dockerless")["activity"], "idle", "{report}");
+    env.ok(&["supply", "source", "add", "beads"]);
+    let supplied = env.json(&["supply"]);
+    assert_eq!(supplied["enqueued"], serde_json::json!([]), "{supplied:#}");
 }
 
 #[test]

@@ -329,7 +329,8 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
         .collect();
     let before: Vec<usize> = slots.iter().map(|s| s.depth).collect();
     let mut seen = seen_keys(store)?;
-    let queued_beads: HashSet<&str> = live.iter().filter_map(|(_, p)| p.bead.as_deref()).collect();
+    // In a queue, or done there and awaiting its close: never again.
+    let queued_beads = super::queued_beads(store)?;
     // Repair: an item in a queue without its seen file (a run died between
     // the two writes) gets it now.
     for (_, p) in &live {
@@ -371,7 +372,7 @@ pub fn run(store: &Store, dry_run: bool, actor: &str, now: Timestamp) -> Result<
                 || item
                     .bead
                     .as_deref()
-                    .is_some_and(|b| queued_beads.contains(b))
+                    .is_some_and(|b| queued_beads.contains_key(b))
                 || !keys_this_run.insert(item.key.clone())
             {
                 run.seen += 1;
