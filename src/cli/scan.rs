@@ -1,9 +1,8 @@
 //! `gemba scan …`: when to rebuild the source-analysis index. The decision
-//! is [`crate::scan::decide`]; this file reads the clock, the state file
-//! and the locks, and runs the scans.
+//! is [`crate::scan::decide`], the state, locks and runs are
+//! [`crate::scan::schedule`]'s; this file starts background scans and
+//! renders.
 
-use std::fs::File;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -11,9 +10,9 @@ use serde::Serialize;
 use super::env::Ctx;
 use super::error::{CliError, CliResult};
 use super::ui;
-use crate::model::{Event, EventKind};
-use crate::scan::{self, Decision, Outcome, Reason, Run, Running, State};
-use crate::store::{Store, atomic, lock::Lock};
+use crate::scan::schedule::{self, Who};
+use crate::scan::{Decision, Outcome, Reason, Run, State};
+use crate::store::Store;
 
 /// Schedule rebuilds of the source index (`gemba index build`).
 ///
@@ -126,85 +125,10 @@ fn report_decision(ctx: &Ctx, reason: Reason, decision: &Decision) {
     }
 }
 
-fn state_path(store: &Store) -> PathBuf {
-    store.scan_dir().join(scan::STATE_FILE)
-}
-
-/// Hold the state file for one read-modify-write.
-fn state_lock(ctx: &Ctx, store: &Store) -> CliResult<Lock> {
-    let dir = store.scan_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::io(format!("{}: {e}", dir.display())))?;
-    let path = dir.join("state.lock");
-    Lock::acquire(
-        &path,
-        &store.show(&path),
-        &ctx.command,
-        Duration::from_secs(30),
-        &|m| eprintln!("gemba: {m}"),
-    )
-    .map_err(CliError::lock_timeout)
-}
-
-pub(crate) fn read_state(store: &Store) -> CliResult<State> {
-    let path = state_path(store);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-        Err(e) => return Err(CliError::io(format!("{}: {e}", store.show(&path)))),
-    };
-    serde_json::from_str(&text).map_err(|e| {
-        CliError::parse_error(format!(
-            "{}:{}:{}: {e}",
-            store.show(&path),
-            e.line(),
-            e.column()
-        ))
-        .hint("fix or delete the file: it only holds scheduling state")
-    })
-}
-
-fn write_state(store: &Store, state: &State) -> CliResult {
-    let path = state_path(store);
-    let mut bytes = serde_json::to_vec_pretty(state).expect("state serializes");
-    bytes.push(b'\n');
-    atomic::write(&path, &bytes).map_err(|e| CliError::io(format!("{}: {e}", store.show(&path))))
-}
-
-/// The lock a running scan holds for its whole run.
-fn run_lock_path(store: &Store) -> PathBuf {
-    store.scan_dir().join("run.lock")
-}
-
-/// Whether a scan process holds the run lock now.
-fn scan_running(store: &Store) -> bool {
-    let path = run_lock_path(store);
-    let Ok(file) = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-    else {
-        return false;
-    };
-    match file.try_lock() {
-        Ok(()) => false,
-        Err(std::fs::TryLockError::WouldBlock) => true,
-        Err(std::fs::TryLockError::Error(_)) => false,
-    }
-}
-
-fn log(ctx: &Ctx, store: &Store, event: Event) {
-    let mut warnings = Vec::new();
-    log_into(store, event, &mut warnings);
-    warn_all(ctx, &warnings);
-}
-
-/// Log `event`, keeping what went wrong (a failed auto-commit, an
-/// unwritable log) in `warnings`.
-fn log_into(store: &Store, event: Event, warnings: &mut Vec<String>) {
-    match crate::store::log::record(store, &[event]) {
-        Ok(finished) => warnings.extend(finished.warnings),
-        Err(e) => warnings.push(format!("could not log: {e}")),
+fn who(ctx: &Ctx) -> Who<'_> {
+    Who {
+        actor: &ctx.actor,
+        holder: &ctx.command,
     }
 }
 
@@ -224,48 +148,7 @@ pub(crate) fn trigger(
     background: bool,
     warnings: &mut Vec<String>,
 ) -> CliResult<Decision> {
-    let decision = {
-        let _lock = state_lock(ctx, store)?;
-        let mut state = read_state(store)?;
-        let rules = scan::Rules::from(&store.config().scan);
-        if reason == Reason::PostMerge {
-            scan::note_merge(&mut state, ctx.now, &rules);
-        }
-        let running = state.running.is_some() && scan_running(store);
-        let decision = scan::decide(&state, reason, ctx.now, running, &rules);
-        if matches!(decision, Decision::Queue { .. }) {
-            state.queued = Some(reason);
-        }
-        if matches!(decision, Decision::Run { .. }) {
-            // Claimed now, so a trigger before the runner starts coalesces.
-            state.running = Some(Running {
-                reason,
-                started: ctx.now,
-                pid: std::process::id(),
-            });
-        }
-        state.last_trigger = Some(scan::TriggerRecord {
-            reason,
-            at: ctx.now,
-            decision: decision.clone(),
-        });
-        write_state(store, &state)?;
-        decision
-    };
-    log_into(
-        store,
-        Event::new(
-            ctx.now,
-            &ctx.actor,
-            EventKind::ScanTrigger,
-            vec![],
-            format!("scan trigger {reason}: {}", decision.name()),
-        )
-        .with("reason", reason)
-        .with("decision", decision.name())
-        .with("why", decision.why()),
-        warnings,
-    );
+    let decision = schedule::decide_now(store, reason, ctx.now, who(ctx), warnings)?;
     if matches!(decision, Decision::Run { .. }) {
         if background {
             spawn_background(store, reason)?;
@@ -281,14 +164,8 @@ pub(crate) fn trigger(
 /// due (not in the cooldown, not paused, none running), so a read command
 /// logs nothing and changes nothing otherwise. Says so on stderr.
 pub(crate) fn on_drift(ctx: &Ctx, store: &Store) {
-    let due = read_state(store).is_ok_and(|state| {
-        let rules = scan::Rules::from(&store.config().scan);
-        let running = state.running.is_some() && scan_running(store);
-        matches!(
-            scan::decide(&state, Reason::Drift, ctx.now, running, &rules),
-            Decision::Run { .. }
-        )
-    });
+    let due = schedule::would(store, Reason::Drift, ctx.now)
+        .is_ok_and(|d| matches!(d, Decision::Run { .. }));
     if !due {
         return;
     }
@@ -323,16 +200,8 @@ pub(crate) fn on_demand(ctx: &Ctx, store: &Store) -> Vec<String> {
     }
     match trigger(ctx, store, Reason::Demand, false, &mut warnings) {
         Ok(Decision::Queue { .. } | Decision::Coalesced { .. }) => {
-            // Another process is scanning: its run lock is free once it
-            // (and the rerun it took on) is done.
-            let path = run_lock_path(store);
-            if let Err(e) = Lock::acquire(
-                &path,
-                &store.show(&path),
-                &ctx.command,
-                Duration::from_secs(600),
-                &|_| {},
-            ) {
+            // Another process is scanning: wait for it (and its rerun).
+            if let Err(e) = schedule::wait_for_scan(store, who(ctx), Duration::from_secs(600)) {
                 warnings.push(format!("gave up waiting for the running scan: {e}"));
             }
         }
@@ -362,103 +231,20 @@ fn spawn_background(store: &Store, reason: Reason) -> CliResult {
     Ok(())
 }
 
-/// Run one scan and then the queued rerun, if any, under the run lock.
+/// Run the scan (and the queued rerun) here, saying how each went.
 fn run_scans(ctx: &Ctx, store: &Store, first: Reason) -> CliResult<Vec<Run>> {
-    let path = run_lock_path(store);
-    let _run = Lock::acquire(
-        &path,
-        &store.show(&path),
-        &ctx.command,
-        Duration::from_secs(3600),
-        &|_| {},
-    )
-    .map_err(CliError::lock_timeout)?;
-    let mut runs = Vec::new();
-    let mut reason = first;
-    // On gemba's clock (GEMBA_NOW pins it), advanced by the real time spent.
-    let clock = std::time::Instant::now();
-    let at = |ctx: &Ctx| {
-        ctx.now
-            .checked_add(jiff::SignedDuration::try_from(clock.elapsed()).unwrap_or_default())
-            .unwrap_or(ctx.now)
-    };
-    loop {
-        let started = at(ctx);
-        {
-            let _lock = state_lock(ctx, store)?;
-            let mut state = read_state(store)?;
-            state.running = Some(Running {
-                reason,
-                started,
-                pid: std::process::id(),
-            });
-            write_state(store, &state)?;
-        }
-        let built = crate::analysis::build(store, &());
-        let ended = at(ctx);
-        let (result, error) = match &built {
-            Ok(_) => (Outcome::Ok, None),
-            Err(e) => (Outcome::Failed, Some(e.to_string())),
-        };
-        let run = Run {
-            reason,
-            started,
-            ended,
-            result,
-            error: error.clone(),
-        };
-        let next = {
-            let _lock = state_lock(ctx, store)?;
-            let mut state = read_state(store)?;
-            state.last_run = Some(run.clone());
-            state.running = None;
-            let next = state.queued.take();
-            write_state(store, &state)?;
-            next
-        };
-        let mut event = Event::new(
-            ended,
-            &ctx.actor,
-            EventKind::ScanRun,
-            vec![],
-            match &error {
-                None => format!("scan ({reason}) ok"),
-                Some(e) => format!("scan ({reason}) failed: {e}"),
-            },
-        )
-        .with("reason", reason)
-        .with("started", started.to_string())
-        .with("ended", ended.to_string())
-        .with("result", result)
-        .with("fresh", built.is_ok());
-        if let Some(e) = &error {
-            event = event.with("error", e);
-        }
-        if let Ok(report) = &built {
-            event = event
-                .with("commit", &report.commit)
-                .with("edges", report.edges);
-        }
-        log(ctx, store, event);
+    let mut warnings = Vec::new();
+    let runs = schedule::run_scans(store, first, ctx.now, who(ctx), &mut warnings, |run| {
         if !ctx.json {
-            ui::status(
-                ctx,
-                &format!(
-                    "scan ({reason}): {}",
-                    match &error {
-                        None => "ok".to_string(),
-                        Some(e) => format!("failed: {e}"),
-                    }
-                ),
-            );
+            let how = match &run.error {
+                None => "ok".to_string(),
+                Some(e) => format!("failed: {e}"),
+            };
+            ui::status(ctx, &format!("scan ({}): {how}", run.reason));
         }
-        runs.push(run);
-        match next {
-            Some(r) => reason = r,
-            None => break,
-        }
-    }
-    Ok(runs)
+    });
+    warn_all(ctx, &warnings);
+    Ok(runs?)
 }
 
 fn pause(ctx: &Ctx, store: &Store, duration: Option<&str>) -> CliResult {
@@ -480,28 +266,9 @@ fn pause(ctx: &Ctx, store: &Store, duration: Option<&str>) -> CliResult {
             )
         }
     };
-    {
-        let _lock = state_lock(ctx, store)?;
-        let mut state = read_state(store)?;
-        state.paused_until = until;
-        write_state(store, &state)?;
-    }
-    let message = match until {
-        Some(t) => format!("automatic scans paused until {t}"),
-        None => "automatic scans resumed".to_string(),
-    };
-    log(
-        ctx,
-        store,
-        Event::new(
-            ctx.now,
-            &ctx.actor,
-            EventKind::ScanPause,
-            vec![],
-            message.clone(),
-        )
-        .with("until", until.map(|t| t.to_string())),
-    );
+    let mut warnings = Vec::new();
+    let message = schedule::pause(store, until, ctx.now, who(ctx), &mut warnings)?;
+    warn_all(ctx, &warnings);
     if ctx.json {
         ui::json(&serde_json::json!({"paused_until": until.map(|t| t.to_string())}));
     } else {
@@ -520,8 +287,8 @@ struct StatusReport<'a> {
 }
 
 fn status(ctx: &Ctx, store: &Store) -> CliResult {
-    let state = read_state(store)?;
-    let scanning = scan_running(store);
+    let state = schedule::read_state(store)?;
+    let scanning = schedule::scanning(store);
     let paused = state.paused_until.is_some_and(|t| t > ctx.now);
     if ctx.json {
         ui::json(&StatusReport {

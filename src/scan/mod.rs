@@ -2,14 +2,16 @@
 //! (`gemba index build`) so it stays fresh without stampeding.
 //!
 //! [`decide`] is a pure function of the scheduler state, the trigger and
-//! `now`; everything that reads the clock, files or locks is in
-//! [`crate::cli`]'s `scan` command. State lives in `.gemba/scan/state.json`.
+//! `now`; reading and writing the state, the locks and the runs are in
+//! [`schedule`]. State lives in `.gemba/scan/state.json`.
 
 use jiff::{SignedDuration, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::model::config::ScanConfig;
+
+pub mod schedule;
 
 /// The scheduler's state file in `.gemba/scan/` (schema
 /// `schema/scan-state.schema.json`).
