@@ -281,8 +281,14 @@ pub fn pause(
     };
     log_into(
         store,
-        Event::new(now, who.actor, EventKind::ScanPause, vec![], message.clone())
-            .with("until", until.map(|t| t.to_string())),
+        Event::new(
+            now,
+            who.actor,
+            EventKind::ScanPause,
+            vec![],
+            message.clone(),
+        )
+        .with("until", until.map(|t| t.to_string())),
         warnings,
     );
     Ok(message)
