@@ -744,7 +744,12 @@ fn finish_tick(mut out: Tick, store: &Store, actor: &str, now: Timestamp) -> Res
         false => event.with("warnings", &out.warnings),
     };
     out.event = Some(event.id.clone());
-    let finished = log::record(store, &[event])?;
+    // A tick that fed nobody changed nothing: its line waits for the next
+    // commit (a tick every 30 s must not be a commit every 30 s).
+    let finished = match dispatched.is_empty() {
+        true => log::record_pending(store, &[event])?,
+        false => log::record(store, &[event])?,
+    };
     out.warnings.extend(finished.warnings);
     Ok(out)
 }

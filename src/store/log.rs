@@ -119,6 +119,19 @@ pub fn record(store: &Store, events: &[Event]) -> Result<Finished> {
     Ok(finished)
 }
 
+/// [`record`] without the commit: for decisions that happen on a
+/// schedule and change nothing (a dispatch tick that fed nobody), so that
+/// `git log` is not a commit every 30 seconds. The lines go with the next
+/// auto-commit, which takes every pending log line ([`auto_commit`]).
+pub fn record_pending(store: &Store, events: &[Event]) -> Result<Finished> {
+    for event in events {
+        append(store, event)?;
+    }
+    let mut finished = Finished::default();
+    super::hooks::fire(store, events, &mut finished);
+    Ok(finished)
+}
+
 /// [`record`] without the hooks.
 pub(super) fn append_and_commit(store: &Store, events: &[Event]) -> Result<Finished> {
     let mut paths = Vec::new();
@@ -159,10 +172,22 @@ fn auto_commit(store: &Store, changed: &[PathBuf], message: &str) -> Finished {
     let Some(worktree) = store.worktree().filter(|_| store.config().git.auto_commit) else {
         return finished;
     };
-    let rel: Vec<PathBuf> = changed
-        .iter()
-        .filter_map(|p| p.strip_prefix(worktree).ok().map(Path::to_path_buf))
-        .collect();
+    // A log file stands for the whole log: lines left pending by
+    // [`record_pending`] (on other days too) go with this commit.
+    let log_dir = store.root().join(LOG_DIR);
+    let mut rel: Vec<PathBuf> = Vec::new();
+    for path in changed {
+        let path = if path.starts_with(&log_dir) {
+            &log_dir
+        } else {
+            path
+        };
+        if let Ok(r) = path.strip_prefix(worktree)
+            && !rel.iter().any(|p| p == r)
+        {
+            rel.push(r.to_path_buf());
+        }
+    }
     match git::commit_paths(worktree, &rel, message) {
         Ok(committed) => finished.committed = committed,
         Err(git::Error::InProgress { worktree, what }) => finished.warnings.push(format!(

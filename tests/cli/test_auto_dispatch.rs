@@ -250,6 +250,39 @@ fn at(env: &TestEnv, now: &str, args: &[&str]) -> Value {
 }
 
 #[test]
+fn with_auto_commit_only_a_tick_that_feeds_someone_is_a_commit() {
+    let env = fleet(true);
+    env.enable_auto_commit();
+    env.ok(&["dispatch", "on"]);
+    let commits = || {
+        env.git(&["rev-list", "--count", "HEAD"])
+            .trim()
+            .parse::<u32>()
+            .unwrap()
+    };
+    let dispatched = tick(&env);
+    assert_eq!(entry(&dispatched, "s-alice")["outcome"], "dispatched");
+    let after_dispatch = commits();
+    let last = env.git(&["log", "-1", "--format=%s"]);
+    assert!(last.starts_with("gemba: dispatch tick: "), "{last}");
+    // Twice nothing to do: logged, not committed.
+    for _ in 0..2 {
+        let idle = tick(&env);
+        assert_ne!(entry(&idle, "s-alice")["outcome"], "dispatched", "{idle:#}");
+    }
+    assert_eq!(commits(), after_dispatch, "an idle tick is no commit");
+    assert_eq!(of_kind(&env, "dispatch.tick").len(), 3);
+    assert!(
+        !env.git(&["status", "--porcelain", "--", ".gemba/log"])
+            .is_empty()
+    );
+    // The next change commits the pending lines with its own.
+    env.ok(&["dispatch", "off", "--reason", "done for today"]);
+    assert_eq!(commits(), after_dispatch + 1);
+    assert_eq!(env.git(&["status", "--porcelain", "--", ".gemba/log"]), "");
+}
+
+#[test]
 fn a_second_dispatch_within_the_min_interval_is_rate_limited() {
     let env = fleet(false);
     env.ok(&["dispatch", "on"]);
