@@ -293,7 +293,15 @@ pub fn run_in(
         warnings: Vec::new(),
         committed: false,
     };
-    let (events, problems) = log::read(store, None)?;
+    // Only what the log says about the merged beads (earlier retros,
+    // claims, decisions): picked from the lines before parsing, so a
+    // merge's retro does not parse months of log.
+    let merged: Vec<&str> = linked
+        .keys()
+        .filter(|b| known.contains(*b))
+        .map(String::as_str)
+        .collect();
+    let (events, problems) = log::read_mentioning(store, None, &merged)?;
     if let Some(first) = problems.first() {
         report.warnings.push(format!(
             "{} malformed log line(s) skipped (first: {first})",

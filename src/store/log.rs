@@ -315,25 +315,14 @@ pub fn parse_lines(path: &Path, text: &str) -> Vec<(usize, Result<Event, ParseEr
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            let parsed = serde_json::from_str::<Event>(line)
-                .map_err(|e| ParseError::new(path, i + 1, e.column(), format::json_message(&e)));
-            (i + 1, parsed)
-        })
+        .map(|(i, line)| (i + 1, parse_line(path, i + 1, line)))
         .collect()
 }
 
-/// Parse one log file; each bad line is an error with its position.
-pub fn parse_file(path: &Path, text: &str) -> (Vec<Event>, Vec<ParseError>) {
-    let mut events = Vec::new();
-    let mut errors = Vec::new();
-    for (_, parsed) in parse_lines(path, text) {
-        match parsed {
-            Ok(e) => events.push(e),
-            Err(e) => errors.push(e),
-        }
-    }
-    (events, errors)
+/// Line `number` of the log file at `path`.
+fn parse_line(path: &Path, number: usize, line: &str) -> Result<Event, ParseError> {
+    serde_json::from_str::<Event>(line)
+        .map_err(|e| ParseError::new(path, number, e.column(), format::json_message(&e)))
 }
 
 /// The events at or after `since` (all without it), oldest first, and the
@@ -342,6 +331,34 @@ pub fn parse_file(path: &Path, text: &str) -> (Vec<Event>, Vec<ParseError>) {
 /// can duplicate a line). Events are ordered by `at`, ties in file order.
 /// Day files before `since`'s UTC day are not opened.
 pub fn read(store: &Store, since: Option<Timestamp>) -> Result<(Vec<Event>, Vec<ParseError>)> {
+    read_lines(store, since, |_| true)
+}
+
+/// [`read`], but only the lines that name one of `ids` as a JSON string
+/// (`"gm-a1b2"`: in `beads`, or anywhere in `data`), picked before they
+/// are parsed: a retro after a merge wants the few beads it merged out of
+/// a log of months. Ids are validated names, so their JSON form is exact.
+pub fn read_mentioning(
+    store: &Store,
+    since: Option<Timestamp>,
+    ids: &[&str],
+) -> Result<(Vec<Event>, Vec<ParseError>)> {
+    if ids.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let quoted: Vec<String> = ids
+        .iter()
+        .map(|id| regex::escape(&format!("\"{id}\"")))
+        .collect();
+    let any = regex::Regex::new(&quoted.join("|")).expect("escaped literals");
+    read_lines(store, since, |line| any.is_match(line))
+}
+
+fn read_lines(
+    store: &Store,
+    since: Option<Timestamp>,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<(Vec<Event>, Vec<ParseError>)> {
     let since_day = since.map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date());
     let mut events = Vec::new();
     let mut problems = Vec::new();
@@ -359,11 +376,18 @@ pub fn read(store: &Store, since: Option<Timestamp>) -> Result<(Vec<Event>, Vec<
                 continue;
             }
         };
-        let (parsed, errors) = parse_file(&path, &String::from_utf8_lossy(&bytes));
-        problems.extend(errors);
-        for event in parsed {
-            if seen.insert(event.id.clone()) {
-                events.push(event);
+        let text = String::from_utf8_lossy(&bytes);
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() || !wanted(line) {
+                continue;
+            }
+            match parse_line(&path, i + 1, line) {
+                Ok(event) => {
+                    if seen.insert(event.id.clone()) {
+                        events.push(event);
+                    }
+                }
+                Err(e) => problems.push(e),
             }
         }
     }
@@ -435,6 +459,31 @@ mod tests {
         // By time; a and c tie and keep file order.
         assert_eq!(messages, ["b", "a", "c"]);
         assert!(events[2].concerns("y"));
+    }
+
+    #[test]
+    fn read_mentioning_keeps_the_events_naming_an_id() {
+        let (_dir, store) = store();
+        let named = event("2026-11-23T09:00:00Z", EventKind::Claim, &["gm-1"], "a");
+        let in_data = event("2026-11-23T09:01:00Z", EventKind::DispatchTick, &[], "b")
+            .with("sessions", serde_json::json!([{"bead": "gm-2"}]));
+        let longer = event("2026-11-23T09:02:00Z", EventKind::Claim, &["gm-10"], "c");
+        let other = event("2026-11-24T09:00:00Z", EventKind::Claim, &["gm-3"], "d");
+        let day = |d: &str| store.log_dir().join(format!("2026-11-{d}.jsonl"));
+        std::fs::write(day("23"), [&named, &in_data, &longer].map(line).concat()).unwrap();
+        std::fs::write(day("24"), line(&other) + "{not json gm-1\n").unwrap();
+        let messages = |ids: &[&str]| {
+            let (events, _) = read_mentioning(&store, None, ids).unwrap();
+            events.into_iter().map(|e| e.message).collect::<Vec<_>>()
+        };
+        assert_eq!(messages(&["gm-1", "gm-2"]), ["a", "b"]);
+        assert_eq!(messages(&["gm-10"]), ["c"]);
+        assert_eq!(messages(&[]), Vec::<String>::new());
+        // A malformed line is skipped unless it names the id as a string.
+        let (_, problems) = read_mentioning(&store, None, &["gm-3"]).unwrap();
+        assert_eq!(problems, []);
+        let (all, problems) = read(&store, None).unwrap();
+        assert_eq!((all.len(), problems.len()), (4, 1));
     }
 
     #[test]
