@@ -18,7 +18,8 @@
 #    with the flags of history_learn.sh; scores conflicts a second time from
 #    the recorded graph edges (`--pairs`, all and per edge kind); both with
 #    and without co-committed pairs (`--drop-co-committed`); prints the
-#    counts and times.
+#    counts and times, and the candidate pairs by the graph's edge
+#    (benches/history_graph_why.py).
 #
 #   bash benches/history_replay.sh                 # everything (2-3.5 min here)
 #   LIMIT=100 bash benches/history_replay.sh       # the first 100 beads of the history
@@ -135,3 +136,5 @@ print(f"{st['conflicts_calls']} `conflicts --all --bead` calls (ms median {cm.ge
 secs = {k: round(v, 1) for k, v in st["seconds"].items()}
 print(f"wall time {wall}s; by step (s): {json.dumps(secs, sort_keys=True)}")
 PY
+echo
+python3 "$ROOT/benches/history_graph_why.py" "$SCORER" "$OUT" "$TRACKER" "$TRACKED"
