@@ -30,6 +30,7 @@ created meanwhile, one branch and one merge per run of consecutive commits
 of the same beads, one import of the closes, one backfill.
 
     history_replay.py GEMBA REPO TRACKER TRUTH TRACKED OUT [LIMIT]
+    MERGE_AT=bead-end history_replay.py ...   # merge a bead's commits when its work ends
 
 Writes OUT/PRED.jsonl ({"id", "targets", "source"} per replayed bead of the
 history), OUT/TRUTH.jsonl (the truth rows of the replayed beads),
@@ -135,18 +136,30 @@ for t in truth:
     for c in t["commits"]:
         commits.setdefault(c["sha"], {"at": ts(c["author_time"]), "files": c["files"],
                                       "beads": set()})["beads"].add(t["id"])
+# MERGE_AT=commit (default): each commit reaches main at its author time.
+# MERGE_AT=bead-end: only when the last commit of its beads is made, as if
+# each bead's work sat on a branch until done (how much the conflict graph
+# owes to seeing work in progress; the commits keep their author times).
+merge_at = os.environ.get("MERGE_AT", "commit")
+if merge_at not in ("commit", "bead-end"):
+    sys.exit(f"MERGE_AT={merge_at}: commit or bead-end")
+bead_end = {}
+for c in commits.values():
+    for b in c["beads"]:
+        bead_end[b] = max(bead_end.get(b, c["at"]), c["at"])
 for sha, c in commits.items():
-    events.append((c["at"], 1, "commit", sha))
+    at = max(bead_end[b] for b in c["beads"]) if merge_at == "bead-end" else c["at"]
+    events.append((at, 1, "commit", sha))
 # A file the final tree lacks was deleted some time: right after its last
 # recorded touch is the guess made here (a later, unrecorded commit is the
 # other), so that the text rules do not see files long gone.
+events.sort()
 final = {line.strip() for line in open(TRACKED) if line.strip()}
 last_touch = {}
-for sha, c in sorted(commits.items(), key=lambda kv: (kv[1]["at"], kv[0])):
-    for f in c["files"]:
+for _, _, kind, sha in events:
+    for f in commits[sha]["files"] if kind == "commit" else ():
         if f not in final:
             last_touch[f] = sha
-events.sort()
 
 # --- the replay ---------------------------------------------------------------
 

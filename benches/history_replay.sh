@@ -21,12 +21,14 @@
 #    counts and times, and the candidate pairs by the graph's edge
 #    (benches/history_graph_why.py).
 #
-#   bash benches/history_replay.sh                 # everything (2-3.5 min here)
+#   bash benches/history_replay.sh                 # everything (~6 min here)
 #   LIMIT=100 bash benches/history_replay.sh       # the first 100 beads of the history
 #   KEEP=/tmp/hr bash benches/history_replay.sh    # keep the repository, PRED.jsonl, scores
+#   MERGE_AT=bead-end bash benches/history_replay.sh  # a bead's commits reach main when its last one is made
 #
 # Env: REPO_NAME (default steveyegge__beads), SHARED, HISTORY, TRACKER,
-# GEMBA (binary; the release build when unset), LIMIT, KEEP, SCORE_ARGS.
+# GEMBA (binary; the release build when unset), LIMIT, KEEP, SCORE_ARGS,
+# MERGE_AT (commit, the default, or bead-end).
 # Reports, never asserts.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/history_common.sh"
