@@ -17,15 +17,26 @@ repository `gemba init` + `gemba hooks install` have set up, in time order:
 - a bead's close: imported again as it is in the tracker (closed, with its
   closed_at), so from then on it may lend through history.
 
+Right after a bead of the history is created and backfilled, its edges in
+the conflict graph as it stands then (`gemba conflicts --all --bead ID
+--json`, GEMBA_NOW at its created_at) are recorded, those whose other end
+is a bead of the history: each pair is thus judged with the graph as it
+stood when the later of its two beads was created (the earlier one is not
+there yet when the earlier one is observed).
+
 Nothing observes the store between two creations of beads of the history,
 so the events in between are batched: one import of the other beads
 created meanwhile, one branch and one merge per run of consecutive commits
 of the same beads, one import of the closes, one backfill.
 
     history_replay.py GEMBA REPO TRACKER TRUTH TRACKED OUT [LIMIT]
+    MERGE_AT=bead-end history_replay.py ...   # merge a bead's commits when its work ends
 
 Writes OUT/PRED.jsonl ({"id", "targets", "source"} per replayed bead of the
-history), OUT/TRUTH.jsonl (the truth rows of the replayed beads) and
+history), OUT/TRUTH.jsonl (the truth rows of the replayed beads),
+OUT/EDGES.jsonl (the recorded conflict-graph edges: {"a", "b", "kind",
+"reason", "at"}, one per pair, `at` the bead whose creation recorded it),
+OUT/PAIRS.jsonl (their {"a", "b"}, for score_targets.py --pairs) and
 OUT/stats.json (counts and wall times).
 """
 
@@ -51,7 +62,7 @@ def iso(t):
 
 stats = {"gemba_calls": 0, "git_calls": 0, "imports": 0, "backfills": 0,
          "commits": 0, "merges": 0, "hook_runs": 0, "hook_failures": 0,
-         "retros": 0, "seconds": {}}
+         "retros": 0, "conflicts_calls": 0, "seconds": {}}
 
 
 def timed(key, t0):
@@ -125,23 +136,36 @@ for t in truth:
     for c in t["commits"]:
         commits.setdefault(c["sha"], {"at": ts(c["author_time"]), "files": c["files"],
                                       "beads": set()})["beads"].add(t["id"])
+# MERGE_AT=commit (default): each commit reaches main at its author time.
+# MERGE_AT=bead-end: only when the last commit of its beads is made, as if
+# each bead's work sat on a branch until done (how much the conflict graph
+# owes to seeing work in progress; the commits keep their author times).
+merge_at = os.environ.get("MERGE_AT", "commit")
+if merge_at not in ("commit", "bead-end"):
+    sys.exit(f"MERGE_AT={merge_at}: commit or bead-end")
+bead_end = {}
+for c in commits.values():
+    for b in c["beads"]:
+        bead_end[b] = max(bead_end.get(b, c["at"]), c["at"])
 for sha, c in commits.items():
-    events.append((c["at"], 1, "commit", sha))
+    at = max(bead_end[b] for b in c["beads"]) if merge_at == "bead-end" else c["at"]
+    events.append((at, 1, "commit", sha))
 # A file the final tree lacks was deleted some time: right after its last
 # recorded touch is the guess made here (a later, unrecorded commit is the
 # other), so that the text rules do not see files long gone.
+events.sort()
 final = {line.strip() for line in open(TRACKED) if line.strip()}
 last_touch = {}
-for sha, c in sorted(commits.items(), key=lambda kv: (kv[1]["at"], kv[0])):
-    for f in c["files"]:
+for _, _, kind, sha in events:
+    for f in commits[sha]["files"] if kind == "commit" else ():
         if f not in final:
             last_touch[f] = sha
-events.sort()
 
 # --- the replay ---------------------------------------------------------------
 
 pending_creates, pending_closes, pending_commits = [], [], []
 preds = []
+edges = {}  # (a, b) -> the first edge recorded for the pair
 
 
 def merge_commits(batch):
@@ -248,6 +272,23 @@ def flush(t, observe=None):
         preds.append({"id": observe, "targets": targets, "source": source,
                       "borrowed": borrowed and {"via": borrowed["via"], "from": borrowed["from"]},
                       "learned": [{"path": x["path"], "from": x["from"]} for x in learned]})
+        record_edges(observe, t)
+
+
+def record_edges(bid, t):
+    """The conflict graph's edges of `bid` now, to other beads of the history."""
+    t0 = time.monotonic()
+    doc = json.loads(gemba(["conflicts", "--all", "--bead", bid, "--json", "-q"], t, "conflicts"))
+    stats["conflicts_calls"] += 1
+    ms = (time.monotonic() - t0) * 1000
+    stats.setdefault("conflicts_ms", []).append(ms)
+    for e in doc["edges"]:
+        other = e["b"] if e["a"] == bid else e["a"]
+        if other == bid or other not in scored:
+            continue
+        key = (min(e["a"], e["b"]), max(e["a"], e["b"]))
+        edges.setdefault(key, {"a": key[0], "b": key[1], "kind": e["kind"],
+                               "reason": e["reason"], "at": bid})
 
 
 start = time.monotonic()
@@ -294,6 +335,16 @@ if hook_ms:
     stats["hook_ms"] = {"median": hook_ms[len(hook_ms) // 2], "max": hook_ms[-1],
                         "total": sum(hook_ms)}
 
+ms = sorted(stats.pop("conflicts_ms", []))
+if ms:
+    stats["conflicts_ms"] = {"median": round(ms[len(ms) // 2], 1), "max": round(ms[-1], 1),
+                             "total": round(sum(ms) / 1000, 1)}
+stats["edges"] = len(edges)
+with open(os.path.join(OUT, "EDGES.jsonl"), "w") as f, \
+        open(os.path.join(OUT, "PAIRS.jsonl"), "w") as g:
+    for key in sorted(edges):
+        f.write(json.dumps(edges[key]) + "\n")
+        g.write(json.dumps({"a": key[0], "b": key[1]}) + "\n")
 with open(os.path.join(OUT, "PRED.jsonl"), "w") as f:
     for p in preds:
         f.write(json.dumps(p) + "\n")
