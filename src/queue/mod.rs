@@ -26,9 +26,9 @@
 //! a derived index under `.gemba/index/queues/` for the next process). It
 //! lists its agent's `ready/` (names only) only when that may have changed
 //! since its handle last did (module `ready`: an inotify watch on Linux),
-//! so a long-lived drainer does not list thousands of names per take. A done finds its packet
-//! by probing the state directories ([`locate`]) and reads only blocked
-//! packets, by their kept `after`. Directories are fsynced once per
+//! so a long-lived drainer does not list thousands of names per take. A
+//! done finds its packet by probing the state directories ([`locate`]) and
+//! reads only blocked packets, by their kept `after`. Directories are fsynced once per
 //! command, with its events, not once per rename. So take and done cost
 //! the same with 5 or 5,000 packets queued, bar one directory listing.
 //!
