@@ -1,21 +1,22 @@
 //! What a take needs to know of a ready packet without reading it: its
 //! ordering fields (priority, dependency depth, creation time) and its
-//! targets (hold-back). They are fixed when the packet is enqueued (fail,
+//! targets (hold-back); and its bead, for selection's `queued` gate
+//! ([`super::queued_beads`]). They are fixed when the packet is enqueued (fail,
 //! stages, renew and recover never change them), so they are read once
 //! per packet and kept:
 //!
 //! - in memory for the life of a [`Store`] handle ([`Store::memo`]), so a
 //!   long-lived library caller (a drainer) reads each packet file once;
 //! - in `.gemba/index/queues/<agent>.<state>.keys` (derived, gitignored,
-//!   never fsynced) for the ready and the blocked packets of each agent,
-//!   so a `gemba queue take` or `done` process does not read every one of
-//!   them either.
+//!   never fsynced) for each agent's ready and blocked packets (and, for
+//!   the `queued` gate, in progress and done ones), so a `gemba queue
+//!   take`, `done` or `next` process does not read every one of them
+//!   either.
 //!
 //! Never the truth: the directory listing is. Only ids that are in the
 //! listing are looked up; an id missing from the keys is read from its
 //! file; a torn, stale or foreign index file is ignored and rewritten.
-//! The packet a take wins is read from its file (its lease is written into
-//! it), and when its fields differ from the kept ones (a hand edit of a
+//! The packet a take wins is read from its file, and when its fields differ from the kept ones (a hand edit of a
 //! ready packet) the kept ones are replaced, so such an edit counts from
 //! the next take on.
 
