@@ -21,7 +21,7 @@ use crate::model::Event;
 /// session.start, session.end, session.handoff, session.focus,
 /// session.heartbeat, queue.enqueue, queue.take, queue.done, queue.fail,
 /// queue.renew, queue.recover, queue.unblock, queue.shipped,
-/// queue.reroute, queue.starving, supply, supply.source, dispatch.switch,
+/// queue.reroute, queue.starving, queue.archive, supply, supply.source, dispatch.switch,
 /// dispatch.tick, hook.failed, scan.trigger, scan.run, scan.pause,
 /// retro, retro.learn, githook, calibrate, tune, suggestion.reject (see
 /// schema/event.schema.json).

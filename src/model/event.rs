@@ -243,6 +243,10 @@ event_kinds! {
     /// An agent became idle while ready work it could do waits; `data`
     /// has the agent and that work.
     QueueStarving = "queue.starving",
+    /// Finished packets removed from `done/` and `failed/` (`gemba queue
+    /// archive`); `data.packets` names each, with its agent, state and
+    /// bead (git history keeps the files).
+    QueueArchive = "queue.archive",
     /// `gemba supply` read the demand sources and enqueued packets;
     /// `data` has what went where and what was held back.
     Supply = "supply",

@@ -422,6 +422,123 @@ pub fn queued_beads(store: &Store) -> store::Result<BTreeMap<String, Queued>> {
     Ok(out)
 }
 
+/// What [`archive`] removed (or would, in a dry run).
+#[derive(Debug, Serialize)]
+pub struct Archived {
+    pub dry_run: bool,
+    /// RFC 3339: packets finished before this went.
+    pub before: String,
+    pub packets: Vec<ArchivedPacket>,
+    /// Finished before `before` but kept: their bead is still open.
+    pub kept: usize,
+    #[serde(skip)]
+    pub finished: Finished,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ArchivedPacket {
+    pub packet: String,
+    pub agent: String,
+    pub state: State,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bead: Option<String>,
+    /// When it was finished (its `updated_at`).
+    pub finished_at: String,
+}
+
+/// Remove the packets finished (`done/`, `failed/`) more than `age` ago
+/// whose bead is closed (or gone, or that have none), logged as one
+/// `queue.archive` event: the queue directories stop growing, the log and
+/// git history keep every packet. A done packet of an open bead stays: it
+/// is what keeps that bead from being handed out again until the tracker
+/// closes it ([`queued_beads`]).
+pub fn archive(
+    store: &Store,
+    age: Duration,
+    dry_run: bool,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Archived> {
+    let before = now
+        .checked_sub(age.signed())
+        .map_err(|e| Error::Invalid(format!("--older-than {age}: {e}")))?;
+    let mut tx = store.changes();
+    let lock = store.lock(Scope::Queues)?;
+    let mut open: BTreeMap<String, bool> = BTreeMap::new();
+    let mut packets = Vec::new();
+    let mut kept = 0;
+    for agent in store.queue_agents()? {
+        for state in [State::Done, State::Failed] {
+            let dir = store.queue_dir(&agent, state.dir())?;
+            for (id, path) in store.list_dir(&dir, &PACKETS)?.entries {
+                let Some(p) = read_at(&path, &id)? else {
+                    continue;
+                };
+                let finished_at = p.updated_at.parse::<Timestamp>().ok();
+                if finished_at.is_none_or(|t| t >= before) {
+                    continue;
+                }
+                if let Some(bead) = &p.bead {
+                    let is_open = match open.get(bead) {
+                        Some(o) => *o,
+                        None => {
+                            let o = match store.read_bead(bead) {
+                                Ok(b) => b.status != "closed",
+                                Err(store::Error::NotFound { .. }) => false,
+                                Err(e) => return Err(e.into()),
+                            };
+                            *open.entry(bead.clone()).or_insert(o)
+                        }
+                    };
+                    if is_open {
+                        kept += 1;
+                        continue;
+                    }
+                }
+                if !dry_run {
+                    tx.remove_file(&path)?;
+                }
+                packets.push(ArchivedPacket {
+                    packet: id,
+                    agent: agent.clone(),
+                    state,
+                    bead: p.bead.clone(),
+                    finished_at: p.updated_at.clone(),
+                });
+            }
+        }
+    }
+    drop(lock);
+    let events = if dry_run || packets.is_empty() {
+        Vec::new()
+    } else {
+        let beads: BTreeSet<String> = packets.iter().filter_map(|p| p.bead.clone()).collect();
+        vec![
+            Event::new(
+                now,
+                actor,
+                EventKind::QueueArchive,
+                beads.into_iter().collect(),
+                format!(
+                    "archive {} packet(s) finished before {}",
+                    packets.len(),
+                    timestamp(before)
+                ),
+            )
+            .with("before", timestamp(before))
+            .with("packets", &packets),
+        ]
+    };
+    let finished = tx.finish(&events)?;
+    Ok(Archived {
+        dry_run,
+        before: timestamp(before),
+        packets,
+        kept,
+        finished,
+    })
+}
+
 /// Every packet in progress, in every queue.
 fn in_progress(store: &Store) -> Result<Vec<Packet>> {
     let mut busy = Vec::new();

@@ -581,3 +581,82 @@ fn the_last_done_of_a_batch_is_a_scan_barrier() {
     assert_eq!(barriers(&env), 1);
     crate::common::wait_for_scan(&env);
 }
+
+/// `gemba ARGS --json` with the clock at `now`; asserts exit 0.
+fn json_at(env: &TestEnv, now: &str, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = env.cmd(&all).env("GEMBA_NOW", now).output().unwrap();
+    assert!(out.status.success(), "{args:?}:\n{}", render(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn archive_removes_old_finished_packets_of_closed_beads_only() {
+    let env = setup(&["alice"]);
+    let bead = |title: &str| {
+        env.ok(&["bead", "create", "--title", title])
+            .trim()
+            .to_string()
+    };
+    let (closed, open) = (bead("Shipped and closed"), bead("Shipped, still open"));
+    let day1 = "2026-11-01T12:00:00Z";
+    for (id, extra) in [
+        ("pk-closed", vec!["--bead", closed.as_str()]),
+        ("pk-open", vec!["--bead", open.as_str()]),
+        ("pk-plain", vec!["--title", "no bead"]),
+    ] {
+        let mut args = vec!["queue", "enqueue", "--target", "alice", "--id", id];
+        args.extend(extra);
+        json_at(&env, day1, &args);
+        json_at(&env, day1, &["queue", "take", "--agent", "alice"]);
+        json_at(&env, day1, &["queue", "done", id]);
+    }
+    env.ok(&["bead", "close", &closed]);
+    // Finished a day later: too young for --older-than 30d on day 31.
+    json_at(
+        &env,
+        day1,
+        &[
+            "queue", "enqueue", "--target", "alice", "--id", "pk-young", "--title", "young",
+        ],
+    );
+    json_at(
+        &env,
+        "2026-11-02T12:00:00Z",
+        &["queue", "take", "--agent", "alice"],
+    );
+    json_at(&env, "2026-11-02T12:00:00Z", &["queue", "done", "pk-young"]);
+
+    let day31 = "2026-12-01T18:00:00Z";
+    let before = env.snapshot();
+    let dry = json_at(&env, day31, &["queue", "archive", "--dry-run"]);
+    assert_eq!(env.snapshot(), before, "a dry run changes nothing");
+    let names = |v: &Value| -> Vec<String> {
+        let mut n: Vec<String> = v["packets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["packet"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&dry), ["pk-closed", "pk-plain"], "{dry:#}");
+    assert_eq!(dry["kept"], 1);
+
+    let done = json_at(&env, day31, &["queue", "archive"]);
+    assert_eq!(names(&done), ["pk-closed", "pk-plain"]);
+    let left: Vec<String> = places(&env).into_keys().collect();
+    assert_eq!(left, ["pk-open", "pk-young"]);
+    let events = env.json(&["log", "--kind", "queue.archive"]);
+    let events = events.as_array().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["beads"], serde_json::json!([closed]));
+    assert_eq!(events[0]["data"]["packets"].as_array().unwrap().len(), 2);
+    // Nothing more to do; a bad age is refused.
+    let again = json_at(&env, day31, &["queue", "archive"]);
+    assert_eq!(again["packets"], serde_json::json!([]));
+    let out = env.run(&["queue", "archive", "--older-than", "soon"]);
+    assert_eq!(out.status.code(), Some(2), "{}", render(&out));
+}

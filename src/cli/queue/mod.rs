@@ -1,7 +1,8 @@
 //! `gemba queue …`: per-agent work queues (`.gemba/queues/<agent>/`, see
 //! `crate::queue`): enqueue, take, done, fail, list, renew, recover,
-//! rescan, reroute, sync, status.
+//! rescan, reroute, sync, status, archive.
 
+mod archive;
 mod enqueue;
 mod finish;
 mod lease;
@@ -34,6 +35,7 @@ pub enum QueueCommand {
     Reroute(reroute::QueueRerouteArgs),
     Sync(sync::QueueSyncArgs),
     Status(status::QueueStatusArgs),
+    Archive(archive::QueueArchiveArgs),
 }
 
 pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult {
@@ -49,6 +51,7 @@ pub fn run(ctx: &super::env::Ctx, cmd: QueueCommand) -> super::error::CliResult 
         QueueCommand::Reroute(args) => reroute::run(ctx, args),
         QueueCommand::Sync(args) => sync::run(ctx, args),
         QueueCommand::Status(args) => status::run(ctx, args),
+        QueueCommand::Archive(args) => archive::run(ctx, args),
     }
 }
 
