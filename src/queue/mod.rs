@@ -431,6 +431,10 @@ pub struct Archived {
     pub packets: Vec<ArchivedPacket>,
     /// Finished before `before` but kept: their bead is still open.
     pub kept: usize,
+    /// With `claims.remote`: take refs that could not be deleted (their
+    /// packets stay, for the next archive).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub finished: Finished,
 }
@@ -451,7 +455,8 @@ pub struct ArchivedPacket {
 /// `queue.archive` event: the queue directories stop growing, the log and
 /// git history keep every packet. A done packet of an open bead stays: it
 /// is what keeps that bead from being handed out again until the tracker
-/// closes it ([`queued_beads`]).
+/// closes it ([`queued_beads`]). With `claims.remote`, each packet's take
+/// ref is deleted first; a packet whose ref cannot be deleted stays.
 pub fn archive(
     store: &Store,
     age: Duration,
@@ -462,11 +467,14 @@ pub fn archive(
     let before = now
         .checked_sub(age.signed())
         .map_err(|e| Error::Invalid(format!("--older-than {age}: {e}")))?;
+    let takes = Takes::of(store)?;
     let mut tx = store.changes();
     let lock = store.lock(Scope::Queues)?;
     let mut open: BTreeMap<String, bool> = BTreeMap::new();
     let mut packets = Vec::new();
     let mut kept = 0;
+    let mut left: Vec<String> = Vec::new();
+    let mut refused_why: Option<String> = None;
     for agent in store.queue_agents()? {
         for state in [State::Done, State::Failed] {
             let dir = store.queue_dir(&agent, state.dir())?;
@@ -496,6 +504,18 @@ pub fn archive(
                     }
                 }
                 if !dry_run {
+                    // After one refusal (most likely the remote is down),
+                    // the rest stay too, without a try each.
+                    let refused = match (&takes, &refused_why) {
+                        (_, Some(why)) => Some(why.clone()),
+                        (Some(t), None) => t.forget(&id)?,
+                        (None, None) => None,
+                    };
+                    if let Some(why) = refused {
+                        left.push(id);
+                        refused_why = Some(why);
+                        continue;
+                    }
                     tx.remove_file(&path)?;
                 }
                 packets.push(ArchivedPacket {
@@ -509,6 +529,16 @@ pub fn archive(
         }
     }
     drop(lock);
+    let warnings: Vec<String> = refused_why
+        .map(|why| {
+            format!(
+                "{} stay(s): the take ref on {:?} could not be deleted ({why}); archive again later",
+                left.join(", "),
+                takes.as_ref().map_or("", Takes::name)
+            )
+        })
+        .into_iter()
+        .collect();
     let events = if dry_run || packets.is_empty() {
         Vec::new()
     } else {
@@ -526,7 +556,8 @@ pub fn archive(
                 ),
             )
             .with("before", timestamp(before))
-            .with("packets", &packets),
+            .with("packets", &packets)
+            .with("remote", takes.as_ref().map(Takes::name)),
         ]
     };
     let finished = tx.finish(&events)?;
@@ -535,6 +566,7 @@ pub fn archive(
         before: timestamp(before),
         packets,
         kept,
+        warnings,
         finished,
     })
 }

@@ -27,8 +27,9 @@
 //!   copy cannot redo a round another clone already did.
 //! - *Done* (and a last failure, to `failed/`) leaves the ref as it is: a
 //!   clone whose `ready/` still has the packet until it merges the `done/`
-//!   file loses the push instead of doing the work twice. One ref per
-//!   packet stays on the remote.
+//!   file loses the push instead of doing the work twice. The ref goes
+//!   when `gemba queue archive` removes the finished packet, long after
+//!   (30 days by default).
 //! - *Unreachable remote*: `claims.on_unreachable` decides. `fail` (the
 //!   default): no take, and no give-back, with an error naming the remote;
 //!   nothing changed. `local`: taken (or given back) on this clone only,
@@ -268,6 +269,21 @@ impl<'s> Takes<'s> {
                 Err(self.unreachable(format!("give back {}", before.id), message))
             }
         }
+    }
+
+    /// Delete the ref of `packet`, finished and being archived, whatever
+    /// record it holds: by then every clone has long had its `done/` file.
+    /// `Ok(Some(message))` when the remote cannot be reached (the caller
+    /// keeps the packet, so that a later archive deletes the ref).
+    pub fn forget(&self, packet: &str) -> Result<Option<String>> {
+        let outcome = self.remote.push(packet, None, None, |held| {
+            held.is_none_or(|h| h.packet == packet)
+        })?;
+        Ok(match outcome {
+            Pushed::Done { .. } => None,
+            Pushed::Taken { .. } => Some("the ref holds another packet's record".into()),
+            Pushed::Unreachable(message) => Some(message),
+        })
     }
 
     /// The mirror of the remote's takes (empty before the first sync or

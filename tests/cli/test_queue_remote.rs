@@ -702,3 +702,50 @@ fn a_remote_that_refuses_a_take_cuts_the_batch_short_and_changes_nothing_else() 
     assert_eq!(error_json(&out)["code"], "git", "{}", render(&out));
     assert_eq!(tree_bytes(&s.a), before);
 }
+
+#[test]
+fn archive_deletes_the_take_refs_of_what_it_archives() {
+    let s = shared(2);
+    let at = |dir: &Path, now: &str, args: &[&str]| {
+        let out = s.run_at(dir, now, args);
+        assert!(out.status.success(), "{args:?}:\n{}", render(&out));
+        out
+    };
+    for id in ["q-00", "q-01"] {
+        at(
+            &s.a,
+            "2026-11-01T12:00:00Z",
+            &["queue", "take", "--agent", "alice"],
+        );
+        at(&s.a, "2026-11-01T12:00:00Z", &["queue", "done", id]);
+    }
+    assert_eq!(
+        s.remote_takes().into_keys().collect::<Vec<_>>(),
+        ["q-00", "q-01"]
+    );
+    // The remote gone: nothing archived, both refs and files stay.
+    let gone = s.env.tmp.path().join("gone.git");
+    std::fs::rename(&s.remote, &gone).unwrap();
+    let out = at(
+        &s.a,
+        "2026-12-15T12:00:00Z",
+        &["--json", "queue", "archive"],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["packets"], serde_json::json!([]), "{v:#}");
+    let warning = v["warnings"][0].as_str().unwrap();
+    assert!(warning.starts_with("q-00, q-01 stay(s)"), "{warning}");
+    assert_eq!(states(&s.a)["done"].len(), 2);
+    // Back: both archived, their refs deleted.
+    std::fs::rename(&gone, &s.remote).unwrap();
+    let out = at(
+        &s.a,
+        "2026-12-15T12:00:00Z",
+        &["--json", "queue", "archive"],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["packets"].as_array().unwrap().len(), 2, "{v:#}");
+    assert!(s.remote_takes().is_empty());
+    assert!(states(&s.a)["done"].is_empty());
+    assert_eq!(events(&s.a, "queue.archive")[0]["data"]["remote"], "origin");
+}

@@ -9,7 +9,9 @@ use crate::queue;
 /// bead is closed (or that have none), so the queue directories stop
 /// growing. One `queue.archive` event names every packet removed; git
 /// history keeps the files. A done packet of a still-open bead stays: it
-/// keeps that bead from being handed out again until it is closed.
+/// keeps that bead from being handed out again until it is closed. With
+/// `claims.remote`, each packet's take ref on the remote is deleted too (a
+/// packet whose ref cannot be deleted stays, for the next archive).
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  gemba queue archive --dry-run\n  gemba queue archive --older-than 7d --json"
@@ -27,6 +29,9 @@ pub fn run(ctx: &Ctx, args: QueueArchiveArgs) -> CliResult {
     let store = ctx.store()?;
     let a = queue::archive(&store, args.older_than, args.dry_run, &ctx.actor, ctx.now)?;
     ui::finished(ctx, a.finished.clone());
+    for w in &a.warnings {
+        ui::warn(ctx, w);
+    }
     if ctx.json {
         ui::json(&a);
         return Ok(());
