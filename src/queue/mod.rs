@@ -470,11 +470,11 @@ pub fn archive(
     let takes = Takes::of(store)?;
     let mut tx = store.changes();
     let lock = store.lock(Scope::Queues)?;
+    // First what goes (a packet that cannot be read fails the archive
+    // before anything changed), then each: its take ref, then its file.
     let mut open: BTreeMap<String, bool> = BTreeMap::new();
-    let mut packets = Vec::new();
+    let mut going: Vec<(PathBuf, ArchivedPacket)> = Vec::new();
     let mut kept = 0;
-    let mut left: Vec<String> = Vec::new();
-    let mut refused_why: Option<String> = None;
     for agent in store.queue_agents()? {
         for state in [State::Done, State::Failed] {
             let dir = store.queue_dir(&agent, state.dir())?;
@@ -503,42 +503,54 @@ pub fn archive(
                         continue;
                     }
                 }
-                if !dry_run {
-                    // After one refusal (most likely the remote is down),
-                    // the rest stay too, without a try each.
-                    let refused = match (&takes, &refused_why) {
-                        (_, Some(why)) => Some(why.clone()),
-                        (Some(t), None) => t.forget(&id)?,
-                        (None, None) => None,
-                    };
-                    if let Some(why) = refused {
-                        left.push(id);
-                        refused_why = Some(why);
-                        continue;
-                    }
-                    tx.remove_file(&path)?;
-                }
-                packets.push(ArchivedPacket {
-                    packet: id,
-                    agent: agent.clone(),
-                    state,
-                    bead: p.bead.clone(),
-                    finished_at: p.updated_at.clone(),
-                });
+                going.push((
+                    path,
+                    ArchivedPacket {
+                        packet: id,
+                        agent: agent.clone(),
+                        state,
+                        bead: p.bead.clone(),
+                        finished_at: p.updated_at.clone(),
+                    },
+                ));
             }
         }
     }
+    let mut packets = Vec::new();
+    let mut warnings = Vec::new();
+    let mut left: Vec<String> = Vec::new();
+    let mut refused: Option<String> = None;
+    for (path, a) in going {
+        if dry_run {
+            packets.push(a);
+            continue;
+        }
+        // After one refusal (most likely the remote is down), the rest
+        // stay too, without a try each.
+        if refused.is_none()
+            && let Some(t) = &takes
+        {
+            refused = t.forget(&a.packet).unwrap_or_else(|e| Some(e.to_string()));
+        }
+        if refused.is_some() {
+            left.push(a.packet);
+            continue;
+        }
+        if let Err(e) = tx.remove_file(&path) {
+            // What went is logged below; the rest stays.
+            warnings.push(format!("archive stopped at {}: {e}", a.packet));
+            break;
+        }
+        packets.push(a);
+    }
     drop(lock);
-    let warnings: Vec<String> = refused_why
-        .map(|why| {
-            format!(
-                "{} stay(s): the take ref on {:?} could not be deleted ({why}); archive again later",
-                left.join(", "),
-                takes.as_ref().map_or("", Takes::name)
-            )
-        })
-        .into_iter()
-        .collect();
+    if let Some(why) = refused {
+        warnings.push(format!(
+            "{} stay(s): the take ref on {:?} could not be deleted ({why}); archive again later",
+            left.join(", "),
+            takes.as_ref().map_or("", Takes::name)
+        ));
+    }
     let events = if dry_run || packets.is_empty() {
         Vec::new()
     } else {
