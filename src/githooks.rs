@@ -343,6 +343,27 @@ fn write_script(path: &Path, hook: Hook) -> Result<(), Error> {
     Ok(())
 }
 
+/// After a hook: wait (up to `wait`) until git's merge or rebase in
+/// `worktree` is finished, then commit `paths` (repository-relative files
+/// or directories: all their changes) with `message`, as auto-commit would
+/// have; git refuses any commit while its operation is in progress.
+/// Whether a commit was made; nothing is committed when the wait runs out.
+pub fn settle(
+    worktree: &Path,
+    paths: &[PathBuf],
+    message: &str,
+    wait: std::time::Duration,
+) -> Result<bool, crate::git::Error> {
+    let started = std::time::Instant::now();
+    while !matches!(crate::git::in_progress(worktree), Ok(None)) {
+        if started.elapsed() > wait {
+            return Ok(false);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    crate::git::commit_paths(worktree, paths, message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

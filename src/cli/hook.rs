@@ -292,11 +292,9 @@ fn spawn_settle(store: &Store, message: &str, changed: &std::path::Path) -> std:
 /// How long `settle` waits for git's operation to finish.
 const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Wait until no merge or rebase is in progress, then commit what the
-/// hook changed (its `paths`: files or directories), as auto-commit would
-/// have. Silent: its output goes nowhere;
-/// what stays uncommitted is left for the next auto-commit or `gemba
-/// commit`.
+/// `githooks::settle` what the hook changed (its `paths`: files or
+/// directories). Silent: its output goes nowhere; what stays uncommitted
+/// is left for the next auto-commit or `gemba commit`.
 fn settle(gemba_dir: Option<PathBuf>, actor: Option<String>, command: String, args: SettleArgs) {
     let Ok(ctx) = Ctx::new(gemba_dir, actor, false, true, command) else {
         return;
@@ -304,13 +302,6 @@ fn settle(gemba_dir: Option<PathBuf>, actor: Option<String>, command: String, ar
     let Some(worktree) = ctx.worktree.as_deref() else {
         return;
     };
-    let started = Instant::now();
-    while !matches!(crate::git::in_progress(worktree), Ok(None)) {
-        if started.elapsed() > SETTLE_WAIT {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
     let paths: Vec<PathBuf> = args
         .paths
         .iter()
@@ -320,7 +311,7 @@ fn settle(gemba_dir: Option<PathBuf>, actor: Option<String>, command: String, ar
                 .map(std::path::Path::to_path_buf)
         })
         .collect();
-    let _ = crate::git::commit_paths(worktree, &paths, &args.message);
+    let _ = crate::githooks::settle(worktree, &paths, &args.message, SETTLE_WAIT);
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
