@@ -584,21 +584,15 @@ fn anyone_idle(q: &Queues) -> bool {
 pub(super) fn ready_beads<'s>(
     store: &Store,
     snapshot: &'s Snapshot,
-    packets: &[Queued],
     now: Timestamp,
 ) -> Result<Vec<ReadyBead<'s>>> {
     let (ready, _) = crate::beads::ready::ready(store, snapshot, now, false)?;
     // Live packets, and done ones whose bead awaits its close.
-    let done = super::queued_beads(store)?;
-    let queued: BTreeSet<&str> = packets
-        .iter()
-        .filter_map(|q| q.packet.bead.as_deref())
-        .chain(done.keys().map(String::as_str))
-        .collect();
+    let queued = super::queued_beads(store)?;
     let claims = snapshot.claims();
     let mut out = Vec::new();
     for id in &ready.ids {
-        if queued.contains(id.as_str()) || claims.get(id).is_some_and(|c| !c.expired(now)) {
+        if queued.contains_key(id) || claims.get(id).is_some_and(|c| !c.expired(now)) {
             continue;
         }
         let Some(head) = snapshot.bead(id)? else {
@@ -624,7 +618,7 @@ fn beads_if_needed<'s>(
         return Ok(Vec::new());
     }
     let snapshot = slot.insert(Snapshot::load(store, Parts::ALL)?);
-    ready_beads(store, snapshot, &q.packets, now)
+    ready_beads(store, snapshot, now)
 }
 
 /// The statuses at `now` without the log (so without utilization, done
