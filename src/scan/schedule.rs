@@ -11,7 +11,6 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::{Decision, Outcome, Reason, Rules, Run, Running, STATE_FILE, State};
-use crate::format::ParseError;
 use crate::model::{Event, EventKind};
 use crate::store::lock::Lock;
 use crate::store::{Error, Result, Store, atomic};
@@ -49,18 +48,15 @@ fn state_lock(store: &Store, who: Who<'_>) -> Result<Lock> {
 /// The scheduler's state; none yet is the default.
 pub fn read_state(store: &Store) -> Result<State> {
     let path = state_path(store);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
         Err(e) => return Err(io(path)(e)),
     };
-    serde_json::from_str(&text).map_err(|e| {
-        Error::Parse(ParseError::new(
-            &path,
-            e.line(),
-            e.column(),
-            format!("{e} (fix or delete the file: it only holds scheduling state)"),
-        ))
+    crate::format::from_json(&path, &bytes).map_err(|mut e| {
+        e.message
+            .push_str(" (fix or delete the file: it only holds scheduling state)");
+        Error::Parse(e)
     })
 }
 
