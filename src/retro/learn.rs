@@ -202,7 +202,8 @@ fn last_learned(
     worktree: &std::path::Path,
     warnings: &mut Vec<String>,
 ) -> Result<Option<String>> {
-    let (events, _) = log::read(store, None)?;
+    // Only the `retro.learn` lines, picked before parsing.
+    let (events, _) = log::read_mentioning(store, None, &[EventKind::RetroLearn.as_str()])?;
     let last = events
         .iter()
         .rev()

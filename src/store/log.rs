@@ -335,9 +335,10 @@ pub fn read(store: &Store, since: Option<Timestamp>) -> Result<(Vec<Event>, Vec<
 }
 
 /// [`read`], but only the lines that name one of `ids` as a JSON string
-/// (`"gm-a1b2"`: in `beads`, or anywhere in `data`), picked before they
-/// are parsed: a retro after a merge wants the few beads it merged out of
-/// a log of months. Ids are validated names, so their JSON form is exact.
+/// (`"gm-a1b2"`: in `beads`, or anywhere in `data`; a kind such as
+/// `"retro.learn"`), picked before they are parsed: a retro after a merge
+/// wants the few beads it merged out of a log of months. Ids and kinds
+/// need no JSON escaping, so their JSON form is exact.
 pub fn read_mentioning(
     store: &Store,
     since: Option<Timestamp>,
