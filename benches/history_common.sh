@@ -14,3 +14,14 @@ SCORER=$SHARED/tools/score_targets.py
 for f in "$TRUTH" "$TRACKED" "$TRACKER" "$SCORER"; do
     [[ -f $f ]] || { echo "missing $f: keep ../shared beside this checkout" >&2; exit 1; }
 done
+
+# cd into a new git repository at $1 whose files are the snapshot's tracked
+# paths, empty (the only source tree the history gives); not committed.
+tree_repo() {
+    mkdir -p "$1" && cd "$1"
+    git init -q -b main
+    while IFS= read -r f; do
+        [[ -z $f ]] && continue
+        mkdir -p "$(dirname "$f")" && : >"$f"
+    done <"$TRACKED"
+}

@@ -35,12 +35,7 @@ export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 GEMBA_ACTOR=eval NO_COL
 unset GEMBA_DIR GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 
 REPO=$WORK/repo
-mkdir -p "$REPO" && cd "$REPO"
-git init -q -b main
-while IFS= read -r f; do
-    [[ -z $f ]] && continue
-    mkdir -p "$(dirname "$f")" && : >"$f"
-done <"$TRACKED"
+tree_repo "$REPO"
 git add -A && git -c user.name=e -c user.email=e@e commit -qm tree
 "$GEMBA" init -q >/dev/null
 "$GEMBA" import beads "$TRACKER" -q >/dev/null

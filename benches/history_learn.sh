@@ -51,12 +51,7 @@ with open(sys.argv[2], "w") as out:
         out.write(json.dumps(b) + "\n")
 PY
 REPO=$WORK/repo
-mkdir -p "$REPO" && cd "$REPO"
-git init -q -b main
-while IFS= read -r f; do
-    [[ -z $f ]] && continue
-    mkdir -p "$(dirname "$f")" && : >"$f"
-done <"$TRACKED"
+tree_repo "$REPO"
 git add -A && git -c user.name=e -c user.email=e@e commit -qm tree
 "$GEMBA" init -q >/dev/null
 "$GEMBA" import beads "$WORK/tracker.jsonl" -q >/dev/null

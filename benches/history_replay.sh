@@ -53,12 +53,7 @@ unset GEMBA_DIR GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 export PATH=$(dirname "$GEMBA"):$PATH
 
 REPO=$WORK/repo
-mkdir -p "$REPO" && cd "$REPO"
-git init -q -b main
-while IFS= read -r f; do
-    [[ -z $f ]] && continue
-    mkdir -p "$(dirname "$f")" && : >"$f"
-done <"$TRACKED"
+tree_repo "$REPO"
 # gemba's own state is not part of the replayed tree (auto_commit is off).
 echo /.gemba/ >>.git/info/exclude
 git add -A
