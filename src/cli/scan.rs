@@ -3,8 +3,6 @@
 //! [`crate::scan::schedule`]'s; this file starts background scans and
 //! renders.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
 use super::env::Ctx;
@@ -181,34 +179,10 @@ pub(crate) fn on_drift(ctx: &Ctx, store: &Store) {
     warn_all(ctx, &warnings);
 }
 
-/// Pre-dispatch demand: when the source index is stale or missing, ask
-/// for a scan and wait for it (run here, or wait for the one running), so
-/// the tick plans with semantic edges. A scan that is not due (cooldown,
-/// pause) or fails does not hold dispatch up: the tick goes on without
-/// them, and the trigger's event says why. Returns what to warn about.
+/// Pre-dispatch demand ([`schedule::on_demand`]): the scans run here,
+/// each said on stderr; returns what to warn about.
 pub(crate) fn on_demand(ctx: &Ctx, store: &Store) -> Vec<String> {
-    let mut warnings = Vec::new();
-    let freshness = match crate::analysis::open(store) {
-        Ok(analysis) => analysis.describe().freshness,
-        Err(_) => return warnings,
-    };
-    if !matches!(
-        freshness,
-        crate::analysis::Freshness::Stale { .. } | crate::analysis::Freshness::Missing { .. }
-    ) {
-        return warnings;
-    }
-    match trigger(ctx, store, Reason::Demand, false, &mut warnings) {
-        Ok(Decision::Queue { .. } | Decision::Coalesced { .. }) => {
-            // Another process is scanning: wait for it (and its rerun).
-            if let Err(e) = schedule::wait_for_scan(store, who(ctx), Duration::from_secs(600)) {
-                warnings.push(format!("gave up waiting for the running scan: {e}"));
-            }
-        }
-        Ok(_) => {}
-        Err(e) => warnings.push(format!("scan before dispatch: {}", e.message)),
-    }
-    warnings
+    schedule::on_demand(store, ctx.now, who(ctx), |run| say_run(ctx, run))
 }
 
 /// `gemba scan run --reason R` detached from this process (and from git's
@@ -235,16 +209,21 @@ fn spawn_background(store: &Store, reason: Reason) -> CliResult {
 fn run_scans(ctx: &Ctx, store: &Store, first: Reason) -> CliResult<Vec<Run>> {
     let mut warnings = Vec::new();
     let runs = schedule::run_scans(store, first, ctx.now, who(ctx), &mut warnings, |run| {
-        if !ctx.json {
-            let how = match &run.error {
-                None => "ok".to_string(),
-                Some(e) => format!("failed: {e}"),
-            };
-            ui::status(ctx, &format!("scan ({}): {how}", run.reason));
-        }
+        say_run(ctx, run)
     });
     warn_all(ctx, &warnings);
     Ok(runs?)
+}
+
+/// `scan (post-merge): ok` on stderr (not with --json).
+fn say_run(ctx: &Ctx, run: &Run) {
+    if !ctx.json {
+        let how = match &run.error {
+            None => "ok".to_string(),
+            Some(e) => format!("failed: {e}"),
+        };
+        ui::status(ctx, &format!("scan ({}): {how}", run.reason));
+    }
 }
 
 fn pause(ctx: &Ctx, store: &Store, duration: Option<&str>) -> CliResult {

@@ -261,6 +261,47 @@ pub fn run_scans(
     }
 }
 
+/// Pre-dispatch demand: when the source index is stale or missing, ask
+/// for a scan and wait for it (run here, each run handed to `ran`, or wait
+/// for the one running), so the tick plans with semantic edges. A scan
+/// that is not due (cooldown, pause) or fails does not hold dispatch up:
+/// the tick goes on without it, and the trigger's event says why. Returns
+/// what to warn about.
+pub fn on_demand(
+    store: &Store,
+    now: Timestamp,
+    who: Who<'_>,
+    ran: impl FnMut(&Run),
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let freshness = match crate::analysis::open(store) {
+        Ok(analysis) => analysis.describe().freshness,
+        Err(_) => return warnings,
+    };
+    if !matches!(
+        freshness,
+        crate::analysis::Freshness::Stale { .. } | crate::analysis::Freshness::Missing { .. }
+    ) {
+        return warnings;
+    }
+    match decide_now(store, Reason::Demand, now, who, &mut warnings) {
+        Ok(Decision::Run { .. }) => {
+            if let Err(e) = run_scans(store, Reason::Demand, now, who, &mut warnings, ran) {
+                warnings.push(format!("scan before dispatch: {e}"));
+            }
+        }
+        // Another process is scanning: wait for it (and its rerun).
+        Ok(Decision::Queue { .. } | Decision::Coalesced { .. }) => {
+            if let Err(e) = wait_for_scan(store, who, Duration::from_secs(600)) {
+                warnings.push(format!("gave up waiting for the running scan: {e}"));
+            }
+        }
+        Ok(_) => {}
+        Err(e) => warnings.push(format!("scan before dispatch: {e}")),
+    }
+    warnings
+}
+
 /// Hold automatic triggers until `until` (`None`: resume); logged
 /// (`scan.pause`). Returns the event's message.
 pub fn pause(
